@@ -1,0 +1,111 @@
+/**
+ * Environment → typed, frozen configuration. The only place that reads `process.env` is `server.ts`,
+ * which passes it here; every variable is documented in README.md and `.env.example`.
+ * Names and defaults are a public interface (issue #3): add, never rename.
+ */
+import path from 'node:path';
+
+export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
+export type WorkerMode = 'inline' | 'off';
+
+export interface Config {
+  port: number;
+  host: string;
+  databaseUrl: string | null;
+  dataDir: string;
+  adminApiKey: string | null;
+  logLevel: LogLevel;
+  publicUrl: string | null;
+  demo: boolean;
+  migrateOnStart: boolean;
+  worker: WorkerMode;
+  /** Largest accepted request body (bytes), for 413. */
+  bodyLimitBytes: number;
+  /** POSTs per minute allowed for one API key, for 429. */
+  postRateLimitPerMinute: number;
+  /** PostgreSQL pool size (embedded mode is always one connection). */
+  databasePoolMax: number;
+}
+
+export class ConfigError extends Error {
+  constructor(readonly problems: string[]) {
+    super(`Invalid configuration: ${problems.join('; ')}`);
+    this.name = 'ConfigError';
+  }
+}
+
+type Env = Record<string, string | undefined>;
+
+const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debug', 'trace', 'silent'];
+
+/** Reads one variable; an empty string counts as unset, like an empty Open311 parameter. */
+function read(env: Env, name: string): string | undefined {
+  const value = env[name];
+  return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Config> {
+  const problems: string[] = [];
+
+  const int = (name: string, fallback: number, min: number, max: number): number => {
+    const raw = read(env, name);
+    if (raw === undefined) return fallback;
+    const n = Number(raw);
+    if (!/^\d+$/.test(raw) || n < min || n > max) {
+      problems.push(`${name} must be a whole number from ${min} to ${max} (got "${raw}")`);
+      return fallback;
+    }
+    return n;
+  };
+  const bool = (name: string, fallback: boolean): boolean => {
+    const raw = read(env, name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if (['true', '1', 'yes', 'on'].includes(raw)) return true;
+    if (['false', '0', 'no', 'off'].includes(raw)) return false;
+    problems.push(`${name} must be true or false (got "${raw}")`);
+    return fallback;
+  };
+  const oneOf = <T extends string>(name: string, allowed: readonly T[], fallback: T): T => {
+    const raw = read(env, name)?.toLowerCase();
+    if (raw === undefined) return fallback;
+    if ((allowed as readonly string[]).includes(raw)) return raw as T;
+    problems.push(`${name} must be one of ${allowed.join(', ')} (got "${raw}")`);
+    return fallback;
+  };
+  const url = (name: string, protocols: string[]): string | null => {
+    const raw = read(env, name);
+    if (raw === undefined) return null;
+    try {
+      const parsed = new URL(raw);
+      if (!protocols.includes(parsed.protocol)) throw new Error('protocol');
+      return raw;
+    } catch {
+      problems.push(`${name} must be a ${protocols.join(' or ')} URL`);
+      return null;
+    }
+  };
+
+  const adminApiKey = read(env, 'ADMIN_API_KEY') ?? null;
+  if (adminApiKey !== null && adminApiKey.length < 16) {
+    problems.push('ADMIN_API_KEY must be at least 16 characters long');
+  }
+  const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
+
+  const config: Config = {
+    port: int('PORT', 3000, 0, 65535),
+    host: read(env, 'HOST') ?? '0.0.0.0',
+    databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
+    dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
+    adminApiKey,
+    logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
+    publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
+    demo: bool('DEMO', true),
+    migrateOnStart: bool('MIGRATE_ON_START', true),
+    worker: oneOf<WorkerMode>('WORKER', ['inline', 'off'], 'inline'),
+    bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
+    postRateLimitPerMinute: int('POST_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 200),
+  };
+  if (problems.length > 0) throw new ConfigError(problems);
+  return Object.freeze(config);
+}
