@@ -59,6 +59,8 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('CREATE INDEX sr_service_requested ON service_requests (service_id, requested_at DESC, id DESC)');
   await knex.raw('CREATE INDEX sr_updated ON service_requests (jurisdiction_id, updated_at DESC, id DESC)');
   await knex.raw('CREATE INDEX sr_location_gist ON service_requests USING gist (location)');
+  // district_layer/district filters: districts @> '{"ward": "Ward 5"}'.
+  await knex.raw('CREATE INDEX sr_districts_gin ON service_requests USING gin (districts jsonb_path_ops)');
   await knex.raw('CREATE INDEX sr_agency ON service_requests (agency_id, requested_at DESC)');
   await knex.raw('CREATE INDEX sr_parent ON service_requests (parent_request_id) WHERE parent_request_id IS NOT NULL');
   await knex.raw(

@@ -25,6 +25,12 @@ export interface Config {
   postRateLimitPerMinute: number;
   /** PostgreSQL pool size (embedded mode is always one connection). */
   databasePoolMax: number;
+  /** Reverse geocoding: nearest address point within this distance (metres). */
+  geoReverseMaxMetres: number;
+  /** A submitted point and address further apart than this get a conflict note for staff (metres). */
+  geoConflictMetres: number;
+  /** Points this close outside the boundary are still accepted (metres). */
+  geoBoundaryToleranceMetres: number;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +111,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     postRateLimitPerMinute: int('POST_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 200),
+    geoReverseMaxMetres: int('GEO_REVERSE_MAX_METRES', 75, 0, 10_000),
+    geoConflictMetres: int('GEO_CONFLICT_METRES', 250, 1, 100_000),
+    geoBoundaryToleranceMetres: int('GEO_BOUNDARY_TOLERANCE_METRES', 50, 0, 10_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

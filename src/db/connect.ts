@@ -3,6 +3,7 @@
  * (`knex-pglite`, a single connection: knex queues queries on it). Both run the same migrations.
  */
 import fs from 'node:fs';
+import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { PGlite, type Extension } from '@electric-sql/pglite';
 import { postgis } from '@electric-sql/pglite-postgis';
@@ -32,6 +33,44 @@ export type DatabaseTarget =
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+export class DatabaseBusyError extends Error {}
+
+/**
+ * The embedded database is a single process's: a second process opening the same data dir would corrupt
+ * it. A lock file with the owner's pid guards it; a stale lock (dead pid) is taken over.
+ */
+function lockDataDir(dataDir: string): () => void {
+  fs.mkdirSync(dataDir, { recursive: true });
+  const lockFile = path.join(dataDir, 'server.lock');
+  try {
+    const pid = Number(fs.readFileSync(lockFile, 'utf8'));
+    if (pid && pid !== process.pid && isAlive(pid)) {
+      throw new DatabaseBusyError(
+        `The embedded database in ${dataDir} is in use by another process (pid ${pid}); stop it first, or use the HTTP admin API.`,
+      );
+    }
+  } catch (err) {
+    if (err instanceof DatabaseBusyError) throw err;
+  }
+  fs.writeFileSync(lockFile, String(process.pid));
+  return () => {
+    try {
+      if (Number(fs.readFileSync(lockFile, 'utf8')) === process.pid) fs.unlinkSync(lockFile);
+    } catch {
+      // already gone
+    }
+  };
+}
+
+function isAlive(pid: number): boolean {
+  try {
+    process.kill(pid, 0);
+    return true;
+  } catch (err) {
+    return (err as NodeJS.ErrnoException).code === 'EPERM';
+  }
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
@@ -42,12 +81,18 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     });
     return { knex, kind: 'postgres', describe: redactUrl(target.url), close: () => knex.destroy() };
   }
-  if (target.dataDir) fs.mkdirSync(target.dataDir, { recursive: true });
-  const pglite = await PGlite.create({
-    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+  const release = target.dataDir ? lockDataDir(target.dataDir) : () => {};
+  let pglite: PGlite;
+  try {
+    pglite = await PGlite.create({
+      ...(target.dataDir ? { dataDir: path.join(target.dataDir, 'pgdata') } : {}),
     ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
-    extensions: { postgis, pg_trgm },
-  });
+      extensions: { postgis, pg_trgm },
+    });
+  } catch (err) {
+    release();
+    throw err;
+  }
   const knex = knexFactory({ client: ClientPgLite, connection: { pglite } as never });
   return {
     knex,
@@ -57,6 +102,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     close: async () => {
       await knex.destroy();
       if (!pglite.closed) await pglite.close();
+      release();
     },
   };
 }

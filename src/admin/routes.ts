@@ -1,0 +1,21 @@
+import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import { requireKey } from '../http/auth';
+import { AppError } from '../http/errors';
+import { apiKeysRouter } from './api-keys-routes';
+import { geographyRouter } from './geography-routes';
+
+/** /admin/v1: JSON only, admin role. Disabled entirely while ADMIN_API_KEY is unset (issue #3). */
+export function adminRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use((_req: Request, _res: Response, next: NextFunction) => {
+    if (!ctx.config.adminApiKey) return next(new AppError(403, 'The admin API is disabled: set ADMIN_API_KEY to enable it.'));
+    next();
+  });
+  router.use(requireKey(ctx, 'admin'));
+  router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
+  router.use(express.json({ limit: ctx.config.bodyLimitBytes }));
+  router.use(apiKeysRouter(ctx));
+  router.use((req, _res, next) => next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  return router;
+}

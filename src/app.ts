@@ -1,0 +1,65 @@
+/**
+ * createApp: the express app without listen(), so tests drive it directly (supertest) and server.ts
+ * only wires config → database → app → listen → worker.
+ */
+import fs from 'node:fs';
+import path from 'node:path';
+import express, { type Express } from 'express';
+import helmet from 'helmet';
+import swaggerUi from 'swagger-ui-express';
+import YAML from 'yaml';
+import { adminRouter } from './admin/routes';
+import type { AppContext } from './context';
+import { AppError } from './http/errors';
+import { httpLogger } from './http/logging';
+import { errorHandler } from './http/respond';
+import { open311Router } from './open311/routes';
+
+const SPEC_PATH = path.resolve(__dirname, '../spec/openapi.yaml');
+
+export function createApp(ctx: AppContext): Express {
+  const app = express();
+  app.disable('x-powered-by');
+  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  app.set('query parser', 'simple');
+  app.use(httpLogger(ctx.logger));
+  app.use(helmet());
+
+  app.get('/healthz', (_req, res) => {
+    res.json({ status: 'ok' });
+  });
+  app.get('/readyz', async (_req, res) => {
+    try {
+      await ctx.knex.raw('SELECT 1');
+      res.json({ status: 'ready', database: ctx.db.kind });
+    } catch {
+      res.status(503).json({ status: 'unavailable', database: ctx.db.kind });
+    }
+  });
+
+  app.use('/open311', open311Router(ctx));
+  app.use('/admin/v1', adminRouter(ctx));
+
+  if (fs.existsSync(SPEC_PATH)) {
+    const specText = fs.readFileSync(SPEC_PATH, 'utf8');
+    app.get('/openapi.yaml', (_req, res) => {
+      res.type('application/yaml; charset=utf-8').send(specText);
+    });
+    app.use('/docs', swaggerUi.serve, swaggerUi.setup(YAML.parse(specText) as object, { customSiteTitle: 'Open311 API' }));
+  }
+
+  app.get('/', (req, res) => {
+    const base = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    res.json({
+      name: 'Open311 GeoReport v2 server',
+      discovery: `${base}/open311/discovery.json`,
+      services: `${base}/open311/v2/services.json`,
+      requests: `${base}/open311/v2/requests.json`,
+      docs: `${base}/docs`,
+    });
+  });
+
+  app.use((req, _res, next) => next(new AppError(404, `Nothing at ${req.method} ${req.path}.`)));
+  app.use(errorHandler(ctx.logger));
+  return app;
+}

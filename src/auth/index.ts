@@ -1,0 +1,2 @@
+export * from './api-keys';
+export { KeyVerifier } from './key-verifier';

@@ -1,0 +1,110 @@
+/**
+ * Submitted `attribute[CODE]` values checked against a service definition with Ajv. One JSON Schema is
+ * compiled per service definition and kept until the definition's version changes (issue #4).
+ * Form bodies carry strings, so Ajv coerces ("12" → 12, a single value ↔ a one-element list).
+ */
+import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import { DateTime } from 'luxon';
+import type { Service, ServiceAttribute } from './types';
+
+const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: 'all', useDefaults: false });
+ajv.addFormat('open311-datetime', (v: string) => DateTime.fromISO(v, { setZone: true }).isValid);
+
+const STRING_MAX = 1000;
+const TEXT_MAX = 4000;
+
+function schemaFor(attr: ServiceAttribute): Record<string, unknown> {
+  const keys = attr.values.map((v) => v.key);
+  switch (attr.datatype) {
+    case 'number':
+      return { type: 'number' };
+    case 'datetime':
+      return { type: 'string', format: 'open311-datetime' };
+    case 'text':
+      return { type: 'string', maxLength: TEXT_MAX };
+    case 'singlevaluelist':
+      return { type: 'string', enum: keys };
+    case 'multivaluelist':
+      return { type: 'array', items: { type: 'string', enum: keys }, uniqueItems: true, minItems: attr.required ? 1 : 0 };
+    case 'string':
+    default:
+      return { type: 'string', maxLength: STRING_MAX };
+  }
+}
+
+function compile(service: Service): ValidateFunction {
+  const inputs = service.attributes.filter((a) => a.variable);
+  return ajv.compile({
+    type: 'object',
+    properties: Object.fromEntries(inputs.map((a) => [a.code, schemaFor(a)])),
+    required: inputs.filter((a) => a.required).map((a) => a.code),
+    additionalProperties: false,
+  });
+}
+
+const compiled = new Map<number, { version: number; validate: ValidateFunction }>();
+
+function validatorFor(service: Service): ValidateFunction {
+  const hit = compiled.get(service.id);
+  if (hit && hit.version === service.version) return hit.validate;
+  const validate = compile(service);
+  compiled.set(service.id, { version: service.version, validate });
+  return validate;
+}
+
+export type AttributeValues = Record<string, string | number | string[]>;
+
+function describe(service: Service, e: ErrorObject): string {
+  const code =
+    e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : e.instancePath.split('/')[1] ?? '';
+  const attr = service.attributes.find((a) => a.code === code);
+  const label = `attribute[${code}]${attr?.description ? ` ("${attr.description}")` : ''}`;
+  const keys = attr?.values.map((v) => v.key).join(', ') ?? '';
+  switch (e.keyword) {
+    case 'required':
+    case 'minItems':
+      return `${label} is required for ${service.serviceCode}.`;
+    case 'enum':
+      return `${label} must be one of: ${keys}.`;
+    case 'type':
+      return attr?.datatype === 'number' ? `${label} must be a number.` : `${label} has the wrong form.`;
+    case 'format':
+      return `${label} must be an ISO 8601 date and time, e.g. 2026-11-22T14:03:00-05:00.`;
+    case 'maxLength':
+      return `${label} is too long (at most ${(e.params as { limit: number }).limit} characters).`;
+    case 'uniqueItems':
+      return `${label} lists the same value twice.`;
+    default:
+      return `${label} is not valid: ${e.message ?? e.keyword}.`;
+  }
+}
+
+/**
+ * Returns the cleaned values (known codes only, coerced, datetimes normalised to ISO with offset) or the
+ * list of problems, one per attribute. Unknown codes are dropped: clients such as FixMyStreet send extra
+ * attributes of their own, and rejecting them would break those clients.
+ */
+export function validateAttributes(
+  service: Service,
+  submitted: Record<string, string | string[]>,
+): { ok: true; values: AttributeValues } | { ok: false; problems: string[] } {
+  const data: Record<string, unknown> = { ...submitted };
+  const validate = validatorFor(service);
+  if (!validate(data)) {
+    const seen = new Set<string>();
+    const problems: string[] = [];
+    for (const e of validate.errors ?? []) {
+      const text = describe(service, e);
+      if (!seen.has(text)) problems.push(text);
+      seen.add(text);
+    }
+    return { ok: false, problems };
+  }
+  for (const attr of service.attributes) {
+    const v = data[attr.code];
+    if (attr.datatype === 'datetime' && typeof v === 'string') {
+      data[attr.code] = DateTime.fromISO(v, { setZone: true }).toISO({ suppressMilliseconds: true }) ?? v;
+    }
+  }
+  return { ok: true, values: data as AttributeValues };
+}

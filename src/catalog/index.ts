@@ -1,0 +1,3 @@
+export { Catalog } from './catalog';
+export { validateAttributes, type AttributeValues } from './attribute-validation';
+export type { Agency, Datatype, Jurisdiction, Service, ServiceAttribute, ServiceType, SlaUnit } from './types';

@@ -1,0 +1,156 @@
+/**
+ * Loads a city's geography: the boundary and district layers from GeoJSON, address points from CSV.
+ * Each import is one transaction (all-or-nothing: a failed import leaves the previous data in place) and
+ * `replace` swaps a layer atomically inside it. Geometry is repaired with ST_MakeValid and reprojected to
+ * 4326 from the CRS named in the file (or `srid`). The Boston demo is loaded through this same code.
+ */
+import type { Knex } from 'knex';
+import { normaliseAddress } from './address-normalise';
+import { SRID } from './postgis';
+
+export interface ImportReport {
+  layer: string;
+  accepted: number;
+  rejected: Array<{ line: number; reason: string }>;
+}
+
+export interface Feature {
+  type: 'Feature';
+  geometry: { type: string; coordinates: unknown } | null;
+  properties: Record<string, unknown> | null;
+}
+
+export interface FeatureCollection {
+  type: 'FeatureCollection';
+  features: Feature[];
+  crs?: { properties?: { name?: string } };
+}
+
+/** EPSG code from a GeoJSON `crs` member ("EPSG:2249", "urn:ogc:def:crs:EPSG::2249"); 4326 when absent. */
+export function sridOf(fc: Pick<FeatureCollection, 'crs'>, fallback = SRID): number {
+  const name = fc.crs?.properties?.name;
+  if (!name) return fallback;
+  if (/CRS84$/i.test(name)) return SRID;
+  const m = /EPSG:{1,2}(\d+)$/i.exec(name);
+  return m ? Number(m[1]) : fallback;
+}
+
+/** SQL for a repaired multipolygon in 4326 from GeoJSON text in `srid`. */
+const MULTIPOLYGON_SQL = `ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Transform(ST_SetSRID(ST_GeomFromGeoJSON(?), ?::int), ${SRID})), 3))`;
+
+export interface ImportOptions {
+  srid?: number;
+  replace?: boolean;
+  onProgress?: (done: number) => void;
+}
+
+const isPolygonal = (f: Feature) => f.geometry?.type === 'Polygon' || f.geometry?.type === 'MultiPolygon';
+
+/** The boundary is the union of every polygon in the file. */
+export async function importBoundary(knex: Knex, jurisdictionId: string, fc: FeatureCollection, opts: ImportOptions = {}): Promise<ImportReport> {
+  const srid = opts.srid ?? sridOf(fc);
+  const report: ImportReport = { layer: 'boundary', accepted: 0, rejected: [] };
+  const polygons = fc.features.filter((f, i) => {
+    if (isPolygonal(f)) return true;
+    report.rejected.push({ line: i + 1, reason: `feature ${i + 1} is not a Polygon or MultiPolygon` });
+    return false;
+  });
+  if (polygons.length === 0) throw new Error('The boundary file has no polygon.');
+  await knex.transaction(async (trx) => {
+    const parts = polygons.map(() => MULTIPOLYGON_SQL).join(', ');
+    const params = polygons.flatMap((f) => [JSON.stringify(f.geometry), srid]);
+    const updated = await trx('jurisdictions')
+      .where('id', jurisdictionId)
+      .update({ boundary: trx.raw(`ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ARRAY[${parts}])), 3))`, params), updated_at: trx.fn.now() });
+    if (updated === 0) throw new Error(`Jurisdiction ${jurisdictionId} does not exist.`);
+  });
+  report.accepted = polygons.length;
+  return report;
+}
+
+/** A district layer (ward, police_district...): each feature a district named by `nameProperty`. */
+export async function importDistricts(
+  knex: Knex,
+  jurisdictionId: string,
+  layer: string,
+  fc: FeatureCollection,
+  opts: ImportOptions & { nameProperty?: string } = {},
+): Promise<ImportReport> {
+  const srid = opts.srid ?? sridOf(fc);
+  const prop = opts.nameProperty ?? 'name';
+  const report: ImportReport = { layer: `districts:${layer}`, accepted: 0, rejected: [] };
+  await knex.transaction(async (trx) => {
+    if (opts.replace) await trx('districts').where({ jurisdiction_id: jurisdictionId, layer }).delete();
+    for (const [i, f] of fc.features.entries()) {
+      const name = f.properties?.[prop];
+      if (!isPolygonal(f)) {
+        report.rejected.push({ line: i + 1, reason: 'not a Polygon or MultiPolygon' });
+      } else if (typeof name !== 'string' && typeof name !== 'number') {
+        report.rejected.push({ line: i + 1, reason: `no "${prop}" property` });
+      } else {
+        await trx.raw(
+          `INSERT INTO districts (jurisdiction_id, layer, name, geom) VALUES (?, ?, ?, ${MULTIPOLYGON_SQL})
+           ON CONFLICT (jurisdiction_id, layer, name) DO UPDATE SET geom = EXCLUDED.geom`,
+          [jurisdictionId, layer, String(name), JSON.stringify(f.geometry), srid],
+        );
+        report.accepted += 1;
+        opts.onProgress?.(report.accepted);
+      }
+    }
+  });
+  return report;
+}
+
+export interface AddressRecord {
+  externalId?: string | null;
+  houseNumber?: string | null;
+  street: string;
+  unit?: string | null;
+  zip?: string | null;
+  lat: number;
+  long: number;
+}
+
+const BATCH = 1000;
+
+/**
+ * Address points from any async source of records (a streamed CSV), inserted in batches of 1,000 so
+ * memory stays flat. `records` yields [lineNumber, record | rejection reason].
+ */
+export async function importAddresses(
+  knex: Knex,
+  jurisdictionId: string,
+  records: AsyncIterable<[number, AddressRecord | string]>,
+  opts: ImportOptions = {},
+): Promise<ImportReport> {
+  const srid = opts.srid ?? SRID;
+  const report: ImportReport = { layer: 'addresses', accepted: 0, rejected: [] };
+  await knex.transaction(async (trx) => {
+    if (opts.replace) await trx('address_points').where('jurisdiction_id', jurisdictionId).delete();
+    let batch: AddressRecord[] = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const values = batch.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ST_Transform(ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ?::int), ${SRID})::geography)`);
+      const params = batch.flatMap((a) => {
+        const display = [a.houseNumber, a.street].filter(Boolean).join(' ');
+        return [jurisdictionId, a.externalId ?? null, a.houseNumber ?? null, a.street, a.unit ?? null, a.zip ?? null, display, normaliseAddress(display), a.long, a.lat, srid];
+      });
+      await trx.raw(
+        `INSERT INTO address_points (jurisdiction_id, external_id, house_number, street, unit, zip, address, norm_key, location) VALUES ${values.join(', ')}`,
+        params,
+      );
+      report.accepted += batch.length;
+      opts.onProgress?.(report.accepted);
+      batch = [];
+    };
+    for await (const [line, rec] of records) {
+      if (typeof rec === 'string') report.rejected.push({ line, reason: rec });
+      else {
+        batch.push(rec);
+        if (batch.length >= BATCH) await flush();
+      }
+    }
+    await flush();
+  });
+  return report;
+}

@@ -1,0 +1,108 @@
+/**
+ * Reads against the city's own geography: boundary, districts, address points. Each returns plain data;
+ * intake decides what a miss means. Called outside the write transaction (the embedded database has a
+ * single connection, so a read inside a pending transaction from the pool would wait forever).
+ */
+import type { Knex } from 'knex';
+import { geographyPoint, geometryPoint, latOf, longOf, type LatLong } from './postgis';
+
+export interface AddressMatch {
+  id: string;
+  address: string;
+  zip: string | null;
+  lat: number;
+  long: number;
+  distanceMetres?: number;
+  similarity?: number;
+}
+
+/** True when the point is inside the boundary or within `toleranceMetres` of it (true without a boundary). */
+export async function isInServiceArea(knex: Knex, jurisdictionId: string, p: LatLong, toleranceMetres: number): Promise<boolean> {
+  const row = (await knex('jurisdictions')
+    .where('id', jurisdictionId)
+    .first(
+      knex.raw(
+        'boundary IS NULL OR ST_Intersects(boundary, ?) OR (?::float8 > 0 AND ST_DWithin(boundary::geography, ?, ?::float8)) AS inside',
+        [geometryPoint(knex, p), toleranceMetres, geographyPoint(knex, p), toleranceMetres],
+      ),
+    )) as { inside: boolean } | undefined;
+  return row?.inside ?? false;
+}
+
+/** The district of each layer the point falls in, e.g. {"ward": "Ward 5", "police_district": "D4"}. */
+export async function districtsAt(knex: Knex, jurisdictionId: string, p: LatLong): Promise<Record<string, string>> {
+  const rows = (await knex('districts')
+    .where('jurisdiction_id', jurisdictionId)
+    .whereRaw('ST_Intersects(geom, ?)', [geometryPoint(knex, p)])
+    .select('layer', 'name')
+    .orderBy(['layer', 'name'])) as Array<{ layer: string; name: string }>;
+  const out: Record<string, string> = {};
+  for (const r of rows) out[r.layer] ??= r.name;
+  return out;
+}
+
+const addressColumns = (knex: Knex) => [
+  knex.raw('id::text AS id'),
+  'address',
+  'zip',
+  knex.raw(`${latOf('location')} AS lat`),
+  knex.raw(`${longOf('location')} AS long`),
+];
+
+type AddressRow = { id: string; address: string; zip: string | null; lat: number; long: number; distance?: number; sim?: number };
+const toMatch = (r: AddressRow): AddressMatch => ({
+  id: r.id,
+  address: r.address,
+  zip: r.zip,
+  lat: Number(r.lat),
+  long: Number(r.long),
+  ...(r.distance !== undefined ? { distanceMetres: Number(r.distance) } : {}),
+  ...(r.sim !== undefined ? { similarity: Number(r.sim) } : {}),
+});
+
+/** Nearest address points within `maxMetres` (KNN on the GiST index), nearest first. */
+export async function nearestAddresses(
+  knex: Knex,
+  jurisdictionId: string,
+  p: LatLong,
+  maxMetres: number,
+  limit = 1,
+): Promise<AddressMatch[]> {
+  const point = geographyPoint(knex, p);
+  const rows = (await knex('address_points')
+    .where('jurisdiction_id', jurisdictionId)
+    .whereRaw('ST_DWithin(location, ?, ?)', [point, maxMetres])
+    .select(...addressColumns(knex), knex.raw('ST_Distance(location, ?) AS distance', [point]))
+    .orderByRaw('location <-> ?', [point])
+    .limit(limit)) as AddressRow[];
+  return rows.map(toMatch);
+}
+
+export async function addressById(knex: Knex, jurisdictionId: string, id: string): Promise<AddressMatch | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const row = (await knex('address_points').where({ jurisdiction_id: jurisdictionId, id }).first(...addressColumns(knex))) as
+    | AddressRow
+    | undefined;
+  return row ? toMatch(row) : null;
+}
+
+/** Address points whose normalised key equals `key` exactly. */
+export async function addressesByKey(knex: Knex, jurisdictionId: string, key: string): Promise<AddressMatch[]> {
+  const rows = (await knex('address_points')
+    .where({ jurisdiction_id: jurisdictionId, norm_key: key })
+    .select(...addressColumns(knex))
+    .orderBy('id')
+    .limit(5)) as AddressRow[];
+  return rows.map(toMatch);
+}
+
+/** Trigram candidates for a normalised key, most similar first (uses the gin_trgm_ops index). */
+export async function similarAddresses(knex: Knex, jurisdictionId: string, key: string, limit = 10): Promise<AddressMatch[]> {
+  const rows = (await knex('address_points')
+    .where('jurisdiction_id', jurisdictionId)
+    .whereRaw('norm_key % ?', [key])
+    .select(...addressColumns(knex), knex.raw('similarity(norm_key, ?) AS sim', [key]))
+    .orderByRaw('norm_key <-> ?', [key])
+    .limit(limit)) as AddressRow[];
+  return rows.map(toMatch);
+}

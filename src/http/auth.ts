@@ -1,0 +1,49 @@
+import type { NextFunction, Request, Response } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import { hasRole, type ApiKey, type Role } from '../auth';
+import type { AppContext } from '../context';
+import { AppError, forbidden } from './errors';
+import { scalar } from '../open311/params';
+
+/** The key a caller presents: `api_key` in the body or query (Open311), or an X-API-Key / Bearer header. */
+function presentedKey(req: Request): string | undefined {
+  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+  const header = req.headers['x-api-key'];
+  return (
+    bearer ??
+    (typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined) ??
+    scalar((req.body ?? {}) as Record<string, unknown>, 'api_key') ??
+    scalar(req.query as Record<string, unknown>, 'api_key')
+  );
+}
+
+export const apiKeyOf = (res: Response): ApiKey => res.locals.apiKey as ApiKey;
+
+/** 403 (the Open311 status for a missing or invalid api_key) unless the key is valid and has the role. */
+export function requireKey(ctx: AppContext, role: Role) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const secret = presentedKey(req);
+    if (secret === undefined) return next(forbidden('An api_key is required for this call.'));
+    const key = await ctx.keys.verify(secret);
+    if (!key) return next(forbidden('The api_key is not valid or has been revoked.'));
+    if (!hasRole(key, role)) return next(forbidden(`This call needs a key with the ${role} role.`));
+    res.locals.apiKey = key;
+    next();
+  };
+}
+
+/** Per-key limit on writes; 429 with Retry-After. In-process counts: one limit per API process. */
+export function perKeyRateLimit(ctx: AppContext) {
+  return rateLimit({
+    windowMs: 60_000,
+    limit: ctx.config.postRateLimitPerMinute,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    keyGenerator: (_req, res) => `key:${apiKeyOf(res).id ?? 'admin-env'}`,
+    handler: (_req, res, next, options) => {
+      const e = new AppError(429, 'Too many requests from this API key. Please slow down and retry later.');
+      e.headers['Retry-After'] = String(Math.ceil(options.windowMs / 1000));
+      next(e);
+    },
+  });
+}

@@ -1,0 +1,57 @@
+/**
+ * One error type for everything a client can get wrong. It carries the HTTP status and one or more
+ * Open311 errors (`[{code, description}]`), rendered in the requested format by `errorHandler`.
+ */
+export interface Open311Error {
+  code: number;
+  description: string;
+}
+
+export class AppError extends Error {
+  readonly errors: Open311Error[];
+  /** Extra response headers, e.g. Retry-After on 429. */
+  headers: Record<string, string> = {};
+
+  constructor(
+    readonly status: number,
+    descriptions: string | string[],
+  ) {
+    const list = Array.isArray(descriptions) ? descriptions : [descriptions];
+    super(list.join(' '));
+    this.name = 'AppError';
+    this.errors = list.map((description) => ({ code: status, description }));
+  }
+}
+
+export const badRequest = (descriptions: string | string[]): AppError => new AppError(400, descriptions);
+export const notFound = (description: string): AppError => new AppError(404, description);
+export const forbidden = (description: string): AppError => new AppError(403, description);
+
+/** Collects several input problems so a client hears about all of them at once. */
+export class Problems {
+  private readonly list: string[] = [];
+  add(description: string): void {
+    this.list.push(description);
+  }
+  get any(): boolean {
+    return this.list.length > 0;
+  }
+  throwIfAny(status = 400): void {
+    if (this.list.length > 0) throw new AppError(status, this.list);
+  }
+}
+
+/** PostgreSQL error codes that mean "the database is not there" rather than "the query is wrong". */
+const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED']);
+
+/** Translates database failures at the edge: unreachable → 503, never a stack trace to the client. */
+export function translateDatabaseError(err: unknown): AppError | null {
+  const code = (err as { code?: string } | null)?.code;
+  const message = (err as Error | null)?.message ?? '';
+  if ((code && UNAVAILABLE_CODES.has(code)) || /Knex: Timeout acquiring a connection|PGlite is closed/.test(message)) {
+    const e = new AppError(503, 'The service is temporarily unavailable. Please try again shortly.');
+    e.headers['Retry-After'] = '5';
+    return e;
+  }
+  return null;
+}

@@ -1,0 +1,80 @@
+import type { NextFunction, Request, Response } from 'express';
+import { CONTENT_TYPES, render, type Format, type Payload } from '../open311/render';
+import { AppError, translateDatabaseError } from './errors';
+import type { Logger } from 'pino';
+
+/** The format a route answers in: set from the path suffix by `formatParam`, JSON by default. */
+export function formatOf(res: Response): Format {
+  return (res.locals.format as Format | undefined) ?? 'json';
+}
+
+export function send(res: Response, payload: Payload, status = 200): void {
+  const format = formatOf(res);
+  res.status(status).type(CONTENT_TYPES[format]).send(render(payload, format));
+}
+
+/** Express param handler for `:format`: only json and xml exist (anything else is a 404 in JSON). */
+export function formatParam(_req: Request, res: Response, next: NextFunction, value: string): void {
+  if (value === 'json' || value === 'xml') {
+    res.locals.format = value;
+    next();
+  } else {
+    next(new AppError(404, `Unknown format "${value}": use .json or .xml`));
+  }
+}
+
+/** Guesses the format of an error response for paths that never reached a route (e.g. a 404). */
+function guessFormat(req: Request, res: Response): Format {
+  if (res.locals.format) return res.locals.format as Format;
+  return /\.xml(?:$|\?)/.test(req.originalUrl) ? 'xml' : 'json';
+}
+
+interface HttpishError {
+  type?: string;
+  status?: number;
+  code?: string;
+  field?: string;
+}
+
+/** Maps errors thrown by body parsers and multer to client errors. */
+function fromParserError(err: HttpishError): AppError | null {
+  switch (err.type) {
+    case 'entity.too.large':
+      return new AppError(413, 'The request body is too large.');
+    case 'entity.parse.failed':
+      return new AppError(400, 'The request body could not be parsed.');
+    case 'encoding.unsupported':
+    case 'charset.unsupported':
+      return new AppError(415, 'The request body uses an unsupported encoding or character set.');
+    case 'parameters.too.many':
+      return new AppError(413, 'The request has too many parameters.');
+  }
+  if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_COUNT' || err.code === 'LIMIT_FILE_SIZE') {
+    return new AppError(413, 'The request body is too large.');
+  }
+  if (typeof err.code === 'string' && err.code.startsWith('LIMIT_')) {
+    return new AppError(400, `The multipart body is not accepted (${err.code.toLowerCase()}${err.field ? `: ${err.field}` : ''}).`);
+  }
+  if (err.status === 400 && err.type) return new AppError(400, 'The request could not be read.');
+  return null;
+}
+
+export function errorHandler(logger: Logger) {
+  return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    let appError = err instanceof AppError ? err : fromParserError(err as HttpishError);
+    appError ??= translateDatabaseError(err);
+    if (!appError) {
+      (req.log ?? logger).error({ err }, 'unhandled error');
+      appError = new AppError(500, 'Something went wrong on our side. It has been logged; please try again later.');
+    } else if (appError.status >= 500) {
+      (req.log ?? logger).warn({ err }, appError.message);
+    }
+    if (res.headersSent) {
+      res.destroy();
+      return;
+    }
+    res.locals.format = guessFormat(req, res);
+    for (const [name, value] of Object.entries(appError.headers)) res.setHeader(name, value);
+    send(res, { root: 'errors', body: appError.errors.map((e) => ({ ...e })) }, appError.status);
+  };
+}

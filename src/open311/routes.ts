@@ -1,0 +1,119 @@
+/**
+ * The GeoReport v2 surface under /open311. Routers only translate HTTP to domain calls and domain
+ * results to payloads; `send` renders them in the format named by the path suffix.
+ */
+import { Router, type Request, type Response } from 'express';
+import type { AppContext } from '../context';
+import { perKeyRateLimit, requireKey, apiKeyOf } from '../http/auth';
+import { writeBody } from '../http/body';
+import { notFound } from '../http/errors';
+import { formatParam, send } from '../http/respond';
+import { submitRequest } from '../requests/intake';
+import { findRequest, listPublicRequests, tokenStatus } from '../requests';
+import { publicBaseUrl } from './base-url';
+import { parseAddressQuery, parseListParams } from './list-params';
+import { nearestAddresses, searchAddresses } from '../geo/address-search';
+import { scalar, type RawParams } from './params';
+import type { Value } from './render';
+import { parseSubmission } from './submission';
+import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
+
+const jurisdictionParam = (req: Request) =>
+  scalar(req.query as RawParams, 'jurisdiction_id') ?? scalar((req.body ?? {}) as RawParams, 'jurisdiction_id');
+
+// Clients run in browsers too: reads are public, so any origin may make them.
+function cors(_req: Request, res: Response, next: () => void): void {
+  res.setHeader('Access-Control-Allow-Origin', '*');
+  next();
+}
+
+export function open311Router(ctx: AppContext): Router {
+  const router = Router();
+  router.param('format', formatParam);
+  router.use(cors);
+
+  const discovery = async (req: Request, res: Response) => {
+    const list = await ctx.catalog.listJurisdictions();
+    const j = list[0];
+    send(res, {
+      root: 'discovery',
+      body: discoveryView(`${publicBaseUrl(req, ctx.config)}/open311/v2`, j, CHANGESET, j?.timeZone ?? 'UTC'),
+    });
+  };
+  router.get('/discovery.:format', discovery);
+  router.get('/v2/discovery.:format', discovery);
+
+  router.get('/v2/services.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const services = (await ctx.catalog.services(j.id)).filter((s) => s.active);
+    send(res, { root: 'services', body: services.map(serviceView) });
+  });
+
+  router.get('/v2/services/:service_code.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const service = await ctx.catalog.service(j.id, String(req.params.service_code));
+    if (!service || !service.active) throw notFound(`service_code "${req.params.service_code}" is not a service of ${j.name}.`);
+    send(res, { root: 'service_definition', body: serviceDefinitionView(service) });
+  });
+
+  router.post(
+    '/v2/requests.:format',
+    ...writeBody(ctx.config.bodyLimitBytes),
+    requireKey(ctx, 'client'),
+    perKeyRateLimit(ctx),
+    async (req, res) => {
+      const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+      const submission = parseSubmission(req.body as RawParams, req.get('Idempotency-Key'));
+      const result = await submitRequest(ctx, j, apiKeyOf(res), submission);
+      const first: Record<string, Value> =
+        result.token !== null ? { token: result.token } : { service_request_id: result.serviceRequestId };
+      const body: Value = [{ ...first, service_notice: result.serviceNotice, account_id: result.accountId }];
+      send(res, { root: 'service_requests', body }, 201);
+    },
+  );
+
+  router.get('/v2/tokens/:token.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const status = await tokenStatus(ctx.knex, j.id, String(req.params.token));
+    if (!status) throw notFound(`token "${req.params.token}" is not known.`);
+    send(res, { root: 'service_requests', body: [{ service_request_id: status.serviceRequestId, token: status.token }] });
+  });
+
+  router.get('/v2/requests.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const { filter, extensions } = parseListParams(req.query as RawParams, j, await ctx.catalog.services(j.id), ctx.clock());
+    const { records, notes } = await listPublicRequests(ctx.knex, filter, extensions);
+    send(res, {
+      root: 'service_requests',
+      body: records.map((r) => requestView(r, { timeZone: j.timeZone, extensions, notes: notes.get(r.id) })),
+    });
+  });
+
+  router.get('/v2/requests/:service_request_id.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const id = String(req.params.service_request_id);
+    const extensions = scalar(req.query as RawParams, 'extensions') === 'true';
+    const found = await findRequest(ctx.knex, j.id, id, extensions);
+    if (!found) throw notFound(`service_request_id "${id}" was not found.`);
+    send(res, {
+      root: 'service_requests',
+      body: [requestView(found.record, { timeZone: j.timeZone, extensions, notes: found.notes })],
+    });
+  });
+
+  router.get('/v2/addresses.:format', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const query = parseAddressQuery(req.query as RawParams);
+    const matches =
+      'q' in query
+        ? await searchAddresses(ctx.knex, j.id, query.q, query.limit)
+        : await nearestAddresses(ctx.knex, j.id, query.point, query.radius, query.limit);
+    send(res, { root: 'addresses', body: matches.map(addressView) });
+  });
+
+  router.use((req, _res, next) => next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  return router;
+}
+
+/** When this server's Open311 surface last changed (discovery `changeset`). */
+const CHANGESET = new Date('2026-11-24T00:00:00Z');

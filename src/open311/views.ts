@@ -1,0 +1,117 @@
+/**
+ * Domain objects → Open311 payloads, field order as in the standard. Personal data is never read here
+ * because it is never selected (request_contacts is not joined by any public query).
+ */
+import type { Jurisdiction, Service } from '../catalog';
+import type { AddressMatch } from '../geo/locate';
+import type { RequestNote, RequestRecord } from '../requests/types';
+import type { Value } from './render';
+import { formatDateTime } from './time';
+
+export function serviceView(s: Service): Value {
+  return {
+    service_code: s.serviceCode,
+    service_name: s.serviceName,
+    description: s.description || null,
+    metadata: s.attributes.length > 0,
+    type: s.type,
+    keywords: s.keywords.length > 0 ? s.keywords.join(', ') : null,
+    group: s.groups[0] ?? null,
+    // Extension (OPEN311.md): every group, for services that sit in several.
+    groups: s.groups,
+  };
+}
+
+export function serviceDefinitionView(s: Service): Value {
+  return {
+    service_code: s.serviceCode,
+    attributes: s.attributes.map((a) => ({
+      variable: a.variable,
+      code: a.code,
+      datatype: a.datatype,
+      required: a.required,
+      datatype_description: a.datatypeDescription,
+      order: a.order,
+      description: a.description,
+      values: a.values.map((v) => ({ key: v.key, name: v.name })),
+    })),
+  };
+}
+
+export interface RequestViewOptions {
+  timeZone: string;
+  extensions: boolean;
+  notes?: RequestNote[];
+}
+
+export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
+  const view: Record<string, Value> = {
+    service_request_id: r.id,
+    status: r.status,
+    status_notes: r.statusNotes,
+    service_name: r.serviceName,
+    service_code: r.serviceCode,
+    description: r.description,
+    agency_responsible: r.agencyResponsible,
+    service_notice: r.serviceNotice,
+    requested_datetime: formatDateTime(r.requestedAt, o.timeZone),
+    updated_datetime: formatDateTime(r.updatedAt, o.timeZone),
+    expected_datetime: formatDateTime(r.expectedAt, o.timeZone),
+    address: r.address,
+    address_id: r.addressId,
+    zipcode: r.zipcode,
+    lat: r.lat,
+    long: r.long,
+    media_url: r.mediaUrls[0] ?? null,
+  };
+  if (o.extensions) {
+    view.extended_attributes = {
+      detailed_status: r.detailedStatus,
+      channel: r.channel,
+      priority: r.priority,
+      ...r.districts,
+      duplicate: r.parentRequestId !== null && r.detailedStatus === 'duplicate',
+      parent_service_request_id: r.parentRequestId,
+      supporter_count: r.supporterCount,
+      ...(r.distanceMetres !== undefined ? { distance: Math.round(r.distanceMetres * 10) / 10 } : {}),
+      media_urls: r.mediaUrls,
+      attributes: r.attributes as Value,
+    };
+    view.notes = (o.notes ?? []).map((n) => ({
+      datetime: formatDateTime(n.datetime, o.timeZone),
+      type: n.type,
+      summary: n.summary,
+      description: n.description,
+    }));
+  }
+  return view;
+}
+
+export function discoveryView(baseUrl: string, j: Jurisdiction | undefined, changeset: Date, timeZone: string): Value {
+  const stamp = formatDateTime(changeset, timeZone);
+  return {
+    changeset: stamp,
+    contact: j ? [j.name, j.email, j.phone].filter(Boolean).join(', ') : 'See the server operator.',
+    key_service: `Ask the city for an API key; operators issue them with POST ${baseUrl.replace(/\/open311\/v2$/, '')}/admin/v1/api-keys.`,
+    endpoints: [
+      {
+        specification: 'http://wiki.open311.org/GeoReport_v2',
+        url: baseUrl,
+        changeset: stamp,
+        type: 'production',
+        formats: ['text/xml', 'application/json'],
+      },
+    ],
+  };
+}
+
+export function addressView(a: AddressMatch): Value {
+  return {
+    address_id: a.id,
+    address: a.address,
+    zipcode: a.zip,
+    lat: a.lat,
+    long: a.long,
+    ...(a.distanceMetres !== undefined ? { distance: Math.round(a.distanceMetres * 10) / 10 } : {}),
+  };
+}

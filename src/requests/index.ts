@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import { applyFilter, listRequests, publicNotes, selectRequests, toRecord } from './query';
+import type { RequestFilter, RequestNote, RequestRecord } from './types';
+
+export type { RequestFilter, RequestNote, RequestRecord } from './types';
+export { submitRequest, type Submission, type IntakeResult } from './intake';
+export * from './statuses';
+
+function groupNotes(notes: RequestNote[]): Map<string, RequestNote[]> {
+  const byRequest = new Map<string, RequestNote[]>();
+  for (const n of notes) byRequest.set(n.requestId, [...(byRequest.get(n.requestId) ?? []), n]);
+  return byRequest;
+}
+
+export async function listPublicRequests(
+  knex: Knex,
+  filter: RequestFilter,
+  withNotes: boolean,
+): Promise<{ records: RequestRecord[]; notes: Map<string, RequestNote[]> }> {
+  const records = await listRequests(knex, { ...filter, includePrivate: false });
+  const notes = withNotes ? groupNotes(await publicNotes(knex, records.map((r) => r.id))) : new Map<string, RequestNote[]>();
+  return { records, notes };
+}
+
+/** One public request (never one of a private service), with its public notes when asked. */
+export async function findRequest(
+  knex: Knex,
+  jurisdictionId: string,
+  id: string,
+  withNotes: boolean,
+): Promise<{ record: RequestRecord; notes: RequestNote[] } | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const filter: RequestFilter = { jurisdictionId, ids: [id], sort: 'requested', page: 1, pageSize: 1 };
+  const row = await applyFilter(knex, selectRequests(knex), filter).first();
+  if (!row) return null;
+  const record = toRecord(row);
+  return { record, notes: withNotes ? await publicNotes(knex, [id]) : [] };
+}
+
+/** GET tokens/{token}: the request id once the batch has been processed, empty until then. */
+export async function tokenStatus(
+  knex: Knex,
+  jurisdictionId: string,
+  token: string,
+): Promise<{ token: string; serviceRequestId: string | null } | null> {
+  if (token.length > 100) return null;
+  const row = (await knex('request_tokens')
+    .where({ jurisdiction_id: jurisdictionId, token })
+    .first('token', knex.raw('request_id::text AS request_id'))) as { token: string; request_id: string | null } | undefined;
+  return row ? { token: row.token, serviceRequestId: row.request_id } : null;
+}

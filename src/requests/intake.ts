@@ -1,0 +1,149 @@
+/**
+ * POST requests (GeoReport v2 "Create service request"): validate everything first and collect every
+ * problem, then write the request, its contact details and its first history row in one transaction.
+ * A repeat with the same client_request_id / Idempotency-Key from the same key returns the first result.
+ */
+import crypto from 'node:crypto';
+import type { Knex } from 'knex';
+import type { ApiKey } from '../auth';
+import { validateAttributes, type Jurisdiction, type Service } from '../catalog';
+import type { AppContext } from '../context';
+import { badRequest, Problems } from '../http/errors';
+import { computeExpected, describeResponseLevel } from './response-level';
+import { resolveLocation, type LocationInput } from './location';
+import { insertRequest, type NewRequest } from './write';
+
+export interface Contact {
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  deviceId?: string;
+  accountId?: string;
+}
+
+export interface Submission {
+  serviceCode?: string;
+  location: LocationInput;
+  attributes: Record<string, string | string[]>;
+  description?: string;
+  mediaUrls: string[];
+  contact: Contact;
+  clientRequestId?: string;
+}
+
+export interface IntakeResult {
+  serviceRequestId: string | null;
+  token: string | null;
+  serviceNotice: string | null;
+  accountId: string | null;
+}
+
+async function findService(ctx: AppContext, j: Jurisdiction, code: string | undefined, problems: Problems): Promise<Service | null> {
+  if (code === undefined) {
+    problems.add('service_code is required.');
+    return null;
+  }
+  const service = await ctx.catalog.service(j.id, code);
+  if (!service || !service.active) {
+    problems.add(`service_code "${code}" is not a service of ${j.name}. GET services lists them.`);
+    return null;
+  }
+  return service;
+}
+
+async function previousResult(knex: Knex, apiKeyId: number, clientRequestId: string): Promise<IntakeResult | null> {
+  const request = (await knex('service_requests as r')
+    .leftJoin('request_contacts as c', 'c.request_id', 'r.id')
+    .where({ 'r.api_key_id': apiKeyId, 'r.client_request_id': clientRequestId })
+    .first(knex.raw('r.id::text AS id'), 'r.service_notice', 'c.account_id', 's.type')
+    .join('services as s', 's.id', 'r.service_id')) as
+    | { id: string; service_notice: string | null; account_id: string | null; type: string }
+    | undefined;
+  if (request) {
+    return {
+      serviceRequestId: request.type === 'blackbox' ? null : request.id,
+      token: null,
+      serviceNotice: request.service_notice,
+      accountId: request.account_id,
+    };
+  }
+  const token = (await knex('request_tokens')
+    .where({ api_key_id: apiKeyId, client_request_id: clientRequestId })
+    .first('token', 'submission')) as { token: string; submission: NewRequest } | undefined;
+  if (token) {
+    return { serviceRequestId: null, token: token.token, serviceNotice: token.submission.serviceNotice, accountId: token.submission.contact.accountId ?? null };
+  }
+  return null;
+}
+
+export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKey, sub: Submission): Promise<IntakeResult> {
+  const problems = new Problems();
+  const service = await findService(ctx, j, sub.serviceCode, problems);
+  let attributes: Record<string, unknown> = {};
+  if (service) {
+    const checked = validateAttributes(service, sub.attributes);
+    if (checked.ok) attributes = checked.values;
+    else checked.problems.forEach((p) => problems.add(p));
+  }
+  const { point, addressString, addressId } = sub.location;
+  if (!point && addressString === undefined && addressId === undefined) {
+    problems.add('A location is required: send lat and long, or address_string, or address_id.');
+  }
+  problems.throwIfAny();
+  const location = await resolveLocation(ctx.knex, ctx.config, j.id, sub.location, problems);
+  problems.throwIfAny();
+  if (!service || !location) throw badRequest('The request could not be accepted.');
+
+  if (sub.clientRequestId !== undefined && key.id !== null) {
+    const previous = await previousResult(ctx.knex, key.id, sub.clientRequestId);
+    if (previous) return previous;
+  }
+
+  const now = ctx.clock();
+  const expectedAt = computeExpected(service, j, now);
+  const plan: NewRequest = {
+    jurisdictionId: j.id,
+    serviceId: service.id,
+    agencyId: service.agency?.id ?? null,
+    description: sub.description ?? null,
+    requestedAt: now,
+    expectedAt,
+    serviceNotice: describeResponseLevel(service, expectedAt, j.timeZone),
+    location,
+    mediaUrls: sub.mediaUrls,
+    channel: key.channel,
+    apiKeyId: key.id,
+    actorLabel: key.name,
+    attributes,
+    clientRequestId: sub.clientRequestId ?? null,
+    contact: sub.contact,
+  };
+
+  if (service.type === 'batch') {
+    const token = crypto.randomUUID();
+    await ctx.knex('request_tokens').insert({
+      token,
+      jurisdiction_id: j.id,
+      service_id: service.id,
+      api_key_id: key.id,
+      submission: JSON.stringify(plan),
+      client_request_id: plan.clientRequestId,
+      created_at: now,
+    });
+    return { serviceRequestId: null, token, serviceNotice: plan.serviceNotice, accountId: sub.contact.accountId ?? null };
+  }
+
+  const id = await ctx.knex.transaction((trx) => insertRequest(trx, plan));
+  if (id === null && plan.clientRequestId !== null && key.id !== null) {
+    // Lost a race with an identical retry: answer with the request that won.
+    const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId);
+    if (previous) return previous;
+  }
+  return {
+    serviceRequestId: service.type === 'blackbox' ? null : id,
+    token: null,
+    serviceNotice: plan.serviceNotice,
+    accountId: sub.contact.accountId ?? null,
+  };
+}

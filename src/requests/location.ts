@@ -1,0 +1,109 @@
+/**
+ * Turns whatever location a client sent (lat/long, address_string, address_id, or several) into one
+ * validated point with an address, zip and districts, following issue #5:
+ * - a point is kept as reported, reverse geocoded to the nearest address point within a distance;
+ * - an address_id must exist in this jurisdiction; an address_string is geocoded or refused with suggestions;
+ * - a point and an address far apart: keep the point and the text, and leave a note for staff;
+ * - anything outside the service area is refused.
+ */
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import { geocode } from '../geo/geocode';
+import { addressById, districtsAt, isInServiceArea, nearestAddresses, type AddressMatch } from '../geo/locate';
+import type { LatLong } from '../geo/postgis';
+import type { Problems } from '../http/errors';
+
+export interface LocationInput {
+  point?: LatLong;
+  addressString?: string;
+  addressId?: string;
+}
+
+export interface ResolvedLocation {
+  point: LatLong | null;
+  address: string | null;
+  addressId: string | null;
+  zipcode: string | null;
+  districts: Record<string, string>;
+  /** Internal notes for staff, e.g. a conflict between the point and the address. */
+  staffNotes: string[];
+}
+
+function distanceMetres(a: LatLong, b: LatLong): number {
+  const rad = Math.PI / 180;
+  const dLat = (b.lat - a.lat) * rad;
+  const dLong = (b.long - a.long) * rad;
+  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
+  return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
+}
+
+const suggestionText = (s: AddressMatch[]) =>
+  s.length === 0 ? '' : ` Did you mean: ${s.map((m) => `${m.address}${m.zip ? ` ${m.zip}` : ''}`).join('; ')}?`;
+
+export async function resolveLocation(
+  knex: Knex,
+  config: Pick<Config, 'geoReverseMaxMetres' | 'geoConflictMetres' | 'geoBoundaryToleranceMetres'>,
+  jurisdictionId: string,
+  input: LocationInput,
+  problems: Problems,
+): Promise<ResolvedLocation | null> {
+  let known: AddressMatch | null = null;
+  if (input.addressId !== undefined) {
+    known = await addressById(knex, jurisdictionId, input.addressId);
+    if (!known) problems.add(`address_id "${input.addressId}" is not a known address in this jurisdiction.`);
+  } else if (input.addressString !== undefined && !input.point) {
+    const result = await geocode(knex, jurisdictionId, input.addressString);
+    if (result.kind === 'none') {
+      problems.add(`address_string "${input.addressString}" was not found in this city's addresses.${suggestionText(result.suggestions)}`);
+    } else {
+      known = result.match;
+    }
+  }
+  if (problems.any) return null;
+
+  const staffNotes: string[] = [];
+  let point: LatLong | null = input.point ?? (known ? { lat: known.lat, long: known.long } : null);
+  let address = input.addressString ?? known?.address ?? null;
+  let addressId = known?.id ?? null;
+  let zipcode = known?.zip ?? null;
+
+  if (input.point && input.addressString !== undefined && input.addressId === undefined) {
+    // Both a point and a text: geocode the text only to check that they agree.
+    const result = await geocode(knex, jurisdictionId, input.addressString);
+    if (result.kind === 'match') {
+      const apart = distanceMetres(input.point, result.match);
+      if (apart > config.geoConflictMetres) {
+        staffNotes.push(
+          `Location conflict: the reported point is ${Math.round(apart)} m from "${input.addressString}" (${result.match.address}). The point was kept.`,
+        );
+      } else {
+        addressId = result.match.id;
+        zipcode = result.match.zip;
+      }
+    }
+  } else if (input.point && known) {
+    const apart = distanceMetres(input.point, known);
+    if (apart > config.geoConflictMetres) {
+      staffNotes.push(`Location conflict: the reported point is ${Math.round(apart)} m from address ${known.address}. The point was kept.`);
+    }
+  }
+
+  if (point) {
+    if (!(await isInServiceArea(knex, jurisdictionId, point, config.geoBoundaryToleranceMetres))) {
+      problems.add('The location is outside the service area of this jurisdiction.');
+      return null;
+    }
+    if (!known && addressId === null) {
+      const [nearest] = await nearestAddresses(knex, jurisdictionId, point, config.geoReverseMaxMetres);
+      if (nearest) {
+        address ??= nearest.address;
+        addressId = nearest.id;
+        zipcode = nearest.zip;
+      }
+    }
+  } else {
+    point = null;
+  }
+  const districts = point ? await districtsAt(knex, jurisdictionId, point) : {};
+  return { point, address, addressId, zipcode, districts, staffNotes };
+}

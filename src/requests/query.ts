@@ -1,0 +1,163 @@
+/**
+ * GET requests: every filter is a bound parameter on an indexed column (see the service_requests
+ * migration): time filters use the (jurisdiction, time DESC) indexes, location the GiST index.
+ */
+import type { Knex } from 'knex';
+import { geographyEnvelope, geographyPoint, latOf, longOf } from '../geo/postgis';
+import type { RequestFilter, RequestNote, RequestRecord } from './types';
+
+interface Row {
+  id: string;
+  status: 'open' | 'closed';
+  detailed_status: RequestRecord['detailedStatus'];
+  status_notes: string | null;
+  service_name: string;
+  service_code: string;
+  description: string | null;
+  agency_name: string | null;
+  service_notice: string | null;
+  requested_at: Date;
+  updated_at: Date;
+  expected_at: Date | null;
+  closed_at: Date | null;
+  address: string | null;
+  address_id: string | null;
+  zipcode: string | null;
+  lat: number | null;
+  long: number | null;
+  media_urls: string[];
+  channel: string;
+  priority: string;
+  attributes: Record<string, unknown>;
+  districts: Record<string, string>;
+  parent_request_id: string | null;
+  supporter_count: number;
+  distance?: number;
+}
+
+export function selectRequests(knex: Knex): Knex.QueryBuilder {
+  return knex('service_requests as r')
+    .join('services as s', 's.id', 'r.service_id')
+    .leftJoin('agencies as a', 'a.id', 'r.agency_id')
+    .select(
+      knex.raw('r.id::text AS id'),
+      'r.status',
+      'r.detailed_status',
+      'r.status_notes',
+      's.service_name',
+      's.service_code',
+      'r.description',
+      'a.name as agency_name',
+      'r.service_notice',
+      'r.requested_at',
+      'r.updated_at',
+      'r.expected_at',
+      'r.closed_at',
+      'r.address',
+      knex.raw('r.address_id::text AS address_id'),
+      'r.zipcode',
+      knex.raw(`${latOf('r.location')} AS lat`),
+      knex.raw(`${longOf('r.location')} AS long`),
+      'r.media_urls',
+      'r.channel',
+      'r.priority',
+      'r.attributes',
+      'r.districts',
+      knex.raw('r.parent_request_id::text AS parent_request_id'),
+      'r.supporter_count',
+    );
+}
+
+export function toRecord(r: Row): RequestRecord {
+  return {
+    id: r.id,
+    status: r.status,
+    detailedStatus: r.detailed_status,
+    statusNotes: r.status_notes,
+    serviceName: r.service_name,
+    serviceCode: r.service_code,
+    description: r.description,
+    agencyResponsible: r.agency_name,
+    serviceNotice: r.service_notice,
+    requestedAt: r.requested_at,
+    updatedAt: r.updated_at,
+    expectedAt: r.expected_at,
+    closedAt: r.closed_at,
+    address: r.address,
+    addressId: r.address_id,
+    zipcode: r.zipcode,
+    lat: r.lat === null ? null : Number(r.lat),
+    long: r.long === null ? null : Number(r.long),
+    mediaUrls: r.media_urls ?? [],
+    channel: r.channel,
+    priority: r.priority,
+    attributes: r.attributes ?? {},
+    districts: r.districts ?? {},
+    parentRequestId: r.parent_request_id,
+    supporterCount: Number(r.supporter_count),
+    ...(r.distance !== undefined && r.distance !== null ? { distanceMetres: Number(r.distance) } : {}),
+  };
+}
+
+/** Applies the filter's WHERE clauses (shared by the list and by counts/exports). */
+export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter): Knex.QueryBuilder {
+  q.where('r.jurisdiction_id', f.jurisdictionId);
+  if (!f.includePrivate) q.where('s.is_private', false);
+  if (f.ids) {
+    // service_request_id overrides every other filter (GeoReport v2).
+    return q.whereIn('r.id', f.ids.filter((id) => /^\d{1,18}$/.test(id)));
+  }
+  if (f.serviceIds) q.whereIn('r.service_id', f.serviceIds);
+  if (f.start) q.where('r.requested_at', '>=', f.start);
+  if (f.end) q.where('r.requested_at', '<=', f.end);
+  if (f.updatedAfter) q.where('r.updated_at', '>', f.updatedAfter);
+  if (f.updatedBefore) q.where('r.updated_at', '<', f.updatedBefore);
+  if (f.statuses) q.whereIn('r.status', f.statuses);
+  if (f.detailedStatuses) q.whereIn('r.detailed_status', f.detailedStatuses);
+  if (f.agency) {
+    const agency = f.agency.toLowerCase();
+    q.where((w) => w.whereRaw('lower(a.code) = ?', [agency]).orWhereRaw('lower(a.name) = ?', [agency]));
+  }
+  if (f.near) q.whereRaw('ST_DWithin(r.location, ?, ?)', [geographyPoint(knex, f.near), f.near.radius]);
+  if (f.bbox) q.whereRaw('r.location && ?', [geographyEnvelope(knex, f.bbox)]);
+  if (f.district) q.whereRaw('r.districts @> ?::jsonb', [JSON.stringify({ [f.district.layer]: f.district.name })]);
+  return q;
+}
+
+export async function listRequests(knex: Knex, f: RequestFilter): Promise<RequestRecord[]> {
+  const q = applyFilter(knex, selectRequests(knex), f);
+  if (f.sort === 'distance' && f.near) {
+    q.select(knex.raw('ST_Distance(r.location, ?) AS distance', [geographyPoint(knex, f.near)]));
+    q.orderByRaw('r.location <-> ?', [geographyPoint(knex, f.near)]).orderBy('r.id', 'desc');
+  } else if (f.sort === 'updated') {
+    q.orderBy([{ column: 'r.updated_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+  } else {
+    q.orderBy([{ column: 'r.requested_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+  }
+  q.limit(f.pageSize).offset((f.page - 1) * f.pageSize);
+  const rows = (await q) as Row[];
+  return rows.map(toRecord);
+}
+
+/** Public notes of the given requests (the public rows of their history), oldest first. */
+export async function publicNotes(knex: Knex, requestIds: string[]): Promise<RequestNote[]> {
+  if (requestIds.length === 0) return [];
+  const rows = (await knex('request_history')
+    .whereIn('request_id', requestIds)
+    .where('public', true)
+    .select(knex.raw('request_id::text AS request_id'), 'occurred_at', 'kind', 'summary', 'description')
+    .orderBy([{ column: 'occurred_at' }, { column: 'id' }])) as Array<{
+    request_id: string;
+    occurred_at: Date;
+    kind: string;
+    summary: string | null;
+    description: string | null;
+  }>;
+  return rows.map((r) => ({
+    requestId: r.request_id,
+    datetime: r.occurred_at,
+    type: r.kind,
+    summary: r.summary,
+    description: r.description,
+  }));
+}

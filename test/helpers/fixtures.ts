@@ -1,0 +1,33 @@
+import type { Service } from '../../src/catalog';
+import type { TestServer } from './app';
+
+/** Real Boston points (from the demo address data). */
+export const HEREFORD = { lat: 42.3504, long: -71.0867, address: '29 Hereford St' };
+export const WORCESTER = { lat: 42.2626, long: -71.8023 };
+
+export async function services(t: TestServer): Promise<Service[]> {
+  return t.ctx.catalog.services('boston');
+}
+
+export async function findService(t: TestServer, pred: (s: Service) => boolean, what: string): Promise<Service> {
+  const s = (await services(t)).find(pred);
+  if (!s) throw new Error(`the demo catalog has no ${what}`);
+  return s;
+}
+
+/** A realtime public service without required attributes. */
+export const plainService = (t: TestServer) =>
+  findService(t, (s) => s.type === 'realtime' && !s.isPrivate && s.attributes.every((a) => !a.required || !a.variable), 'plain realtime service');
+
+/** Form fields that satisfy every required attribute of a service. */
+export function requiredAttributeFields(s: Service): Record<string, string> {
+  const out: Record<string, string> = {};
+  for (const a of s.attributes.filter((x) => x.variable && x.required)) {
+    const key = `attribute[${a.code}]`;
+    if (a.datatype === 'number') out[key] = '2';
+    else if (a.datatype === 'datetime') out[key] = '2026-11-20T08:00:00-05:00';
+    else if (a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') out[key] = a.values[0]?.key ?? '';
+    else out[key] = 'something';
+  }
+  return out;
+}

@@ -1,0 +1,180 @@
+import request from 'supertest';
+import { startTestServer, type TestServer } from './helpers/app';
+import { resetWrites } from './helpers/db';
+import { HEREFORD, WORCESTER, findService, plainService, requiredAttributeFields } from './helpers/fixtures';
+import { parseXml } from './helpers/xml';
+import { tick } from '../src/worker';
+
+let t: TestServer;
+let key: string;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+beforeEach(async () => {
+  await resetWrites(t.db);
+  key = await t.key('client', 'mobile');
+});
+afterAll(() => t.close());
+
+const post = (fmt = 'json') => request(t.app).post(`/open311/v2/requests.${fmt}`).type('form');
+const count = async (table: string) => Number((await t.db.knex(table).count({ n: '*' }))[0]?.n);
+
+describe('POST requests', () => {
+  it('when a valid request is posted with a point, then 201 with a string id, and it reads back with address, zip and districts', async () => {
+    const s = await plainService(t);
+    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, description: 'Broken <b>thing</b> & more', email: 'resident@example.com' });
+    expect(res.status).toBe(201);
+    expect(res.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), service_notice: s.sla ? expect.any(String) : null, account_id: null }]);
+    const id = res.body[0].service_request_id as string;
+
+    const read = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
+    expect(read.status).toBe(200);
+    const r = read.body[0];
+    expect(r.description).toBe('Broken thing & more');
+    expect(r.lat).toBeCloseTo(HEREFORD.lat, 4);
+    expect(r.address).toMatch(/Hereford St/i);
+    expect(r.zipcode).toBe('02115');
+    expect(r.extended_attributes.channel).toBe('mobile');
+    expect(r.extended_attributes.ward).toMatch(/^Ward \d+$/);
+    expect(JSON.stringify(read.body)).not.toContain('resident@example.com');
+    expect(await count('request_history')).toBe(1);
+  });
+
+  it('when the key is missing or wrong, then 403 in the requested format and nothing is written', async () => {
+    const s = await plainService(t);
+    const none = await post('xml').send({ service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(none.status).toBe(403);
+    expect((await parseXml(none.text)).root).toBe('errors');
+    const bad = await post().send({ api_key: 'o311_not-a-real-key', service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(bad.status).toBe(403);
+    expect(await count('service_requests')).toBe(0);
+  });
+
+  it('when several things are wrong, then one 400 lists each of them by name', async () => {
+    const res = await post().send({ api_key: key, lat: '95', long: 'west', media_url: 'ftp://x', email: 'nope' });
+    expect(res.status).toBe(400);
+    const text = (res.body as Array<{ description: string }>).map((e) => e.description).join('\n');
+    expect(text).toMatch(/lat/);
+    expect(text).toMatch(/long/);
+    expect(text).toMatch(/media_url/);
+    expect(text).toMatch(/email/);
+    expect(res.body.every((e: { code: number }) => e.code === 400)).toBe(true);
+  });
+
+  it('when the service code is missing or unknown, then 400 naming service_code', async () => {
+    const res = await post().send({ api_key: key, lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/service_code/);
+    const unknown = await post().send({ api_key: key, service_code: 'NOPE', lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(unknown.status).toBe(400);
+  });
+
+  it('when the point is outside the city, then 400 "outside the service area" and nothing is written', async () => {
+    const s = await plainService(t);
+    const res = await post().send({ api_key: key, service_code: s.serviceCode, ...WORCESTER });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/outside the service area/);
+    expect(await count('service_requests')).toBe(0);
+  });
+
+  it('when required attributes are missing or list keys are wrong, then 400 per attribute', async () => {
+    const s = await findService(t, (x) => x.attributes.some((a) => a.required && a.variable), 'service with required attributes');
+    const missing = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(missing.status).toBe(400);
+    expect(missing.body[0].description).toMatch(/^attribute\[/);
+    const ok = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    expect(ok.status).toBe(201);
+  });
+
+  it('when a multivaluelist is sent as attribute[X][]=a&attribute[X][]=b or as a repeated key, then both are stored as a list', async () => {
+    const s = await findService(t, (x) => x.attributes.some((a) => a.datatype === 'multivaluelist' && a.values.length >= 2), 'multivaluelist');
+    const attr = s.attributes.find((a) => a.datatype === 'multivaluelist' && a.values.length >= 2)!;
+    const [a, b] = [attr.values[0]!.key, attr.values[1]!.key];
+    const base = new URLSearchParams({ api_key: key, service_code: s.serviceCode, lat: String(HEREFORD.lat), long: String(HEREFORD.long), ...requiredAttributeFields(s) });
+    base.delete(`attribute[${attr.code}]`);
+    const withBrackets = new URLSearchParams(base);
+    withBrackets.append(`attribute[${attr.code}][]`, a);
+    withBrackets.append(`attribute[${attr.code}][]`, b);
+    const repeated = new URLSearchParams(base);
+    repeated.append(`attribute[${attr.code}]`, a);
+    repeated.append(`attribute[${attr.code}]`, b);
+    for (const body of [withBrackets, repeated]) {
+      const res = await post().send(body.toString());
+      expect(res.status).toBe(201);
+      const read = await request(t.app).get(`/open311/v2/requests/${res.body[0].service_request_id}.json?extensions=true`);
+      expect(read.body[0].extended_attributes.attributes[attr.code]).toEqual([a, b]);
+    }
+  });
+
+  it('when the body is JSON or multipart, then it is accepted like a form', async () => {
+    const s = await plainService(t);
+    const json = await request(t.app).post('/open311/v2/requests.json').send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, deviceid: 'dev-1' });
+    expect(json.status).toBe(201);
+    const multi = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .field('api_key', key)
+      .field('service_code', s.serviceCode)
+      .field('lat', String(HEREFORD.lat))
+      .field('long', String(HEREFORD.long));
+    expect(multi.status).toBe(201);
+    const device = await t.db.knex('request_contacts').first('device_id');
+    expect(device?.device_id).toBe('dev-1');
+  });
+
+  it('when the content type is not accepted, then 415; when the body is too large, then 413', async () => {
+    const bad = await request(t.app).post('/open311/v2/requests.json').set('Content-Type', 'text/plain').send('hello');
+    expect(bad.status).toBe(415);
+    const big = await post().send({ api_key: key, description: 'x'.repeat(2 * 1024 * 1024) });
+    expect(big.status).toBe(413);
+  });
+
+  it('when the same Idempotency-Key or client_request_id is sent twice, then the first result comes back and one request exists', async () => {
+    const s = await plainService(t);
+    const body = { api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long };
+    const a = await post().set('Idempotency-Key', 'abc-1').send(body);
+    const b = await post().set('Idempotency-Key', 'abc-1').send(body);
+    expect(b.body).toEqual(a.body);
+    const c = await post().send({ ...body, client_request_id: 'cr-9' });
+    const d = await post().send({ ...body, client_request_id: 'cr-9' });
+    expect(d.body).toEqual(c.body);
+    expect(await count('service_requests')).toBe(2);
+  });
+
+  it('when a batch service is posted to, then a token comes back and the request appears after a worker tick', async () => {
+    const s = await findService(t, (x) => x.type === 'batch', 'batch service');
+    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    expect(res.status).toBe(201);
+    const token = res.body[0].token as string;
+    expect(res.body[0]).not.toHaveProperty('service_request_id');
+    const before = await request(t.app).get(`/open311/v2/tokens/${token}.json`);
+    expect(before.body).toEqual([{ service_request_id: null, token }]);
+    await tick(t.ctx);
+    const after = await request(t.app).get(`/open311/v2/tokens/${token}.xml`);
+    const parsed = await parseXml(after.text);
+    expect(parsed.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), token }]);
+  });
+
+  it('when a blackbox service is posted to, then neither an id nor a token comes back', async () => {
+    const s = await findService(t, (x) => x.type === 'blackbox', 'blackbox service');
+    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    expect(res.status).toBe(201);
+    expect(res.body[0].service_request_id).toBeNull();
+    expect(await count('service_requests')).toBe(1);
+  });
+
+  it('when a key posts too often, then 429 with Retry-After', async () => {
+    const s = await startTestServer({ POST_RATE_LIMIT_PER_MINUTE: '2' });
+    try {
+      const k = await s.key();
+      const svc = await plainService(s);
+      const body = { api_key: k, service_code: svc.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long };
+      await request(s.app).post('/open311/v2/requests.json').type('form').send(body);
+      await request(s.app).post('/open311/v2/requests.json').type('form').send(body);
+      const third = await request(s.app).post('/open311/v2/requests.json').type('form').send(body);
+      expect(third.status).toBe(429);
+      expect(third.headers['retry-after']).toBe('60');
+    } finally {
+      await s.close();
+    }
+  });
+});
