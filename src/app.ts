@@ -14,6 +14,7 @@ import { AppError } from './http/errors';
 import { httpLogger } from './http/logging';
 import { errorHandler } from './http/respond';
 import { open311Router } from './open311/routes';
+import { staffRouter } from './staff/routes';
 
 const SPEC_PATH = path.resolve(__dirname, '../spec/openapi.yaml');
 
@@ -39,6 +40,7 @@ export function createApp(ctx: AppContext): Express {
 
   app.use('/open311', open311Router(ctx));
   app.use('/admin/v1', adminRouter(ctx));
+  app.use('/staff/v1', staffRouter(ctx));
 
   if (fs.existsSync(SPEC_PATH)) {
     const specText = fs.readFileSync(SPEC_PATH, 'utf8');

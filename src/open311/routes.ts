@@ -16,6 +16,7 @@ import { nearestAddresses, searchAddresses } from '../geo/address-search';
 import { scalar, type RawParams } from './params';
 import type { Value } from './render';
 import { parseSubmission } from './submission';
+import { mountUpdates } from './updates-routes';
 import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
 
 const jurisdictionParam = (req: Request) =>
@@ -110,6 +111,8 @@ export function open311Router(ctx: AppContext): Router {
         : await nearestAddresses(ctx.knex, j.id, query.point, query.radius, query.limit);
     send(res, { root: 'addresses', body: matches.map(addressView) });
   });
+
+  mountUpdates(router, ctx, (params) => ctx.catalog.resolveJurisdiction(scalar(params, 'jurisdiction_id')));
 
   router.use((req, _res, next) => next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
   return router;

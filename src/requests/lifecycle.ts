@@ -5,7 +5,7 @@
  * only with public changes; internal notes never show in public output.
  */
 import type { Knex } from 'knex';
-import { AppError, badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../http/errors';
 import { isDetailedStatus, statusOf, type DetailedStatus } from './statuses';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -97,19 +97,19 @@ export interface StatusChange {
   statusNotes?: string;
 }
 
+/** Sets the status columns of a locked request (closed_at follows the open/closed state). */
+export async function applyStatus(trx: Knex.Transaction, r: LockedRequest, to: DetailedStatus, statusNotes: string | null, at: Date): Promise<void> {
+  checkTransition(r.detailed_status, to);
+  await trx('service_requests')
+    .where('id', r.id)
+    .update({ detailed_status: to, status_notes: statusNotes, closed_at: statusOf(to) === 'closed' ? at : null });
+}
+
 export async function changeStatus(trx: Knex.Transaction, jurisdictionId: string, id: string, change: StatusChange, actor: Actor, at: Date): Promise<LockedRequest> {
   const to = change.detailedStatus.toLowerCase();
   if (!isDetailedStatus(to)) throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
-  checkTransition(r.detailed_status, to);
-  const closing = statusOf(to) === 'closed';
-  await trx('service_requests')
-    .where('id', r.id)
-    .update({
-      detailed_status: to,
-      status_notes: change.statusNotes ?? change.note ?? null,
-      closed_at: closing ? at : null,
-    });
+  await applyStatus(trx, r, to, change.statusNotes ?? change.note ?? null, at);
   const isPublic = change.public ?? true;
   await appendHistory(trx, r, at, actor, {
     kind: 'status_change',
@@ -152,8 +152,4 @@ export async function assign(trx: Knex.Transaction, jurisdictionId: string, id: 
   const r = await lockRequest(trx, jurisdictionId, id);
   await trx('service_requests').where('id', r.id).update({ assigned_to: assignee });
   await appendHistory(trx, r, at, actor, { kind: 'assignment', public: false, detailedStatus: r.detailed_status, summary: assignee ? `Assigned to ${assignee}` : 'Unassigned' });
-}
-
-export function assertOpen(r: LockedRequest): void {
-  if (r.status === 'closed') throw new AppError(400, `The request is closed as "${r.detailed_status}".`);
 }

@@ -1,0 +1,84 @@
+import type { Router } from 'express';
+import type { AppContext } from '../context';
+import { apiKeyOf, perKeyRateLimit, requireKey } from '../http/auth';
+import { writeBody } from '../http/body';
+import { Problems } from '../http/errors';
+import { send } from '../http/respond';
+import { listUpdates, postUpdate } from '../requests/updates';
+import { MAX_PAGE_SIZE } from './list-params';
+import { number, scalar, type RawParams } from './params';
+import { stripNonXmlChars } from './render';
+import { formatDateTime, parseDateTime } from './time';
+
+const DAY_MS = 86_400_000;
+
+/** GET/POST servicerequestupdates.{fmt} (mySociety extension, OPEN311.md). */
+export function mountUpdates(router: Router, ctx: AppContext, jurisdictionOf: (params: RawParams) => Promise<{ id: string; timeZone: string }>): void {
+  router.get('/v2/servicerequestupdates.:format', async (req, res) => {
+    const q = req.query as RawParams;
+    const j = await jurisdictionOf(q);
+    const problems = new Problems();
+    const when = (name: string) => {
+      const raw = scalar(q, name);
+      if (raw === undefined) return undefined;
+      const d = parseDateTime(raw, j.timeZone);
+      if (!d) problems.add(`${name} must be an ISO 8601 date and time.`);
+      return d ?? undefined;
+    };
+    const end = when('end_date') ?? ctx.clock();
+    const start = when('start_date') ?? new Date(end.getTime() - DAY_MS);
+    if (start > end) problems.add('start_date must not be after end_date.');
+    if (end.getTime() - start.getTime() > 90 * DAY_MS) problems.add('The range from start_date to end_date may not exceed 90 days.');
+    const page = number(q, 'page', problems, { min: 1, max: 1_000_000, integer: true }) ?? 1;
+    const pageSize = number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
+    problems.throwIfAny();
+    const updates = await listUpdates(ctx.knex, j.id, { start, end, page, pageSize });
+    send(res, {
+      root: 'service_request_updates',
+      body: updates.map((u) => ({
+        update_id: u.updateId,
+        service_request_id: u.serviceRequestId,
+        status: u.status,
+        updated_datetime: formatDateTime(u.updatedAt, j.timeZone),
+        description: u.description,
+        media_url: u.mediaUrl,
+      })),
+    });
+  });
+
+  router.post(
+    '/v2/servicerequestupdates.:format',
+    ...writeBody(ctx.config.bodyLimitBytes),
+    requireKey(ctx, 'staff'),
+    perKeyRateLimit(ctx),
+    async (req, res) => {
+      const b = (req.body ?? {}) as RawParams;
+      const j = await jurisdictionOf({ ...(req.query as RawParams), ...b });
+      const problems = new Problems();
+      const required = (name: string, max: number) => {
+        const v = scalar(b, name);
+        if (v === undefined) problems.add(`${name} is required.`);
+        else if (v.length > max) problems.add(`${name} is too long (at most ${max} characters).`);
+        return v ? stripNonXmlChars(v) : '';
+      };
+      const serviceRequestId = required('service_request_id', 20);
+      const updateId = required('update_id', 100);
+      const status = required('status', 50);
+      const description = required('description', 4000);
+      const updatedRaw = required('updated_datetime', 50);
+      const updatedAt = updatedRaw ? parseDateTime(updatedRaw, j.timeZone) : null;
+      if (updatedRaw && !updatedAt) problems.add('updated_datetime must be an ISO 8601 date and time.');
+      const mediaUrl = scalar(b, 'media_url') ?? null;
+      if (mediaUrl !== null && !/^https?:\/\/\S{1,2040}$/.test(mediaUrl)) problems.add('media_url must be an http or https URL.');
+      problems.throwIfAny();
+      const key = apiKeyOf(res);
+      const id = await postUpdate(
+        ctx.knex,
+        j.id,
+        { serviceRequestId, updateId, status, updatedAt: updatedAt as Date, description, mediaUrl },
+        { type: 'api_key', id: key.id === null ? null : String(key.id), label: key.name, channel: key.channel },
+      );
+      send(res, { root: 'service_request_updates', body: [{ update_id: id }] });
+    },
+  );
+}

@@ -1,0 +1,128 @@
+/**
+ * /staff/v1 (role staff or admin): the lifecycle of a request behind the Open311 surface. JSON only.
+ * Every change is one transaction with its history row (see requests/lifecycle.ts).
+ */
+import express, { Router, type Request, type Response } from 'express';
+import type { ApiKey } from '../auth';
+import { CHANNELS } from '../auth';
+import type { AppContext } from '../context';
+import { apiKeyOf, requireKey } from '../http/auth';
+import { badRequest, notFound } from '../http/errors';
+import { scalar, type RawParams } from '../open311/params';
+import { parseSubmission } from '../open311/submission';
+import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests/lifecycle';
+import { submitRequest } from '../requests/intake';
+import { fullHistory, staffRequestView } from './views';
+
+const actorOf = (key: ApiKey): Actor => ({
+  type: 'api_key',
+  id: key.id === null ? null : String(key.id),
+  label: key.name,
+  channel: key.channel,
+});
+
+const text = (body: RawParams, name: string, max: number, required = false): string | undefined => {
+  const v = scalar(body, name);
+  if (v === undefined && required) throw badRequest(`${name} is required.`);
+  if (v !== undefined && v.length > max) throw badRequest(`${name} is too long (at most ${max} characters).`);
+  return v;
+};
+
+const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
+  const v = body[name];
+  if (v === undefined || v === null || v === '') return fallback;
+  if (v === true || v === 'true') return true;
+  if (v === false || v === 'false') return false;
+  throw badRequest(`${name} must be true or false.`);
+};
+
+export function staffRouter(ctx: AppContext): Router {
+  const router = Router();
+  router.use(express.json({ limit: ctx.config.bodyLimitBytes }));
+  router.use(express.urlencoded({ extended: true, limit: ctx.config.bodyLimitBytes }));
+  router.use(requireKey(ctx, 'staff'));
+
+  const jurisdiction = (req: Request) =>
+    ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id') ?? scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'));
+  const body = (req: Request) => (req.body ?? {}) as RawParams;
+  const id = (req: Request) => String(req.params.id);
+
+  async function respondWithRequest(req: Request, res: Response, status = 200) {
+    const j = await jurisdiction(req);
+    const view = await staffRequestView(ctx.knex, j, id(req));
+    if (!view) throw notFound(`service_request_id "${id(req)}" was not found.`);
+    res.status(status).json(view);
+  }
+
+  router.get('/requests/:id', (req, res) => respondWithRequest(req, res));
+
+  router.get('/requests/:id/history', async (req, res) => {
+    const j = await jurisdiction(req);
+    const history = await fullHistory(ctx.knex, j, id(req));
+    if (!history) throw notFound(`service_request_id "${id(req)}" was not found.`);
+    res.json(history);
+  });
+
+  router.post('/requests/:id/status', async (req, res) => {
+    const j = await jurisdiction(req);
+    const b = body(req);
+    const detailed = text(b, 'detailed_status', 50, true) as string;
+    await ctx.knex.transaction((trx) =>
+      changeStatus(trx, j.id, id(req), { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', true) }, actorOf(apiKeyOf(res)), ctx.clock()),
+    );
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/transfer', async (req, res) => {
+    const j = await jurisdiction(req);
+    const b = body(req);
+    await ctx.knex.transaction((trx) =>
+      transfer(trx, j.id, id(req), text(b, 'agency_code', 100, true) as string, text(b, 'note', 4000), actorOf(apiKeyOf(res)), ctx.clock()),
+    );
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/priority', async (req, res) => {
+    const j = await jurisdiction(req);
+    await ctx.knex.transaction((trx) =>
+      setPriority(trx, j.id, id(req), text(body(req), 'priority', 20, true) as string, actorOf(apiKeyOf(res)), ctx.clock()),
+    );
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/assign', async (req, res) => {
+    const j = await jurisdiction(req);
+    const assignee = text(body(req), 'assigned_to', 200) ?? null;
+    await ctx.knex.transaction((trx) => assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock()));
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/notes', async (req, res) => {
+    const j = await jurisdiction(req);
+    const b = body(req);
+    await ctx.knex.transaction((trx) =>
+      addNote(trx, j.id, id(req), text(b, 'text', 4000, true) as string, bool(b, 'public', false), actorOf(apiKeyOf(res)), ctx.clock()),
+    );
+    await respondWithRequest(req, res, 201);
+  });
+
+  // A request taken by staff on behalf of a resident, recorded under the channel they used.
+  router.post('/requests', async (req, res) => {
+    const j = await jurisdiction(req);
+    const b = body(req);
+    const channel = text(b, 'channel', 20, true) as string;
+    if (!(CHANNELS as readonly string[]).includes(channel)) throw badRequest(`channel must be one of ${CHANNELS.join(', ')}.`);
+    const submission = parseSubmission(b, req.get('Idempotency-Key'));
+    const key = apiKeyOf(res);
+    const result = await submitRequest(ctx, j, { ...key, channel: channel as ApiKey['channel'] }, submission);
+    if (!result.serviceRequestId) {
+      res.status(201).json({ token: result.token, service_notice: result.serviceNotice });
+      return;
+    }
+    const view = await staffRequestView(ctx.knex, j, result.serviceRequestId);
+    res.status(201).json(view);
+  });
+
+  router.use((req, _res, next) => next(notFound(`No staff endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  return router;
+}

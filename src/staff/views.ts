@@ -1,0 +1,51 @@
+import type { Knex } from 'knex';
+import type { Jurisdiction } from '../catalog';
+import { formatDateTime } from '../open311/time';
+import { requestView } from '../open311/views';
+import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests/query';
+
+/** A request as staff see it: the Open311 view with extensions, plus assignment and the reporter's contact. */
+export async function staffRequestView(knex: Knex, j: Jurisdiction, id: string): Promise<Record<string, unknown> | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const row = await applyFilter(knex, selectRequests(knex).select('r.assigned_to', 'r.closed_at'), {
+    jurisdictionId: j.id,
+    ids: [id],
+    includePrivate: true,
+    sort: 'requested',
+    page: 1,
+    pageSize: 1,
+  }).first();
+  if (!row) return null;
+  const record = toRecord(row);
+  const contact = await knex('request_contacts').where('request_id', id).first('email', 'phone', 'first_name', 'last_name', 'account_id');
+  return {
+    ...(requestView(record, { timeZone: j.timeZone, extensions: true, notes: await publicNotes(knex, [id]) }) as object),
+    assigned_to: (row as { assigned_to: string | null }).assigned_to,
+    closed_datetime: formatDateTime(record.closedAt, j.timeZone),
+    contact: contact ?? null,
+  };
+}
+
+/** The whole audit trail, public and internal, oldest first. */
+export async function fullHistory(knex: Knex, j: Jurisdiction, id: string): Promise<Array<Record<string, unknown>> | null> {
+  if (!/^\d{1,18}$/.test(id)) return null;
+  const exists = await knex('service_requests').where({ id, jurisdiction_id: j.id }).first('id');
+  if (!exists) return null;
+  const rows = (await knex('request_history')
+    .where('request_id', id)
+    .orderBy([{ column: 'occurred_at' }, { column: 'id' }])
+    .select('*')) as Array<Record<string, unknown> & { occurred_at: Date }>;
+  return rows.map((r) => ({
+    id: String(r.id),
+    datetime: formatDateTime(r.occurred_at, j.timeZone),
+    kind: r.kind,
+    public: r.public,
+    actor: { type: r.actor_type, id: r.actor_id, label: r.actor_label },
+    channel: r.channel,
+    detailed_status: r.detailed_status,
+    summary: r.summary,
+    description: r.description,
+    update_id: r.update_id,
+    data: r.data,
+  }));
+}
