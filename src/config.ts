@@ -31,6 +31,10 @@ export interface Config {
   geoConflictMetres: number;
   /** Points this close outside the boundary are still accepted (metres). */
   geoBoundaryToleranceMetres: number;
+  /** Webhook deliveries are dead-lettered after this many failed attempts. */
+  webhookMaxAttempts: number;
+  /** How often the background worker ticks (ms). */
+  workerIntervalMs: number;
 }
 
 export class ConfigError extends Error {
@@ -114,6 +118,8 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     geoReverseMaxMetres: int('GEO_REVERSE_MAX_METRES', 75, 0, 10_000),
     geoConflictMetres: int('GEO_CONFLICT_METRES', 250, 1, 100_000),
     geoBoundaryToleranceMetres: int('GEO_BOUNDARY_TOLERANCE_METRES', 50, 0, 10_000),
+    webhookMaxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+    workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

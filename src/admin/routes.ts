@@ -4,6 +4,9 @@ import { requireKey } from '../http/auth';
 import { AppError } from '../http/errors';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
+import { webhooksRouter } from './webhooks-routes';
+import { reportsRouter } from './reports-routes';
+import { calendarRouter } from './calendar-routes';
 
 /** /admin/v1: JSON only, admin role. Disabled entirely while ADMIN_API_KEY is unset (issue #3). */
 export function adminRouter(ctx: AppContext): Router {
@@ -16,6 +19,9 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
   router.use(express.json({ limit: ctx.config.bodyLimitBytes }));
   router.use(apiKeysRouter(ctx));
+  router.use(webhooksRouter(ctx));
+  router.use(reportsRouter(ctx));
+  router.use(calendarRouter(ctx));
   router.use((req, _res, next) => next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
   return router;
 }

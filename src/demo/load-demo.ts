@@ -14,6 +14,8 @@ import type { Jurisdiction } from '../catalog';
 import { readAddressCsv } from '../geo/address-csv';
 import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo/import';
 import { SRID } from '../geo/postgis';
+import { defaultCalendar } from '../sla';
+import { DEFAULT_LADDER } from '../sla/escalation';
 import { computeExpected, describeResponseLevel } from '../requests/response-level';
 import { isDetailedStatus, statusOf } from '../requests/statuses';
 
@@ -58,8 +60,18 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     j.id,
     readAddressCsv(fs.createReadStream(path.join(dir, 'addresses.csv.gz')).pipe(zlib.createGunzip())),
   );
+  await seedResponseLevels(knex, j.id, j.time_zone);
   const requests = await loadDemoRequests(knex, { id: j.id, name: j.name, timeZone: j.time_zone, email: null, phone: null, website: null, hasBoundary: true }, readJson<DemoRequest[]>(path.join(dir, 'requests.json.gz')), now);
   logger?.info({ jurisdiction: j.id, services: catalog.services, addresses: addresses.accepted, requests }, 'demo city loaded');
+}
+
+/** US federal holidays in the business calendar, and the escalation ladder cities use (75/100/150%). */
+async function seedResponseLevels(knex: Knex, jurisdictionId: string, timeZone: string): Promise<void> {
+  const cal = defaultCalendar(timeZone);
+  await knex('business_calendars').insert({ jurisdiction_id: jurisdictionId, working_hours: JSON.stringify(cal.workingHours), holidays: JSON.stringify(cal.holidays) });
+  await knex('escalation_rules').insert(
+    DEFAULT_LADDER.map((step) => ({ jurisdiction_id: jurisdictionId, at_fraction: step.atFraction, action: step.action, notify: step.notify, description: step.description })),
+  );
 }
 
 async function loadDemoRequests(knex: Knex, j: Jurisdiction, list: DemoRequest[], now: Date): Promise<number> {
@@ -75,6 +87,7 @@ async function loadDemoRequests(knex: Knex, j: Jurisdiction, list: DemoRequest[]
       const expectedAt = computeExpected(service, j, requestedAt);
       const [row] = (await trx('service_requests')
         .insert({
+          next_escalation_at: closedAt === null && expectedAt ? now : null,
           jurisdiction_id: j.id,
           service_id: service.id,
           agency_id: service.agency?.id ?? null,

@@ -6,7 +6,9 @@
  */
 import type { Knex } from 'knex';
 import { badRequest, notFound } from '../http/errors';
-import { isDetailedStatus, statusOf, type DetailedStatus } from './statuses';
+import { emit, eventForHistory, type EventType } from '../notify/outbox';
+import { recomputeResponseLevel } from '../sla/recompute';
+import { isDetailedStatus, PAUSE_STATUS, statusOf, type DetailedStatus } from './statuses';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
 export type Priority = (typeof PRIORITIES)[number];
@@ -27,6 +29,8 @@ export interface HistoryEntry {
   mediaUrl?: string | null;
   updateId?: string | null;
   data?: Record<string, unknown>;
+  /** The outbox event; by default derived from the kind (see notify/outbox.ts). */
+  event?: EventType;
 }
 
 interface LockedRequest {
@@ -71,6 +75,13 @@ export async function appendHistory(trx: Knex.Transaction, r: { id: string; juri
       data: JSON.stringify(e.data ?? {}),
     })
     .returning(trx.raw('id::text AS id'))) as Array<{ id: string }>;
+  const closed = e.detailedStatus ? statusOf(e.detailedStatus) === 'closed' : false;
+  await emit(trx, {
+    type: e.event ?? eventForHistory(e.kind, closed),
+    requestId: r.id,
+    at,
+    data: { change: e.kind, public: e.public, summary: e.summary ?? null },
+  });
   return row?.id as string;
 }
 
@@ -97,12 +108,30 @@ export interface StatusChange {
   statusNotes?: string;
 }
 
-/** Sets the status columns of a locked request (closed_at follows the open/closed state). */
+/**
+ * Sets the status columns of a locked request. Closing stops the escalation clock; entering
+ * `waiting_on_resident` pauses the response level and leaving it resumes it (the due time moves by the
+ * pause); reopening restarts the clock from the original request time.
+ */
 export async function applyStatus(trx: Knex.Transaction, r: LockedRequest, to: DetailedStatus, statusNotes: string | null, at: Date): Promise<void> {
   checkTransition(r.detailed_status, to);
+  const closing = statusOf(to) === 'closed';
   await trx('service_requests')
     .where('id', r.id)
-    .update({ detailed_status: to, status_notes: statusNotes, closed_at: statusOf(to) === 'closed' ? at : null });
+    .update({
+      detailed_status: to,
+      status_notes: statusNotes,
+      closed_at: closing ? at : null,
+      paused_at: to === PAUSE_STATUS ? at : null,
+      ...(closing ? { next_escalation_at: null } : {}),
+    });
+  if (to === PAUSE_STATUS) {
+    await trx('request_sla_pauses').insert({ request_id: r.id, paused_from: at });
+    await trx('service_requests').where('id', r.id).update({ next_escalation_at: null });
+  } else if (r.detailed_status === PAUSE_STATUS) {
+    await trx('request_sla_pauses').where({ request_id: r.id }).whereNull('paused_to').update({ paused_to: at });
+  }
+  if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed')) await recomputeResponseLevel(trx, r.id, at);
 }
 
 export async function changeStatus(trx: Knex.Transaction, jurisdictionId: string, id: string, change: StatusChange, actor: Actor, at: Date): Promise<LockedRequest> {
@@ -144,7 +173,8 @@ export async function setPriority(trx: Knex.Transaction, jurisdictionId: string,
   const r = await lockRequest(trx, jurisdictionId, id);
   if (r.priority === priority) throw badRequest(`The priority is already ${priority}.`);
   await trx('service_requests').where('id', r.id).update({ priority });
-  await appendHistory(trx, r, at, actor, { kind: 'priority', public: false, detailedStatus: r.detailed_status, summary: `Priority changed from ${r.priority} to ${priority}`, data: { from: r.priority, to: priority } });
+  const expected = await recomputeResponseLevel(trx, r.id, at);
+  await appendHistory(trx, r, at, actor, { kind: 'priority', public: false, detailedStatus: r.detailed_status, summary: `Priority changed from ${r.priority} to ${priority}`, data: { from: r.priority, to: priority, expected_at: expected?.toISOString() ?? null } });
   return { ...r, priority: priority as Priority };
 }
 

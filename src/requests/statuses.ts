@@ -1,5 +1,10 @@
 /** mySociety's detailed statuses mapped onto the two GeoReport statuses (OPEN311.md "Extensions"). */
-export const OPEN_STATUSES = ['open', 'investigating', 'in_progress', 'action_scheduled', 'for_triage', 'reopen'] as const;
+export const OPEN_STATUSES = ['open', 'investigating', 'in_progress', 'action_scheduled', 'for_triage', 'reopen', 'waiting_on_resident'] as const;
+/**
+ * Our one addition to the vocabulary: the request waits on the resident (more details, access to a
+ * property), so its response-level clock is paused until it leaves this status.
+ */
+export const PAUSE_STATUS = 'waiting_on_resident';
 export const CLOSED_STATUSES = [
   'fixed',
   'closed',

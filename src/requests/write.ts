@@ -2,6 +2,7 @@ import type { Knex } from 'knex';
 import { geographyPoint } from '../geo/postgis';
 import type { ResolvedLocation } from './location';
 import type { Contact } from './intake';
+import { emit } from '../notify/outbox';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
 export interface NewRequest {
@@ -48,6 +49,8 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
       client_request_id: plan.clientRequestId,
+      // The escalation sweep schedules the first ladder step from here.
+      next_escalation_at: plan.expectedAt ? plan.requestedAt : null,
     })
     .into('service_requests')
     .onConflict(trx.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
@@ -88,5 +91,6 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       description: h.description,
     })),
   );
+  await emit(trx, { type: 'request.created', requestId: id, at: new Date(plan.requestedAt), data: { channel: plan.channel } });
   return id;
 }

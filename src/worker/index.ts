@@ -1,14 +1,28 @@
 import type { AppContext } from '../context';
+import { dispatchOutbox, deliverDue } from '../notify/webhooks';
+import { sweepEscalations } from '../sla/escalation';
 import { processBatchTokens } from './batch-tokens';
 
 /** One pass of background work; exported so tests run ticks with their own clock instead of waiting. */
-export async function tick(ctx: AppContext): Promise<{ batchTokens: number }> {
-  const batchTokens = await processBatchTokens(ctx.knex, ctx.clock());
-  return { batchTokens };
+export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {}): Promise<TickResult> {
+  const now = ctx.clock();
+  const batchTokens = await processBatchTokens(ctx.knex, now);
+  const escalations = await sweepEscalations(ctx.knex, now);
+  const events = await dispatchOutbox(ctx.knex, now);
+  const deliveries = await deliverDue(ctx.knex, now, { maxAttempts: ctx.config.webhookMaxAttempts, fetch: opts.fetch });
+  return { batchTokens, escalations, events, ...deliveries };
+}
+
+export interface TickResult {
+  batchTokens: number;
+  escalations: number;
+  events: number;
+  delivered: number;
+  failed: number;
 }
 
 /** Runs `tick` every `intervalMs` until stopped; a failing tick is logged and the loop goes on. */
-export function startWorker(ctx: AppContext, intervalMs = 2000): { stop: () => Promise<void> } {
+export function startWorker(ctx: AppContext, intervalMs = ctx.config.workerIntervalMs): { stop: () => Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const timer = setInterval(() => {
@@ -16,7 +30,7 @@ export function startWorker(ctx: AppContext, intervalMs = 2000): { stop: () => P
       if (stopped) return;
       try {
         const result = await tick(ctx);
-        if (result.batchTokens > 0) ctx.logger.info(result, 'worker tick');
+        if (Object.values(result).some((n) => n > 0)) ctx.logger.info(result, 'worker tick');
       } catch (err) {
         ctx.logger.error({ err }, 'worker tick failed');
       }
