@@ -15,6 +15,7 @@ import { httpLogger } from './http/logging';
 import { errorHandler } from './http/respond';
 import { open311Router } from './open311/routes';
 import { staffRouter } from './staff/routes';
+import { surveysRouter } from './surveys/routes';
 
 const SPEC_PATH = path.resolve(__dirname, '../spec/openapi.yaml');
 
@@ -41,6 +42,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/open311', open311Router(ctx));
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/staff/v1', staffRouter(ctx));
+  app.use('/surveys', surveysRouter(ctx));
 
   if (fs.existsSync(SPEC_PATH)) {
     const specText = fs.readFileSync(SPEC_PATH, 'utf8');

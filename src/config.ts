@@ -35,6 +35,8 @@ export interface Config {
   webhookMaxAttempts: number;
   /** How often the background worker ticks (ms). */
   workerIntervalMs: number;
+  /** A satisfaction survey link expires this many days after the request closed. */
+  surveyTtlDays: number;
 }
 
 export class ConfigError extends Error {
@@ -120,6 +122,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     geoBoundaryToleranceMetres: int('GEO_BOUNDARY_TOLERANCE_METRES', 50, 0, 10_000),
     webhookMaxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),
+    surveyTtlDays: int('SURVEY_TTL_DAYS', 30, 1, 365),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, findService, plainService } from './helpers/fixtures';
+import { HEREFORD, disableDuplicateDetection, findService, plainService } from './helpers/fixtures';
 import { getBoth } from './helpers/xml';
 
 let t: TestServer;
@@ -14,6 +14,7 @@ const OFFSET = /[+-]\d\d:\d\d$/;
 beforeAll(async () => {
   t = await startTestServer();
   await resetWrites(t.db);
+  await disableDuplicateDetection(t);
   key = await t.key('client', 'web');
   serviceCode = (await plainService(t)).serviceCode;
   // Five requests an hour apart, near Hereford St; the last one far away in Dorchester.

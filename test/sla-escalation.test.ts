@@ -6,7 +6,7 @@ import { tick } from '../src/worker';
 import { sweepEscalations } from '../src/sla/escalation';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, findService } from './helpers/fixtures';
+import { HEREFORD, disableDuplicateDetection, findService } from './helpers/fixtures';
 
 let t: TestServer;
 let client: string;
@@ -14,6 +14,7 @@ let staff: string;
 
 beforeAll(async () => {
   t = await startTestServer();
+  await disableDuplicateDetection(t);
 });
 beforeEach(async () => {
   await resetWrites(t.db);

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, plainService } from './helpers/fixtures';
+import { HEREFORD, disableDuplicateDetection, plainService } from './helpers/fixtures';
 
 let t: TestServer;
 let client: string;
@@ -10,6 +10,7 @@ let id: string;
 
 beforeAll(async () => {
   t = await startTestServer();
+  await disableDuplicateDetection(t);
 });
 beforeEach(async () => {
   await resetWrites(t.db);

@@ -1,10 +1,11 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { Problems } from '../http/errors';
+import { notFound, Problems } from '../http/errors';
 import { scalar, type RawParams } from '../open311/params';
 import { parseDateTime } from '../open311/time';
 import { toCsv } from '../reports/csv';
-import { PERFORMANCE_COLUMNS, performance, type GroupBy } from '../reports/performance';
+import { PERFORMANCE_COLUMNS, performance, type GroupBy, type PerformanceRow } from '../reports/performance';
+import { SATISFACTION_COLUMNS, satisfaction, type SatisfactionRow } from '../reports/satisfaction';
 
 const DAY_MS = 86_400_000;
 
@@ -17,10 +18,12 @@ function parseGroupBy(text: string | undefined, problems: Problems): GroupBy {
   return { kind: 'all' };
 }
 
-/** GET /admin/v1/reports/sla?start_date&end_date&group_by=service|agency|channel|district:ward&format=json|csv */
+/** GET /admin/v1/reports/{sla|satisfaction}?start_date&end_date&group_by=service|agency|channel|district:ward&format=json|csv */
 export function reportsRouter(ctx: AppContext): Router {
   const router = Router();
-  router.get('/reports/sla', async (req, res) => {
+  router.get('/reports/:report', async (req, res) => {
+    const report = String(req.params.report);
+    if (report !== 'sla' && report !== 'satisfaction') throw notFound(`No report "${report}": try sla or satisfaction.`);
     const q = req.query as RawParams;
     const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
     const problems = new Problems();
@@ -38,9 +41,11 @@ export function reportsRouter(ctx: AppContext): Router {
     const format = scalar(q, 'format') ?? 'json';
     if (format !== 'json' && format !== 'csv') problems.add('format must be json or csv.');
     problems.throwIfAny();
-    const rows = await performance(ctx.knex, { jurisdictionId: j.id, start, end, now, groupBy });
+    const range = { jurisdictionId: j.id, start, end, groupBy };
+    const rows = report === 'sla' ? await performance(ctx.knex, { ...range, now }) : await satisfaction(ctx.knex, range);
     if (format === 'csv') {
-      res.type('text/csv; charset=utf-8').attachment('sla-report.csv').send(toCsv(PERFORMANCE_COLUMNS, rows));
+      const csv = report === 'sla' ? toCsv(PERFORMANCE_COLUMNS, rows as PerformanceRow[]) : toCsv(SATISFACTION_COLUMNS, rows as SatisfactionRow[]);
+      res.type('text/csv; charset=utf-8').attachment(`${report}-report.csv`).send(csv);
       return;
     }
     res.json({ jurisdiction_id: j.id, start_date: start.toISOString(), end_date: end.toISOString(), group_by: scalar(q, 'group_by') ?? 'all', rows });

@@ -7,6 +7,7 @@ import { geographyRouter } from './geography-routes';
 import { webhooksRouter } from './webhooks-routes';
 import { reportsRouter } from './reports-routes';
 import { calendarRouter } from './calendar-routes';
+import { duplicateRulesRouter } from './duplicate-rules-routes';
 
 /** /admin/v1: JSON only, admin role. Disabled entirely while ADMIN_API_KEY is unset (issue #3). */
 export function adminRouter(ctx: AppContext): Router {
@@ -22,6 +23,7 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));
   router.use(calendarRouter(ctx));
+  router.use(duplicateRulesRouter(ctx));
   router.use((req, _res, next) => next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
   return router;
 }

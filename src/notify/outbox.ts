@@ -1,11 +1,12 @@
 /**
  * Events for integrators, written to the outbox in the same transaction as the change (so an event is
  * never sent for a change that rolled back, nor lost for one that committed). Payloads carry no personal
- * data: receivers read details through the API.
+ * data (receivers read details through the API), except `survey.created`, which must carry the
+ * reporter's contact so the city's receiver can send the survey.
  */
 import type { Knex } from 'knex';
 
-export const EVENT_TYPES = ['request.created', 'request.updated', 'request.closed', 'request.overdue', 'request.escalated'] as const;
+export const EVENT_TYPES = ['request.created', 'request.updated', 'request.closed', 'request.overdue', 'request.escalated', 'survey.created'] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EventInput {

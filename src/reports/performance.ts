@@ -27,7 +27,7 @@ export const PERFORMANCE_COLUMNS: Array<keyof PerformanceRow> = [
   'median_days_to_close', 'p90_days_to_close', 'open_backlog', 'overdue',
 ];
 
-function groupExpression(knex: Knex, g: GroupBy): Knex.Raw {
+export function groupExpression(knex: Knex, g: GroupBy): Knex.Raw {
   switch (g.kind) {
     case 'service':
       return knex.raw("s.service_code || ' ' || s.service_name");

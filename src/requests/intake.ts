@@ -12,6 +12,7 @@ import { badRequest, Problems } from '../http/errors';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
+import { findParent } from './duplicates';
 
 export interface Contact {
   email?: string;
@@ -102,6 +103,10 @@ export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKe
 
   const now = ctx.clock();
   const expectedAt = computeExpected(service, j, now);
+  const services = await ctx.catalog.services(j.id);
+  const parent = location.point
+    ? await findParent(ctx.knex, j.id, service, location.point, now, (code) => services.find((s) => s.serviceCode === code))
+    : null;
   const plan: NewRequest = {
     jurisdictionId: j.id,
     serviceId: service.id,
@@ -109,7 +114,10 @@ export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKe
     description: sub.description ?? null,
     requestedAt: now,
     expectedAt,
-    serviceNotice: describeResponseLevel(service, expectedAt, j.timeZone),
+    serviceNotice: parent
+      ? `This problem has already been reported as ${parent.id}. Your report has been added to it; you can follow ${parent.id} for progress.`
+      : describeResponseLevel(service, expectedAt, j.timeZone),
+    parentRequestId: parent?.id ?? null,
     location,
     mediaUrls: sub.mediaUrls,
     channel: key.channel,

@@ -8,6 +8,8 @@ import type { Knex } from 'knex';
 import { badRequest, notFound } from '../http/errors';
 import { emit, eventForHistory, type EventType } from '../notify/outbox';
 import { recomputeResponseLevel } from '../sla/recompute';
+import { createSurvey } from '../surveys/surveys';
+import { tellDuplicates } from './links';
 import { isDetailedStatus, PAUSE_STATUS, statusOf, type DetailedStatus } from './statuses';
 
 export const PRIORITIES = ['low', 'normal', 'high', 'urgent'] as const;
@@ -113,7 +115,14 @@ export interface StatusChange {
  * `waiting_on_resident` pauses the response level and leaving it resumes it (the due time moves by the
  * pause); reopening restarts the clock from the original request time.
  */
-export async function applyStatus(trx: Knex.Transaction, r: LockedRequest, to: DetailedStatus, statusNotes: string | null, at: Date): Promise<void> {
+export async function applyStatus(
+  trx: Knex.Transaction,
+  r: LockedRequest,
+  to: DetailedStatus,
+  statusNotes: string | null,
+  at: Date,
+  actor: Actor,
+): Promise<void> {
   checkTransition(r.detailed_status, to);
   const closing = statusOf(to) === 'closed';
   await trx('service_requests')
@@ -132,13 +141,18 @@ export async function applyStatus(trx: Knex.Transaction, r: LockedRequest, to: D
     await trx('request_sla_pauses').where({ request_id: r.id }).whereNull('paused_to').update({ paused_to: at });
   }
   if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed')) await recomputeResponseLevel(trx, r.id, at);
+  if (closing && to !== 'duplicate') {
+    // Closing a parent tells its duplicates; everyone who reported the problem is asked how it went.
+    const duplicates = await tellDuplicates(trx, r, to, statusNotes, actor, at);
+    if (to !== 'cancelled') for (const id of [r.id, ...duplicates]) await createSurvey(trx, id, r.jurisdiction_id, at);
+  }
 }
 
 export async function changeStatus(trx: Knex.Transaction, jurisdictionId: string, id: string, change: StatusChange, actor: Actor, at: Date): Promise<LockedRequest> {
   const to = change.detailedStatus.toLowerCase();
   if (!isDetailedStatus(to)) throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
-  await applyStatus(trx, r, to, change.statusNotes ?? change.note ?? null, at);
+  await applyStatus(trx, r, to, change.statusNotes ?? change.note ?? null, at, actor);
   const isPublic = change.public ?? true;
   await appendHistory(trx, r, at, actor, {
     kind: 'status_change',

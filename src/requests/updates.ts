@@ -78,7 +78,7 @@ export async function postUpdate(knex: Knex, jurisdictionId: string, u: Incoming
     // A closed request updated as OPEN is reopened (how FixMyStreet reports a reopen).
     const to: DetailedStatus = statusOf(r.detailed_status) === 'closed' && wanted === 'open' ? 'reopen' : wanted;
     const changes = to !== r.detailed_status;
-    if (changes) await applyStatus(trx, r, to, u.description || null, u.updatedAt);
+    if (changes) await applyStatus(trx, r, to, u.description || null, u.updatedAt, actor);
     // The public row carries the caller's update_id, so GET returns the update under the id it was sent with.
     await appendHistory(trx, r, u.updatedAt, actor, {
       kind: changes ? 'status_change' : 'note',

@@ -3,6 +3,7 @@ import { geographyPoint } from '../geo/postgis';
 import type { ResolvedLocation } from './location';
 import type { Contact } from './intake';
 import { emit } from '../notify/outbox';
+import { addSupporter } from './links';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
 export interface NewRequest {
@@ -21,6 +22,8 @@ export interface NewRequest {
   attributes: Record<string, unknown>;
   clientRequestId: string | null;
   contact: Contact;
+  /** Set when the report duplicates an open request: it is linked to it and closed as `duplicate`. */
+  parentRequestId?: string | null;
 }
 
 /**
@@ -49,8 +52,11 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
       client_request_id: plan.clientRequestId,
-      // The escalation sweep schedules the first ladder step from here.
-      next_escalation_at: plan.expectedAt ? plan.requestedAt : null,
+      // The escalation sweep schedules the first ladder step from here (duplicates have no clock of their own).
+      next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
+      ...(plan.parentRequestId
+        ? { parent_request_id: plan.parentRequestId, detailed_status: 'duplicate', closed_at: plan.requestedAt }
+        : {}),
     })
     .into('service_requests')
     .onConflict(trx.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
@@ -72,8 +78,11 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
     });
   }
   const history = [
-    { kind: 'created', summary: `Request received (${plan.channel})`, description: null as string | null },
-    ...loc.staffNotes.map((n) => ({ kind: 'note', summary: 'Location check', description: n })),
+    { kind: 'created', label: plan.actorLabel, summary: `Request received (${plan.channel})`, description: null as string | null },
+    ...(plan.parentRequestId
+      ? [{ kind: 'link', label: 'duplicate check', summary: `Recognised as a duplicate of ${plan.parentRequestId}`, description: null as string | null }]
+      : []),
+    ...loc.staffNotes.map((n) => ({ kind: 'note', label: 'geography check', summary: 'Location check', description: n })),
   ];
   await trx('request_history').insert(
     history.map((h) => ({
@@ -84,13 +93,14 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       public: false,
       actor_type: h.kind === 'created' ? 'api_key' : 'system',
       actor_id: plan.apiKeyId === null ? null : String(plan.apiKeyId),
-      actor_label: h.kind === 'created' ? plan.actorLabel : 'geography check',
+      actor_label: h.label,
       channel: plan.channel,
-      detailed_status: 'open',
+      detailed_status: h.kind === 'link' ? 'duplicate' : 'open',
       summary: h.summary,
       description: h.description,
     })),
   );
+  if (plan.parentRequestId) await addSupporter(trx, plan.parentRequestId, id, new Date(plan.requestedAt));
   await emit(trx, { type: 'request.created', requestId: id, at: new Date(plan.requestedAt), data: { channel: plan.channel } });
   return id;
 }

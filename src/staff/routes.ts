@@ -12,6 +12,7 @@ import { scalar, type RawParams } from '../open311/params';
 import { parseSubmission } from '../open311/submission';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests/lifecycle';
 import { submitRequest } from '../requests/intake';
+import { link, merge, unlink } from '../requests/links';
 import { fullHistory, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({
@@ -104,6 +105,26 @@ export function staffRouter(ctx: AppContext): Router {
       addNote(trx, j.id, id(req), text(b, 'text', 4000, true) as string, bool(b, 'public', false), actorOf(apiKeyOf(res)), ctx.clock()),
     );
     await respondWithRequest(req, res, 201);
+  });
+
+  router.post('/requests/:id/link', async (req, res) => {
+    const j = await jurisdiction(req);
+    const parent = text(body(req), 'parent_service_request_id', 20, true) as string;
+    await ctx.knex.transaction((trx) => link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()));
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/unlink', async (req, res) => {
+    const j = await jurisdiction(req);
+    await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()));
+    await respondWithRequest(req, res);
+  });
+
+  router.post('/requests/:id/merge', async (req, res) => {
+    const j = await jurisdiction(req);
+    const into = text(body(req), 'into_service_request_id', 20, true) as string;
+    await ctx.knex.transaction((trx) => merge(trx, j.id, id(req), into, actorOf(apiKeyOf(res)), ctx.clock()));
+    await respondWithRequest(req, res);
   });
 
   // A request taken by staff on behalf of a resident, recorded under the channel they used.

@@ -1,0 +1,48 @@
+import { Router } from 'express';
+import type { AppContext } from '../context';
+import { notFound, Problems } from '../http/errors';
+import { DEFAULT_DUPLICATE_RULE, ruleFor } from '../requests/duplicates';
+import { isDetailedStatus } from '../requests/statuses';
+
+/**
+ * GET/PUT /admin/v1/services/{service_code}/duplicate-rule (and `_default` for the jurisdiction-wide rule):
+ * radius_metres, window_hours, statuses, related_service_codes, enabled.
+ */
+export function duplicateRulesRouter(ctx: AppContext): Router {
+  const router = Router();
+  const scope = async (code: string, jurisdictionId: string | undefined) => {
+    const j = await ctx.catalog.resolveJurisdiction(jurisdictionId);
+    if (code === '_default') return { j, serviceId: null };
+    const s = await ctx.catalog.service(j.id, code);
+    if (!s) throw notFound(`service_code "${code}" is not a service of ${j.name}.`);
+    return { j, serviceId: s.id };
+  };
+
+  router.get('/services/:code/duplicate-rule', async (req, res) => {
+    const { j, serviceId } = await scope(String(req.params.code), req.query.jurisdiction_id as string | undefined);
+    const rule = serviceId === null ? DEFAULT_DUPLICATE_RULE : await ruleFor(ctx.knex, j.id, serviceId);
+    res.json({ radius_metres: rule.radiusMetres, window_hours: rule.windowHours, statuses: rule.statuses, related_service_codes: rule.relatedServiceCodes, enabled: rule.enabled });
+  });
+
+  router.put('/services/:code/duplicate-rule', async (req, res) => {
+    const { j, serviceId } = await scope(String(req.params.code), req.query.jurisdiction_id as string | undefined);
+    const b = (req.body ?? {}) as Record<string, unknown>;
+    const problems = new Problems();
+    const radius = Number(b.radius_metres ?? DEFAULT_DUPLICATE_RULE.radiusMetres);
+    const windowHours = Number(b.window_hours ?? DEFAULT_DUPLICATE_RULE.windowHours);
+    if (!(radius > 0 && radius <= 5000)) problems.add('radius_metres must be from 1 to 5000.');
+    if (!(windowHours > 0 && windowHours <= 24 * 365)) problems.add('window_hours must be from 1 to 8760.');
+    const statuses = Array.isArray(b.statuses) ? b.statuses.map(String) : [...DEFAULT_DUPLICATE_RULE.statuses];
+    if (statuses.some((s) => !isDetailedStatus(s))) problems.add('statuses must be detailed statuses such as open, in_progress.');
+    const related = Array.isArray(b.related_service_codes) ? b.related_service_codes.map(String) : [];
+    for (const code of related) if (!(await ctx.catalog.service(j.id, code))) problems.add(`related_service_codes: "${code}" is not a service.`);
+    problems.throwIfAny();
+    await ctx.knex.transaction(async (trx) => {
+      const q = trx('duplicate_rules').where('jurisdiction_id', j.id);
+      await (serviceId === null ? q.whereNull('service_id') : q.where('service_id', serviceId)).delete();
+      await trx('duplicate_rules').insert({ jurisdiction_id: j.id, service_id: serviceId, radius_metres: radius, window_hours: windowHours, statuses, related_service_codes: related, enabled: b.enabled !== false });
+    });
+    res.json({ radius_metres: radius, window_hours: windowHours, statuses, related_service_codes: related, enabled: b.enabled !== false });
+  });
+  return router;
+}

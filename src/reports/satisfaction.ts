@@ -1,0 +1,65 @@
+/**
+ * Satisfaction figures (issue #8): per group, surveys sent and answered, mean ratings, and the share
+ * rating 3 or better against Kansas City's 85% goal, by service, agency, channel or district (Hamilton's
+ * disparity question).
+ */
+import type { Knex } from 'knex';
+import { groupExpression, type GroupBy } from './performance';
+
+export const SATISFACTION_GOAL = 0.85;
+
+export interface SatisfactionRow {
+  group: string;
+  surveys: number;
+  responses: number;
+  response_rate: number | null;
+  mean_service_rating: number | null;
+  mean_timeliness_rating: number | null;
+  share_service_3_or_better: number | null;
+  share_timeliness_3_or_better: number | null;
+  goal: number;
+  meets_goal: boolean | null;
+}
+
+export const SATISFACTION_COLUMNS: Array<keyof SatisfactionRow> = [
+  'group', 'surveys', 'responses', 'response_rate', 'mean_service_rating', 'mean_timeliness_rating',
+  'share_service_3_or_better', 'share_timeliness_3_or_better', 'goal', 'meets_goal',
+];
+
+export async function satisfaction(knex: Knex, q: { jurisdictionId: string; start: Date; end: Date; groupBy: GroupBy }): Promise<SatisfactionRow[]> {
+  const rows = (await knex('surveys as v')
+    .join('service_requests as r', 'r.id', 'v.request_id')
+    .join('services as s', 's.id', 'r.service_id')
+    .leftJoin('agencies as a', 'a.id', 'r.agency_id')
+    .where('v.jurisdiction_id', q.jurisdictionId)
+    .where('v.created_at', '>=', q.start)
+    .where('v.created_at', '<', q.end)
+    .select(
+      knex.raw('? AS "group"', [groupExpression(knex, q.groupBy)]),
+      knex.raw('count(*)::int AS surveys'),
+      knex.raw('count(v.answered_at)::int AS responses'),
+      knex.raw('avg(v.service_rating)::float8 AS mean_service'),
+      knex.raw('avg(v.timeliness_rating)::float8 AS mean_timeliness'),
+      knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
+      knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
+    )
+    .groupByRaw('1')
+    .orderByRaw('1')) as Array<{ group: string; surveys: number; responses: number; mean_service: number | null; mean_timeliness: number | null; service_ok: number; timeliness_ok: number }>;
+  const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : null);
+  const mean = (v: number | null) => (v === null ? null : Math.round(Number(v) * 100) / 100);
+  return rows.map((r) => {
+    const serviceShare = share(Number(r.service_ok), Number(r.responses));
+    return {
+      group: String(r.group),
+      surveys: Number(r.surveys),
+      responses: Number(r.responses),
+      response_rate: share(Number(r.responses), Number(r.surveys)),
+      mean_service_rating: mean(r.mean_service),
+      mean_timeliness_rating: mean(r.mean_timeliness),
+      share_service_3_or_better: serviceShare,
+      share_timeliness_3_or_better: share(Number(r.timeliness_ok), Number(r.responses)),
+      goal: SATISFACTION_GOAL,
+      meets_goal: serviceShare === null ? null : serviceShare >= SATISFACTION_GOAL,
+    };
+  });
+}
