@@ -16,6 +16,7 @@ import { nearestAddresses, searchAddresses } from '../geo/address-search';
 import { scalar, type RawParams } from './params';
 import type { Value } from './render';
 import { parseSubmission } from './submission';
+import { bulkRouter } from '../opendata/routes';
 import { mountUpdates } from './updates-routes';
 import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
 
@@ -43,6 +44,8 @@ export function open311Router(ctx: AppContext): Router {
   };
   router.get('/discovery.:format', discovery);
   router.get('/v2/discovery.:format', discovery);
+
+  router.use(bulkRouter(ctx));
 
   router.get('/v2/services.:format', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));

@@ -1,0 +1,38 @@
+import { Router } from 'express';
+import { rateLimit } from 'express-rate-limit';
+import type { AppContext } from '../context';
+import { AppError, notFound } from '../http/errors';
+import { parseListParams } from '../open311/list-params';
+import { scalar, type RawParams } from '../open311/params';
+import { BULK_CONTENT_TYPES, BULK_FORMATS, exportRequests, type BulkFormat } from './bulk-export';
+
+/** GET /open311/v2/bulk/requests.{csv,json,geojson,ndjson}: every public request matching the filters. */
+export function bulkRouter(ctx: AppContext): Router {
+  const router = Router();
+  const limiter = rateLimit({
+    windowMs: 10 * 60_000,
+    limit: 30,
+    standardHeaders: 'draft-7',
+    legacyHeaders: false,
+    handler: (_req, _res, next, options) => {
+      const e = new AppError(429, 'Too many bulk exports from this address. Please retry later.');
+      e.headers['Retry-After'] = String(Math.ceil(options.windowMs / 1000));
+      next(e);
+    },
+  });
+  router.get('/v2/bulk/requests.:bulkformat', limiter, async (req, res) => {
+    const format = String(req.params.bulkformat) as BulkFormat;
+    if (!BULK_FORMATS.includes(format)) throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
+    const q = req.query as RawParams;
+    const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
+    // The GeoReport filters without the 90-day limit; paging does not apply to an export.
+    const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), { maxRangeDays: null });
+    const layers = ((await ctx.knex('districts').where('jurisdiction_id', j.id).distinct('layer').orderBy('layer')) as Array<{ layer: string }>).map((l) => l.layer);
+    res.status(200).type(BULK_CONTENT_TYPES[format]);
+    res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);
+    res.setHeader('Access-Control-Allow-Origin', '*');
+    await exportRequests(ctx.knex, filter, format, j.timeZone, layers, res);
+    res.end();
+  });
+  return router;
+}
