@@ -3,7 +3,6 @@
  * only wires config → database → app → listen → worker.
  */
 import fs from 'node:fs';
-import path from 'node:path';
 import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
@@ -14,10 +13,12 @@ import { AppError } from './http/errors';
 import { httpLogger } from './http/logging';
 import { errorHandler } from './http/respond';
 import { open311Router } from './open311/routes';
+import { fromRoot } from './paths';
 import { staffRouter } from './staff/routes';
 import { surveysRouter } from './surveys/routes';
+import { dashboardRouter } from './dashboard/routes';
 
-const SPEC_PATH = path.resolve(__dirname, '../spec/openapi.yaml');
+const SPEC_PATH = fromRoot('spec/openapi.yaml');
 
 export function createApp(ctx: AppContext): Express {
   const app = express();
@@ -43,6 +44,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/staff/v1', staffRouter(ctx));
   app.use('/surveys', surveysRouter(ctx));
+  app.use('/dashboard', dashboardRouter(ctx));
 
   if (fs.existsSync(SPEC_PATH)) {
     const specText = fs.readFileSync(SPEC_PATH, 'utf8');

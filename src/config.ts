@@ -37,6 +37,8 @@ export interface Config {
   workerIntervalMs: number;
   /** A satisfaction survey link expires this many days after the request closed. */
   surveyTtlDays: number;
+  /** Optional base-map tiles for the dashboard, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png */
+  dashboardTileUrl: string | null;
 }
 
 export class ConfigError extends Error {
@@ -123,6 +125,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     webhookMaxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),
     surveyTtlDays: int('SURVEY_TTL_DAYS', 30, 1, 365),
+    dashboardTileUrl: url('DASHBOARD_TILE_URL', ['http:', 'https:']),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -14,12 +14,13 @@ import type { Jurisdiction } from '../catalog';
 import { readAddressCsv } from '../geo/address-csv';
 import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo/import';
 import { SRID } from '../geo/postgis';
+import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
 import { DEFAULT_LADDER } from '../sla/escalation';
 import { computeExpected, describeResponseLevel } from '../requests/response-level';
 import { isDetailedStatus, statusOf } from '../requests/statuses';
 
-export const DEMO_DIR = path.resolve(__dirname, '../../seeds/demo/boston');
+export const DEMO_DIR = fromRoot('seeds/demo/boston');
 export const DISTRICT_LAYERS = ['ward', 'council_district', 'police_district', 'neighborhood'];
 
 interface DemoRequest {

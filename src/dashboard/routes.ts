@@ -1,0 +1,74 @@
+import path from 'node:path';
+import express, { Router } from 'express';
+import helmet from 'helmet';
+import type { AppContext } from '../context';
+import { badRequest, Problems } from '../http/errors';
+import { scalar, type RawParams } from '../open311/params';
+import { parseDateTime } from '../open311/time';
+import { fromRoot } from '../paths';
+import { layerGeoJson, layers, points, summary } from './data';
+
+const PUBLIC_DIR = fromRoot('src/dashboard/public');
+// Both packages' main files live in their dist/ folders (chart.js exports no package.json to resolve).
+const LEAFLET_DIR = path.dirname(require.resolve('leaflet'));
+const CHART_JS = path.join(path.dirname(require.resolve('chart.js')), 'chart.umd.min.js');
+const DAY_MS = 86_400_000;
+
+/**
+ * /dashboard: the public performance and equity page (issue #9). The page and its libraries (Leaflet,
+ * Chart.js, vendored through npm) are served from here; it needs no network. A base-map tile URL is
+ * optional (DASHBOARD_TILE_URL); without one the map shows the city's own layers only.
+ */
+export function dashboardRouter(ctx: AppContext): Router {
+  const router = Router();
+  const tileOrigin = ctx.config.dashboardTileUrl ? new URL(ctx.config.dashboardTileUrl.replace(/\{[a-z]\}/g, 'a')).origin : null;
+  router.use(
+    helmet.contentSecurityPolicy({
+      directives: { 'img-src': ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])], 'script-src': ["'self'"] },
+    }),
+  );
+  router.use('/vendor/leaflet', express.static(LEAFLET_DIR, { maxAge: '1d' }));
+  router.get('/vendor/chart.umd.min.js', (_req, res) => res.sendFile(CHART_JS));
+
+  const period = async (q: RawParams) => {
+    const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
+    const problems = new Problems();
+    const read = (name: string) => {
+      const raw = scalar(q, name);
+      const d = raw === undefined ? undefined : parseDateTime(raw, j.timeZone);
+      if (raw !== undefined && !d) problems.add(`${name} must be a date such as 2026-11-01.`);
+      return d ?? undefined;
+    };
+    const now = ctx.clock();
+    const end = read('end_date') ?? now;
+    const start = read('start_date') ?? new Date(end.getTime() - 90 * DAY_MS);
+    if (start >= end) problems.add('start_date must be before end_date.');
+    problems.throwIfAny();
+    return { j, start, end, now };
+  };
+
+  router.get('/api/config', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
+    res.json({ jurisdiction: { id: j.id, name: j.name, time_zone: j.timeZone }, layers: await layers(ctx.knex, j.id), tile_url: ctx.config.dashboardTileUrl });
+  });
+  router.get('/api/summary', async (req, res) => {
+    const q = req.query as RawParams;
+    const { j, start, end, now } = await period(q);
+    const available = await layers(ctx.knex, j.id);
+    const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
+    if (!available.includes(layer)) throw badRequest(`layer must be one of ${available.join(', ')}.`);
+    res.json(await summary(ctx.knex, { jurisdictionId: j.id, timeZone: j.timeZone, start, end, now, layer }));
+  });
+  router.get('/api/layers/:layer.geojson', async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
+    const layer = String(req.params.layer);
+    if (layer !== 'boundary' && !(await layers(ctx.knex, j.id)).includes(layer)) throw badRequest(`Unknown layer "${layer}".`);
+    res.type('application/geo+json').json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
+  });
+  router.get('/api/points.geojson', async (req, res) => {
+    const { j, start, end } = await period(req.query as RawParams);
+    res.type('application/geo+json').json(await points(ctx.knex, j.id, start, end));
+  });
+  router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
+  return router;
+}
