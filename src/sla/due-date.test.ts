@@ -110,7 +110,7 @@ describe('properties', () => {
 
   it('when a request is paused, then its due time never moves earlier', () => {
     fc.assert(
-      fc.property(start, fc.integer({ min: 1, max: 72 }), fc.integer({ min: 0, max: 96 }), fc.integer({ min: 1, max: 96 }), unit, (s, v, offH, lenH) => {
+      fc.property(start, fc.integer({ min: 1, max: 72 }), fc.integer({ min: 0, max: 96 }), fc.integer({ min: 1, max: 96 }), (s, v, offH, lenH) => {
         const from = new Date(s.getTime() + offH * 3_600_000);
         const pause = { from, to: new Date(from.getTime() + lenH * 3_600_000) };
         const plain = computeDueDate(s, { value: v, unit: 'business_hours' }, NY);
