@@ -1,8 +1,9 @@
 import js from '@eslint/js';
+import globals from 'globals';
 import tseslint from 'typescript-eslint';
 
 export default tseslint.config(
-  { ignores: ['node_modules/', 'dist/', 'data/', '.test-cache/', 'test-output/', 'src/dashboard/public/vendor/'] },
+  { ignores: ['node_modules/', 'dist/', 'data/', '.test-cache/', 'test-output/', 'coverage/'] },
   js.configs.recommended,
   ...tseslint.configs.recommended,
   {
@@ -12,4 +13,10 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'bench/**', 'src/cli/**'], rules: { 'no-console': 'off' } },
+  { files: ['*.js', '*.cjs'], languageOptions: { globals: globals.node, sourceType: 'commonjs' } },
+  // The dashboard page runs in the browser with Leaflet (L) and Chart.js loaded by script tags.
+  {
+    files: ['src/dashboard/public/**/*.js'],
+    languageOptions: { globals: { ...globals.browser, L: 'readonly', Chart: 'readonly' }, sourceType: 'script' },
+  },
 );

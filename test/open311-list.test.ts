@@ -119,7 +119,7 @@ describe('GET requests', () => {
 
   it('when extensions=true, then extended attributes and notes appear in both formats', async () => {
     const { json } = await getBoth(t.app, `/open311/v2/requests/${ids[0]}`, 'extensions=true');
-    const r = (json as Array<Record<string, any>>)[0]!;
+    const r = (json as Array<{ extended_attributes: { detailed_status: string; channel: string }; notes: unknown[]; requested_datetime: string }>)[0]!;
     expect(r.extended_attributes.detailed_status).toBe('open');
     expect(r.extended_attributes.channel).toBe('web');
     expect(r.notes).toEqual([]);
