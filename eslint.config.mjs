@@ -17,6 +17,9 @@ export default tseslint.config(
   // The dashboard page runs in the browser with Leaflet (L) and Chart.js loaded by script tags.
   {
     files: ['src/dashboard/public/**/*.js'],
-    languageOptions: { globals: { ...globals.browser, L: 'readonly', Chart: 'readonly' }, sourceType: 'script' },
+    languageOptions: {
+      globals: { ...globals.browser, L: 'readonly', Chart: 'readonly' },
+      sourceType: 'script',
+    },
   },
 );

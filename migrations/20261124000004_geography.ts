@@ -16,7 +16,9 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw('ALTER TABLE address_points ADD COLUMN location geography(Point, 4326) NOT NULL');
   await knex.raw('CREATE INDEX address_points_location_gist ON address_points USING gist (location)');
   await knex.raw('CREATE INDEX address_points_norm_key ON address_points (jurisdiction_id, norm_key)');
-  await knex.raw('CREATE INDEX address_points_norm_key_trgm ON address_points USING gin (norm_key gin_trgm_ops)');
+  await knex.raw(
+    'CREATE INDEX address_points_norm_key_trgm ON address_points USING gin (norm_key gin_trgm_ops)',
+  );
 
   await knex.schema.createTable('districts', (t) => {
     t.bigIncrements('id').primary();

@@ -52,17 +52,23 @@ export async function up(knex: Knex): Promise<void> {
   await knex.raw("SELECT setval(pg_get_serial_sequence('service_requests', 'id'), 100000)");
 
   // Hot reads: newest first by jurisdiction, by status, by service, changed-since, and by location.
-  await knex.raw('CREATE INDEX sr_requested ON service_requests (jurisdiction_id, requested_at DESC, id DESC)');
+  await knex.raw(
+    'CREATE INDEX sr_requested ON service_requests (jurisdiction_id, requested_at DESC, id DESC)',
+  );
   await knex.raw(
     'CREATE INDEX sr_status_requested ON service_requests (jurisdiction_id, status, requested_at DESC, id DESC)',
   );
-  await knex.raw('CREATE INDEX sr_service_requested ON service_requests (service_id, requested_at DESC, id DESC)');
+  await knex.raw(
+    'CREATE INDEX sr_service_requested ON service_requests (service_id, requested_at DESC, id DESC)',
+  );
   await knex.raw('CREATE INDEX sr_updated ON service_requests (jurisdiction_id, updated_at DESC, id DESC)');
   await knex.raw('CREATE INDEX sr_location_gist ON service_requests USING gist (location)');
   // district_layer/district filters: districts @> '{"ward": "Ward 5"}'.
   await knex.raw('CREATE INDEX sr_districts_gin ON service_requests USING gin (districts jsonb_path_ops)');
   await knex.raw('CREATE INDEX sr_agency ON service_requests (agency_id, requested_at DESC)');
-  await knex.raw('CREATE INDEX sr_parent ON service_requests (parent_request_id) WHERE parent_request_id IS NOT NULL');
+  await knex.raw(
+    'CREATE INDEX sr_parent ON service_requests (parent_request_id) WHERE parent_request_id IS NOT NULL',
+  );
   await knex.raw(
     'CREATE UNIQUE INDEX sr_idempotency ON service_requests (api_key_id, client_request_id) WHERE client_request_id IS NOT NULL',
   );
@@ -89,7 +95,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('created_at', { useTz: true }).notNullable();
     t.timestamp('processed_at', { useTz: true });
   });
-  await knex.raw('CREATE INDEX request_tokens_pending ON request_tokens (created_at) WHERE processed_at IS NULL');
+  await knex.raw(
+    'CREATE INDEX request_tokens_pending ON request_tokens (created_at) WHERE processed_at IS NULL',
+  );
   await knex.raw(
     'CREATE UNIQUE INDEX request_tokens_idempotency ON request_tokens (api_key_id, client_request_id) WHERE client_request_id IS NOT NULL',
   );

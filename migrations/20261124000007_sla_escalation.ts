@@ -27,7 +27,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('next_escalation_at', { useTz: true });
     t.boolean('overdue').notNullable().defaultTo(false);
   });
-  await knex.raw('CREATE INDEX sr_next_escalation ON service_requests (next_escalation_at) WHERE next_escalation_at IS NOT NULL');
+  await knex.raw(
+    'CREATE INDEX sr_next_escalation ON service_requests (next_escalation_at) WHERE next_escalation_at IS NOT NULL',
+  );
 
   await knex.schema.createTable('request_sla_pauses', (t) => {
     t.bigIncrements('id').primary();
@@ -46,7 +48,11 @@ export async function up(knex: Knex): Promise<void> {
     t.text('action').notNullable();
     t.text('notify'); // who is told, e.g. "supervisor", "director", an e-mail
     t.text('description').notNullable().defaultTo('');
-    t.check("action IN ('warn', 'mark_overdue', 'escalate', 'raise_priority')", [], 'escalation_rules_action_check');
+    t.check(
+      "action IN ('warn', 'mark_overdue', 'escalate', 'raise_priority')",
+      [],
+      'escalation_rules_action_check',
+    );
   });
 
   await knex.schema.createTable('request_escalations', (t) => {

@@ -43,7 +43,9 @@ export async function up(knex: Knex): Promise<void> {
     t.timestamp('delivered_at', { useTz: true });
     t.unique(['subscription_id', 'outbox_id']);
   });
-  await knex.raw("CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'");
+  await knex.raw(
+    "CREATE INDEX webhook_deliveries_due ON webhook_deliveries (next_attempt_at) WHERE status = 'pending'",
+  );
 }
 
 export async function down(knex: Knex): Promise<void> {

@@ -15,7 +15,9 @@ export async function up(knex: Knex): Promise<void> {
     t.specificType('related_service_codes', 'text[]').notNullable().defaultTo('{}');
     t.boolean('enabled').notNullable().defaultTo(true);
   });
-  await knex.raw('CREATE UNIQUE INDEX duplicate_rules_scope ON duplicate_rules (jurisdiction_id, coalesce(service_id, 0))');
+  await knex.raw(
+    'CREATE UNIQUE INDEX duplicate_rules_scope ON duplicate_rules (jurisdiction_id, coalesce(service_id, 0))',
+  );
 
   await knex.schema.createTable('surveys', (t) => {
     t.bigIncrements('id').primary();
@@ -28,7 +30,11 @@ export async function up(knex: Knex): Promise<void> {
     t.smallint('timeliness_rating');
     t.text('comment');
     t.check('service_rating IS NULL OR service_rating BETWEEN 1 AND 5', [], 'surveys_service_rating_check');
-    t.check('timeliness_rating IS NULL OR timeliness_rating BETWEEN 1 AND 5', [], 'surveys_timeliness_rating_check');
+    t.check(
+      'timeliness_rating IS NULL OR timeliness_rating BETWEEN 1 AND 5',
+      [],
+      'surveys_timeliness_rating_check',
+    );
   });
   await knex.raw('CREATE INDEX surveys_created ON surveys (jurisdiction_id, created_at)');
 }

@@ -51,7 +51,11 @@ export function createApp(ctx: AppContext): Express {
     app.get('/openapi.yaml', (_req, res) => {
       res.type('application/yaml; charset=utf-8').send(specText);
     });
-    app.use('/docs', swaggerUi.serve, swaggerUi.setup(YAML.parse(specText) as object, { customSiteTitle: 'Open311 API' }));
+    app.use(
+      '/docs',
+      swaggerUi.serve,
+      swaggerUi.setup(YAML.parse(specText) as object, { customSiteTitle: 'Open311 API' }),
+    );
   }
 
   app.get('/', (req, res) => {

@@ -18,7 +18,12 @@ export interface AppContext {
   keys: KeyVerifier;
 }
 
-export function createContext(deps: { config: Readonly<Config>; db: Database; logger: Logger; clock?: Clock }): AppContext {
+export function createContext(deps: {
+  config: Readonly<Config>;
+  db: Database;
+  logger: Logger;
+  clock?: Clock;
+}): AppContext {
   const clock = deps.clock ?? (() => new Date());
   const nowMs = () => clock().getTime();
   return {

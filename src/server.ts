@@ -79,10 +79,22 @@ async function main(): Promise<void> {
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
     await db.close().catch(() => {});
-    die(code === 'EADDRINUSE' ? `port ${config.port} on ${config.host} is already in use (set PORT to another port)` : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`);
+    die(
+      code === 'EADDRINUSE'
+        ? `port ${config.port} on ${config.host} is already in use (set PORT to another port)`
+        : `cannot listen on ${config.host}:${config.port}: ${(err as Error).message}`,
+    );
   }
   const worker = config.worker === 'inline' ? startWorker(ctx) : null;
-  logger.info({ url: `http://${config.host}:${config.port}`, database: db.kind, worker: config.worker, startupMs: Date.now() - started }, 'open311 server listening');
+  logger.info(
+    {
+      url: `http://${config.host}:${config.port}`,
+      database: db.kind,
+      worker: config.worker,
+      startupMs: Date.now() - started,
+    },
+    'open311 server listening',
+  );
 
   let stopping = false;
   const shutdown = async (signal: string) => {

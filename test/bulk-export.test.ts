@@ -20,8 +20,23 @@ describe('bulk export', () => {
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
     const rows = parse(csv.text, { columns: true, bom: true }) as Array<Record<string, string>>;
     expect(rows.length).toBe(list.body.length);
-    expect(Object.keys(rows[0]!)).toEqual(expect.arrayContaining(['service_request_id', 'requested_datetime', 'closed_date', 'status_description', 'source', 'service_name', 'lat', 'long', 'ward', 'neighborhood']));
-    expect(new Set(rows.map((r) => r.service_request_id))).toEqual(new Set(list.body.map((r: { service_request_id: string }) => r.service_request_id)));
+    expect(Object.keys(rows[0]!)).toEqual(
+      expect.arrayContaining([
+        'service_request_id',
+        'requested_datetime',
+        'closed_date',
+        'status_description',
+        'source',
+        'service_name',
+        'lat',
+        'long',
+        'ward',
+        'neighborhood',
+      ]),
+    );
+    expect(new Set(rows.map((r) => r.service_request_id))).toEqual(
+      new Set(list.body.map((r: { service_request_id: string }) => r.service_request_id)),
+    );
     expect(csv.text).not.toMatch(/@/);
   });
 
@@ -30,15 +45,23 @@ describe('bulk export', () => {
     const geo = await request(t.app).get(`/open311/v2/bulk/requests.geojson?${q}`);
     expect(geo.body.type).toBe('FeatureCollection');
     const json = await request(t.app).get(`/open311/v2/bulk/requests.json?${q}`);
-    const nd = await request(t.app).get(`/open311/v2/bulk/requests.ndjson?${q}`).buffer(true).parse((res, cb) => {
-      let text = '';
-      res.on('data', (c: Buffer) => (text += c.toString()));
-      res.on('end', () => cb(null, text));
-    });
-    const ndRows = String(nd.body).trim().split('\n').map((l) => JSON.parse(l));
+    const nd = await request(t.app)
+      .get(`/open311/v2/bulk/requests.ndjson?${q}`)
+      .buffer(true)
+      .parse((res, cb) => {
+        let text = '';
+        res.on('data', (c: Buffer) => (text += c.toString()));
+        res.on('end', () => cb(null, text));
+      });
+    const ndRows = String(nd.body)
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l));
     expect(geo.body.features.length).toBe(json.body.length);
     expect(ndRows.length).toBe(json.body.length);
-    expect(json.body.every((r: { status_description: string }) => r.status_description === 'closed')).toBe(true);
+    expect(json.body.every((r: { status_description: string }) => r.status_description === 'closed')).toBe(
+      true,
+    );
     const f = geo.body.features[0];
     expect(f.geometry.type).toBe('Point');
     expect(f.properties.service_request_id).toBe(f.id);
@@ -58,7 +81,14 @@ describe('bulk export', () => {
         cb();
       },
     });
-    const n = await exportRequests(t.db.knex, { jurisdictionId: 'boston', sort: 'requested', page: 1, pageSize: 1000 }, 'ndjson', 'America/New_York', [], out).catch(() => -1);
+    const n = await exportRequests(
+      t.db.knex,
+      { jurisdictionId: 'boston', sort: 'requested', page: 1, pageSize: 1000 },
+      'ndjson',
+      'America/New_York',
+      [],
+      out,
+    ).catch(() => -1);
     expect(n).toBeLessThanOrEqual(1000);
   });
 });

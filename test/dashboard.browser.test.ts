@@ -10,7 +10,9 @@ import { TEMPLATE_NOW } from './helpers/template';
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) {
-  console.warn(`Skipping the dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`);
+  console.warn(
+    `Skipping the dashboard browser test: no Chromium at ${CHROMIUM} (apt-get install chromium, or set CHROMIUM_PATH).`,
+  );
 }
 const describeBrowser = hasChromium ? describe : describe.skip;
 
@@ -28,7 +30,15 @@ describeBrowser('dashboard in a real browser', () => {
     base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
     browser = await chromium.launch({
       executablePath: CHROMIUM,
-      args: ['--no-sandbox', '--disable-gpu', '--disable-quic', '--no-first-run', '--disable-background-networking', '--disable-component-update', '--disable-sync'],
+      args: [
+        '--no-sandbox',
+        '--disable-gpu',
+        '--disable-quic',
+        '--no-first-run',
+        '--disable-background-networking',
+        '--disable-component-update',
+        '--disable-sync',
+      ],
     });
   }, 60_000);
   afterAll(async () => {
@@ -53,16 +63,25 @@ describeBrowser('dashboard in a real browser', () => {
 
     const start = await page.inputValue('#start');
     const end = await page.inputValue('#end');
-    const report = await request(t.app).get(`/admin/v1/reports/sla?start_date=${start}&end_date=${end}`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+    const report = await request(t.app)
+      .get(`/admin/v1/reports/sla?start_date=${start}&end_date=${end}`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
     const share = report.body.rows[0].on_time_share as number;
-    const shown = await page.locator('#cards div', { hasText: 'Closed within response level' }).locator('dd').textContent();
+    const shown = await page
+      .locator('#cards div', { hasText: 'Closed within response level' })
+      .locator('dd')
+      .textContent();
     expect(shown).toBe(`${Math.round(share * 1000) / 10}%`);
 
     const wardsFirst = await page.locator('#districts tbody th').first().textContent();
     expect(wardsFirst).toMatch(/^Ward /);
     await page.selectOption('#layer', 'police_district');
-    await page.waitForFunction(() => document.querySelector('#map')?.getAttribute('data-layer') === 'police_district');
-    await page.waitForFunction(() => !/^Ward /.test(document.querySelector('#districts tbody th')?.textContent ?? 'Ward '));
+    await page.waitForFunction(
+      () => document.querySelector('#map')?.getAttribute('data-layer') === 'police_district',
+    );
+    await page.waitForFunction(
+      () => !/^Ward /.test(document.querySelector('#districts tbody th')?.textContent ?? 'Ward '),
+    );
     expect(await page.locator('#spread').textContent()).toMatch(/Best served area|Not enough/);
 
     fs.mkdirSync(path.resolve(__dirname, '../test-output'), { recursive: true });

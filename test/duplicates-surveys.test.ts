@@ -24,28 +24,41 @@ afterAll(() => t.close());
 
 async function report(offsetMetres: number, extra: Record<string, string> = {}) {
   const lat = HEREFORD.lat + offsetMetres / 111_320;
-  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({ api_key: client, service_code: code, lat, long: HEREFORD.long, ...extra });
+  const res = await request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({ api_key: client, service_code: code, lat, long: HEREFORD.long, ...extra });
   expect(res.status).toBe(201);
   t.clock.advance(60_000);
   return res.body[0] as { service_request_id: string; service_notice: string | null };
 }
-const staffPost = (id: string, path: string, body: object) => request(t.app).post(`/staff/v1/requests/${id}${path}`).set('Authorization', `Bearer ${staff}`).send(body);
-const read = async (id: string) => (await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`)).body[0];
+const staffPost = (id: string, path: string, body: object) =>
+  request(t.app).post(`/staff/v1/requests/${id}${path}`).set('Authorization', `Bearer ${staff}`).send(body);
+const read = async (id: string) =>
+  (await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`)).body[0];
 
 describe('duplicates', () => {
   it('when twenty people report one pothole, then one parent has nineteen duplicates, each told, and closing the parent tells them all', async () => {
     const first = await report(0, { email: 'first@example.com' });
     const others = [];
-    for (let i = 1; i < 20; i += 1) others.push(await report(i % 5, i === 3 ? { email: 'third@example.com' } : {}));
+    for (let i = 1; i < 20; i += 1)
+      others.push(await report(i % 5, i === 3 ? { email: 'third@example.com' } : {}));
     for (const o of others) {
       expect(o.service_notice).toContain(`already been reported as ${first.service_request_id}`);
       const r = await read(o.service_request_id);
       expect(r.status).toBe('closed');
-      expect(r.extended_attributes).toMatchObject({ detailed_status: 'duplicate', duplicate: true, parent_service_request_id: first.service_request_id });
+      expect(r.extended_attributes).toMatchObject({
+        detailed_status: 'duplicate',
+        duplicate: true,
+        parent_service_request_id: first.service_request_id,
+      });
     }
     expect((await read(first.service_request_id)).extended_attributes.supporter_count).toBe(19);
 
-    expect((await staffPost(first.service_request_id, '/status', { detailed_status: 'fixed', note: 'Filled' })).status).toBe(200);
+    expect(
+      (await staffPost(first.service_request_id, '/status', { detailed_status: 'fixed', note: 'Filled' }))
+        .status,
+    ).toBe(200);
     for (const o of others) {
       const r = await read(o.service_request_id);
       expect(r.status_notes).toContain(`${first.service_request_id} was closed as "fixed"`);
@@ -61,28 +74,49 @@ describe('duplicates', () => {
     expect((await read(far.service_request_id)).extended_attributes.duplicate).toBe(false);
     t.clock.advance(8 * 24 * 3_600_000);
     const late = await report(1);
-    expect((await read(late.service_request_id)).extended_attributes.parent_service_request_id).not.toBe(first.service_request_id);
+    expect((await read(late.service_request_id)).extended_attributes.parent_service_request_id).not.toBe(
+      first.service_request_id,
+    );
   });
 
   it('when staff unlink and link, then links and counts follow and each step is in the history', async () => {
     const a = await report(0);
     const b = await report(1);
-    expect((await staffPost(b.service_request_id, '/unlink', {})).body.extended_attributes.detailed_status).toBe('reopen');
+    expect(
+      (await staffPost(b.service_request_id, '/unlink', {})).body.extended_attributes.detailed_status,
+    ).toBe('reopen');
     expect((await read(a.service_request_id)).extended_attributes.supporter_count).toBe(0);
-    const linked = await staffPost(b.service_request_id, '/link', { parent_service_request_id: a.service_request_id });
+    const linked = await staffPost(b.service_request_id, '/link', {
+      parent_service_request_id: a.service_request_id,
+    });
     expect(linked.body.extended_attributes.parent_service_request_id).toBe(a.service_request_id);
-    expect((await staffPost(a.service_request_id, '/link', { parent_service_request_id: a.service_request_id })).status).toBe(400);
-    const history = await request(t.app).get(`/staff/v1/requests/${b.service_request_id}/history`).set('Authorization', `Bearer ${staff}`);
-    expect(history.body.map((h: { kind: string }) => h.kind)).toEqual(expect.arrayContaining(['link', 'unlink']));
+    expect(
+      (await staffPost(a.service_request_id, '/link', { parent_service_request_id: a.service_request_id }))
+        .status,
+    ).toBe(400);
+    const history = await request(t.app)
+      .get(`/staff/v1/requests/${b.service_request_id}/history`)
+      .set('Authorization', `Bearer ${staff}`);
+    expect(history.body.map((h: { kind: string }) => h.kind)).toEqual(
+      expect.arrayContaining(['link', 'unlink']),
+    );
   });
 
   it('when the rule is edited through the admin API, then the new radius applies', async () => {
-    const put = await request(t.app).put(`/admin/v1/services/${code}/duplicate-rule`).set('Authorization', `Bearer ${ADMIN_KEY}`).send({ radius_metres: 200, window_hours: 24 });
+    const put = await request(t.app)
+      .put(`/admin/v1/services/${code}/duplicate-rule`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ radius_metres: 200, window_hours: 24 });
     expect(put.status).toBe(200);
     const first = await report(0);
     const near = await report(150);
-    expect((await read(near.service_request_id)).extended_attributes.parent_service_request_id).toBe(first.service_request_id);
-    await request(t.app).put(`/admin/v1/services/${code}/duplicate-rule`).set('Authorization', `Bearer ${ADMIN_KEY}`).send({});
+    expect((await read(near.service_request_id)).extended_attributes.parent_service_request_id).toBe(
+      first.service_request_id,
+    );
+    await request(t.app)
+      .put(`/admin/v1/services/${code}/duplicate-rule`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({});
   });
 });
 
@@ -90,7 +124,11 @@ describe('surveys', () => {
   async function closedWithSurvey(): Promise<string> {
     const r = await report(0, { email: 'resident@example.com' });
     await staffPost(r.service_request_id, '/status', { detailed_status: 'fixed' });
-    const event = await t.db.knex('outbox').where('event_type', 'survey.created').orderBy('id', 'desc').first('payload');
+    const event = await t.db
+      .knex('outbox')
+      .where('event_type', 'survey.created')
+      .orderBy('id', 'desc')
+      .first('payload');
     return String((event?.payload as { survey_path: string }).survey_path);
   }
 
@@ -99,29 +137,57 @@ describe('surveys', () => {
     const html = await request(t.app).get(path);
     expect(html.headers['content-type']).toMatch(/text\/html/);
     expect(html.text).toContain('<legend>The service you received</legend>');
-    expect((await request(t.app).post(path).send({ service_rating: 0, timeliness_rating: 6 })).status).toBe(400);
-    expect((await request(t.app).post(path).send({ service_rating: 4, timeliness_rating: 2, comment: 'ok' })).status).toBe(201);
-    expect((await request(t.app).post(path).send({ service_rating: 5, timeliness_rating: 5 })).status).toBe(409);
+    expect((await request(t.app).post(path).send({ service_rating: 0, timeliness_rating: 6 })).status).toBe(
+      400,
+    );
+    expect(
+      (await request(t.app).post(path).send({ service_rating: 4, timeliness_rating: 2, comment: 'ok' }))
+        .status,
+    ).toBe(201);
+    expect((await request(t.app).post(path).send({ service_rating: 5, timeliness_rating: 5 })).status).toBe(
+      409,
+    );
     expect((await request(t.app).get(path).set('Accept', 'application/json')).body.answered).toBe(true);
-    expect((await request(t.app).get('/surveys/not-a-token').set('Accept', 'application/json')).status).toBe(404);
+    expect((await request(t.app).get('/surveys/not-a-token').set('Accept', 'application/json')).status).toBe(
+      404,
+    );
   });
 
   it('when the link is older than SURVEY_TTL_DAYS, then 410', async () => {
     const path = await closedWithSurvey();
     t.clock.advance(31 * 24 * 3_600_000);
-    expect((await request(t.app).post(path).send({ service_rating: 4, timeliness_rating: 4 })).status).toBe(410);
+    expect((await request(t.app).post(path).send({ service_rating: 4, timeliness_rating: 4 })).status).toBe(
+      410,
+    );
   });
 
   it('when surveys are answered, then the satisfaction report adds up against the 85% goal', async () => {
-    for (const [s, tl] of [[5, 4], [2, 3], [4, 1]]) {
+    for (const [s, tl] of [
+      [5, 4],
+      [2, 3],
+      [4, 1],
+    ]) {
       const path = await closedWithSurvey();
       await request(t.app).post(path).send({ service_rating: s, timeliness_rating: tl });
     }
     await closedWithSurvey(); // not answered
-    const res = await request(t.app).get('/admin/v1/reports/satisfaction?start_date=2026-11-01T00:00:00Z&end_date=2026-12-31T00:00:00Z&group_by=channel').set('Authorization', `Bearer ${ADMIN_KEY}`);
+    const res = await request(t.app)
+      .get(
+        '/admin/v1/reports/satisfaction?start_date=2026-11-01T00:00:00Z&end_date=2026-12-31T00:00:00Z&group_by=channel',
+      )
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
     expect(res.status).toBe(200);
     expect(res.body.rows).toEqual([
-      expect.objectContaining({ group: 'mobile', surveys: 4, responses: 3, response_rate: 0.75, share_service_3_or_better: 0.667, share_timeliness_3_or_better: 0.667, goal: 0.85, meets_goal: false }),
+      expect.objectContaining({
+        group: 'mobile',
+        surveys: 4,
+        responses: 3,
+        response_rate: 0.75,
+        share_service_3_or_better: 0.667,
+        share_timeliness_3_or_better: 0.667,
+        goal: 0.85,
+        meets_goal: false,
+      }),
     ]);
   });
 });

@@ -8,18 +8,30 @@ beforeAll(async () => {
 });
 afterAll(() => t.close());
 
-type ServiceJson = { service_code: string; metadata: boolean; type: string; keywords: string | null; group: string | null };
+type ServiceJson = {
+  service_code: string;
+  metadata: boolean;
+  type: string;
+  keywords: string | null;
+  group: string | null;
+};
 
 describe('discovery', () => {
-  it.each(['/open311/discovery', '/open311/v2/discovery'])('when %s is read, then both formats describe the v2 endpoint', async (path) => {
-    const { status, json } = await getBoth(t.app, path);
-    expect(status).toBe(200);
-    const d = json as { endpoints: Array<{ specification: string; url: string; formats: string[]; type: string }>; changeset: string };
-    expect(d.endpoints[0]?.specification).toBe('http://wiki.open311.org/GeoReport_v2');
-    expect(d.endpoints[0]?.url).toMatch(/\/open311\/v2$/);
-    expect(d.endpoints[0]?.formats).toEqual(['text/xml', 'application/json']);
-    expect(d.changeset).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
-  });
+  it.each(['/open311/discovery', '/open311/v2/discovery'])(
+    'when %s is read, then both formats describe the v2 endpoint',
+    async (path) => {
+      const { status, json } = await getBoth(t.app, path);
+      expect(status).toBe(200);
+      const d = json as {
+        endpoints: Array<{ specification: string; url: string; formats: string[]; type: string }>;
+        changeset: string;
+      };
+      expect(d.endpoints[0]?.specification).toBe('http://wiki.open311.org/GeoReport_v2');
+      expect(d.endpoints[0]?.url).toMatch(/\/open311\/v2$/);
+      expect(d.endpoints[0]?.formats).toEqual(['text/xml', 'application/json']);
+      expect(d.changeset).toMatch(/^\d{4}-\d\d-\d\dT\d\d:\d\d:\d\d[+-]\d\d:\d\d$/);
+    },
+  );
 
   it('when PUBLIC_URL is set, then discovery uses it', async () => {
     const s = await startTestServer({ PUBLIC_URL: 'https://311.example.gov/' });
@@ -65,12 +77,28 @@ describe('services', () => {
       expect(def.service_code).toBe(s.service_code);
       expect(def.attributes.length).toBeGreaterThan(0);
       for (const a of def.attributes) {
-        expect(Object.keys(a)).toEqual(['variable', 'code', 'datatype', 'required', 'datatype_description', 'order', 'description', 'values']);
+        expect(Object.keys(a)).toEqual([
+          'variable',
+          'code',
+          'datatype',
+          'required',
+          'datatype_description',
+          'order',
+          'description',
+          'values',
+        ]);
         datatypes.add(String(a.datatype));
       }
     }
     // The demo catalog shows every datatype the standard has.
-    expect([...datatypes].sort()).toEqual(['datetime', 'multivaluelist', 'number', 'singlevaluelist', 'string', 'text']);
+    expect([...datatypes].sort()).toEqual([
+      'datetime',
+      'multivaluelist',
+      'number',
+      'singlevaluelist',
+      'string',
+      'text',
+    ]);
   });
 
   it('when the service code is unknown, then 404 in the requested format', async () => {

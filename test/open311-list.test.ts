@@ -20,7 +20,10 @@ beforeAll(async () => {
   // Five requests an hour apart, near Hereford St; the last one far away in Dorchester.
   const points = [HEREFORD, HEREFORD, HEREFORD, HEREFORD, { lat: 42.2973, long: -71.0745 }];
   for (const p of points) {
-    const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({ api_key: key, service_code: serviceCode, lat: p.lat, long: p.long });
+    const res = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({ api_key: key, service_code: serviceCode, lat: p.lat, long: p.long });
     expect(res.status).toBe(201);
     ids.push(res.body[0].service_request_id);
     t.clock.advance(3_600_000);
@@ -37,9 +40,23 @@ describe('GET requests', () => {
     const list = json as Array<Record<string, unknown>>;
     expect(list.map((r) => r.service_request_id)).toEqual([...ids].reverse());
     expect(Object.keys(list[0]!)).toEqual([
-      'service_request_id', 'status', 'status_notes', 'service_name', 'service_code', 'description', 'agency_responsible',
-      'service_notice', 'requested_datetime', 'updated_datetime', 'expected_datetime', 'address', 'address_id', 'zipcode',
-      'lat', 'long', 'media_url',
+      'service_request_id',
+      'status',
+      'status_notes',
+      'service_name',
+      'service_code',
+      'description',
+      'agency_responsible',
+      'service_notice',
+      'requested_datetime',
+      'updated_datetime',
+      'expected_datetime',
+      'address',
+      'address_id',
+      'zipcode',
+      'lat',
+      'long',
+      'media_url',
     ]);
     // Boston in November is UTC-5, no fractional seconds.
     expect(list[0]!.requested_datetime).toMatch(/^2026-11-23T\d\d:\d\d:\d\d-05:00$/);
@@ -53,7 +70,9 @@ describe('GET requests', () => {
   });
 
   it('when service_request_id lists ids, then exactly those come back whatever the other filters', async () => {
-    const res = await request(t.app).get(`/open311/v2/requests.json?service_request_id=${ids[0]},${ids[2]}&status=closed`);
+    const res = await request(t.app).get(
+      `/open311/v2/requests.json?service_request_id=${ids[0]},${ids[2]}&status=closed`,
+    );
     expect(res.body.map((r: Req) => r.service_request_id).sort()).toEqual([ids[0], ids[2]].sort());
   });
 
@@ -61,7 +80,9 @@ describe('GET requests', () => {
     const p1 = await request(t.app).get('/open311/v2/requests.json?page_size=2&page=1');
     const p2 = await request(t.app).get('/open311/v2/requests.json?page_size=2&page=2');
     const p9 = await request(t.app).get('/open311/v2/requests.json?page_size=2&page=9');
-    expect([...p1.body, ...p2.body].map((r: Req) => r.service_request_id)).toEqual([...ids].reverse().slice(0, 4));
+    expect([...p1.body, ...p2.body].map((r: Req) => r.service_request_id)).toEqual(
+      [...ids].reverse().slice(0, 4),
+    );
     expect(p9.status).toBe(200);
     expect(p9.body).toEqual([]);
     const x = await request(t.app).get('/open311/v2/requests.xml?page_size=2&page=9');
@@ -70,7 +91,9 @@ describe('GET requests', () => {
 
   it('when filtered by dates, status and service, then only matching requests come back', async () => {
     const start = encodeURIComponent('2026-11-23T16:30:00Z');
-    const res = await request(t.app).get(`/open311/v2/requests.json?start_date=${start}&status=open&service_code=${serviceCode}`);
+    const res = await request(t.app).get(
+      `/open311/v2/requests.json?start_date=${start}&status=open&service_code=${serviceCode}`,
+    );
     expect(res.body.map((r: Req) => r.service_request_id)).toEqual([ids[4], ids[3], ids[2]]);
     const closed = await request(t.app).get('/open311/v2/requests.json?status=closed');
     expect(closed.body).toEqual([]);
@@ -80,7 +103,9 @@ describe('GET requests', () => {
     const bad = await request(t.app).get('/open311/v2/requests.json?start_date=yesterday');
     expect(bad.status).toBe(400);
     expect(bad.body[0].description).toMatch(/start_date/);
-    const long = await request(t.app).get('/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z');
+    const long = await request(t.app).get(
+      '/open311/v2/requests.json?start_date=2026-01-01T00:00:00Z&end_date=2026-06-01T00:00:00Z',
+    );
     expect(long.status).toBe(400);
     expect(long.body[0].description).toMatch(/90 days/);
     const both = await request(t.app).get('/open311/v2/requests.json?status=maybe&page=0&bbox=1,2');
@@ -89,7 +114,9 @@ describe('GET requests', () => {
   });
 
   it('when filtered by radius or bbox, then only requests inside come back, sorted by distance on request', async () => {
-    const near = await request(t.app).get(`/open311/v2/requests.json?lat=${HEREFORD.lat}&long=${HEREFORD.long}&radius=200&sort=distance&extensions=true`);
+    const near = await request(t.app).get(
+      `/open311/v2/requests.json?lat=${HEREFORD.lat}&long=${HEREFORD.long}&radius=200&sort=distance&extensions=true`,
+    );
     expect(near.body.map((r: Req) => r.service_request_id).sort()).toEqual(ids.slice(0, 4).sort());
     expect(near.body[0].extended_attributes.distance).toBeLessThan(5);
     const box = await request(t.app).get('/open311/v2/requests.json?bbox=-71.09,42.29,-71.07,42.30');
@@ -102,14 +129,31 @@ describe('GET requests', () => {
     expect(res.body.map((r: Req) => r.service_request_id)).toEqual([ids[4]]);
     const one = await request(t.app).get(`/open311/v2/requests/${ids[0]}.json?extensions=true`);
     const ward = one.body[0].extended_attributes.ward as string;
-    const inWard = await request(t.app).get(`/open311/v2/requests.json?district_layer=ward&district=${encodeURIComponent(ward)}`);
-    expect(inWard.body.map((r: Req) => r.service_request_id)).toEqual(expect.arrayContaining(ids.slice(0, 4)));
+    const inWard = await request(t.app).get(
+      `/open311/v2/requests.json?district_layer=ward&district=${encodeURIComponent(ward)}`,
+    );
+    expect(inWard.body.map((r: Req) => r.service_request_id)).toEqual(
+      expect.arrayContaining(ids.slice(0, 4)),
+    );
     expect(inWard.body.map((r: Req) => r.service_request_id)).not.toContain(ids[4]);
   });
 
   it('when a service is private, then its requests never appear in public lists or by id', async () => {
     const priv = await findService(t, (s) => s.isPrivate, 'private service');
-    const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({ api_key: key, service_code: priv.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...Object.fromEntries(priv.attributes.filter((a) => a.required && a.variable).map((a) => [`attribute[${a.code}]`, a.values[0]?.key ?? '1'])) });
+    const res = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({
+        api_key: key,
+        service_code: priv.serviceCode,
+        lat: HEREFORD.lat,
+        long: HEREFORD.long,
+        ...Object.fromEntries(
+          priv.attributes
+            .filter((a) => a.required && a.variable)
+            .map((a) => [`attribute[${a.code}]`, a.values[0]?.key ?? '1']),
+        ),
+      });
     expect(res.status).toBe(201);
     const id = res.body[0].service_request_id;
     expect((await request(t.app).get(`/open311/v2/requests/${id}.json`)).status).toBe(404);
@@ -119,7 +163,13 @@ describe('GET requests', () => {
 
   it('when extensions=true, then extended attributes and notes appear in both formats', async () => {
     const { json } = await getBoth(t.app, `/open311/v2/requests/${ids[0]}`, 'extensions=true');
-    const r = (json as Array<{ extended_attributes: { detailed_status: string; channel: string }; notes: unknown[]; requested_datetime: string }>)[0]!;
+    const r = (
+      json as Array<{
+        extended_attributes: { detailed_status: string; channel: string };
+        notes: unknown[];
+        requested_datetime: string;
+      }>
+    )[0]!;
     expect(r.extended_attributes.detailed_status).toBe('open');
     expect(r.extended_attributes.channel).toBe('web');
     expect(r.notes).toEqual([]);

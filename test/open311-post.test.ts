@@ -22,9 +22,22 @@ const count = async (table: string) => Number((await t.db.knex(table).count({ n:
 describe('POST requests', () => {
   it('when a valid request is posted with a point, then 201 with a string id, and it reads back with address, zip and districts', async () => {
     const s = await plainService(t);
-    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, description: 'Broken <b>thing</b> & more', email: 'resident@example.com' });
+    const res = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      description: 'Broken <b>thing</b> & more',
+      email: 'resident@example.com',
+    });
     expect(res.status).toBe(201);
-    expect(res.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), service_notice: s.sla ? expect.any(String) : null, account_id: null }]);
+    expect(res.body).toEqual([
+      {
+        service_request_id: expect.stringMatching(/^\d+$/),
+        service_notice: s.sla ? expect.any(String) : null,
+        account_id: null,
+      },
+    ]);
     const id = res.body[0].service_request_id as string;
 
     const read = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
@@ -42,16 +55,31 @@ describe('POST requests', () => {
 
   it('when the key is missing or wrong, then 403 in the requested format and nothing is written', async () => {
     const s = await plainService(t);
-    const none = await post('xml').send({ service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    const none = await post('xml').send({
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
     expect(none.status).toBe(403);
     expect((await parseXml(none.text)).root).toBe('errors');
-    const bad = await post().send({ api_key: 'o311_not-a-real-key', service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    const bad = await post().send({
+      api_key: 'o311_not-a-real-key',
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
     expect(bad.status).toBe(403);
     expect(await count('service_requests')).toBe(0);
   });
 
   it('when several things are wrong, then one 400 lists each of them by name', async () => {
-    const res = await post().send({ api_key: key, lat: '95', long: 'west', media_url: 'ftp://x', email: 'nope' });
+    const res = await post().send({
+      api_key: key,
+      lat: '95',
+      long: 'west',
+      media_url: 'ftp://x',
+      email: 'nope',
+    });
     expect(res.status).toBe(400);
     const text = (res.body as Array<{ description: string }>).map((e) => e.description).join('\n');
     expect(text).toMatch(/lat/);
@@ -65,7 +93,12 @@ describe('POST requests', () => {
     const res = await post().send({ api_key: key, lat: HEREFORD.lat, long: HEREFORD.long });
     expect(res.status).toBe(400);
     expect(res.body[0].description).toMatch(/service_code/);
-    const unknown = await post().send({ api_key: key, service_code: 'NOPE', lat: HEREFORD.lat, long: HEREFORD.long });
+    const unknown = await post().send({
+      api_key: key,
+      service_code: 'NOPE',
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
     expect(unknown.status).toBe(400);
   });
 
@@ -78,19 +111,44 @@ describe('POST requests', () => {
   });
 
   it('when required attributes are missing or list keys are wrong, then 400 per attribute', async () => {
-    const s = await findService(t, (x) => x.attributes.some((a) => a.required && a.variable), 'service with required attributes');
-    const missing = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    const s = await findService(
+      t,
+      (x) => x.attributes.some((a) => a.required && a.variable),
+      'service with required attributes',
+    );
+    const missing = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
     expect(missing.status).toBe(400);
     expect(missing.body[0].description).toMatch(/^attribute\[/);
-    const ok = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    const ok = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
     expect(ok.status).toBe(201);
   });
 
   it('when a multivaluelist is sent as attribute[X][]=a&attribute[X][]=b or as a repeated key, then both are stored as a list', async () => {
-    const s = await findService(t, (x) => x.attributes.some((a) => a.datatype === 'multivaluelist' && a.values.length >= 2), 'multivaluelist');
+    const s = await findService(
+      t,
+      (x) => x.attributes.some((a) => a.datatype === 'multivaluelist' && a.values.length >= 2),
+      'multivaluelist',
+    );
     const attr = s.attributes.find((a) => a.datatype === 'multivaluelist' && a.values.length >= 2)!;
     const [a, b] = [attr.values[0]!.key, attr.values[1]!.key];
-    const base = new URLSearchParams({ api_key: key, service_code: s.serviceCode, lat: String(HEREFORD.lat), long: String(HEREFORD.long), ...requiredAttributeFields(s) });
+    const base = new URLSearchParams({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: String(HEREFORD.lat),
+      long: String(HEREFORD.long),
+      ...requiredAttributeFields(s),
+    });
     base.delete(`attribute[${attr.code}]`);
     const withBrackets = new URLSearchParams(base);
     withBrackets.append(`attribute[${attr.code}][]`, a);
@@ -101,14 +159,24 @@ describe('POST requests', () => {
     for (const body of [withBrackets, repeated]) {
       const res = await post().send(body.toString());
       expect(res.status).toBe(201);
-      const read = await request(t.app).get(`/open311/v2/requests/${res.body[0].service_request_id}.json?extensions=true`);
+      const read = await request(t.app).get(
+        `/open311/v2/requests/${res.body[0].service_request_id}.json?extensions=true`,
+      );
       expect(read.body[0].extended_attributes.attributes[attr.code]).toEqual([a, b]);
     }
   });
 
   it('when the body is JSON or multipart, then it is accepted like a form', async () => {
     const s = await plainService(t);
-    const json = await request(t.app).post('/open311/v2/requests.json').send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, deviceid: 'dev-1' });
+    const json = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .send({
+        api_key: key,
+        service_code: s.serviceCode,
+        lat: HEREFORD.lat,
+        long: HEREFORD.long,
+        deviceid: 'dev-1',
+      });
     expect(json.status).toBe(201);
     const multi = await request(t.app)
       .post('/open311/v2/requests.json')
@@ -122,7 +190,10 @@ describe('POST requests', () => {
   });
 
   it('when the content type is not accepted, then 415; when the body is too large, then 413', async () => {
-    const bad = await request(t.app).post('/open311/v2/requests.json').set('Content-Type', 'text/plain').send('hello');
+    const bad = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .set('Content-Type', 'text/plain')
+      .send('hello');
     expect(bad.status).toBe(415);
     const big = await post().send({ api_key: key, description: 'x'.repeat(2 * 1024 * 1024) });
     expect(big.status).toBe(413);
@@ -142,7 +213,13 @@ describe('POST requests', () => {
 
   it('when a batch service is posted to, then a token comes back and the request appears after a worker tick', async () => {
     const s = await findService(t, (x) => x.type === 'batch', 'batch service');
-    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    const res = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
     expect(res.status).toBe(201);
     const token = res.body[0].token as string;
     expect(res.body[0]).not.toHaveProperty('service_request_id');
@@ -156,7 +233,13 @@ describe('POST requests', () => {
 
   it('when a blackbox service is posted to, then neither an id nor a token comes back', async () => {
     const s = await findService(t, (x) => x.type === 'blackbox', 'blackbox service');
-    const res = await post().send({ api_key: key, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, ...requiredAttributeFields(s) });
+    const res = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
     expect(res.status).toBe(201);
     expect(res.body[0].service_request_id).toBeNull();
     expect(await count('service_requests')).toBe(1);

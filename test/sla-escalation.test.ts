@@ -27,16 +27,29 @@ beforeEach(async () => {
 });
 afterAll(() => t.close());
 
-const hoursService = () => findService(t, (s) => s.sla?.unit === 'hours' && s.type === 'realtime' && !s.isPrivate && s.attributes.every((a) => !a.required), 'service with an hours response level');
+const hoursService = () =>
+  findService(
+    t,
+    (s) =>
+      s.sla?.unit === 'hours' &&
+      s.type === 'realtime' &&
+      !s.isPrivate &&
+      s.attributes.every((a) => !a.required),
+    'service with an hours response level',
+  );
 
 async function create(serviceCode: string): Promise<string> {
-  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({ api_key: client, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+  const res = await request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({ api_key: client, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
   expect(res.status).toBe(201);
   return res.body[0].service_request_id;
 }
 
 const history = async (id: string) =>
-  (await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`)).body as Array<{ kind: string; summary: string }>;
+  (await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`))
+    .body as Array<{ kind: string; summary: string }>;
 
 describe('response levels and escalation', () => {
   it('when a request is created, then expected_datetime follows the service response level', async () => {
@@ -52,16 +65,29 @@ describe('response levels and escalation', () => {
     const id = await create(s.serviceCode);
     const level = (s.sla?.value ?? 1) * 3_600_000;
     t.clock.advance(level * 0.8);
-    await Promise.all([sweepEscalations(t.db.knex, t.clock.now()), sweepEscalations(t.db.knex, t.clock.now()), sweepEscalations(t.db.knex, t.clock.now())]);
+    await Promise.all([
+      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now()),
+    ]);
     expect((await history(id)).filter((h) => h.kind === 'escalation')).toHaveLength(1);
     t.clock.advance(level * 0.8); // 160%: overdue, escalate, raise priority
-    await Promise.all([sweepEscalations(t.db.knex, t.clock.now()), sweepEscalations(t.db.knex, t.clock.now()), sweepEscalations(t.db.knex, t.clock.now())]);
+    await Promise.all([
+      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now()),
+    ]);
     await sweepEscalations(t.db.knex, t.clock.now());
     const steps = (await history(id)).filter((h) => h.kind === 'escalation');
     expect(steps).toHaveLength(4);
-    const row = await t.db.knex('service_requests').where('id', id).first('overdue', 'priority', 'next_escalation_at');
+    const row = await t.db
+      .knex('service_requests')
+      .where('id', id)
+      .first('overdue', 'priority', 'next_escalation_at');
     expect(row).toEqual({ overdue: true, priority: 'high', next_escalation_at: null });
-    expect(await t.db.knex('request_escalations').where('request_id', id).count({ n: '*' })).toEqual([{ n: 4 }]);
+    expect(await t.db.knex('request_escalations').where('request_id', id).count({ n: '*' })).toEqual([
+      { n: 4 },
+    ]);
   });
 
   it('when nothing is due, then a sweep touches nothing', async () => {
@@ -74,13 +100,19 @@ describe('response levels and escalation', () => {
   it('when a request waits on the resident, then its clock pauses and the due time moves by the pause', async () => {
     const s = await hoursService();
     const id = await create(s.serviceCode);
-    const before = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].expected_datetime as string;
-    const post = (detailed: string) => request(t.app).post(`/staff/v1/requests/${id}/status`).set('Authorization', `Bearer ${staff}`).send({ detailed_status: detailed });
+    const before = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0]
+      .expected_datetime as string;
+    const post = (detailed: string) =>
+      request(t.app)
+        .post(`/staff/v1/requests/${id}/status`)
+        .set('Authorization', `Bearer ${staff}`)
+        .send({ detailed_status: detailed });
     t.clock.advance(600_000);
     expect((await post('waiting_on_resident')).status).toBe(200);
     t.clock.advance(2 * 3_600_000);
     expect((await post('in_progress')).status).toBe(200);
-    const after = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].expected_datetime as string;
+    const after = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0]
+      .expected_datetime as string;
     expect(new Date(after).getTime() - new Date(before).getTime()).toBe(2 * 3_600_000);
   });
 });
@@ -101,7 +133,10 @@ describe('webhooks', () => {
     await new Promise<void>((r) => receiver.listen(0, '127.0.0.1', r));
     try {
       const url = `http://127.0.0.1:${(receiver.address() as AddressInfo).port}/hook`;
-      const sub = await request(t.app).post('/admin/v1/webhooks').set('Authorization', `Bearer ${ADMIN_KEY}`).send({ url, event_types: ['request.created'], secret: 'a-very-long-shared-secret' });
+      const sub = await request(t.app)
+        .post('/admin/v1/webhooks')
+        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .send({ url, event_types: ['request.created'], secret: 'a-very-long-shared-secret' });
       expect(sub.status).toBe(201);
       const s = await hoursService();
       const id = await create(s.serviceCode);
@@ -114,13 +149,19 @@ describe('webhooks', () => {
 
       const last = received[received.length - 1]!;
       const payload = JSON.parse(last.body);
-      expect(payload).toMatchObject({ event: 'request.created', service_request_id: id, service_code: s.serviceCode });
+      expect(payload).toMatchObject({
+        event: 'request.created',
+        service_request_id: id,
+        service_code: s.serviceCode,
+      });
       const ts = String(last.headers['x-open311-timestamp']);
       const expected = `sha256=${crypto.createHmac('sha256', 'a-very-long-shared-secret').update(`${ts}.${last.body}`).digest('hex')}`;
       expect(last.headers['x-open311-signature']).toBe(expected);
       expect(last.body).not.toMatch(/@/);
 
-      const log = await request(t.app).get(`/admin/v1/webhooks/${sub.body.id}/deliveries`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+      const log = await request(t.app)
+        .get(`/admin/v1/webhooks/${sub.body.id}/deliveries`)
+        .set('Authorization', `Bearer ${ADMIN_KEY}`);
       expect(log.body[0]).toMatchObject({ event_type: 'request.created', status: 'delivered', attempts: 2 });
     } finally {
       receiver.close();
@@ -130,10 +171,25 @@ describe('webhooks', () => {
   it('when a receiver keeps failing, then the delivery is dead-lettered after the configured attempts', async () => {
     const s2 = await startTestServer({ WEBHOOK_MAX_ATTEMPTS: '2' });
     try {
-      await s2.db.knex('webhook_subscriptions').insert({ jurisdiction_id: 'boston', url: 'http://127.0.0.1:9/none', secret: 'x'.repeat(20), event_types: ['request.created'], created_at: s2.clock.now() });
+      await s2.db
+        .knex('webhook_subscriptions')
+        .insert({
+          jurisdiction_id: 'boston',
+          url: 'http://127.0.0.1:9/none',
+          secret: 'x'.repeat(20),
+          event_types: ['request.created'],
+          created_at: s2.clock.now(),
+        });
       const k = await s2.key();
-      const s = await findService(s2, (x) => x.type === 'realtime' && !x.isPrivate && x.attributes.every((a) => !a.required), 'plain');
-      await request(s2.app).post('/open311/v2/requests.json').type('form').send({ api_key: k, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+      const s = await findService(
+        s2,
+        (x) => x.type === 'realtime' && !x.isPrivate && x.attributes.every((a) => !a.required),
+        'plain',
+      );
+      await request(s2.app)
+        .post('/open311/v2/requests.json')
+        .type('form')
+        .send({ api_key: k, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
       const fetchFails = (async () => {
         throw new Error('connection refused');
       }) as unknown as typeof fetch;
@@ -155,20 +211,40 @@ describe('SLA report', () => {
     const onTime = await create(s.serviceCode);
     const late = await create(s.serviceCode);
     await create(s.serviceCode); // stays open
-    const close = (id: string) => request(t.app).post(`/staff/v1/requests/${id}/status`).set('Authorization', `Bearer ${staff}`).send({ detailed_status: 'fixed' });
+    const close = (id: string) =>
+      request(t.app)
+        .post(`/staff/v1/requests/${id}/status`)
+        .set('Authorization', `Bearer ${staff}`)
+        .send({ detailed_status: 'fixed' });
     t.clock.advance(level / 2);
     await close(onTime);
     t.clock.advance(level * 2);
     await close(late);
     const range = 'start_date=2026-11-23T00:00:00Z&end_date=2026-11-30T00:00:00Z';
-    const res = await request(t.app).get(`/admin/v1/reports/sla?${range}&group_by=agency`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+    const res = await request(t.app)
+      .get(`/admin/v1/reports/sla?${range}&group_by=agency`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
     expect(res.status).toBe(200);
     const row = res.body.rows.find((r: { group: string }) => r.group === s.agency?.name);
-    expect(row).toMatchObject({ received: 3, closed: 2, closed_with_level: 2, closed_on_time: 1, on_time_share: 0.5, open_backlog: 1, overdue: 1 });
-    const csv = await request(t.app).get(`/admin/v1/reports/sla?${range}&group_by=agency&format=csv`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+    expect(row).toMatchObject({
+      received: 3,
+      closed: 2,
+      closed_with_level: 2,
+      closed_on_time: 1,
+      on_time_share: 0.5,
+      open_backlog: 1,
+      overdue: 1,
+    });
+    const csv = await request(t.app)
+      .get(`/admin/v1/reports/sla?${range}&group_by=agency&format=csv`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
     expect(csv.headers['content-type']).toBe('text/csv; charset=utf-8');
-    expect(csv.text.split('\r\n')[0]).toBe('group,received,closed,closed_with_level,closed_on_time,on_time_share,median_days_to_close,p90_days_to_close,open_backlog,overdue');
-    const bad = await request(t.app).get('/admin/v1/reports/sla?group_by=planet').set('Authorization', `Bearer ${ADMIN_KEY}`);
+    expect(csv.text.split('\r\n')[0]).toBe(
+      'group,received,closed,closed_with_level,closed_on_time,on_time_share,median_days_to_close,p90_days_to_close,open_backlog,overdue',
+    );
+    const bad = await request(t.app)
+      .get('/admin/v1/reports/sla?group_by=planet')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
     expect(bad.status).toBe(400);
   });
 });

@@ -17,16 +17,29 @@ beforeEach(async () => {
   client = await t.key('client', 'mobile');
   staff = await t.key('staff', 'staff');
   const s = await plainService(t);
-  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({ api_key: client, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, email: 'a@b.example', first_name: 'Ana' });
+  const res = await request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({
+      api_key: client,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      email: 'a@b.example',
+      first_name: 'Ana',
+    });
   id = res.body[0].service_request_id;
 });
 afterAll(() => t.close());
 
-const staffPost = (path: string, body: object) => request(t.app).post(`/staff/v1/requests/${id}${path}`).set('Authorization', `Bearer ${staff}`).send(body);
+const staffPost = (path: string, body: object) =>
+  request(t.app).post(`/staff/v1/requests/${id}${path}`).set('Authorization', `Bearer ${staff}`).send(body);
 
 describe('staff API', () => {
   it('when a client key is used, then 403; without a key, then 403', async () => {
-    expect((await request(t.app).get(`/staff/v1/requests/${id}`).set('Authorization', `Bearer ${client}`)).status).toBe(403);
+    expect(
+      (await request(t.app).get(`/staff/v1/requests/${id}`).set('Authorization', `Bearer ${client}`)).status,
+    ).toBe(403);
     expect((await request(t.app).get(`/staff/v1/requests/${id}`)).status).toBe(403);
   });
 
@@ -40,23 +53,41 @@ describe('staff API', () => {
 
   it('when a request moves through its lifecycle, then every step is in its history and public ones move updated_datetime', async () => {
     t.clock.advance(60_000);
-    expect((await staffPost('/status', { detailed_status: 'in_progress', note: 'Crew on the way' })).status).toBe(200);
+    expect(
+      (await staffPost('/status', { detailed_status: 'in_progress', note: 'Crew on the way' })).status,
+    ).toBe(200);
     t.clock.advance(60_000);
     expect((await staffPost('/notes', { text: 'Caller is a regular', public: false })).status).toBe(201);
     t.clock.advance(60_000);
     expect((await staffPost('/priority', { priority: 'high' })).status).toBe(200);
     expect((await staffPost('/assign', { assigned_to: 'crew 7' })).status).toBe(200);
-    const agencies = await t.db.knex('agencies').where('jurisdiction_id', 'boston').select('code', 'id').orderBy('code');
+    const agencies = await t.db
+      .knex('agencies')
+      .where('jurisdiction_id', 'boston')
+      .select('code', 'id')
+      .orderBy('code');
     const current = await t.db.knex('service_requests').where('id', id).first('agency_id');
     const other = agencies.find((a) => Number(a.id) !== Number(current?.agency_id))!;
     t.clock.advance(60_000);
-    expect((await staffPost('/transfer', { agency_code: other.code, note: 'Wrong department' })).status).toBe(200);
+    expect((await staffPost('/transfer', { agency_code: other.code, note: 'Wrong department' })).status).toBe(
+      200,
+    );
     t.clock.advance(60_000);
     const closed = await staffPost('/status', { detailed_status: 'fixed', note: 'Replaced the lamp' });
     expect(closed.body.status).toBe('closed');
 
-    const history = await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`);
-    expect(history.body.map((h: { kind: string }) => h.kind)).toEqual(['created', 'status_change', 'note', 'priority', 'assignment', 'transfer', 'status_change']);
+    const history = await request(t.app)
+      .get(`/staff/v1/requests/${id}/history`)
+      .set('Authorization', `Bearer ${staff}`);
+    expect(history.body.map((h: { kind: string }) => h.kind)).toEqual([
+      'created',
+      'status_change',
+      'note',
+      'priority',
+      'assignment',
+      'transfer',
+      'status_change',
+    ]);
     expect(history.body[1].actor.label).toBe('test staff staff');
 
     const pub = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
@@ -64,7 +95,11 @@ describe('staff API', () => {
     expect(r.status).toBe('closed');
     expect(r.status_notes).toBe('Replaced the lamp');
     expect(r.updated_datetime).toBe('2026-11-23T10:05:00-05:00');
-    expect(r.notes.map((n: { description: string }) => n.description)).toEqual(['Crew on the way', 'Wrong department', 'Replaced the lamp']);
+    expect(r.notes.map((n: { description: string }) => n.description)).toEqual([
+      'Crew on the way',
+      'Wrong department',
+      'Replaced the lamp',
+    ]);
     expect(JSON.stringify(r)).not.toContain('Caller is a regular');
   });
 
@@ -83,34 +118,70 @@ describe('staff API', () => {
 
   it('when staff take a request by phone for a resident, then it is recorded with that channel', async () => {
     const s = await plainService(t);
-    const res = await request(t.app).post('/staff/v1/requests').set('Authorization', `Bearer ${staff}`).send({ service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, channel: 'phone', phone: '617-555-0100' });
+    const res = await request(t.app)
+      .post('/staff/v1/requests')
+      .set('Authorization', `Bearer ${staff}`)
+      .send({
+        service_code: s.serviceCode,
+        lat: HEREFORD.lat,
+        long: HEREFORD.long,
+        channel: 'phone',
+        phone: '617-555-0100',
+      });
     expect(res.status).toBe(201);
     expect(res.body.extended_attributes.channel).toBe('phone');
-    const bad = await request(t.app).post('/staff/v1/requests').set('Authorization', `Bearer ${staff}`).send({ service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, channel: 'pigeon' });
+    const bad = await request(t.app)
+      .post('/staff/v1/requests')
+      .set('Authorization', `Bearer ${staff}`)
+      .send({ service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long, channel: 'pigeon' });
     expect(bad.status).toBe(400);
   });
 });
 
 describe('servicerequestupdates (mySociety)', () => {
   it('when FixMyStreet posts an update, then it changes the status once and reads back under its update_id', async () => {
-    const body = { api_key: staff, service_request_id: id, update_id: 'fms-1', status: 'IN_PROGRESS', updated_datetime: '2026-11-23T10:30:00-05:00', description: 'Council looking at it' };
+    const body = {
+      api_key: staff,
+      service_request_id: id,
+      update_id: 'fms-1',
+      status: 'IN_PROGRESS',
+      updated_datetime: '2026-11-23T10:30:00-05:00',
+      description: 'Council looking at it',
+    };
     const first = await request(t.app).post('/open311/v2/servicerequestupdates.xml').type('form').send(body);
     expect(first.status).toBe(200);
-    expect(first.text).toContain('<service_request_updates><request_update><update_id>fms-1</update_id></request_update></service_request_updates>');
+    expect(first.text).toContain(
+      '<service_request_updates><request_update><update_id>fms-1</update_id></request_update></service_request_updates>',
+    );
     const again = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send(body);
     expect(again.body).toEqual([{ update_id: 'fms-1' }]);
-    const list = await request(t.app).get('/open311/v2/servicerequestupdates.json?start_date=2026-11-23T00:00:00Z&end_date=2026-11-24T00:00:00Z');
+    const list = await request(t.app).get(
+      '/open311/v2/servicerequestupdates.json?start_date=2026-11-23T00:00:00Z&end_date=2026-11-24T00:00:00Z',
+    );
     expect(list.body).toEqual([
-      { update_id: 'fms-1', service_request_id: id, status: 'in_progress', updated_datetime: '2026-11-23T10:30:00-05:00', description: 'Council looking at it', media_url: null },
+      {
+        update_id: 'fms-1',
+        service_request_id: id,
+        status: 'in_progress',
+        updated_datetime: '2026-11-23T10:30:00-05:00',
+        description: 'Council looking at it',
+        media_url: null,
+      },
     ]);
     const r = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
     expect(r.body[0].extended_attributes.detailed_status).toBe('in_progress');
   });
 
   it('when the key is a client key or fields are missing, then 403 or 400', async () => {
-    const noStaff = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({ api_key: client });
+    const noStaff = await request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .type('form')
+      .send({ api_key: client });
     expect(noStaff.status).toBe(403);
-    const missing = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({ api_key: staff, status: 'OPEN' });
+    const missing = await request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .type('form')
+      .send({ api_key: staff, status: 'OPEN' });
     expect(missing.status).toBe(400);
     expect(missing.body.length).toBe(4);
   });

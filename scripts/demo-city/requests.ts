@@ -5,18 +5,48 @@
 import { TYPE_TO_SERVICE } from './catalog';
 
 export interface Case {
-  id: string; type: string; open: string; closed: string; status: string; closure: string; subject: string; reason: string; source: string;
-  street: string; zip: string; propertyId: string; lat: number; long: number; labels: Record<string, string>;
+  id: string;
+  type: string;
+  open: string;
+  closed: string;
+  status: string;
+  closure: string;
+  subject: string;
+  reason: string;
+  source: string;
+  street: string;
+  zip: string;
+  propertyId: string;
+  lat: number;
+  long: number;
+  labels: Record<string, string>;
 }
 
 export interface DemoRequest {
-  source_case_id: string; service_code: string; detailed_status: string; status_notes: string | null; description: string;
-  address: string | null; zipcode: string | null; lat: number; long: number; channel: string; requested_offset_hours: number; closed_offset_hours: number | null;
+  source_case_id: string;
+  service_code: string;
+  detailed_status: string;
+  status_notes: string | null;
+  description: string;
+  address: string | null;
+  zipcode: string | null;
+  lat: number;
+  long: number;
+  channel: string;
+  requested_offset_hours: number;
+  closed_offset_hours: number | null;
 }
 
 const CHANNELS: Record<string, string> = {
-  'Constituent Call': 'phone', 'Citizens Connect App': 'mobile', 'Self Service': 'web', 'Employee Generated': 'staff',
-  'City Worker App': 'staff', Twitter: 'social', 'Maximo Integration': 'staff', 'Walk-In': 'walk-in', 'Email': 'email',
+  'Constituent Call': 'phone',
+  'Citizens Connect App': 'mobile',
+  'Self Service': 'web',
+  'Employee Generated': 'staff',
+  'City Worker App': 'staff',
+  Twitter: 'social',
+  'Maximo Integration': 'staff',
+  'Walk-In': 'walk-in',
+  Email: 'email',
 };
 
 /** 'MM/DD/YYYY hh:mm:ss AM' → epoch ms (local time is fine for durations). */
@@ -43,10 +73,22 @@ function rng(seed: number): () => number {
 function outcome(closure: string): string | null {
   const m = /Case (Resolved|Noted|Invalid|Closed)/i.exec(closure);
   if (!m) return null;
-  return { resolved: 'Resolved.', noted: 'Noted: no further action needed.', invalid: 'Closed: the problem could not be found.', closed: 'Closed.' }[(m[1] as string).toLowerCase()] ?? null;
+  return (
+    {
+      resolved: 'Resolved.',
+      noted: 'Noted: no further action needed.',
+      invalid: 'Closed: the problem could not be found.',
+      closed: 'Closed.',
+    }[(m[1] as string).toLowerCase()] ?? null
+  );
 }
 
-export function buildRequests(cases: Case[], codes: Set<string>, perService = 12, total = 420): DemoRequest[] {
+export function buildRequests(
+  cases: Case[],
+  codes: Set<string>,
+  perService = 12,
+  total = 420,
+): DemoRequest[] {
   const random = rng(311);
   const byService = new Map<string, Case[]>();
   for (const c of cases) {
@@ -57,12 +99,14 @@ export function buildRequests(cases: Case[], codes: Set<string>, perService = 12
   const picked: Array<[string, Case]> = [];
   for (const [code, list] of [...byService].sort((a, b) => a[0].localeCompare(b[0]))) {
     const step = Math.max(1, Math.floor(list.length / perService));
-    for (let i = 0; i < list.length && picked.filter((p) => p[0] === code).length < perService; i += step) picked.push([code, list[i] as Case]);
+    for (let i = 0; i < list.length && picked.filter((p) => p[0] === code).length < perService; i += step)
+      picked.push([code, list[i] as Case]);
   }
   return picked.slice(0, total).map(([code, c]) => {
     const opened = parseDate(c.open);
     const closed = parseDate(c.closed);
-    const duration = opened !== null && closed !== null && closed >= opened ? (closed - opened) / 3_600_000 : null;
+    const duration =
+      opened !== null && closed !== null && closed >= opened ? (closed - opened) / 3_600_000 : null;
     // A closed case keeps its real duration: it is placed so that it closed before load time.
     const isClosed = c.status === 'Closed' && duration !== null && duration < 58 * 24;
     const earliest = isClosed ? (duration as number) + 1 : 1;
@@ -71,7 +115,15 @@ export function buildRequests(cases: Case[], codes: Set<string>, perService = 12
     return {
       source_case_id: c.id,
       service_code: code,
-      detailed_status: isClosed ? (/resolved/i.test(c.closure) ? 'fixed' : /invalid/i.test(c.closure) ? 'no_further_action' : 'closed') : random() < 0.5 ? 'open' : 'in_progress',
+      detailed_status: isClosed
+        ? /resolved/i.test(c.closure)
+          ? 'fixed'
+          : /invalid/i.test(c.closure)
+            ? 'no_further_action'
+            : 'closed'
+        : random() < 0.5
+          ? 'open'
+          : 'in_progress',
       status_notes: isClosed && notes ? notes : null,
       description: [c.type, c.reason && c.reason !== c.type ? `(${c.reason})` : ''].filter(Boolean).join(' '),
       address: c.street,

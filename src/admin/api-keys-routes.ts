@@ -1,5 +1,14 @@
 import { Router } from 'express';
-import { CHANNELS, ROLES, createApiKey, listApiKeys, revokeApiKey, type ApiKey, type Channel, type Role } from '../auth';
+import {
+  CHANNELS,
+  ROLES,
+  createApiKey,
+  listApiKeys,
+  revokeApiKey,
+  type ApiKey,
+  type Channel,
+  type Role,
+} from '../auth';
 import type { AppContext } from '../context';
 import { AppError, notFound, Problems } from '../http/errors';
 
@@ -18,7 +27,12 @@ export function apiKeyJson(k: ApiKey) {
 }
 
 /** Validates a key creation request; shared by the admin API and the CLI. */
-export function parseNewKey(input: Record<string, unknown>): { name: string; role: Role; channel: Channel; jurisdictionId: string | null } {
+export function parseNewKey(input: Record<string, unknown>): {
+  name: string;
+  role: Role;
+  channel: Channel;
+  jurisdictionId: string | null;
+} {
   const problems = new Problems();
   const name = typeof input.name === 'string' ? input.name.trim() : '';
   if (name === '' || name.length > 200) problems.add('name is required (1 to 200 characters).');
@@ -26,7 +40,8 @@ export function parseNewKey(input: Record<string, unknown>): { name: string; rol
   if (!ROLES.includes(role)) problems.add(`role must be one of ${ROLES.join(', ')}.`);
   const channel = (input.channel ?? (role === 'client' ? 'web' : 'staff')) as Channel;
   if (!CHANNELS.includes(channel)) problems.add(`channel must be one of ${CHANNELS.join(', ')}.`);
-  const jurisdictionId = typeof input.jurisdiction_id === 'string' && input.jurisdiction_id !== '' ? input.jurisdiction_id : null;
+  const jurisdictionId =
+    typeof input.jurisdiction_id === 'string' && input.jurisdiction_id !== '' ? input.jurisdiction_id : null;
   problems.throwIfAny();
   return { name, role, channel, jurisdictionId };
 }
@@ -48,8 +63,10 @@ export function apiKeysRouter(ctx: AppContext): Router {
 
   router.delete('/api-keys/:id', async (req, res) => {
     const id = Number(req.params.id);
-    if (!Number.isSafeInteger(id) || id <= 0) throw new AppError(404, `API key ${req.params.id} was not found.`);
-    if (!(await revokeApiKey(ctx.knex, id, ctx.clock()))) throw notFound(`API key ${id} was not found or is already revoked.`);
+    if (!Number.isSafeInteger(id) || id <= 0)
+      throw new AppError(404, `API key ${req.params.id} was not found.`);
+    if (!(await revokeApiKey(ctx.knex, id, ctx.clock())))
+      throw notFound(`API key ${id} was not found or is already revoked.`);
     ctx.keys.clear();
     res.status(204).end();
   });

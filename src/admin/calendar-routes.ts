@@ -14,10 +14,20 @@ export function calendarRouter(ctx: AppContext): Router {
   router.put('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
     const body = (req.body ?? {}) as Record<string, unknown>;
-    const checked = validateCalendar({ timeZone: j.timeZone, workingHours: body.workingHours ?? body.working_hours, holidays: body.holidays ?? [] });
+    const checked = validateCalendar({
+      timeZone: j.timeZone,
+      workingHours: body.workingHours ?? body.working_hours,
+      holidays: body.holidays ?? [],
+    });
     if (!checked.ok) throw badRequest(checked.errors);
-    await ctx.knex('business_calendars')
-      .insert({ jurisdiction_id: j.id, working_hours: JSON.stringify(checked.value.workingHours), holidays: JSON.stringify(checked.value.holidays), updated_at: ctx.clock() })
+    await ctx
+      .knex('business_calendars')
+      .insert({
+        jurisdiction_id: j.id,
+        working_hours: JSON.stringify(checked.value.workingHours),
+        holidays: JSON.stringify(checked.value.holidays),
+        updated_at: ctx.clock(),
+      })
       .onConflict('jurisdiction_id')
       .merge();
     clearCalendarCache();

@@ -19,30 +19,61 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
   };
 
   router.get('/services/:code/duplicate-rule', async (req, res) => {
-    const { j, serviceId } = await scope(String(req.params.code), req.query.jurisdiction_id as string | undefined);
+    const { j, serviceId } = await scope(
+      String(req.params.code),
+      req.query.jurisdiction_id as string | undefined,
+    );
     const rule = serviceId === null ? DEFAULT_DUPLICATE_RULE : await ruleFor(ctx.knex, j.id, serviceId);
-    res.json({ radius_metres: rule.radiusMetres, window_hours: rule.windowHours, statuses: rule.statuses, related_service_codes: rule.relatedServiceCodes, enabled: rule.enabled });
+    res.json({
+      radius_metres: rule.radiusMetres,
+      window_hours: rule.windowHours,
+      statuses: rule.statuses,
+      related_service_codes: rule.relatedServiceCodes,
+      enabled: rule.enabled,
+    });
   });
 
   router.put('/services/:code/duplicate-rule', async (req, res) => {
-    const { j, serviceId } = await scope(String(req.params.code), req.query.jurisdiction_id as string | undefined);
+    const { j, serviceId } = await scope(
+      String(req.params.code),
+      req.query.jurisdiction_id as string | undefined,
+    );
     const b = (req.body ?? {}) as Record<string, unknown>;
     const problems = new Problems();
     const radius = Number(b.radius_metres ?? DEFAULT_DUPLICATE_RULE.radiusMetres);
     const windowHours = Number(b.window_hours ?? DEFAULT_DUPLICATE_RULE.windowHours);
     if (!(radius > 0 && radius <= 5000)) problems.add('radius_metres must be from 1 to 5000.');
     if (!(windowHours > 0 && windowHours <= 24 * 365)) problems.add('window_hours must be from 1 to 8760.');
-    const statuses = Array.isArray(b.statuses) ? b.statuses.map(String) : [...DEFAULT_DUPLICATE_RULE.statuses];
-    if (statuses.some((s) => !isDetailedStatus(s))) problems.add('statuses must be detailed statuses such as open, in_progress.');
+    const statuses = Array.isArray(b.statuses)
+      ? b.statuses.map(String)
+      : [...DEFAULT_DUPLICATE_RULE.statuses];
+    if (statuses.some((s) => !isDetailedStatus(s)))
+      problems.add('statuses must be detailed statuses such as open, in_progress.');
     const related = Array.isArray(b.related_service_codes) ? b.related_service_codes.map(String) : [];
-    for (const code of related) if (!(await ctx.catalog.service(j.id, code))) problems.add(`related_service_codes: "${code}" is not a service.`);
+    for (const code of related)
+      if (!(await ctx.catalog.service(j.id, code)))
+        problems.add(`related_service_codes: "${code}" is not a service.`);
     problems.throwIfAny();
     await ctx.knex.transaction(async (trx) => {
       const q = trx('duplicate_rules').where('jurisdiction_id', j.id);
       await (serviceId === null ? q.whereNull('service_id') : q.where('service_id', serviceId)).delete();
-      await trx('duplicate_rules').insert({ jurisdiction_id: j.id, service_id: serviceId, radius_metres: radius, window_hours: windowHours, statuses, related_service_codes: related, enabled: b.enabled !== false });
+      await trx('duplicate_rules').insert({
+        jurisdiction_id: j.id,
+        service_id: serviceId,
+        radius_metres: radius,
+        window_hours: windowHours,
+        statuses,
+        related_service_codes: related,
+        enabled: b.enabled !== false,
+      });
     });
-    res.json({ radius_metres: radius, window_hours: windowHours, statuses, related_service_codes: related, enabled: b.enabled !== false });
+    res.json({
+      radius_metres: radius,
+      window_hours: windowHours,
+      statuses,
+      related_service_codes: related,
+      enabled: b.enabled !== false,
+    });
   });
   return router;
 }

@@ -14,13 +14,15 @@ export function geographyRouter(ctx: AppContext): Router {
   router.post('/jurisdictions/:id/geography/:layer', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
     const layer = parseLayer(String(req.params.layer));
-    if (!layer) throw badRequest('layer must be boundary, addresses or districts:NAME (e.g. districts:ward).');
+    if (!layer)
+      throw badRequest('layer must be boundary, addresses or districts:NAME (e.g. districts:ward).');
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     const format = type.startsWith('text/csv') ? 'csv' : type.includes('json') ? 'geojson' : null;
     if (!format) throw new AppError(415, 'Send GeoJSON (application/geo+json) or CSV (text/csv).');
     const q = req.query as RawParams;
     const srid = scalar(q, 'srid');
-    if (srid !== undefined && !/^\d{4,6}$/.test(srid)) throw badRequest('srid must be an EPSG code such as 2249.');
+    if (srid !== undefined && !/^\d{4,6}$/.test(srid))
+      throw badRequest('srid must be an EPSG code such as 2249.');
     const col = (name: string) => scalar(q, `col_${name}`);
     try {
       const report = await importLayerStream(ctx.knex, j.id, layer, req, {
@@ -29,14 +31,26 @@ export function geographyRouter(ctx: AppContext): Router {
         replace: scalar(q, 'replace') === 'true',
         nameProperty: scalar(q, 'name_property'),
         columns: Object.fromEntries(
-          (['externalId:external_id', 'houseNumber:house_number', 'street:street', 'unit:unit', 'zip:zip', 'lat:lat', 'long:long'] as const)
+          (
+            [
+              'externalId:external_id',
+              'houseNumber:house_number',
+              'street:street',
+              'unit:unit',
+              'zip:zip',
+              'lat:lat',
+              'long:long',
+            ] as const
+          )
             .map((pair) => pair.split(':') as [string, string])
             .map(([key, param]) => [key, col(param)])
             .filter(([, v]) => v !== undefined),
         ),
       });
       ctx.catalog.invalidate();
-      res.status(201).json({ layer: report.layer, accepted: report.accepted, rejected: report.rejected.slice(0, 1000) });
+      res
+        .status(201)
+        .json({ layer: report.layer, accepted: report.accepted, rejected: report.rejected.slice(0, 1000) });
     } catch (err) {
       if (err instanceof AppError) throw err;
       const unavailable = translateDatabaseError(err);

@@ -23,7 +23,8 @@ export function reportsRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/reports/:report', async (req, res) => {
     const report = String(req.params.report);
-    if (report !== 'sla' && report !== 'satisfaction') throw notFound(`No report "${report}": try sla or satisfaction.`);
+    if (report !== 'sla' && report !== 'satisfaction')
+      throw notFound(`No report "${report}": try sla or satisfaction.`);
     const q = req.query as RawParams;
     const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
     const problems = new Problems();
@@ -42,13 +43,23 @@ export function reportsRouter(ctx: AppContext): Router {
     if (format !== 'json' && format !== 'csv') problems.add('format must be json or csv.');
     problems.throwIfAny();
     const range = { jurisdictionId: j.id, start, end, groupBy };
-    const rows = report === 'sla' ? await performance(ctx.knex, { ...range, now }) : await satisfaction(ctx.knex, range);
+    const rows =
+      report === 'sla' ? await performance(ctx.knex, { ...range, now }) : await satisfaction(ctx.knex, range);
     if (format === 'csv') {
-      const csv = report === 'sla' ? toCsv(PERFORMANCE_COLUMNS, rows as PerformanceRow[]) : toCsv(SATISFACTION_COLUMNS, rows as SatisfactionRow[]);
+      const csv =
+        report === 'sla'
+          ? toCsv(PERFORMANCE_COLUMNS, rows as PerformanceRow[])
+          : toCsv(SATISFACTION_COLUMNS, rows as SatisfactionRow[]);
       res.type('text/csv; charset=utf-8').attachment(`${report}-report.csv`).send(csv);
       return;
     }
-    res.json({ jurisdiction_id: j.id, start_date: start.toISOString(), end_date: end.toISOString(), group_by: scalar(q, 'group_by') ?? 'all', rows });
+    res.json({
+      jurisdiction_id: j.id,
+      start_date: start.toISOString(),
+      end_date: end.toISOString(),
+      group_by: scalar(q, 'group_by') ?? 'all',
+      rows,
+    });
   });
   return router;
 }

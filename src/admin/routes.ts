@@ -13,7 +13,8 @@ import { duplicateRulesRouter } from './duplicate-rules-routes';
 export function adminRouter(ctx: AppContext): Router {
   const router = Router();
   router.use((_req: Request, _res: Response, next: NextFunction) => {
-    if (!ctx.config.adminApiKey) return next(new AppError(403, 'The admin API is disabled: set ADMIN_API_KEY to enable it.'));
+    if (!ctx.config.adminApiKey)
+      return next(new AppError(403, 'The admin API is disabled: set ADMIN_API_KEY to enable it.'));
     next();
   });
   router.use(requireKey(ctx, 'admin'));
@@ -24,6 +25,8 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(reportsRouter(ctx));
   router.use(calendarRouter(ctx));
   router.use(duplicateRulesRouter(ctx));
-  router.use((req, _res, next) => next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  router.use((req, _res, next) =>
+    next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
+  );
   return router;
 }

@@ -26,7 +26,16 @@ const view = (s: SubscriptionRow) => ({
   created_at: s.created_at.toISOString(),
 });
 
-const COLUMNS = ['id', 'jurisdiction_id', 'url', 'event_types', 'service_code', 'agency_code', 'active', 'created_at'];
+const COLUMNS = [
+  'id',
+  'jurisdiction_id',
+  'url',
+  'event_types',
+  'service_code',
+  'agency_code',
+  'active',
+  'created_at',
+];
 
 /** /admin/v1/webhooks: subscriptions (the secret is shown once at creation) and their delivery log. */
 export function webhooksRouter(ctx: AppContext): Router {
@@ -44,11 +53,20 @@ export function webhooksRouter(ctx: AppContext): Router {
     }
     const events = Array.isArray(b.event_types) ? b.event_types : EVENT_TYPES;
     const bad = events.filter((e) => !(EVENT_TYPES as readonly unknown[]).includes(e));
-    if (bad.length > 0 || events.length === 0) problems.add(`event_types must be among ${EVENT_TYPES.join(', ')}.`);
-    const secret = typeof b.secret === 'string' && b.secret.length >= 16 ? b.secret : b.secret === undefined ? crypto.randomBytes(24).toString('base64url') : null;
-    if (secret === null) problems.add('secret must be at least 16 characters (or omitted to have one generated).');
+    if (bad.length > 0 || events.length === 0)
+      problems.add(`event_types must be among ${EVENT_TYPES.join(', ')}.`);
+    const secret =
+      typeof b.secret === 'string' && b.secret.length >= 16
+        ? b.secret
+        : b.secret === undefined
+          ? crypto.randomBytes(24).toString('base64url')
+          : null;
+    if (secret === null)
+      problems.add('secret must be at least 16 characters (or omitted to have one generated).');
     problems.throwIfAny();
-    const j = await ctx.catalog.resolveJurisdiction(typeof b.jurisdiction_id === 'string' && b.jurisdiction_id ? b.jurisdiction_id : undefined);
+    const j = await ctx.catalog.resolveJurisdiction(
+      typeof b.jurisdiction_id === 'string' && b.jurisdiction_id ? b.jurisdiction_id : undefined,
+    );
     const [row] = (await ctx
       .knex('webhook_subscriptions')
       .insert({
@@ -65,12 +83,18 @@ export function webhooksRouter(ctx: AppContext): Router {
   });
 
   router.get('/webhooks', async (_req, res) => {
-    res.json(((await ctx.knex('webhook_subscriptions').select(COLUMNS).orderBy('id')) as SubscriptionRow[]).map(view));
+    res.json(
+      ((await ctx.knex('webhook_subscriptions').select(COLUMNS).orderBy('id')) as SubscriptionRow[]).map(
+        view,
+      ),
+    );
   });
 
   router.delete('/webhooks/:id', async (req, res) => {
     const id = Number(req.params.id);
-    const n = Number.isSafeInteger(id) ? await ctx.knex('webhook_subscriptions').where({ id, active: true }).update({ active: false }) : 0;
+    const n = Number.isSafeInteger(id)
+      ? await ctx.knex('webhook_subscriptions').where({ id, active: true }).update({ active: false })
+      : 0;
     if (n === 0) throw notFound(`Webhook subscription ${req.params.id} was not found.`);
     res.status(204).end();
   });
@@ -86,7 +110,17 @@ export function webhooksRouter(ctx: AppContext): Router {
       .where('d.subscription_id', id)
       .orderBy('d.id', 'desc')
       .limit(500)
-      .select('d.id', 'o.event_type', 'o.request_id', 'd.status', 'd.attempts', 'd.next_attempt_at', 'd.last_status_code', 'd.last_error', 'd.delivered_at');
+      .select(
+        'd.id',
+        'o.event_type',
+        'o.request_id',
+        'd.status',
+        'd.attempts',
+        'd.next_attempt_at',
+        'd.last_status_code',
+        'd.last_error',
+        'd.delivered_at',
+      );
     res.json(
       rows.map((d) => ({
         id: String(d.id),

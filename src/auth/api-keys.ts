@@ -8,7 +8,18 @@ import type { Knex } from 'knex';
 
 export const ROLES = ['client', 'staff', 'admin'] as const;
 export type Role = (typeof ROLES)[number];
-export const CHANNELS = ['mobile', 'web', 'phone', 'walk-in', 'email', 'partner', 'staff', 'social', 'kiosk', 'other'] as const;
+export const CHANNELS = [
+  'mobile',
+  'web',
+  'phone',
+  'walk-in',
+  'email',
+  'partner',
+  'staff',
+  'social',
+  'kiosk',
+  'other',
+] as const;
 export type Channel = (typeof CHANNELS)[number];
 
 export interface ApiKey {
@@ -46,7 +57,17 @@ interface ApiKeyRow {
   last_used_at: Date | null;
 }
 
-const COLUMNS = ['id', 'name', 'prefix', 'role', 'channel', 'jurisdiction_id', 'created_at', 'revoked_at', 'last_used_at'];
+const COLUMNS = [
+  'id',
+  'name',
+  'prefix',
+  'role',
+  'channel',
+  'jurisdiction_id',
+  'created_at',
+  'revoked_at',
+  'last_used_at',
+];
 
 const toApiKey = (r: ApiKeyRow): ApiKey => ({
   id: Number(r.id),
@@ -67,7 +88,11 @@ export interface NewApiKey {
   jurisdictionId?: string | null;
 }
 
-export async function createApiKey(knex: Knex, input: NewApiKey, now: Date): Promise<{ key: ApiKey; secret: string }> {
+export async function createApiKey(
+  knex: Knex,
+  input: NewApiKey,
+  now: Date,
+): Promise<{ key: ApiKey; secret: string }> {
   const secret = generateSecret();
   const [row] = (await knex('api_keys')
     .insert({
@@ -95,8 +120,10 @@ export async function revokeApiKey(knex: Knex, id: number, now: Date): Promise<b
 }
 
 export async function findActiveKey(knex: Knex, secret: string): Promise<ApiKey | null> {
-  const row = (await knex('api_keys').select(COLUMNS).where({ key_hash: hashKey(secret) }).whereNull('revoked_at').first()) as
-    | ApiKeyRow
-    | undefined;
+  const row = (await knex('api_keys')
+    .select(COLUMNS)
+    .where({ key_hash: hashKey(secret) })
+    .whereNull('revoked_at')
+    .first()) as ApiKeyRow | undefined;
   return row ? toApiKey(row) : null;
 }

@@ -25,7 +25,12 @@ function schemaFor(attr: ServiceAttribute): Record<string, unknown> {
     case 'singlevaluelist':
       return { type: 'string', enum: keys };
     case 'multivaluelist':
-      return { type: 'array', items: { type: 'string', enum: keys }, uniqueItems: true, minItems: attr.required ? 1 : 0 };
+      return {
+        type: 'array',
+        items: { type: 'string', enum: keys },
+        uniqueItems: true,
+        minItems: attr.required ? 1 : 0,
+      };
     case 'string':
     default:
       return { type: 'string', maxLength: STRING_MAX };
@@ -56,7 +61,9 @@ export type AttributeValues = Record<string, string | number | string[]>;
 
 function describe(service: Service, e: ErrorObject): string {
   const code =
-    e.keyword === 'required' ? String((e.params as { missingProperty: string }).missingProperty) : e.instancePath.split('/')[1] ?? '';
+    e.keyword === 'required'
+      ? String((e.params as { missingProperty: string }).missingProperty)
+      : (e.instancePath.split('/')[1] ?? '');
   const attr = service.attributes.find((a) => a.code === code);
   const label = `attribute[${code}]${attr?.description ? ` ("${attr.description}")` : ''}`;
   const keys = attr?.values.map((v) => v.key).join(', ') ?? '';

@@ -37,11 +37,19 @@ export function checkCatalog(input: CatalogInput): void {
   const problems = new Problems();
   const agencies = new Set(input.agencies.map((a) => a.code));
   for (const s of input.services) {
-    if (!s.service_code || s.service_code.length > 100) problems.add(`service_code "${s.service_code}" is empty or too long.`);
-    if (s.agency_code && !agencies.has(s.agency_code)) problems.add(`${s.service_code}: unknown agency_code "${s.agency_code}".`);
+    if (!s.service_code || s.service_code.length > 100)
+      problems.add(`service_code "${s.service_code}" is empty or too long.`);
+    if (s.agency_code && !agencies.has(s.agency_code))
+      problems.add(`${s.service_code}: unknown agency_code "${s.agency_code}".`);
     for (const a of s.attributes ?? []) {
-      if (!CODE.test(a.code)) problems.add(`${s.service_code}: attribute code "${a.code}" must start with a letter and use letters, digits, _ . -`);
-      if ((a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') && (a.values ?? []).length === 0) {
+      if (!CODE.test(a.code))
+        problems.add(
+          `${s.service_code}: attribute code "${a.code}" must start with a letter and use letters, digits, _ . -`,
+        );
+      if (
+        (a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') &&
+        (a.values ?? []).length === 0
+      ) {
         problems.add(`${s.service_code}: attribute ${a.code} is a list without values.`);
       }
     }
@@ -49,13 +57,23 @@ export function checkCatalog(input: CatalogInput): void {
   problems.throwIfAny();
 }
 
-export async function importCatalog(knex: Knex, jurisdictionId: string, input: CatalogInput): Promise<{ services: number; agencies: number }> {
+export async function importCatalog(
+  knex: Knex,
+  jurisdictionId: string,
+  input: CatalogInput,
+): Promise<{ services: number; agencies: number }> {
   checkCatalog(input);
   await knex.transaction(async (trx) => {
     const agencyIds = new Map<string, number>();
     for (const a of input.agencies) {
       const [row] = (await trx('agencies')
-        .insert({ jurisdiction_id: jurisdictionId, code: a.code, name: a.name, email: a.email ?? null, phone: a.phone ?? null })
+        .insert({
+          jurisdiction_id: jurisdictionId,
+          code: a.code,
+          name: a.name,
+          email: a.email ?? null,
+          phone: a.phone ?? null,
+        })
         .onConflict(['jurisdiction_id', 'code'])
         .merge(['name', 'email', 'phone'])
         .returning('id')) as Array<{ id: number }>;
@@ -71,7 +89,7 @@ export async function importCatalog(knex: Knex, jurisdictionId: string, input: C
           type: s.type ?? 'realtime',
           keywords: s.keywords ?? [],
           groups: s.groups ?? [],
-          agency_id: s.agency_code ? agencyIds.get(s.agency_code) ?? null : null,
+          agency_id: s.agency_code ? (agencyIds.get(s.agency_code) ?? null) : null,
           sla_value: s.sla?.value ?? null,
           sla_unit: s.sla?.unit ?? null,
         })
@@ -82,7 +100,7 @@ export async function importCatalog(knex: Knex, jurisdictionId: string, input: C
           type: s.type ?? 'realtime',
           keywords: s.keywords ?? [],
           groups: s.groups ?? [],
-          agency_id: s.agency_code ? agencyIds.get(s.agency_code) ?? null : null,
+          agency_id: s.agency_code ? (agencyIds.get(s.agency_code) ?? null) : null,
           sla_value: s.sla?.value ?? null,
           sla_unit: s.sla?.unit ?? null,
           version: trx.raw('services.version + 1'),

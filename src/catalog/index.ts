@@ -1,3 +1,11 @@
 export { Catalog } from './catalog';
 export { validateAttributes, type AttributeValues } from './attribute-validation';
-export type { Agency, Datatype, Jurisdiction, Service, ServiceAttribute, ServiceType, SlaUnit } from './types';
+export type {
+  Agency,
+  Datatype,
+  Jurisdiction,
+  Service,
+  ServiceAttribute,
+  ServiceType,
+  SlaUnit,
+} from './types';

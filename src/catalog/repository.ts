@@ -1,5 +1,13 @@
 import type { Knex } from 'knex';
-import type { Agency, Datatype, Jurisdiction, Service, ServiceAttribute, ServiceType, SlaUnit } from './types';
+import type {
+  Agency,
+  Datatype,
+  Jurisdiction,
+  Service,
+  ServiceAttribute,
+  ServiceType,
+  SlaUnit,
+} from './types';
 
 interface JurisdictionRow {
   id: string;
@@ -13,7 +21,15 @@ interface JurisdictionRow {
 
 export async function listJurisdictions(knex: Knex): Promise<Jurisdiction[]> {
   const rows: JurisdictionRow[] = await knex('jurisdictions')
-    .select('id', 'name', 'time_zone', 'email', 'phone', 'website', knex.raw('boundary IS NOT NULL AS has_boundary'))
+    .select(
+      'id',
+      'name',
+      'time_zone',
+      'email',
+      'phone',
+      'website',
+      knex.raw('boundary IS NOT NULL AS has_boundary'),
+    )
     .orderBy('id');
   return rows.map((r) => ({
     id: r.id,
@@ -110,8 +126,12 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
     type: r.type,
     keywords: r.keywords,
     groups: r.groups,
-    agency: r.agency_id === null ? null : ({ id: Number(r.agency_id), code: r.agency_code, name: r.agency_name } as Agency),
-    sla: r.sla_value === null || r.sla_unit === null ? null : { value: Number(r.sla_value), unit: r.sla_unit },
+    agency:
+      r.agency_id === null
+        ? null
+        : ({ id: Number(r.agency_id), code: r.agency_code, name: r.agency_name } as Agency),
+    sla:
+      r.sla_value === null || r.sla_unit === null ? null : { value: Number(r.sla_value), unit: r.sla_unit },
     isPrivate: r.is_private,
     active: r.active,
     version: r.version,
@@ -123,8 +143,10 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
 export async function catalogFingerprint(knex: Knex, jurisdictionId: string): Promise<string> {
   const row = (await knex('services')
     .where('jurisdiction_id', jurisdictionId)
-    .first(knex.raw("count(*)::text || ':' || coalesce(sum(version), 0)::text || ':' || coalesce(max(updated_at)::text, '') AS fp"))) as
-    | { fp: string }
-    | undefined;
+    .first(
+      knex.raw(
+        "count(*)::text || ':' || coalesce(sum(version), 0)::text || ':' || coalesce(max(updated_at)::text, '') AS fp",
+      ),
+    )) as { fp: string } | undefined;
   return row?.fp ?? '';
 }

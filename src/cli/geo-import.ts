@@ -28,7 +28,10 @@ function openFile(file: string): Readable {
 }
 
 /** `geo import --jurisdiction ID --layer boundary|addresses|districts:NAME FILE` (issue #5). */
-export function registerGeoImport(program: Command, withDatabase: <T>(fn: (db: Database) => Promise<T>) => Promise<T>): void {
+export function registerGeoImport(
+  program: Command,
+  withDatabase: <T>(fn: (db: Database) => Promise<T>) => Promise<T>,
+): void {
   program
     .command('geo')
     .description("import a city's GIS layers")
@@ -50,13 +53,18 @@ export function registerGeoImport(program: Command, withDatabase: <T>(fn: (db: D
     .action((file: string, o: GeoImportOptions) =>
       withDatabase(async (db) => {
         const layer = parseLayer(o.layer);
-        if (!layer) throw new Error(`--layer must be boundary, addresses or districts:NAME (got "${o.layer}")`);
+        if (!layer)
+          throw new Error(`--layer must be boundary, addresses or districts:NAME (got "${o.layer}")`);
         if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
         const srid = o.srid === undefined ? undefined : Number(o.srid);
-        if (srid !== undefined && !Number.isInteger(srid)) throw new Error('--srid must be an EPSG code such as 2249');
+        if (srid !== undefined && !Number.isInteger(srid))
+          throw new Error('--srid must be an EPSG code such as 2249');
         const format = o.format ?? (/\.csv(\.gz)?$/i.test(file) ? 'csv' : 'geojson');
         const bar = new cliProgress.SingleBar(
-          { format: `${o.layer} |{bar}| {value} rows imported, {rate} rows/s, {duration}s`, stopOnComplete: false },
+          {
+            format: `${o.layer} |{bar}| {value} rows imported, {rate} rows/s, {duration}s`,
+            stopOnComplete: false,
+          },
           cliProgress.Presets.shades_classic,
         );
         const started = Date.now();
@@ -80,7 +88,9 @@ export function registerGeoImport(program: Command, withDatabase: <T>(fn: (db: D
             bar.update(rows, { rate: Math.round(rows / Math.max(0.001, (Date.now() - started) / 1000)) });
           },
         }).finally(() => bar.stop());
-        console.log(`${report.layer}: ${report.accepted} imported, ${report.rejected.length} rejected in ${((Date.now() - started) / 1000).toFixed(1)} s`);
+        console.log(
+          `${report.layer}: ${report.accepted} imported, ${report.rejected.length} rejected in ${((Date.now() - started) / 1000).toFixed(1)} s`,
+        );
         for (const r of report.rejected.slice(0, 50)) console.log(`  rejected line ${r.line}: ${r.reason}`);
         if (report.rejected.length > 50) console.log(`  ... and ${report.rejected.length - 50} more`);
       }),

@@ -15,7 +15,9 @@ import { registerGeoImport } from './geo-import';
 async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
   const db = await openDatabase(
-    config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl, poolMax: 2 } : { kind: 'embedded', dataDir: config.dataDir },
+    config.databaseUrl
+      ? { kind: 'postgres', url: config.databaseUrl, poolMax: 2 }
+      : { kind: 'embedded', dataDir: config.dataDir },
   );
   try {
     await migrateLatest(db.knex);
@@ -28,15 +30,23 @@ async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
 const program = new Command('open311').description('Open311 server operator commands').showHelpAfterError();
 
 const migrate = program.command('migrate').description('database migrations');
-migrate.command('latest').action(() =>
-  withDatabase(async (db) => console.log((await migrationStatus(db.knex)).done.join('\n') || 'no migrations')),
-);
+migrate
+  .command('latest')
+  .action(() =>
+    withDatabase(async (db) =>
+      console.log((await migrationStatus(db.knex)).done.join('\n') || 'no migrations'),
+    ),
+  );
 migrate
   .command('rollback')
   .option('--all', 'undo every migration')
   .action(async (opts: { all?: boolean }) => {
     const config = loadConfig(process.env);
-    const db = await openDatabase(config.databaseUrl ? { kind: 'postgres', url: config.databaseUrl } : { kind: 'embedded', dataDir: config.dataDir });
+    const db = await openDatabase(
+      config.databaseUrl
+        ? { kind: 'postgres', url: config.databaseUrl }
+        : { kind: 'embedded', dataDir: config.dataDir },
+    );
     try {
       console.log((await migrateRollback(db.knex, opts.all)).join('\n') || 'nothing to roll back');
     } finally {
@@ -56,7 +66,8 @@ program
   .action((what: string) =>
     withDatabase(async (db) => {
       if (what !== 'demo') throw new Error(`unknown seed "${what}" (try: demo)`);
-      if (await hasJurisdiction(db.knex)) return console.log('the database already has a jurisdiction; nothing loaded');
+      if (await hasJurisdiction(db.knex))
+        return console.log('the database already has a jurisdiction; nothing loaded');
       await loadDemoCity(db.knex, new Date());
       console.log('demo city loaded');
     }),
@@ -72,10 +83,18 @@ keys
   .option('--json', 'print JSON')
   .action((opts: { name: string; role: string; channel?: string; jurisdiction?: string; json?: boolean }) =>
     withDatabase(async (db) => {
-      const input = parseNewKey({ name: opts.name, role: opts.role, channel: opts.channel, jurisdiction_id: opts.jurisdiction });
+      const input = parseNewKey({
+        name: opts.name,
+        role: opts.role,
+        channel: opts.channel,
+        jurisdiction_id: opts.jurisdiction,
+      });
       const { key, secret } = await createApiKey(db.knex, input, new Date());
       if (opts.json) console.log(JSON.stringify({ ...apiKeyJson(key), api_key: secret }));
-      else console.log(`created key ${key.id} (${key.role}, ${key.channel}) for "${key.name}"\napi_key: ${secret}\nStore it now: it is not shown again.`);
+      else
+        console.log(
+          `created key ${key.id} (${key.role}, ${key.channel}) for "${key.name}"\napi_key: ${secret}\nStore it now: it is not shown again.`,
+        );
     }),
   );
 keys.command('list').action(() =>
@@ -98,7 +117,8 @@ keys
 registerGeoImport(program, withDatabase);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
-  const message = err instanceof AppError ? err.errors.map((e) => e.description).join(' ') : (err as Error).message;
+  const message =
+    err instanceof AppError ? err.errors.map((e) => e.description).join(' ') : (err as Error).message;
   console.error(`open311: ${message}`);
   process.exit(1);
 });

@@ -12,7 +12,11 @@ export interface Summary {
   totals: PerformanceRow & { satisfaction: SatisfactionRow | null };
   by_district: Array<PerformanceRow & { satisfaction_share: number | null }>;
   by_channel: Array<PerformanceRow & { satisfaction_share: number | null }>;
-  spread: { best: { group: string; on_time_share: number } | null; worst: { group: string; on_time_share: number } | null; gap: number | null };
+  spread: {
+    best: { group: string; on_time_share: number } | null;
+    worst: { group: string; on_time_share: number } | null;
+    gap: number | null;
+  };
   weekly: Array<{ week: string; received: number; closed: number }>;
 }
 
@@ -20,15 +24,29 @@ const cache = new Map<string, { at: number; value: Summary }>();
 const TTL_MS = 60_000;
 
 const EMPTY: PerformanceRow = {
-  group: 'all', received: 0, closed: 0, closed_with_level: 0, closed_on_time: 0, on_time_share: null,
-  median_days_to_close: null, p90_days_to_close: null, open_backlog: 0, overdue: 0,
+  group: 'all',
+  received: 0,
+  closed: 0,
+  closed_with_level: 0,
+  closed_on_time: 0,
+  on_time_share: null,
+  median_days_to_close: null,
+  p90_days_to_close: null,
+  open_backlog: 0,
+  overdue: 0,
 };
 
 function withSatisfaction(rows: PerformanceRow[], sat: SatisfactionRow[]) {
-  return rows.map((r) => ({ ...r, satisfaction_share: sat.find((s) => s.group === r.group)?.share_service_3_or_better ?? null }));
+  return rows.map((r) => ({
+    ...r,
+    satisfaction_share: sat.find((s) => s.group === r.group)?.share_service_3_or_better ?? null,
+  }));
 }
 
-export async function summary(knex: Knex, q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string }): Promise<Summary> {
+export async function summary(
+  knex: Knex,
+  q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
+): Promise<Summary> {
   const key = JSON.stringify([q.jurisdictionId, q.start, q.end, q.layer]);
   const hit = cache.get(key);
   if (hit && q.now.getTime() - hit.at < TTL_MS && hit.at <= q.now.getTime()) return hit.value;
@@ -48,14 +66,18 @@ export async function summary(knex: Knex, q: { jurisdictionId: string; timeZone:
       .where('r.requested_at', '>=', q.start)
       .where('r.requested_at', '<', q.end)
       .select(
-        knex.raw("to_char(date_trunc('week', r.requested_at AT TIME ZONE ?), 'YYYY-MM-DD') AS week", [q.timeZone]),
+        knex.raw("to_char(date_trunc('week', r.requested_at AT TIME ZONE ?), 'YYYY-MM-DD') AS week", [
+          q.timeZone,
+        ]),
         knex.raw('count(*)::int AS received'),
         knex.raw("count(*) FILTER (WHERE r.status = 'closed')::int AS closed"),
       )
       .groupByRaw('1')
       .orderByRaw('1') as Promise<Array<{ week: string; received: number; closed: number }>>,
   ]);
-  const ranked = byDistrict.filter((d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('));
+  const ranked = byDistrict.filter(
+    (d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('),
+  );
   ranked.sort((a, b) => (b.on_time_share ?? 0) - (a.on_time_share ?? 0));
   const best = ranked[0];
   const worst = ranked[ranked.length - 1];
@@ -68,7 +90,10 @@ export async function summary(knex: Knex, q: { jurisdictionId: string; timeZone:
     spread: {
       best: best ? { group: best.group, on_time_share: best.on_time_share as number } : null,
       worst: worst ? { group: worst.group, on_time_share: worst.on_time_share as number } : null,
-      gap: best && worst ? Math.round(((best.on_time_share as number) - (worst.on_time_share as number)) * 1000) / 1000 : null,
+      gap:
+        best && worst
+          ? Math.round(((best.on_time_share as number) - (worst.on_time_share as number)) * 1000) / 1000
+          : null,
     },
     weekly: weekly.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
   };
@@ -78,19 +103,48 @@ export async function summary(knex: Knex, q: { jurisdictionId: string; timeZone:
 }
 
 /** District polygons of one layer (simplified for the browser), or the boundary, as GeoJSON. */
-export async function layerGeoJson(knex: Knex, jurisdictionId: string, layer: string | null): Promise<object> {
-  const rows = (layer === null
-    ? await knex('jurisdictions').where('id', jurisdictionId).whereNotNull('boundary').select(knex.raw("'boundary' AS name"), knex.raw('ST_AsGeoJSON(ST_SimplifyPreserveTopology(boundary, 0.0002), 5) AS g'))
-    : await knex('districts').where({ jurisdiction_id: jurisdictionId, layer }).orderBy('name').select('name', knex.raw('ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.0002), 5) AS g'))) as Array<{ name: string; g: string }>;
-  return { type: 'FeatureCollection', features: rows.map((r) => ({ type: 'Feature', properties: { name: r.name }, geometry: JSON.parse(r.g) })) };
+export async function layerGeoJson(
+  knex: Knex,
+  jurisdictionId: string,
+  layer: string | null,
+): Promise<object> {
+  const rows = (
+    layer === null
+      ? await knex('jurisdictions')
+          .where('id', jurisdictionId)
+          .whereNotNull('boundary')
+          .select(
+            knex.raw("'boundary' AS name"),
+            knex.raw('ST_AsGeoJSON(ST_SimplifyPreserveTopology(boundary, 0.0002), 5) AS g'),
+          )
+      : await knex('districts')
+          .where({ jurisdiction_id: jurisdictionId, layer })
+          .orderBy('name')
+          .select('name', knex.raw('ST_AsGeoJSON(ST_SimplifyPreserveTopology(geom, 0.0002), 5) AS g'))
+  ) as Array<{ name: string; g: string }>;
+  return {
+    type: 'FeatureCollection',
+    features: rows.map((r) => ({ type: 'Feature', properties: { name: r.name }, geometry: JSON.parse(r.g) })),
+  };
 }
 
 export async function layers(knex: Knex, jurisdictionId: string): Promise<string[]> {
-  return ((await knex('districts').where('jurisdiction_id', jurisdictionId).distinct('layer').orderBy('layer')) as Array<{ layer: string }>).map((l) => l.layer);
+  return (
+    (await knex('districts')
+      .where('jurisdiction_id', jurisdictionId)
+      .distinct('layer')
+      .orderBy('layer')) as Array<{ layer: string }>
+  ).map((l) => l.layer);
 }
 
 /** Request points for the map (public requests only, newest first, capped). */
-export async function points(knex: Knex, jurisdictionId: string, start: Date, end: Date, limit = 5000): Promise<object> {
+export async function points(
+  knex: Knex,
+  jurisdictionId: string,
+  start: Date,
+  end: Date,
+  limit = 5000,
+): Promise<object> {
   const rows = (await knex('service_requests as r')
     .join('services as s', 's.id', 'r.service_id')
     .where('r.jurisdiction_id', jurisdictionId)
@@ -100,9 +154,20 @@ export async function points(knex: Knex, jurisdictionId: string, start: Date, en
     .where('r.requested_at', '<', end)
     .orderBy('r.requested_at', 'desc')
     .limit(limit)
-    .select(knex.raw('r.id::text AS id'), 'r.status', 's.service_name', knex.raw('ST_X(r.location::geometry) AS x'), knex.raw('ST_Y(r.location::geometry) AS y'))) as Array<{ id: string; status: string; service_name: string; x: number; y: number }>;
+    .select(
+      knex.raw('r.id::text AS id'),
+      'r.status',
+      's.service_name',
+      knex.raw('ST_X(r.location::geometry) AS x'),
+      knex.raw('ST_Y(r.location::geometry) AS y'),
+    )) as Array<{ id: string; status: string; service_name: string; x: number; y: number }>;
   return {
     type: 'FeatureCollection',
-    features: rows.map((r) => ({ type: 'Feature', id: r.id, properties: { status: r.status, service: r.service_name }, geometry: { type: 'Point', coordinates: [Number(r.x), Number(r.y)] } })),
+    features: rows.map((r) => ({
+      type: 'Feature',
+      id: r.id,
+      properties: { status: r.status, service: r.service_name },
+      geometry: { type: 'Point', coordinates: [Number(r.x), Number(r.y)] },
+    })),
   };
 }

@@ -21,10 +21,15 @@ const DAY_MS = 86_400_000;
  */
 export function dashboardRouter(ctx: AppContext): Router {
   const router = Router();
-  const tileOrigin = ctx.config.dashboardTileUrl ? new URL(ctx.config.dashboardTileUrl.replace(/\{[a-z]\}/g, 'a')).origin : null;
+  const tileOrigin = ctx.config.dashboardTileUrl
+    ? new URL(ctx.config.dashboardTileUrl.replace(/\{[a-z]\}/g, 'a')).origin
+    : null;
   router.use(
     helmet.contentSecurityPolicy({
-      directives: { 'img-src': ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])], 'script-src': ["'self'"] },
+      directives: {
+        'img-src': ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])],
+        'script-src': ["'self'"],
+      },
     }),
   );
   router.use('/vendor/leaflet', express.static(LEAFLET_DIR, { maxAge: '1d' }));
@@ -49,7 +54,11 @@ export function dashboardRouter(ctx: AppContext): Router {
 
   router.get('/api/config', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
-    res.json({ jurisdiction: { id: j.id, name: j.name, time_zone: j.timeZone }, layers: await layers(ctx.knex, j.id), tile_url: ctx.config.dashboardTileUrl });
+    res.json({
+      jurisdiction: { id: j.id, name: j.name, time_zone: j.timeZone },
+      layers: await layers(ctx.knex, j.id),
+      tile_url: ctx.config.dashboardTileUrl,
+    });
   });
   router.get('/api/summary', async (req, res) => {
     const q = req.query as RawParams;
@@ -62,8 +71,11 @@ export function dashboardRouter(ctx: AppContext): Router {
   router.get('/api/layers/:layer.geojson', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
     const layer = String(req.params.layer);
-    if (layer !== 'boundary' && !(await layers(ctx.knex, j.id)).includes(layer)) throw badRequest(`Unknown layer "${layer}".`);
-    res.type('application/geo+json').json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
+    if (layer !== 'boundary' && !(await layers(ctx.knex, j.id)).includes(layer))
+      throw badRequest(`Unknown layer "${layer}".`);
+    res
+      .type('application/geo+json')
+      .json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
   });
   router.get('/api/points.geojson', async (req, res) => {
     const { j, start, end } = await period(req.query as RawParams);

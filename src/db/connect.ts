@@ -86,7 +86,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   try {
     pglite = await PGlite.create({
       ...(target.dataDir ? { dataDir: path.join(target.dataDir, 'pgdata') } : {}),
-    ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
+      ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
       extensions: { postgis, pg_trgm },
     });
   } catch (err) {

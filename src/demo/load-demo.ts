@@ -47,14 +47,31 @@ export async function hasJurisdiction(knex: Knex): Promise<boolean> {
 }
 
 export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir = DEMO_DIR): Promise<void> {
-  const j = readJson<{ id: string; name: string; time_zone: string; email?: string; phone?: string; website?: string }>(
-    path.join(dir, 'jurisdiction.json'),
-  );
-  await knex('jurisdictions').insert({ id: j.id, name: j.name, time_zone: j.time_zone, email: j.email ?? null, phone: j.phone ?? null, website: j.website ?? null });
+  const j = readJson<{
+    id: string;
+    name: string;
+    time_zone: string;
+    email?: string;
+    phone?: string;
+    website?: string;
+  }>(path.join(dir, 'jurisdiction.json'));
+  await knex('jurisdictions').insert({
+    id: j.id,
+    name: j.name,
+    time_zone: j.time_zone,
+    email: j.email ?? null,
+    phone: j.phone ?? null,
+    website: j.website ?? null,
+  });
   const catalog = await importCatalog(knex, j.id, readJson<CatalogInput>(path.join(dir, 'catalog.json')));
   await importBoundary(knex, j.id, readJson<FeatureCollection>(path.join(dir, 'boundary.geojson.gz')));
   for (const layer of DISTRICT_LAYERS) {
-    await importDistricts(knex, j.id, layer, readJson<FeatureCollection>(path.join(dir, `districts-${layer}.geojson.gz`)));
+    await importDistricts(
+      knex,
+      j.id,
+      layer,
+      readJson<FeatureCollection>(path.join(dir, `districts-${layer}.geojson.gz`)),
+    );
   }
   const addresses = await importAddresses(
     knex,
@@ -62,20 +79,51 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     readAddressCsv(fs.createReadStream(path.join(dir, 'addresses.csv.gz')).pipe(zlib.createGunzip())),
   );
   await seedResponseLevels(knex, j.id, j.time_zone);
-  const requests = await loadDemoRequests(knex, { id: j.id, name: j.name, timeZone: j.time_zone, email: null, phone: null, website: null, hasBoundary: true }, readJson<DemoRequest[]>(path.join(dir, 'requests.json.gz')), now);
-  logger?.info({ jurisdiction: j.id, services: catalog.services, addresses: addresses.accepted, requests }, 'demo city loaded');
+  const requests = await loadDemoRequests(
+    knex,
+    {
+      id: j.id,
+      name: j.name,
+      timeZone: j.time_zone,
+      email: null,
+      phone: null,
+      website: null,
+      hasBoundary: true,
+    },
+    readJson<DemoRequest[]>(path.join(dir, 'requests.json.gz')),
+    now,
+  );
+  logger?.info(
+    { jurisdiction: j.id, services: catalog.services, addresses: addresses.accepted, requests },
+    'demo city loaded',
+  );
 }
 
 /** US federal holidays in the business calendar, and the escalation ladder cities use (75/100/150%). */
 async function seedResponseLevels(knex: Knex, jurisdictionId: string, timeZone: string): Promise<void> {
   const cal = defaultCalendar(timeZone);
-  await knex('business_calendars').insert({ jurisdiction_id: jurisdictionId, working_hours: JSON.stringify(cal.workingHours), holidays: JSON.stringify(cal.holidays) });
+  await knex('business_calendars').insert({
+    jurisdiction_id: jurisdictionId,
+    working_hours: JSON.stringify(cal.workingHours),
+    holidays: JSON.stringify(cal.holidays),
+  });
   await knex('escalation_rules').insert(
-    DEFAULT_LADDER.map((step) => ({ jurisdiction_id: jurisdictionId, at_fraction: step.atFraction, action: step.action, notify: step.notify, description: step.description })),
+    DEFAULT_LADDER.map((step) => ({
+      jurisdiction_id: jurisdictionId,
+      at_fraction: step.atFraction,
+      action: step.action,
+      notify: step.notify,
+      description: step.description,
+    })),
   );
 }
 
-async function loadDemoRequests(knex: Knex, j: Jurisdiction, list: DemoRequest[], now: Date): Promise<number> {
+async function loadDemoRequests(
+  knex: Knex,
+  j: Jurisdiction,
+  list: DemoRequest[],
+  now: Date,
+): Promise<number> {
   const services = new Map((await loadServices(knex, j.id)).map((s) => [s.serviceCode, s]));
   const hours = (h: number) => new Date(now.getTime() - h * 3_600_000);
   let count = 0;
@@ -84,7 +132,10 @@ async function loadDemoRequests(knex: Knex, j: Jurisdiction, list: DemoRequest[]
       const service = services.get(r.service_code);
       if (!service || !isDetailedStatus(r.detailed_status)) continue;
       const requestedAt = hours(r.requested_offset_hours);
-      const closedAt = statusOf(r.detailed_status) === 'closed' && r.closed_offset_hours !== null ? hours(r.closed_offset_hours) : null;
+      const closedAt =
+        statusOf(r.detailed_status) === 'closed' && r.closed_offset_hours !== null
+          ? hours(r.closed_offset_hours)
+          : null;
       const expectedAt = computeExpected(service, j, requestedAt);
       const [row] = (await trx('service_requests')
         .insert({
@@ -102,18 +153,41 @@ async function loadDemoRequests(knex: Knex, j: Jurisdiction, list: DemoRequest[]
           expected_at: expectedAt,
           address: r.address,
           zipcode: r.zipcode,
-          location: trx.raw(`ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})::geography`, [r.long, r.lat]),
+          location: trx.raw(`ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})::geography`, [
+            r.long,
+            r.lat,
+          ]),
           channel: r.channel,
         })
         .returning('id')) as Array<{ id: number }>;
       const history: Array<Record<string, unknown>> = [
-        { occurred_at: requestedAt, kind: 'created', public: false, detailed_status: 'open', summary: `Request received (${r.channel})` },
+        {
+          occurred_at: requestedAt,
+          kind: 'created',
+          public: false,
+          detailed_status: 'open',
+          summary: `Request received (${r.channel})`,
+        },
       ];
       if (closedAt) {
-        history.push({ occurred_at: closedAt, kind: 'status_change', public: true, detailed_status: r.detailed_status, summary: `Status changed to ${r.detailed_status}`, description: r.status_notes });
+        history.push({
+          occurred_at: closedAt,
+          kind: 'status_change',
+          public: true,
+          detailed_status: r.detailed_status,
+          summary: `Status changed to ${r.detailed_status}`,
+          description: r.status_notes,
+        });
       }
       await trx('request_history').insert(
-        history.map((h) => ({ request_id: row?.id, jurisdiction_id: j.id, actor_type: 'system', actor_label: 'demo data', channel: r.channel, ...h })),
+        history.map((h) => ({
+          request_id: row?.id,
+          jurisdiction_id: j.id,
+          actor_type: 'system',
+          actor_label: 'demo data',
+          channel: r.channel,
+          ...h,
+        })),
       );
       count += 1;
     }

@@ -32,8 +32,20 @@ export async function* readAddressCsv(
   columns: AddressColumns = DEFAULT_ADDRESS_COLUMNS,
   checkWgs84 = true,
 ): AsyncGenerator<[number, AddressRecord | string]> {
-  const parser = input.pipe(parse({ columns: true, bom: true, skip_empty_lines: true, trim: true, info: true, relax_column_count: true }));
-  for await (const { record, info } of parser as AsyncIterable<{ record: Record<string, string>; info: { lines: number } }>) {
+  const parser = input.pipe(
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+    }),
+  );
+  for await (const { record, info } of parser as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
     const get = (col: string) => {
       const v = record[col];
       return v === undefined || v === '' ? null : v;
@@ -42,9 +54,15 @@ export async function* readAddressCsv(
     const lat = Number(get(columns.lat));
     const long = Number(get(columns.long));
     if (!street) yield [info.lines, 'no street'];
-    else if (get(columns.lat) === null || get(columns.long) === null || !Number.isFinite(lat) || !Number.isFinite(long)) {
+    else if (
+      get(columns.lat) === null ||
+      get(columns.long) === null ||
+      !Number.isFinite(lat) ||
+      !Number.isFinite(long)
+    ) {
       yield [info.lines, 'missing or non-numeric coordinates'];
-    } else if (checkWgs84 && (Math.abs(lat) > 90 || Math.abs(long) > 180)) yield [info.lines, 'coordinates out of range'];
+    } else if (checkWgs84 && (Math.abs(lat) > 90 || Math.abs(long) > 180))
+      yield [info.lines, 'coordinates out of range'];
     else {
       yield [
         info.lines,

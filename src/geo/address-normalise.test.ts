@@ -50,8 +50,18 @@ describe('normaliseAddress', () => {
   });
 
   it('when an address has a unit and a zip, then parseAddress returns them apart', () => {
-    expect(parseAddress('350 Massachusetts Ave Apt 3, Boston, MA 02115')).toEqual({ houseNumber: '350', street: 'MASSACHUSETTS AVE', unit: 'APT 3', zip: '02115' });
-    expect(parseAddress('45 Saint James Ave #200')).toEqual({ houseNumber: '45', street: 'SAINT JAMES AVE', unit: '# 200', zip: null });
+    expect(parseAddress('350 Massachusetts Ave Apt 3, Boston, MA 02115')).toEqual({
+      houseNumber: '350',
+      street: 'MASSACHUSETTS AVE',
+      unit: 'APT 3',
+      zip: '02115',
+    });
+    expect(parseAddress('45 Saint James Ave #200')).toEqual({
+      houseNumber: '45',
+      street: 'SAINT JAMES AVE',
+      unit: '# 200',
+      zip: null,
+    });
   });
 
   it('when only a street is normalised, then suffix and directional are abbreviated', () => {
@@ -59,15 +69,34 @@ describe('normaliseAddress', () => {
   });
 });
 
-const SUFFIX_SPELLINGS: Record<string, string[]> = { ST: ['St', 'Street', 'st.', 'STREET', 'Str'], AVE: ['Ave', 'Avenue', 'Av', 'ave.'], RD: ['Rd', 'Road', 'rd.'], SQ: ['Sq', 'Square'] };
-const DIRECTIONAL_SPELLINGS: Record<string, string[]> = { N: ['N', 'North', 'N.'], S: ['S', 'South'], E: ['E', 'East'], W: ['W', 'West'] };
+const SUFFIX_SPELLINGS: Record<string, string[]> = {
+  ST: ['St', 'Street', 'st.', 'STREET', 'Str'],
+  AVE: ['Ave', 'Avenue', 'Av', 'ave.'],
+  RD: ['Rd', 'Road', 'rd.'],
+  SQ: ['Sq', 'Square'],
+};
+const DIRECTIONAL_SPELLINGS: Record<string, string[]> = {
+  N: ['N', 'North', 'N.'],
+  S: ['S', 'South'],
+  E: ['E', 'East'],
+  W: ['W', 'West'],
+};
 
 describe('properties', () => {
   it('when any text is normalised twice, then nothing more changes, and nothing throws', () => {
-    fc.assert(fc.property(fc.oneof(fc.string(), fc.string({ unit: 'binary' }), fc.constantFrom('29 Hereford St', '10-12 Park St Apt 3')), (s) => {
-      const once = normaliseAddress(s);
-      expect(normaliseAddress(once)).toBe(once);
-    }));
+    fc.assert(
+      fc.property(
+        fc.oneof(
+          fc.string(),
+          fc.string({ unit: 'binary' }),
+          fc.constantFrom('29 Hereford St', '10-12 Park St Apt 3'),
+        ),
+        (s) => {
+          const once = normaliseAddress(s);
+          expect(normaliseAddress(once)).toBe(once);
+        },
+      ),
+    );
   });
 
   it('when one address is spelt in many ways, then every spelling gives the same key', () => {
@@ -78,11 +107,22 @@ describe('properties', () => {
         fc.option(fc.constantFrom(...Object.keys(DIRECTIONAL_SPELLINGS)), { nil: undefined }),
         name,
         fc.constantFrom(...Object.keys(SUFFIX_SPELLINGS)),
-        fc.record({ dirIx: fc.nat(), sufIx: fc.nat(), upper: fc.boolean(), spaces: fc.integer({ min: 1, max: 3 }), unit: fc.option(fc.constantFrom('Apt 3', '#12', 'Unit B', 'Suite 200'), { nil: undefined }), city: fc.option(fc.constantFrom(', Boston, MA 02115', ', Boston', ' 02116', ', MA 02118-1234'), { nil: undefined }) }),
+        fc.record({
+          dirIx: fc.nat(),
+          sufIx: fc.nat(),
+          upper: fc.boolean(),
+          spaces: fc.integer({ min: 1, max: 3 }),
+          unit: fc.option(fc.constantFrom('Apt 3', '#12', 'Unit B', 'Suite 200'), { nil: undefined }),
+          city: fc.option(fc.constantFrom(', Boston, MA 02115', ', Boston', ' 02116', ', MA 02118-1234'), {
+            nil: undefined,
+          }),
+        }),
         (n, dir, street, suffix, v) => {
           const canonical = `${n} ${dir ? `${dir} ` : ''}${street.toUpperCase()} ${suffix}`;
           const dirSpelling = dir ? (DIRECTIONAL_SPELLINGS[dir] as string[])[v.dirIx % 2] : undefined;
-          const sufSpelling = (SUFFIX_SPELLINGS[suffix] as string[])[v.sufIx % (SUFFIX_SPELLINGS[suffix] as string[]).length];
+          const sufSpelling = (SUFFIX_SPELLINGS[suffix] as string[])[
+            v.sufIx % (SUFFIX_SPELLINGS[suffix] as string[]).length
+          ];
           const gap = ' '.repeat(v.spaces);
           let text = [String(n), dirSpelling, street, sufSpelling].filter(Boolean).join(gap);
           if (v.unit) text += ` ${v.unit}`;

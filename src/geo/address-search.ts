@@ -13,23 +13,50 @@ export const MAX_SUGGESTIONS = 10;
  * Ranked suggestions: addresses whose key starts with the query first (autocomplete while typing),
  * then trigram-similar ones (typos), best first.
  */
-export async function searchAddresses(knex: Knex, jurisdictionId: string, q: string, limit = MAX_SUGGESTIONS): Promise<AddressMatch[]> {
+export async function searchAddresses(
+  knex: Knex,
+  jurisdictionId: string,
+  q: string,
+  limit = MAX_SUGGESTIONS,
+): Promise<AddressMatch[]> {
   const key = normaliseAddress(q);
   if (key.length < 2) return [];
   const prefix = `${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = (await knex
-    .select(knex.raw('id::text AS id'), 'address', 'zip', knex.raw(`${latOf('location')} AS lat`), knex.raw(`${longOf('location')} AS long`))
+    .select(
+      knex.raw('id::text AS id'),
+      'address',
+      'zip',
+      knex.raw(`${latOf('location')} AS lat`),
+      knex.raw(`${longOf('location')} AS long`),
+    )
     .from(
       knex('address_points')
         .where('jurisdiction_id', jurisdictionId)
         .where((w) => w.whereRaw('norm_key LIKE ?', [prefix]).orWhereRaw('norm_key % ?', [key]))
-        .select('*', knex.raw('(norm_key LIKE ?) AS is_prefix', [prefix]), knex.raw('similarity(norm_key, ?) AS sim', [key]))
+        .select(
+          '*',
+          knex.raw('(norm_key LIKE ?) AS is_prefix', [prefix]),
+          knex.raw('similarity(norm_key, ?) AS sim', [key]),
+        )
         .orderByRaw('is_prefix DESC, sim DESC, norm_key')
         .limit(limit)
         .as('candidates'),
     )
-    .orderByRaw('is_prefix DESC, sim DESC, address')) as Array<{ id: string; address: string; zip: string | null; lat: number; long: number }>;
-  return rows.map((r) => ({ id: r.id, address: r.address, zip: r.zip, lat: Number(r.lat), long: Number(r.long) }));
+    .orderByRaw('is_prefix DESC, sim DESC, address')) as Array<{
+    id: string;
+    address: string;
+    zip: string | null;
+    lat: number;
+    long: number;
+  }>;
+  return rows.map((r) => ({
+    id: r.id,
+    address: r.address,
+    zip: r.zip,
+    lat: Number(r.lat),
+    long: Number(r.long),
+  }));
 }
 
 export { nearestAddresses };

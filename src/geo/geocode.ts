@@ -9,8 +9,7 @@ import { normaliseAddress, parseAddress } from './address-normalise';
 import { addressesByKey, similarAddresses, type AddressMatch } from './locate';
 
 export type GeocodeResult =
-  | { kind: 'match'; match: AddressMatch; exact: boolean }
-  | { kind: 'none'; suggestions: AddressMatch[] };
+  { kind: 'match'; match: AddressMatch; exact: boolean } | { kind: 'none'; suggestions: AddressMatch[] };
 
 const MIN_SIMILARITY = 0.45;
 const MIN_LEAD = 0.08;
@@ -25,7 +24,9 @@ export async function geocode(knex: Knex, jurisdictionId: string, text: string):
 
   const wantedNumber = parseAddress(text).houseNumber?.toUpperCase() ?? null;
   const candidates = await similarAddresses(knex, jurisdictionId, key, 10);
-  const agreeing = candidates.filter((c) => wantedNumber === null || houseNumberOf(normaliseAddress(c.address)) === wantedNumber);
+  const agreeing = candidates.filter(
+    (c) => wantedNumber === null || houseNumberOf(normaliseAddress(c.address)) === wantedNumber,
+  );
   const [best, ...rest] = agreeing;
   if (best && wantedNumber !== null && (best.similarity ?? 0) >= MIN_SIMILARITY) {
     const runnerUp = rest.find((c) => normaliseAddress(c.address) !== normaliseAddress(best.address));

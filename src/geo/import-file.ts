@@ -10,7 +10,15 @@ import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { DEFAULT_ADDRESS_COLUMNS, readAddressCsv, type AddressColumns } from './address-csv';
-import { importAddresses, importBoundary, importDistricts, sridOf, type AddressRecord, type Feature, type ImportReport } from './import';
+import {
+  importAddresses,
+  importBoundary,
+  importDistricts,
+  sridOf,
+  type AddressRecord,
+  type Feature,
+  type ImportReport,
+} from './import';
 import { SRID } from './postgis';
 
 export type LayerSpec = { kind: 'boundary' } | { kind: 'addresses' } | { kind: 'districts'; name: string };
@@ -53,11 +61,18 @@ async function peekCrs(input: Readable): Promise<{ stream: Readable; crs: string
 }
 
 async function* features(input: Readable): AsyncGenerator<[number, Feature]> {
-  const items = input.pipe(parser()).pipe(pick({ filter: 'features' })).pipe(streamArray());
-  for await (const item of items as AsyncIterable<{ key: number; value: Feature }>) yield [item.key + 1, item.value];
+  const items = input
+    .pipe(parser())
+    .pipe(pick({ filter: 'features' }))
+    .pipe(streamArray());
+  for await (const item of items as AsyncIterable<{ key: number; value: Feature }>)
+    yield [item.key + 1, item.value];
 }
 
-async function* pointFeaturesAsAddresses(input: Readable, cols: AddressColumns): AsyncGenerator<[number, AddressRecord | string]> {
+async function* pointFeaturesAsAddresses(
+  input: Readable,
+  cols: AddressColumns,
+): AsyncGenerator<[number, AddressRecord | string]> {
   for await (const [n, f] of features(input)) {
     const p = f.properties ?? {};
     const text = (k: string) => (p[k] === undefined || p[k] === null || p[k] === '' ? null : String(p[k]));
@@ -65,7 +80,19 @@ async function* pointFeaturesAsAddresses(input: Readable, cols: AddressColumns):
     const street = text(cols.street);
     if (!coords || coords.length < 2) yield [n, 'not a Point feature'];
     else if (!street) yield [n, `no "${cols.street}" property`];
-    else yield [n, { externalId: text(cols.externalId), houseNumber: text(cols.houseNumber), street, unit: text(cols.unit), zip: text(cols.zip), long: Number(coords[0]), lat: Number(coords[1]) }];
+    else
+      yield [
+        n,
+        {
+          externalId: text(cols.externalId),
+          houseNumber: text(cols.houseNumber),
+          street,
+          unit: text(cols.unit),
+          zip: text(cols.zip),
+          long: Number(coords[0]),
+          lat: Number(coords[1]),
+        },
+      ];
   }
 }
 
@@ -78,17 +105,26 @@ export async function importLayerStream(
 ): Promise<ImportReport> {
   const columns = { ...DEFAULT_ADDRESS_COLUMNS, ...opts.columns };
   if (opts.format === 'csv') {
-    if (layer.kind !== 'addresses') throw new Error('CSV files can only hold address points; use GeoJSON for boundaries and districts.');
+    if (layer.kind !== 'addresses')
+      throw new Error('CSV files can only hold address points; use GeoJSON for boundaries and districts.');
     const srid = opts.srid ?? SRID;
-    return importAddresses(knex, jurisdictionId, readAddressCsv(input, columns, srid === SRID), { srid, replace: opts.replace, onProgress: opts.onProgress });
+    return importAddresses(knex, jurisdictionId, readAddressCsv(input, columns, srid === SRID), {
+      srid,
+      replace: opts.replace,
+      onProgress: opts.onProgress,
+    });
   }
   const { stream, crs } = await peekCrs(input);
   const srid = opts.srid ?? sridOf({ crs: crs ? { properties: { name: crs } } : undefined });
   const common = { srid, replace: opts.replace, onProgress: opts.onProgress };
-  if (layer.kind === 'addresses') return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), common);
+  if (layer.kind === 'addresses')
+    return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), common);
   const all: Feature[] = [];
   for await (const [, f] of features(stream)) all.push(f);
   const fc = { type: 'FeatureCollection' as const, features: all };
   if (layer.kind === 'boundary') return importBoundary(knex, jurisdictionId, fc, common);
-  return importDistricts(knex, jurisdictionId, layer.name, fc, { ...common, nameProperty: opts.nameProperty });
+  return importDistricts(knex, jurisdictionId, layer.name, fc, {
+    ...common,
+    nameProperty: opts.nameProperty,
+  });
 }

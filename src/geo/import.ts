@@ -47,7 +47,12 @@ export interface ImportOptions {
 const isPolygonal = (f: Feature) => f.geometry?.type === 'Polygon' || f.geometry?.type === 'MultiPolygon';
 
 /** The boundary is the union of every polygon in the file. */
-export async function importBoundary(knex: Knex, jurisdictionId: string, fc: FeatureCollection, opts: ImportOptions = {}): Promise<ImportReport> {
+export async function importBoundary(
+  knex: Knex,
+  jurisdictionId: string,
+  fc: FeatureCollection,
+  opts: ImportOptions = {},
+): Promise<ImportReport> {
   const srid = opts.srid ?? sridOf(fc);
   const report: ImportReport = { layer: 'boundary', accepted: 0, rejected: [] };
   const polygons = fc.features.filter((f, i) => {
@@ -61,7 +66,13 @@ export async function importBoundary(knex: Knex, jurisdictionId: string, fc: Fea
     const params = polygons.flatMap((f) => [JSON.stringify(f.geometry), srid]);
     const updated = await trx('jurisdictions')
       .where('id', jurisdictionId)
-      .update({ boundary: trx.raw(`ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ARRAY[${parts}])), 3))`, params), updated_at: trx.fn.now() });
+      .update({
+        boundary: trx.raw(
+          `ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ARRAY[${parts}])), 3))`,
+          params,
+        ),
+        updated_at: trx.fn.now(),
+      });
     if (updated === 0) throw new Error(`Jurisdiction ${jurisdictionId} does not exist.`);
   });
   report.accepted = polygons.length;
@@ -130,10 +141,25 @@ export async function importAddresses(
     let batch: AddressRecord[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const values = batch.map(() => `(?, ?, ?, ?, ?, ?, ?, ?, ST_Transform(ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ?::int), ${SRID})::geography)`);
+      const values = batch.map(
+        () =>
+          `(?, ?, ?, ?, ?, ?, ?, ?, ST_Transform(ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ?::int), ${SRID})::geography)`,
+      );
       const params = batch.flatMap((a) => {
         const display = [a.houseNumber, a.street].filter(Boolean).join(' ');
-        return [jurisdictionId, a.externalId ?? null, a.houseNumber ?? null, a.street, a.unit ?? null, a.zip ?? null, display, normaliseAddress(display), a.long, a.lat, srid];
+        return [
+          jurisdictionId,
+          a.externalId ?? null,
+          a.houseNumber ?? null,
+          a.street,
+          a.unit ?? null,
+          a.zip ?? null,
+          display,
+          normaliseAddress(display),
+          a.long,
+          a.lat,
+          srid,
+        ];
       });
       await trx.raw(
         `INSERT INTO address_points (jurisdiction_id, external_id, house_number, street, unit, zip, address, norm_key, location) VALUES ${values.join(', ')}`,

@@ -17,7 +17,12 @@ export interface AddressMatch {
 }
 
 /** True when the point is inside the boundary or within `toleranceMetres` of it (true without a boundary). */
-export async function isInServiceArea(knex: Knex, jurisdictionId: string, p: LatLong, toleranceMetres: number): Promise<boolean> {
+export async function isInServiceArea(
+  knex: Knex,
+  jurisdictionId: string,
+  p: LatLong,
+  toleranceMetres: number,
+): Promise<boolean> {
   const row = (await knex('jurisdictions')
     .where('id', jurisdictionId)
     .first(
@@ -30,7 +35,11 @@ export async function isInServiceArea(knex: Knex, jurisdictionId: string, p: Lat
 }
 
 /** The district of each layer the point falls in, e.g. {"ward": "Ward 5", "police_district": "D4"}. */
-export async function districtsAt(knex: Knex, jurisdictionId: string, p: LatLong): Promise<Record<string, string>> {
+export async function districtsAt(
+  knex: Knex,
+  jurisdictionId: string,
+  p: LatLong,
+): Promise<Record<string, string>> {
   const rows = (await knex('districts')
     .where('jurisdiction_id', jurisdictionId)
     .whereRaw('ST_Intersects(geom, ?)', [geometryPoint(knex, p)])
@@ -49,7 +58,15 @@ const addressColumns = (knex: Knex) => [
   knex.raw(`${longOf('location')} AS long`),
 ];
 
-type AddressRow = { id: string; address: string; zip: string | null; lat: number; long: number; distance?: number; sim?: number };
+type AddressRow = {
+  id: string;
+  address: string;
+  zip: string | null;
+  lat: number;
+  long: number;
+  distance?: number;
+  sim?: number;
+};
 const toMatch = (r: AddressRow): AddressMatch => ({
   id: r.id,
   address: r.address,
@@ -78,16 +95,24 @@ export async function nearestAddresses(
   return rows.map(toMatch);
 }
 
-export async function addressById(knex: Knex, jurisdictionId: string, id: string): Promise<AddressMatch | null> {
+export async function addressById(
+  knex: Knex,
+  jurisdictionId: string,
+  id: string,
+): Promise<AddressMatch | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
-  const row = (await knex('address_points').where({ jurisdiction_id: jurisdictionId, id }).first(...addressColumns(knex))) as
-    | AddressRow
-    | undefined;
+  const row = (await knex('address_points')
+    .where({ jurisdiction_id: jurisdictionId, id })
+    .first(...addressColumns(knex))) as AddressRow | undefined;
   return row ? toMatch(row) : null;
 }
 
 /** Address points whose normalised key equals `key` exactly. */
-export async function addressesByKey(knex: Knex, jurisdictionId: string, key: string): Promise<AddressMatch[]> {
+export async function addressesByKey(
+  knex: Knex,
+  jurisdictionId: string,
+  key: string,
+): Promise<AddressMatch[]> {
   const rows = (await knex('address_points')
     .where({ jurisdiction_id: jurisdictionId, norm_key: key })
     .select(...addressColumns(knex))
@@ -97,7 +122,12 @@ export async function addressesByKey(knex: Knex, jurisdictionId: string, key: st
 }
 
 /** Trigram candidates for a normalised key, most similar first (uses the gin_trgm_ops index). */
-export async function similarAddresses(knex: Knex, jurisdictionId: string, key: string, limit = 10): Promise<AddressMatch[]> {
+export async function similarAddresses(
+  knex: Knex,
+  jurisdictionId: string,
+  key: string,
+  limit = 10,
+): Promise<AddressMatch[]> {
   const rows = (await knex('address_points')
     .where('jurisdiction_id', jurisdictionId)
     .whereRaw('norm_key % ?', [key])

@@ -22,7 +22,10 @@ export function geometryPoint(knex: Knex, p: LatLong): Knex.Raw {
 }
 
 /** A bbox as geography, for `location && bbox` against the GiST index. */
-export function geographyEnvelope(knex: Knex, b: { minLong: number; minLat: number; maxLong: number; maxLat: number }): Knex.Raw {
+export function geographyEnvelope(
+  knex: Knex,
+  b: { minLong: number; minLat: number; maxLong: number; maxLat: number },
+): Knex.Raw {
   return knex.raw(`ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, ${SRID})::geography`, [
     b.minLong,
     b.minLat,

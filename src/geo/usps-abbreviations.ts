@@ -43,22 +43,47 @@ const SUFFIX_GROUPS: Record<string, string[]> = {
 };
 
 export const SUFFIXES: ReadonlyMap<string, string> = new Map(
-  Object.entries(SUFFIX_GROUPS).flatMap(([std, variants]) => [[std, std] as [string, string], ...variants.map((v) => [v, std] as [string, string])]),
+  Object.entries(SUFFIX_GROUPS).flatMap(([std, variants]) => [
+    [std, std] as [string, string],
+    ...variants.map((v) => [v, std] as [string, string]),
+  ]),
 );
 
 export const DIRECTIONALS: ReadonlyMap<string, string> = new Map([
-  ['NORTH', 'N'], ['N', 'N'], ['NO', 'N'],
-  ['SOUTH', 'S'], ['S', 'S'], ['SO', 'S'],
-  ['EAST', 'E'], ['E', 'E'],
-  ['WEST', 'W'], ['W', 'W'],
-  ['NORTHEAST', 'NE'], ['NE', 'NE'], ['NORTHWEST', 'NW'], ['NW', 'NW'],
-  ['SOUTHEAST', 'SE'], ['SE', 'SE'], ['SOUTHWEST', 'SW'], ['SW', 'SW'],
+  ['NORTH', 'N'],
+  ['N', 'N'],
+  ['NO', 'N'],
+  ['SOUTH', 'S'],
+  ['S', 'S'],
+  ['SO', 'S'],
+  ['EAST', 'E'],
+  ['E', 'E'],
+  ['WEST', 'W'],
+  ['W', 'W'],
+  ['NORTHEAST', 'NE'],
+  ['NE', 'NE'],
+  ['NORTHWEST', 'NW'],
+  ['NW', 'NW'],
+  ['SOUTHEAST', 'SE'],
+  ['SE', 'SE'],
+  ['SOUTHWEST', 'SW'],
+  ['SW', 'SW'],
 ]);
 
 /** Unit designators (Pub. 28 Appendix C2) that start a secondary address. */
 export const UNIT_WORDS: ReadonlyMap<string, string> = new Map([
-  ['APARTMENT', 'APT'], ['APT', 'APT'], ['UNIT', 'UNIT'], ['SUITE', 'STE'], ['STE', 'STE'], ['#', '#'],
-  ['FLOOR', 'FL'], ['FL', 'FL'], ['ROOM', 'RM'], ['RM', 'RM'], ['BUILDING', 'BLDG'], ['BLDG', 'BLDG'],
+  ['APARTMENT', 'APT'],
+  ['APT', 'APT'],
+  ['UNIT', 'UNIT'],
+  ['SUITE', 'STE'],
+  ['STE', 'STE'],
+  ['#', '#'],
+  ['FLOOR', 'FL'],
+  ['FL', 'FL'],
+  ['ROOM', 'RM'],
+  ['RM', 'RM'],
+  ['BUILDING', 'BLDG'],
+  ['BLDG', 'BLDG'],
 ]);
 
 export const STATES = new Set(['MA', 'MASSACHUSETTS', 'RI', 'NH', 'CT', 'NY', 'ME', 'VT']);

@@ -15,9 +15,15 @@ export function writeBody(limitBytes: number) {
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
-      const hasBody = Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+      const hasBody =
+        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
       if (hasBody && type && !ACCEPTED.some((t) => type.toLowerCase().startsWith(t))) {
-        return next(new AppError(415, `Content-Type ${type.split(';')[0]} is not accepted: use ${ACCEPTED.join(', ')}.`));
+        return next(
+          new AppError(
+            415,
+            `Content-Type ${type.split(';')[0]} is not accepted: use ${ACCEPTED.join(', ')}.`,
+          ),
+        );
       }
       next();
     },

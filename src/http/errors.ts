@@ -42,13 +42,25 @@ export class Problems {
 }
 
 /** PostgreSQL error codes that mean "the database is not there" rather than "the query is wrong". */
-const UNAVAILABLE_CODES = new Set(['57P01', '57P02', '57P03', '08000', '08001', '08003', '08006', 'ECONNREFUSED']);
+const UNAVAILABLE_CODES = new Set([
+  '57P01',
+  '57P02',
+  '57P03',
+  '08000',
+  '08001',
+  '08003',
+  '08006',
+  'ECONNREFUSED',
+]);
 
 /** Translates database failures at the edge: unreachable → 503, never a stack trace to the client. */
 export function translateDatabaseError(err: unknown): AppError | null {
   const code = (err as { code?: string } | null)?.code;
   const message = (err as Error | null)?.message ?? '';
-  if ((code && UNAVAILABLE_CODES.has(code)) || /Knex: Timeout acquiring a connection|PGlite is closed/.test(message)) {
+  if (
+    (code && UNAVAILABLE_CODES.has(code)) ||
+    /Knex: Timeout acquiring a connection|PGlite is closed/.test(message)
+  ) {
     const e = new AppError(503, 'The service is temporarily unavailable. Please try again shortly.');
     e.headers['Retry-After'] = '5';
     return e;

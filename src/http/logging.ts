@@ -28,7 +28,8 @@ export function createLogger(level: LogLevel): Logger {
   return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'open311' } });
 }
 
-const SECRET_PARAMS = /([?&](?:api_key|email|phone|first_name|last_name|device_id|deviceid|account_id|token)=)[^&]*/gi;
+const SECRET_PARAMS =
+  /([?&](?:api_key|email|phone|first_name|last_name|device_id|deviceid|account_id|token)=)[^&]*/gi;
 
 export function scrubUrl(url: string): string {
   return url.replace(SECRET_PARAMS, '$1[redacted]');
@@ -37,7 +38,8 @@ export function scrubUrl(url: string): string {
 /** Request ids: honour a sane incoming X-Request-Id, otherwise make one; echoed on every response. */
 function requestId(req: IncomingMessage, res: ServerResponse): string {
   const incoming = req.headers['x-request-id'];
-  const id = typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
+  const id =
+    typeof incoming === 'string' && /^[\w.:-]{1,128}$/.test(incoming) ? incoming : crypto.randomUUID();
   res.setHeader('X-Request-Id', id);
   return id;
 }
@@ -46,7 +48,8 @@ export function httpLogger(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: requestId,
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug'),
+    customLogLevel: (_req, res, err) =>
+      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
     serializers: {
       req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
         id: req.id,

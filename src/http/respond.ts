@@ -49,11 +49,18 @@ function fromParserError(err: HttpishError): AppError | null {
     case 'parameters.too.many':
       return new AppError(413, 'The request has too many parameters.');
   }
-  if (err.code === 'LIMIT_FIELD_VALUE' || err.code === 'LIMIT_FIELD_COUNT' || err.code === 'LIMIT_FILE_SIZE') {
+  if (
+    err.code === 'LIMIT_FIELD_VALUE' ||
+    err.code === 'LIMIT_FIELD_COUNT' ||
+    err.code === 'LIMIT_FILE_SIZE'
+  ) {
     return new AppError(413, 'The request body is too large.');
   }
   if (typeof err.code === 'string' && err.code.startsWith('LIMIT_')) {
-    return new AppError(400, `The multipart body is not accepted (${err.code.toLowerCase()}${err.field ? `: ${err.field}` : ''}).`);
+    return new AppError(
+      400,
+      `The multipart body is not accepted (${err.code.toLowerCase()}${err.field ? `: ${err.field}` : ''}).`,
+    );
   }
   if (err.status === 400 && err.type) return new AppError(400, 'The request could not be read.');
   return null;
@@ -65,7 +72,10 @@ export function errorHandler(logger: Logger) {
     appError ??= translateDatabaseError(err);
     if (!appError) {
       (req.log ?? logger).error({ err }, 'unhandled error');
-      appError = new AppError(500, 'Something went wrong on our side. It has been logged; please try again later.');
+      appError = new AppError(
+        500,
+        'Something went wrong on our side. It has been logged; please try again later.',
+      );
     } else if (appError.status >= 500) {
       (req.log ?? logger).warn({ err }, appError.message);
     }

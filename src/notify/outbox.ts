@@ -6,7 +6,14 @@
  */
 import type { Knex } from 'knex';
 
-export const EVENT_TYPES = ['request.created', 'request.updated', 'request.closed', 'request.overdue', 'request.escalated', 'survey.created'] as const;
+export const EVENT_TYPES = [
+  'request.created',
+  'request.updated',
+  'request.closed',
+  'request.overdue',
+  'request.escalated',
+  'survey.created',
+] as const;
 export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EventInput {
@@ -21,8 +28,24 @@ export async function emit(trx: Knex.Transaction, e: EventInput): Promise<void> 
     .join('services as s', 's.id', 'r.service_id')
     .leftJoin('agencies as a', 'a.id', 'r.agency_id')
     .where('r.id', e.requestId)
-    .first('r.jurisdiction_id', 's.service_code', 'a.code as agency_code', 'r.detailed_status', 'r.status', 'r.priority', 's.is_private')) as
-    | { jurisdiction_id: string; service_code: string; agency_code: string | null; detailed_status: string; status: string; priority: string; is_private: boolean }
+    .first(
+      'r.jurisdiction_id',
+      's.service_code',
+      'a.code as agency_code',
+      'r.detailed_status',
+      'r.status',
+      'r.priority',
+      's.is_private',
+    )) as
+    | {
+        jurisdiction_id: string;
+        service_code: string;
+        agency_code: string | null;
+        detailed_status: string;
+        status: string;
+        priority: string;
+        is_private: boolean;
+      }
     | undefined;
   if (!r) return;
   await trx('outbox').insert({

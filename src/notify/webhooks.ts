@@ -28,7 +28,12 @@ export function sign(secret: string, timestamp: string, body: string): string {
 
 export async function dispatchOutbox(knex: Knex, now: Date, limit = 500): Promise<number> {
   return knex.transaction(async (trx) => {
-    const events = (await trx('outbox').whereNull('dispatched_at').orderBy('id').limit(limit).forUpdate().skipLocked()
+    const events = (await trx('outbox')
+      .whereNull('dispatched_at')
+      .orderBy('id')
+      .limit(limit)
+      .forUpdate()
+      .skipLocked()
       .select('id', 'jurisdiction_id', 'event_type', 'service_code', 'agency_code')) as Array<{
       id: number;
       jurisdiction_id: string;
@@ -47,7 +52,12 @@ export async function dispatchOutbox(knex: Knex, now: Date, limit = 500): Promis
         [e.id, now, e.jurisdiction_id, e.event_type, e.service_code ?? '', e.agency_code ?? ''],
       );
     }
-    await trx('outbox').whereIn('id', events.map((e) => e.id)).update({ dispatched_at: now });
+    await trx('outbox')
+      .whereIn(
+        'id',
+        events.map((e) => e.id),
+      )
+      .update({ dispatched_at: now });
     return events.length;
   });
 }
@@ -61,7 +71,12 @@ interface Claimed {
   payload: unknown;
 }
 
-export async function deliverDue(knex: Knex, now: Date, opts: DeliveryOptions, limit = 50): Promise<{ delivered: number; failed: number }> {
+export async function deliverDue(
+  knex: Knex,
+  now: Date,
+  opts: DeliveryOptions,
+  limit = 50,
+): Promise<{ delivered: number; failed: number }> {
   const claimed = (
     await knex.raw(
       `UPDATE webhook_deliveries d SET attempts = d.attempts + 1, next_attempt_at = ?
@@ -104,7 +119,9 @@ export async function deliverDue(knex: Knex, now: Date, opts: DeliveryOptions, l
     }
     if (error === null) {
       delivered += 1;
-      await knex('webhook_deliveries').where('id', d.id).update({ status: 'delivered', delivered_at: now, last_status_code: status, last_error: null });
+      await knex('webhook_deliveries')
+        .where('id', d.id)
+        .update({ status: 'delivered', delivered_at: now, last_status_code: status, last_error: null });
     } else {
       failed += 1;
       const dead = d.attempts >= opts.maxAttempts;

@@ -19,7 +19,10 @@ function date(params: RawParams, name: string, tz: string, problems: Problems): 
   const raw = scalar(params, name);
   if (raw === undefined) return undefined;
   const d = parseDateTime(raw, tz);
-  if (!d) problems.add(`${name} must be an ISO 8601 date and time, e.g. 2026-11-22T14:03:00-05:00 (got "${raw.slice(0, 40)}").`);
+  if (!d)
+    problems.add(
+      `${name} must be an ISO 8601 date and time, e.g. 2026-11-22T14:03:00-05:00 (got "${raw.slice(0, 40)}").`,
+    );
   return d ?? undefined;
 }
 
@@ -57,7 +60,9 @@ export function parseListParams(
     if (end) filter.end = end;
   } else if (start && end) {
     if (end.getTime() - start.getTime() > maxDays * DAY_MS) {
-      problems.add(`The range from start_date to end_date may not exceed ${maxDays} days; page through narrower ranges or use the bulk export.`);
+      problems.add(
+        `The range from start_date to end_date may not exceed ${maxDays} days; page through narrower ranges or use the bulk export.`,
+      );
     }
     filter.start = start;
     filter.end = end;
@@ -81,10 +86,15 @@ export function parseListParams(
     if (bad.length > 0) problems.add(`status must be open or closed (got "${bad.join(', ')}").`);
     else filter.statuses = statuses as Array<'open' | 'closed'>;
   }
-  const detailed = list(params, 'detailed_status', DETAILED_STATUSES.length, problems)?.map((s) => s.toLowerCase());
+  const detailed = list(params, 'detailed_status', DETAILED_STATUSES.length, problems)?.map((s) =>
+    s.toLowerCase(),
+  );
   if (detailed) {
     const bad = detailed.filter((s) => !isDetailedStatus(s));
-    if (bad.length > 0) problems.add(`detailed_status must be among ${DETAILED_STATUSES.join(', ')} (got "${bad.join(', ')}").`);
+    if (bad.length > 0)
+      problems.add(
+        `detailed_status must be among ${DETAILED_STATUSES.join(', ')} (got "${bad.join(', ')}").`,
+      );
     else filter.detailedStatuses = detailed.filter(isDetailedStatus);
   }
 
@@ -95,7 +105,8 @@ export function parseListParams(
   const long = number(params, 'long', problems, { min: -180, max: 180 });
   const radius = number(params, 'radius', problems, { min: 1, max: MAX_RADIUS });
   if ((lat === undefined) !== (long === undefined)) problems.add('lat and long must be given together.');
-  else if (lat !== undefined && long !== undefined) filter.near = { lat, long, radius: radius ?? DEFAULT_RADIUS };
+  else if (lat !== undefined && long !== undefined)
+    filter.near = { lat, long, radius: radius ?? DEFAULT_RADIUS };
   else if (radius !== undefined) problems.add('radius needs lat and long.');
 
   const bbox = scalar(params, 'bbox');
@@ -112,7 +123,9 @@ export function parseListParams(
       minLong >= maxLong ||
       minLat >= maxLat
     ) {
-      problems.add('bbox must be min_long,min_lat,max_long,max_lat (longitude first, as in GeoJSON), with min below max.');
+      problems.add(
+        'bbox must be min_long,min_lat,max_long,max_lat (longitude first, as in GeoJSON), with min below max.',
+      );
     } else {
       filter.bbox = { minLong, minLat, maxLong, maxLat };
     }
@@ -120,7 +133,8 @@ export function parseListParams(
 
   const layer = scalar(params, 'district_layer');
   const district = scalar(params, 'district');
-  if ((layer === undefined) !== (district === undefined)) problems.add('district_layer and district must be given together.');
+  if ((layer === undefined) !== (district === undefined))
+    problems.add('district_layer and district must be given together.');
   else if (layer && district) filter.district = { layer: layer.slice(0, 100), name: district.slice(0, 200) };
 
   const sort = scalar(params, 'sort')?.toLowerCase();
@@ -141,8 +155,7 @@ export function parseListParams(
 }
 
 export type AddressQuery =
-  | { q: string; limit: number }
-  | { point: { lat: number; long: number }; radius: number; limit: number };
+  { q: string; limit: number } | { point: { lat: number; long: number }; radius: number; limit: number };
 
 /** GET addresses: `q` (autocomplete) or `lat` + `long` (+ `radius`, default 100 m) for a reverse lookup. */
 export function parseAddressQuery(params: RawParams): AddressQuery {

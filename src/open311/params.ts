@@ -39,8 +39,16 @@ export function number(
   const raw = scalar(params, name);
   if (raw === undefined) return undefined;
   const n = Number(raw);
-  if (!/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) || !Number.isFinite(n) || n < range.min || n > range.max || (range.integer && !Number.isInteger(n))) {
-    problems.add(`${name} must be ${range.integer ? 'a whole number' : 'a number'} from ${range.min} to ${range.max} (got "${raw.slice(0, 40)}").`);
+  if (
+    !/^[-+]?(\d+\.?\d*|\.\d+)([eE][-+]?\d+)?$/.test(raw) ||
+    !Number.isFinite(n) ||
+    n < range.min ||
+    n > range.max ||
+    (range.integer && !Number.isInteger(n))
+  ) {
+    problems.add(
+      `${name} must be ${range.integer ? 'a whole number' : 'a number'} from ${range.min} to ${range.max} (got "${raw.slice(0, 40)}").`,
+    );
     return undefined;
   }
   return n;

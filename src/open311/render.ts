@@ -94,7 +94,8 @@ export function escapeXml(text: string): string {
  * rendered in both formats and reads back identically.
  */
 // eslint-disable-next-line no-control-regex
-const NOT_XML_CHARS = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+const NOT_XML_CHARS =
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function stripNonXmlChars(text: string): string {
   return text.replace(NOT_XML_CHARS, '');

@@ -21,7 +21,8 @@ import { mountUpdates } from './updates-routes';
 import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
 
 const jurisdictionParam = (req: Request) =>
-  scalar(req.query as RawParams, 'jurisdiction_id') ?? scalar((req.body ?? {}) as RawParams, 'jurisdiction_id');
+  scalar(req.query as RawParams, 'jurisdiction_id') ??
+  scalar((req.body ?? {}) as RawParams, 'jurisdiction_id');
 
 // Clients run in browsers too: reads are public, so any origin may make them.
 function cors(_req: Request, res: Response, next: () => void): void {
@@ -56,7 +57,8 @@ export function open311Router(ctx: AppContext): Router {
   router.get('/v2/services/:service_code.:format', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
     const service = await ctx.catalog.service(j.id, String(req.params.service_code));
-    if (!service || !service.active) throw notFound(`service_code "${req.params.service_code}" is not a service of ${j.name}.`);
+    if (!service || !service.active)
+      throw notFound(`service_code "${req.params.service_code}" is not a service of ${j.name}.`);
     send(res, { root: 'service_definition', body: serviceDefinitionView(service) });
   });
 
@@ -80,12 +82,20 @@ export function open311Router(ctx: AppContext): Router {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
     const status = await tokenStatus(ctx.knex, j.id, String(req.params.token));
     if (!status) throw notFound(`token "${req.params.token}" is not known.`);
-    send(res, { root: 'service_requests', body: [{ service_request_id: status.serviceRequestId, token: status.token }] });
+    send(res, {
+      root: 'service_requests',
+      body: [{ service_request_id: status.serviceRequestId, token: status.token }],
+    });
   });
 
   router.get('/v2/requests.:format', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
-    const { filter, extensions } = parseListParams(req.query as RawParams, j, await ctx.catalog.services(j.id), ctx.clock());
+    const { filter, extensions } = parseListParams(
+      req.query as RawParams,
+      j,
+      await ctx.catalog.services(j.id),
+      ctx.clock(),
+    );
     const { records, notes } = await listPublicRequests(ctx.knex, filter, extensions);
     send(res, {
       root: 'service_requests',
@@ -117,7 +127,9 @@ export function open311Router(ctx: AppContext): Router {
 
   mountUpdates(router, ctx, (params) => ctx.catalog.resolveJurisdiction(scalar(params, 'jurisdiction_id')));
 
-  router.use((req, _res, next) => next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  router.use((req, _res, next) =>
+    next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
+  );
   return router;
 }
 

@@ -41,7 +41,8 @@ export function extractAttributes(body: RawParams, problems: Problems): Record<s
     const m = /^attribute\[([^\]]+)\](?:\[\])?$/.exec(key);
     if (m?.[1]) put(m[1], v);
   }
-  if (Object.keys(out).length > MAX_ATTRIBUTES) problems.add(`At most ${MAX_ATTRIBUTES} attributes may be sent.`);
+  if (Object.keys(out).length > MAX_ATTRIBUTES)
+    problems.add(`At most ${MAX_ATTRIBUTES} attributes may be sent.`);
   return out;
 }
 
@@ -54,12 +55,15 @@ function limited(params: RawParams, name: string, max: number, problems: Problem
 
 function mediaUrls(params: RawParams, problems: Problems): string[] {
   const raw = params.media_url;
-  const values = (Array.isArray(raw) ? raw : [raw]).filter((x): x is string => typeof x === 'string' && x.trim() !== '');
+  const values = (Array.isArray(raw) ? raw : [raw]).filter(
+    (x): x is string => typeof x === 'string' && x.trim() !== '',
+  );
   const urls: string[] = [];
   for (const value of values.slice(0, MAX_MEDIA_URLS)) {
     try {
       const u = new URL(value.trim());
-      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || value.length > 2048) throw new Error('scheme');
+      if ((u.protocol !== 'http:' && u.protocol !== 'https:') || value.length > 2048)
+        throw new Error('scheme');
       urls.push(u.toString());
     } catch {
       problems.add('media_url must be an http or https URL of at most 2048 characters.');
@@ -76,27 +80,36 @@ export function parseSubmission(body: RawParams, idempotencyHeader: string | und
   const problems = new Problems();
   const lat = number(body, 'lat', problems, { min: -90, max: 90 });
   const long = number(body, 'long', problems, { min: -180, max: 180 });
-  if ((lat === undefined) !== (long === undefined) && !problems.any) problems.add('lat and long must be given together.');
+  if ((lat === undefined) !== (long === undefined) && !problems.any)
+    problems.add('lat and long must be given together.');
 
   const descriptionRaw = scalar(body, 'description');
   let description: string | undefined;
   if (descriptionRaw !== undefined) {
     description = clean(stripTags(descriptionRaw)).trim();
-    if (description.length > DESCRIPTION_MAX) problems.add(`description is too long (at most ${DESCRIPTION_MAX} characters).`);
+    if (description.length > DESCRIPTION_MAX)
+      problems.add(`description is too long (at most ${DESCRIPTION_MAX} characters).`);
     if (description === '') description = undefined;
   }
   const email = limited(body, 'email', 254, problems);
-  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email)) problems.add('email is not a valid e-mail address.');
+  if (email !== undefined && !/^[^\s@]+@[^\s@]+\.[^\s@]+$/.test(email))
+    problems.add('email is not a valid e-mail address.');
 
-  const clientRequestId = limited(body, 'client_request_id', 200, problems) ?? (idempotencyHeader?.trim() || undefined);
-  if (clientRequestId !== undefined && clientRequestId.length > 200) problems.add('Idempotency-Key is too long (at most 200 characters).');
+  const clientRequestId =
+    limited(body, 'client_request_id', 200, problems) ?? (idempotencyHeader?.trim() || undefined);
+  if (clientRequestId !== undefined && clientRequestId.length > 200)
+    problems.add('Idempotency-Key is too long (at most 200 characters).');
 
   const submission: Submission = {
     serviceCode: limited(body, 'service_code', 200, problems),
     location: {
       ...(lat !== undefined && long !== undefined ? { point: { lat, long } } : {}),
-      ...(scalar(body, 'address_string') !== undefined ? { addressString: limited(body, 'address_string', 500, problems) } : {}),
-      ...(scalar(body, 'address_id') !== undefined ? { addressId: limited(body, 'address_id', 50, problems) } : {}),
+      ...(scalar(body, 'address_string') !== undefined
+        ? { addressString: limited(body, 'address_string', 500, problems) }
+        : {}),
+      ...(scalar(body, 'address_id') !== undefined
+        ? { addressId: limited(body, 'address_id', 50, problems) }
+        : {}),
     },
     attributes: extractAttributes(body, problems),
     description,

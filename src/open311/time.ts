@@ -7,7 +7,9 @@ import { DateTime } from 'luxon';
 
 export function formatDateTime(value: Date | null | undefined, timeZone: string): string | null {
   if (!value) return null;
-  return DateTime.fromJSDate(value, { zone: timeZone }).startOf('second').toISO({ suppressMilliseconds: true });
+  return DateTime.fromJSDate(value, { zone: timeZone })
+    .startOf('second')
+    .toISO({ suppressMilliseconds: true });
 }
 
 /** Parses an input datetime; null when it is not ISO 8601. */

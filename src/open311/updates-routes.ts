@@ -13,7 +13,11 @@ import { formatDateTime, parseDateTime } from './time';
 const DAY_MS = 86_400_000;
 
 /** GET/POST servicerequestupdates.{fmt} (mySociety extension, OPEN311.md). */
-export function mountUpdates(router: Router, ctx: AppContext, jurisdictionOf: (params: RawParams) => Promise<{ id: string; timeZone: string }>): void {
+export function mountUpdates(
+  router: Router,
+  ctx: AppContext,
+  jurisdictionOf: (params: RawParams) => Promise<{ id: string; timeZone: string }>,
+): void {
   router.get('/v2/servicerequestupdates.:format', async (req, res) => {
     const q = req.query as RawParams;
     const j = await jurisdictionOf(q);
@@ -28,9 +32,11 @@ export function mountUpdates(router: Router, ctx: AppContext, jurisdictionOf: (p
     const end = when('end_date') ?? ctx.clock();
     const start = when('start_date') ?? new Date(end.getTime() - DAY_MS);
     if (start > end) problems.add('start_date must not be after end_date.');
-    if (end.getTime() - start.getTime() > 90 * DAY_MS) problems.add('The range from start_date to end_date may not exceed 90 days.');
+    if (end.getTime() - start.getTime() > 90 * DAY_MS)
+      problems.add('The range from start_date to end_date may not exceed 90 days.');
     const page = number(q, 'page', problems, { min: 1, max: 1_000_000, integer: true }) ?? 1;
-    const pageSize = number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
+    const pageSize =
+      number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
     problems.throwIfAny();
     const updates = await listUpdates(ctx.knex, j.id, { start, end, page, pageSize });
     send(res, {
@@ -69,14 +75,20 @@ export function mountUpdates(router: Router, ctx: AppContext, jurisdictionOf: (p
       const updatedAt = updatedRaw ? parseDateTime(updatedRaw, j.timeZone) : null;
       if (updatedRaw && !updatedAt) problems.add('updated_datetime must be an ISO 8601 date and time.');
       const mediaUrl = scalar(b, 'media_url') ?? null;
-      if (mediaUrl !== null && !/^https?:\/\/\S{1,2040}$/.test(mediaUrl)) problems.add('media_url must be an http or https URL.');
+      if (mediaUrl !== null && !/^https?:\/\/\S{1,2040}$/.test(mediaUrl))
+        problems.add('media_url must be an http or https URL.');
       problems.throwIfAny();
       const key = apiKeyOf(res);
       const id = await postUpdate(
         ctx.knex,
         j.id,
         { serviceRequestId, updateId, status, updatedAt: updatedAt as Date, description, mediaUrl },
-        { type: 'api_key', id: key.id === null ? null : String(key.id), label: key.name, channel: key.channel },
+        {
+          type: 'api_key',
+          id: key.id === null ? null : String(key.id),
+          label: key.name,
+          channel: key.channel,
+        },
       );
       send(res, { root: 'service_request_updates', body: [{ update_id: id }] });
     },

@@ -87,7 +87,12 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
   return view;
 }
 
-export function discoveryView(baseUrl: string, j: Jurisdiction | undefined, changeset: Date, timeZone: string): Value {
+export function discoveryView(
+  baseUrl: string,
+  j: Jurisdiction | undefined,
+  changeset: Date,
+  timeZone: string,
+): Value {
   const stamp = formatDateTime(changeset, timeZone);
   return {
     changeset: stamp,

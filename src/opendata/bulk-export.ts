@@ -22,13 +22,29 @@ export const BULK_CONTENT_TYPES: Record<BulkFormat, string> = {
 };
 
 export const BULK_COLUMNS = [
-  'service_request_id', 'requested_datetime', 'updated_datetime', 'closed_date', 'status_description', 'status_notes',
-  'source', 'service_name', 'service_subtype', 'description', 'agency_responsible', 'address', 'lat', 'long',
+  'service_request_id',
+  'requested_datetime',
+  'updated_datetime',
+  'closed_date',
+  'status_description',
+  'status_notes',
+  'source',
+  'service_name',
+  'service_subtype',
+  'description',
+  'agency_responsible',
+  'address',
+  'lat',
+  'long',
 ] as const;
 
 const BATCH = 1000;
 
-export function bulkRow(r: RequestRecord, timeZone: string, layers: string[]): Record<string, string | number | null> {
+export function bulkRow(
+  r: RequestRecord,
+  timeZone: string,
+  layers: string[],
+): Record<string, string | number | null> {
   const row: Record<string, string | number | null> = {
     service_request_id: r.id,
     requested_datetime: formatDateTime(r.requestedAt, timeZone),
@@ -71,7 +87,9 @@ export async function* readInBatches(knex: Knex, filter: RequestFilter): AsyncGe
   for (;;) {
     const q = applyFilter(knex, selectRequests(knex), { ...filter, includePrivate: false });
     if (after) q.whereRaw('(r.requested_at, r.id) > (?::timestamptz, ?::bigint)', [after.at, after.id]);
-    const rows = (await q.orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }]).limit(BATCH)).map(toRecord);
+    const rows = (await q.orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }]).limit(BATCH)).map(
+      toRecord,
+    );
     if (rows.length === 0) return;
     yield rows;
     const last = rows[rows.length - 1] as RequestRecord;
@@ -106,7 +124,9 @@ export async function exportRequests(
       else {
         const { lat, long, ...properties } = row;
         const geometry = lat === null || long === null ? null : { type: 'Point', coordinates: [long, lat] };
-        parts.push(`${sep}${JSON.stringify({ type: 'Feature', id: row.service_request_id, geometry, properties })}`);
+        parts.push(
+          `${sep}${JSON.stringify({ type: 'Feature', id: row.service_request_id, geometry, properties })}`,
+        );
       }
       n += 1;
     }

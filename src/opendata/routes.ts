@@ -22,12 +22,21 @@ export function bulkRouter(ctx: AppContext): Router {
   });
   router.get('/v2/bulk/requests.:bulkformat', limiter, async (req, res) => {
     const format = String(req.params.bulkformat) as BulkFormat;
-    if (!BULK_FORMATS.includes(format)) throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
+    if (!BULK_FORMATS.includes(format))
+      throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
     const q = req.query as RawParams;
     const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
     // The GeoReport filters without the 90-day limit; paging does not apply to an export.
-    const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), { maxRangeDays: null });
-    const layers = ((await ctx.knex('districts').where('jurisdiction_id', j.id).distinct('layer').orderBy('layer')) as Array<{ layer: string }>).map((l) => l.layer);
+    const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
+      maxRangeDays: null,
+    });
+    const layers = (
+      (await ctx
+        .knex('districts')
+        .where('jurisdiction_id', j.id)
+        .distinct('layer')
+        .orderBy('layer')) as Array<{ layer: string }>
+    ).map((l) => l.layer);
     res.status(200).type(BULK_CONTENT_TYPES[format]);
     res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);
     res.setHeader('Access-Control-Allow-Origin', '*');

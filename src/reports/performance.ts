@@ -7,7 +7,8 @@
  */
 import type { Knex } from 'knex';
 
-export type GroupBy = { kind: 'service' | 'agency' | 'channel' | 'all' } | { kind: 'district'; layer: string };
+export type GroupBy =
+  { kind: 'service' | 'agency' | 'channel' | 'all' } | { kind: 'district'; layer: string };
 
 export interface PerformanceRow {
   group: string;
@@ -23,8 +24,16 @@ export interface PerformanceRow {
 }
 
 export const PERFORMANCE_COLUMNS: Array<keyof PerformanceRow> = [
-  'group', 'received', 'closed', 'closed_with_level', 'closed_on_time', 'on_time_share',
-  'median_days_to_close', 'p90_days_to_close', 'open_backlog', 'overdue',
+  'group',
+  'received',
+  'closed',
+  'closed_with_level',
+  'closed_on_time',
+  'on_time_share',
+  'median_days_to_close',
+  'p90_days_to_close',
+  'open_backlog',
+  'overdue',
 ];
 
 export function groupExpression(knex: Knex, g: GroupBy): Knex.Raw {
@@ -44,10 +53,17 @@ export function groupExpression(knex: Knex, g: GroupBy): Knex.Raw {
 
 export async function performance(
   knex: Knex,
-  q: { jurisdictionId: string; start: Date; end: Date; now: Date; groupBy: GroupBy; includePrivate?: boolean },
+  q: {
+    jurisdictionId: string;
+    start: Date;
+    end: Date;
+    now: Date;
+    groupBy: GroupBy;
+    includePrivate?: boolean;
+  },
 ): Promise<PerformanceRow[]> {
   const group = groupExpression(knex, q.groupBy);
-  const days = "EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0";
+  const days = 'EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0';
   const query = knex('service_requests as r')
     .join('services as s', 's.id', 'r.service_id')
     .leftJoin('agencies as a', 'a.id', 'r.agency_id')
@@ -58,12 +74,23 @@ export async function performance(
       knex.raw('? AS "group"', [group]),
       knex.raw('count(*)::int AS received'),
       knex.raw("count(*) FILTER (WHERE r.status = 'closed')::int AS closed"),
-      knex.raw("count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL)::int AS closed_with_level"),
-      knex.raw("count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL AND r.closed_at <= r.expected_at)::int AS closed_on_time"),
-      knex.raw(`percentile_cont(0.5) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS median_days_to_close`),
-      knex.raw(`percentile_cont(0.9) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS p90_days_to_close`),
+      knex.raw(
+        "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL)::int AS closed_with_level",
+      ),
+      knex.raw(
+        "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL AND r.closed_at <= r.expected_at)::int AS closed_on_time",
+      ),
+      knex.raw(
+        `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS median_days_to_close`,
+      ),
+      knex.raw(
+        `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS p90_days_to_close`,
+      ),
       knex.raw("count(*) FILTER (WHERE r.status = 'open')::int AS open_backlog"),
-      knex.raw("count(*) FILTER (WHERE r.status = 'open' AND (r.overdue OR r.expected_at < ?))::int AS overdue", [q.now]),
+      knex.raw(
+        "count(*) FILTER (WHERE r.status = 'open' AND (r.overdue OR r.expected_at < ?))::int AS overdue",
+        [q.now],
+      ),
     )
     .groupByRaw('1')
     .orderByRaw('1');
@@ -76,7 +103,10 @@ export async function performance(
     closed: Number(r.closed),
     closed_with_level: Number(r.closed_with_level),
     closed_on_time: Number(r.closed_on_time),
-    on_time_share: Number(r.closed_with_level) > 0 ? Math.round((Number(r.closed_on_time) / Number(r.closed_with_level)) * 1000) / 1000 : null,
+    on_time_share:
+      Number(r.closed_with_level) > 0
+        ? Math.round((Number(r.closed_on_time) / Number(r.closed_with_level)) * 1000) / 1000
+        : null,
     median_days_to_close: round(r.median_days_to_close === null ? null : Number(r.median_days_to_close)),
     p90_days_to_close: round(r.p90_days_to_close === null ? null : Number(r.p90_days_to_close)),
     open_backlog: Number(r.open_backlog),

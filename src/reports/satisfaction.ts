@@ -22,11 +22,22 @@ export interface SatisfactionRow {
 }
 
 export const SATISFACTION_COLUMNS: Array<keyof SatisfactionRow> = [
-  'group', 'surveys', 'responses', 'response_rate', 'mean_service_rating', 'mean_timeliness_rating',
-  'share_service_3_or_better', 'share_timeliness_3_or_better', 'goal', 'meets_goal',
+  'group',
+  'surveys',
+  'responses',
+  'response_rate',
+  'mean_service_rating',
+  'mean_timeliness_rating',
+  'share_service_3_or_better',
+  'share_timeliness_3_or_better',
+  'goal',
+  'meets_goal',
 ];
 
-export async function satisfaction(knex: Knex, q: { jurisdictionId: string; start: Date; end: Date; groupBy: GroupBy }): Promise<SatisfactionRow[]> {
+export async function satisfaction(
+  knex: Knex,
+  q: { jurisdictionId: string; start: Date; end: Date; groupBy: GroupBy },
+): Promise<SatisfactionRow[]> {
   const rows = (await knex('surveys as v')
     .join('service_requests as r', 'r.id', 'v.request_id')
     .join('services as s', 's.id', 'r.service_id')
@@ -44,7 +55,15 @@ export async function satisfaction(knex: Knex, q: { jurisdictionId: string; star
       knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
     )
     .groupByRaw('1')
-    .orderByRaw('1')) as Array<{ group: string; surveys: number; responses: number; mean_service: number | null; mean_timeliness: number | null; service_ok: number; timeliness_ok: number }>;
+    .orderByRaw('1')) as Array<{
+    group: string;
+    surveys: number;
+    responses: number;
+    mean_service: number | null;
+    mean_timeliness: number | null;
+    service_ok: number;
+    timeliness_ok: number;
+  }>;
   const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : null);
   const mean = (v: number | null) => (v === null ? null : Math.round(Number(v) * 100) / 100);
   return rows.map((r) => {

@@ -35,7 +35,13 @@ describe('pickParent', () => {
     fc.assert(
       fc.property(fc.array(candidate, { maxLength: 20 }), rule, (cands, r) => {
         const p = pickParent(cands, r, NOW);
-        const eligible = cands.filter((c) => c.distanceMetres <= r.radiusMetres && NOW.getTime() - c.requestedAt.getTime() <= r.windowHours * 3_600_000 && c.requestedAt <= NOW && (r.statuses as string[]).includes(c.detailedStatus));
+        const eligible = cands.filter(
+          (c) =>
+            c.distanceMetres <= r.radiusMetres &&
+            NOW.getTime() - c.requestedAt.getTime() <= r.windowHours * 3_600_000 &&
+            c.requestedAt <= NOW &&
+            (r.statuses as string[]).includes(c.detailedStatus),
+        );
         if (eligible.length === 0) expect(p).toBeNull();
         else expect(p?.distanceMetres).toBe(Math.min(...eligible.map((c) => c.distanceMetres)));
       }),

@@ -47,7 +47,10 @@ export function pickParent(candidates: Candidate[], rule: DuplicateRule, now: Da
       (rule.statuses as string[]).includes(c.detailedStatus),
   );
   eligible.sort(
-    (a, b) => a.distanceMetres - b.distanceMetres || a.requestedAt.getTime() - b.requestedAt.getTime() || Number(a.id) - Number(b.id),
+    (a, b) =>
+      a.distanceMetres - b.distanceMetres ||
+      a.requestedAt.getTime() - b.requestedAt.getTime() ||
+      Number(a.id) - Number(b.id),
   );
   return eligible[0] ?? null;
 }
@@ -88,7 +91,12 @@ export async function findParent(
 ): Promise<Candidate | null> {
   const rule = await ruleFor(knex, jurisdictionId, service.id);
   if (!rule.enabled) return null;
-  const serviceIds = [service.id, ...rule.relatedServiceCodes.map((c) => servicesByCode(c)?.id).filter((id): id is number => id !== undefined)];
+  const serviceIds = [
+    service.id,
+    ...rule.relatedServiceCodes
+      .map((c) => servicesByCode(c)?.id)
+      .filter((id): id is number => id !== undefined),
+  ];
   const p = geographyPoint(knex, point);
   const rows = (await knex('service_requests')
     .where('jurisdiction_id', jurisdictionId)
@@ -97,11 +105,21 @@ export async function findParent(
     .whereNull('parent_request_id')
     .where('requested_at', '>=', new Date(now.getTime() - rule.windowHours * 3_600_000))
     .whereRaw('ST_DWithin(location, ?, ?)', [p, rule.radiusMetres])
-    .select(knex.raw('id::text AS id'), 'requested_at', 'detailed_status', knex.raw('ST_Distance(location, ?) AS distance', [p]))
+    .select(
+      knex.raw('id::text AS id'),
+      'requested_at',
+      'detailed_status',
+      knex.raw('ST_Distance(location, ?) AS distance', [p]),
+    )
     .orderByRaw('location <-> ?', [p])
     .limit(10)) as Array<{ id: string; requested_at: Date; detailed_status: string; distance: number }>;
   return pickParent(
-    rows.map((r) => ({ id: r.id, requestedAt: r.requested_at, detailedStatus: r.detailed_status, distanceMetres: Number(r.distance) })),
+    rows.map((r) => ({
+      id: r.id,
+      requestedAt: r.requested_at,
+      detailedStatus: r.detailed_status,
+      distanceMetres: Number(r.distance),
+    })),
     rule,
     now,
   );

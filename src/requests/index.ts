@@ -18,7 +18,14 @@ export async function listPublicRequests(
   withNotes: boolean,
 ): Promise<{ records: RequestRecord[]; notes: Map<string, RequestNote[]> }> {
   const records = await listRequests(knex, { ...filter, includePrivate: false });
-  const notes = withNotes ? groupNotes(await publicNotes(knex, records.map((r) => r.id))) : new Map<string, RequestNote[]>();
+  const notes = withNotes
+    ? groupNotes(
+        await publicNotes(
+          knex,
+          records.map((r) => r.id),
+        ),
+      )
+    : new Map<string, RequestNote[]>();
   return { records, notes };
 }
 
@@ -46,6 +53,7 @@ export async function tokenStatus(
   if (token.length > 100) return null;
   const row = (await knex('request_tokens')
     .where({ jurisdiction_id: jurisdictionId, token })
-    .first('token', knex.raw('request_id::text AS request_id'))) as { token: string; request_id: string | null } | undefined;
+    .first('token', knex.raw('request_id::text AS request_id'))) as
+    { token: string; request_id: string | null } | undefined;
   return row ? { token: row.token, serviceRequestId: row.request_id } : null;
 }

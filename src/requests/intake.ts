@@ -40,7 +40,12 @@ export interface IntakeResult {
   accountId: string | null;
 }
 
-async function findService(ctx: AppContext, j: Jurisdiction, code: string | undefined, problems: Problems): Promise<Service | null> {
+async function findService(
+  ctx: AppContext,
+  j: Jurisdiction,
+  code: string | undefined,
+  problems: Problems,
+): Promise<Service | null> {
   if (code === undefined) {
     problems.add('service_code is required.');
     return null;
@@ -53,14 +58,17 @@ async function findService(ctx: AppContext, j: Jurisdiction, code: string | unde
   return service;
 }
 
-async function previousResult(knex: Knex, apiKeyId: number, clientRequestId: string): Promise<IntakeResult | null> {
+async function previousResult(
+  knex: Knex,
+  apiKeyId: number,
+  clientRequestId: string,
+): Promise<IntakeResult | null> {
   const request = (await knex('service_requests as r')
     .leftJoin('request_contacts as c', 'c.request_id', 'r.id')
     .where({ 'r.api_key_id': apiKeyId, 'r.client_request_id': clientRequestId })
     .first(knex.raw('r.id::text AS id'), 'r.service_notice', 'c.account_id', 's.type')
     .join('services as s', 's.id', 'r.service_id')) as
-    | { id: string; service_notice: string | null; account_id: string | null; type: string }
-    | undefined;
+    { id: string; service_notice: string | null; account_id: string | null; type: string } | undefined;
   if (request) {
     return {
       serviceRequestId: request.type === 'blackbox' ? null : request.id,
@@ -73,12 +81,22 @@ async function previousResult(knex: Knex, apiKeyId: number, clientRequestId: str
     .where({ api_key_id: apiKeyId, client_request_id: clientRequestId })
     .first('token', 'submission')) as { token: string; submission: NewRequest } | undefined;
   if (token) {
-    return { serviceRequestId: null, token: token.token, serviceNotice: token.submission.serviceNotice, accountId: token.submission.contact.accountId ?? null };
+    return {
+      serviceRequestId: null,
+      token: token.token,
+      serviceNotice: token.submission.serviceNotice,
+      accountId: token.submission.contact.accountId ?? null,
+    };
   }
   return null;
 }
 
-export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKey, sub: Submission): Promise<IntakeResult> {
+export async function submitRequest(
+  ctx: AppContext,
+  j: Jurisdiction,
+  key: ApiKey,
+  sub: Submission,
+): Promise<IntakeResult> {
   const problems = new Problems();
   const service = await findService(ctx, j, sub.serviceCode, problems);
   let attributes: Record<string, unknown> = {};
@@ -105,7 +123,9 @@ export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKe
   const expectedAt = computeExpected(service, j, now);
   const services = await ctx.catalog.services(j.id);
   const parent = location.point
-    ? await findParent(ctx.knex, j.id, service, location.point, now, (code) => services.find((s) => s.serviceCode === code))
+    ? await findParent(ctx.knex, j.id, service, location.point, now, (code) =>
+        services.find((s) => s.serviceCode === code),
+      )
     : null;
   const plan: NewRequest = {
     jurisdictionId: j.id,
@@ -139,7 +159,12 @@ export async function submitRequest(ctx: AppContext, j: Jurisdiction, key: ApiKe
       client_request_id: plan.clientRequestId,
       created_at: now,
     });
-    return { serviceRequestId: null, token, serviceNotice: plan.serviceNotice, accountId: sub.contact.accountId ?? null };
+    return {
+      serviceRequestId: null,
+      token,
+      serviceNotice: plan.serviceNotice,
+      accountId: sub.contact.accountId ?? null,
+    };
   }
 
   const id = await ctx.knex.transaction((trx) => insertRequest(trx, plan));

@@ -45,19 +45,35 @@ interface LockedRequest {
   parent_request_id: string | null;
 }
 
-export async function lockRequest(trx: Knex.Transaction, jurisdictionId: string, id: string): Promise<LockedRequest> {
+export async function lockRequest(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+): Promise<LockedRequest> {
   if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()
-    .first(trx.raw('id::text AS id'), 'jurisdiction_id', 'detailed_status', 'status', 'agency_id', 'priority', trx.raw('parent_request_id::text AS parent_request_id'))) as
-    | LockedRequest
-    | undefined;
+    .first(
+      trx.raw('id::text AS id'),
+      'jurisdiction_id',
+      'detailed_status',
+      'status',
+      'agency_id',
+      'priority',
+      trx.raw('parent_request_id::text AS parent_request_id'),
+    )) as LockedRequest | undefined;
   if (!row) throw notFound(`service_request_id "${id}" was not found.`);
   return row;
 }
 
-export async function appendHistory(trx: Knex.Transaction, r: { id: string; jurisdiction_id: string }, at: Date, actor: Actor, e: HistoryEntry): Promise<string> {
+export async function appendHistory(
+  trx: Knex.Transaction,
+  r: { id: string; jurisdiction_id: string },
+  at: Date,
+  actor: Actor,
+  e: HistoryEntry,
+): Promise<string> {
   const [row] = (await trx('request_history')
     .insert({
       request_id: r.id,
@@ -89,7 +105,9 @@ export async function appendHistory(trx: Knex.Transaction, r: { id: string; juri
 
 /** Moves updated_at for a public change; never backwards (a late-arriving update keeps the newest time). */
 export async function touchPublic(trx: Knex.Transaction, id: string, at: Date): Promise<void> {
-  await trx('service_requests').where('id', id).update({ updated_at: trx.raw('GREATEST(updated_at, ?::timestamptz)', [at]) });
+  await trx('service_requests')
+    .where('id', id)
+    .update({ updated_at: trx.raw('GREATEST(updated_at, ?::timestamptz)', [at]) });
 }
 
 /**
@@ -99,7 +117,9 @@ export async function touchPublic(trx: Knex.Transaction, id: string, at: Date): 
 export function checkTransition(from: DetailedStatus, to: DetailedStatus): void {
   if (from === to) throw badRequest(`The request is already "${to}".`);
   if (statusOf(from) === 'closed' && statusOf(to) === 'closed') {
-    throw badRequest(`The request is closed as "${from}"; reopen it (detailed_status=reopen) before changing it to "${to}".`);
+    throw badRequest(
+      `The request is closed as "${from}"; reopen it (detailed_status=reopen) before changing it to "${to}".`,
+    );
   }
 }
 
@@ -138,19 +158,32 @@ export async function applyStatus(
     await trx('request_sla_pauses').insert({ request_id: r.id, paused_from: at });
     await trx('service_requests').where('id', r.id).update({ next_escalation_at: null });
   } else if (r.detailed_status === PAUSE_STATUS) {
-    await trx('request_sla_pauses').where({ request_id: r.id }).whereNull('paused_to').update({ paused_to: at });
+    await trx('request_sla_pauses')
+      .where({ request_id: r.id })
+      .whereNull('paused_to')
+      .update({ paused_to: at });
   }
-  if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed')) await recomputeResponseLevel(trx, r.id, at);
+  if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed'))
+    await recomputeResponseLevel(trx, r.id, at);
   if (closing && to !== 'duplicate') {
     // Closing a parent tells its duplicates; everyone who reported the problem is asked how it went.
     const duplicates = await tellDuplicates(trx, r, to, statusNotes, actor, at);
-    if (to !== 'cancelled') for (const id of [r.id, ...duplicates]) await createSurvey(trx, id, r.jurisdiction_id, at);
+    if (to !== 'cancelled')
+      for (const id of [r.id, ...duplicates]) await createSurvey(trx, id, r.jurisdiction_id, at);
   }
 }
 
-export async function changeStatus(trx: Knex.Transaction, jurisdictionId: string, id: string, change: StatusChange, actor: Actor, at: Date): Promise<LockedRequest> {
+export async function changeStatus(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  change: StatusChange,
+  actor: Actor,
+  at: Date,
+): Promise<LockedRequest> {
   const to = change.detailedStatus.toLowerCase();
-  if (!isDetailedStatus(to)) throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
+  if (!isDetailedStatus(to))
+    throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
   await applyStatus(trx, r, to, change.statusNotes ?? change.note ?? null, at, actor);
   const isPublic = change.public ?? true;
@@ -165,35 +198,93 @@ export async function changeStatus(trx: Knex.Transaction, jurisdictionId: string
   return { ...r, detailed_status: to, status: statusOf(to) };
 }
 
-export async function addNote(trx: Knex.Transaction, jurisdictionId: string, id: string, text: string, isPublic: boolean, actor: Actor, at: Date): Promise<void> {
+export async function addNote(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  text: string,
+  isPublic: boolean,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
-  await appendHistory(trx, r, at, actor, { kind: 'note', public: isPublic, detailedStatus: r.detailed_status, summary: isPublic ? 'Update' : 'Internal note', description: text });
+  await appendHistory(trx, r, at, actor, {
+    kind: 'note',
+    public: isPublic,
+    detailedStatus: r.detailed_status,
+    summary: isPublic ? 'Update' : 'Internal note',
+    description: text,
+  });
   if (isPublic) await touchPublic(trx, r.id, at);
 }
 
-export async function transfer(trx: Knex.Transaction, jurisdictionId: string, id: string, agencyCode: string, note: string | undefined, actor: Actor, at: Date): Promise<void> {
+export async function transfer(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  agencyCode: string,
+  note: string | undefined,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
   if (r.status === 'closed') throw badRequest('A closed request cannot be transferred; reopen it first.');
-  const agency = (await trx('agencies').where({ jurisdiction_id: jurisdictionId, code: agencyCode }).first('id', 'name')) as { id: number; name: string } | undefined;
+  const agency = (await trx('agencies')
+    .where({ jurisdiction_id: jurisdictionId, code: agencyCode })
+    .first('id', 'name')) as { id: number; name: string } | undefined;
   if (!agency) throw badRequest(`agency_code "${agencyCode}" is not an agency of this jurisdiction.`);
-  if (Number(agency.id) === Number(r.agency_id)) throw badRequest(`The request already belongs to ${agency.name}.`);
+  if (Number(agency.id) === Number(r.agency_id))
+    throw badRequest(`The request already belongs to ${agency.name}.`);
   await trx('service_requests').where('id', r.id).update({ agency_id: agency.id, assigned_to: null });
-  await appendHistory(trx, r, at, actor, { kind: 'transfer', public: true, detailedStatus: r.detailed_status, summary: `Transferred to ${agency.name}`, description: note ?? null, data: { from_agency_id: r.agency_id, to_agency_id: Number(agency.id) } });
+  await appendHistory(trx, r, at, actor, {
+    kind: 'transfer',
+    public: true,
+    detailedStatus: r.detailed_status,
+    summary: `Transferred to ${agency.name}`,
+    description: note ?? null,
+    data: { from_agency_id: r.agency_id, to_agency_id: Number(agency.id) },
+  });
   await touchPublic(trx, r.id, at);
 }
 
-export async function setPriority(trx: Knex.Transaction, jurisdictionId: string, id: string, priority: string, actor: Actor, at: Date): Promise<LockedRequest> {
-  if (!(PRIORITIES as readonly string[]).includes(priority)) throw badRequest(`priority must be one of ${PRIORITIES.join(', ')}.`);
+export async function setPriority(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  priority: string,
+  actor: Actor,
+  at: Date,
+): Promise<LockedRequest> {
+  if (!(PRIORITIES as readonly string[]).includes(priority))
+    throw badRequest(`priority must be one of ${PRIORITIES.join(', ')}.`);
   const r = await lockRequest(trx, jurisdictionId, id);
   if (r.priority === priority) throw badRequest(`The priority is already ${priority}.`);
   await trx('service_requests').where('id', r.id).update({ priority });
   const expected = await recomputeResponseLevel(trx, r.id, at);
-  await appendHistory(trx, r, at, actor, { kind: 'priority', public: false, detailedStatus: r.detailed_status, summary: `Priority changed from ${r.priority} to ${priority}`, data: { from: r.priority, to: priority, expected_at: expected?.toISOString() ?? null } });
+  await appendHistory(trx, r, at, actor, {
+    kind: 'priority',
+    public: false,
+    detailedStatus: r.detailed_status,
+    summary: `Priority changed from ${r.priority} to ${priority}`,
+    data: { from: r.priority, to: priority, expected_at: expected?.toISOString() ?? null },
+  });
   return { ...r, priority: priority as Priority };
 }
 
-export async function assign(trx: Knex.Transaction, jurisdictionId: string, id: string, assignee: string | null, actor: Actor, at: Date): Promise<void> {
+export async function assign(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  assignee: string | null,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
   await trx('service_requests').where('id', r.id).update({ assigned_to: assignee });
-  await appendHistory(trx, r, at, actor, { kind: 'assignment', public: false, detailedStatus: r.detailed_status, summary: assignee ? `Assigned to ${assignee}` : 'Unassigned' });
+  await appendHistory(trx, r, at, actor, {
+    kind: 'assignment',
+    public: false,
+    detailedStatus: r.detailed_status,
+    summary: assignee ? `Assigned to ${assignee}` : 'Unassigned',
+  });
 }

@@ -8,8 +8,18 @@ import { appendHistory, applyStatus, lockRequest, touchPublic, type Actor } from
 
 const SYSTEM: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
 
-export async function addSupporter(trx: Knex.Transaction, parentId: string, childId: string, at: Date, actor: Actor = SYSTEM, count = 1): Promise<void> {
-  const parent = (await trx('service_requests').where('id', parentId).increment('supporter_count', count).returning(['jurisdiction_id', 'supporter_count'])) as Array<{
+export async function addSupporter(
+  trx: Knex.Transaction,
+  parentId: string,
+  childId: string,
+  at: Date,
+  actor: Actor = SYSTEM,
+  count = 1,
+): Promise<void> {
+  const parent = (await trx('service_requests')
+    .where('id', parentId)
+    .increment('supporter_count', count)
+    .returning(['jurisdiction_id', 'supporter_count'])) as Array<{
     jurisdiction_id: string;
     supporter_count: number;
   }>;
@@ -27,51 +37,103 @@ export async function addSupporter(trx: Knex.Transaction, parentId: string, chil
 async function rootOf(trx: Knex.Transaction, jurisdictionId: string, id: string): Promise<string> {
   let current = id;
   for (let i = 0; i < 10; i += 1) {
-    const row = (await trx('service_requests').where({ id: current, jurisdiction_id: jurisdictionId }).first(trx.raw('parent_request_id::text AS parent'))) as
-      | { parent: string | null }
-      | undefined;
+    const row = (await trx('service_requests')
+      .where({ id: current, jurisdiction_id: jurisdictionId })
+      .first(trx.raw('parent_request_id::text AS parent'))) as { parent: string | null } | undefined;
     if (!row?.parent) return current;
     current = row.parent;
   }
   return current;
 }
 
-export async function link(trx: Knex.Transaction, jurisdictionId: string, childId: string, parentIdGiven: string, actor: Actor, at: Date): Promise<string> {
+export async function link(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  childId: string,
+  parentIdGiven: string,
+  actor: Actor,
+  at: Date,
+): Promise<string> {
   const parentId = await rootOf(trx, jurisdictionId, parentIdGiven);
   if (parentId === childId) throw badRequest('A request cannot be a duplicate of itself.');
   const parent = await lockRequest(trx, jurisdictionId, parentId);
   if (parent.status === 'closed') throw badRequest(`${parentId} is closed; link to an open request.`);
   const child = await lockRequest(trx, jurisdictionId, childId);
-  if (child.parent_request_id) throw badRequest(`${childId} is already a duplicate of ${child.parent_request_id}; unlink it first.`);
-  if (child.status === 'closed') throw badRequest(`${childId} is closed as "${child.detailed_status}"; reopen it before linking.`);
+  if (child.parent_request_id)
+    throw badRequest(`${childId} is already a duplicate of ${child.parent_request_id}; unlink it first.`);
+  if (child.status === 'closed')
+    throw badRequest(`${childId} is closed as "${child.detailed_status}"; reopen it before linking.`);
   await applyStatus(trx, child, 'duplicate', `Duplicate of ${parentId}`, at, actor);
-  await trx('service_requests').where('id', childId).update({ parent_request_id: parentId, next_escalation_at: null });
-  await appendHistory(trx, child, at, actor, { kind: 'link', public: true, detailedStatus: 'duplicate', summary: `Linked as a duplicate of ${parentId}` });
+  await trx('service_requests')
+    .where('id', childId)
+    .update({ parent_request_id: parentId, next_escalation_at: null });
+  await appendHistory(trx, child, at, actor, {
+    kind: 'link',
+    public: true,
+    detailedStatus: 'duplicate',
+    summary: `Linked as a duplicate of ${parentId}`,
+  });
   await touchPublic(trx, childId, at);
   // The child's own supporters (when merging) come along.
-  const own = (await trx('service_requests').where('id', childId).first('supporter_count')) as { supporter_count: number };
+  const own = (await trx('service_requests').where('id', childId).first('supporter_count')) as {
+    supporter_count: number;
+  };
   await addSupporter(trx, parentId, childId, at, actor, 1 + Number(own.supporter_count));
   return parentId;
 }
 
-export async function unlink(trx: Knex.Transaction, jurisdictionId: string, childId: string, actor: Actor, at: Date): Promise<void> {
+export async function unlink(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  childId: string,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
   const child = await lockRequest(trx, jurisdictionId, childId);
   if (!child.parent_request_id) throw badRequest(`${childId} is not linked to another request.`);
   await applyStatus(trx, child, 'reopen', null, at, actor);
   await trx('service_requests').where('id', childId).update({ parent_request_id: null });
   await trx('service_requests').where('id', child.parent_request_id).decrement('supporter_count', 1);
-  await appendHistory(trx, child, at, actor, { kind: 'unlink', public: true, detailedStatus: 'reopen', summary: `Unlinked from ${child.parent_request_id}` });
-  await appendHistory(trx, { id: child.parent_request_id, jurisdiction_id: jurisdictionId }, at, actor, { kind: 'unlink', public: false, summary: `${childId} is no longer a duplicate of this request` });
+  await appendHistory(trx, child, at, actor, {
+    kind: 'unlink',
+    public: true,
+    detailedStatus: 'reopen',
+    summary: `Unlinked from ${child.parent_request_id}`,
+  });
+  await appendHistory(trx, { id: child.parent_request_id, jurisdiction_id: jurisdictionId }, at, actor, {
+    kind: 'unlink',
+    public: false,
+    summary: `${childId} is no longer a duplicate of this request`,
+  });
   await touchPublic(trx, childId, at);
 }
 
 /** Merges `fromId` (and its duplicates) into `intoId`. */
-export async function merge(trx: Knex.Transaction, jurisdictionId: string, fromId: string, intoId: string, actor: Actor, at: Date): Promise<string> {
+export async function merge(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  fromId: string,
+  intoId: string,
+  actor: Actor,
+  at: Date,
+): Promise<string> {
   const target = await rootOf(trx, jurisdictionId, intoId);
-  const children = (await trx('service_requests').where({ parent_request_id: fromId, jurisdiction_id: jurisdictionId }).select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
-  await trx('service_requests').whereIn('id', children.map((c) => c.id)).update({ parent_request_id: target });
+  const children = (await trx('service_requests')
+    .where({ parent_request_id: fromId, jurisdiction_id: jurisdictionId })
+    .select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
+  await trx('service_requests')
+    .whereIn(
+      'id',
+      children.map((c) => c.id),
+    )
+    .update({ parent_request_id: target });
   for (const c of children) {
-    await appendHistory(trx, { id: c.id, jurisdiction_id: jurisdictionId }, at, actor, { kind: 'merge', public: true, detailedStatus: 'duplicate', summary: `Now a duplicate of ${target} (merged from ${fromId})` });
+    await appendHistory(trx, { id: c.id, jurisdiction_id: jurisdictionId }, at, actor, {
+      kind: 'merge',
+      public: true,
+      detailedStatus: 'duplicate',
+      summary: `Now a duplicate of ${target} (merged from ${fromId})`,
+    });
   }
   await trx('service_requests').where('id', fromId).update({ supporter_count: 0 });
   await link(trx, jurisdictionId, fromId, target, actor, at);
@@ -80,12 +142,27 @@ export async function merge(trx: Knex.Transaction, jurisdictionId: string, fromI
 }
 
 /** When a parent closes, each duplicate gets a public note with the outcome (they are closed already). */
-export async function tellDuplicates(trx: Knex.Transaction, parent: { id: string; jurisdiction_id: string }, outcome: string, notes: string | null, actor: Actor, at: Date): Promise<string[]> {
-  const children = (await trx('service_requests').where('parent_request_id', parent.id).select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
+export async function tellDuplicates(
+  trx: Knex.Transaction,
+  parent: { id: string; jurisdiction_id: string },
+  outcome: string,
+  notes: string | null,
+  actor: Actor,
+  at: Date,
+): Promise<string[]> {
+  const children = (await trx('service_requests')
+    .where('parent_request_id', parent.id)
+    .select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
   const text = `The original report ${parent.id} was closed as "${outcome}"${notes ? `: ${notes}` : '.'}`;
   for (const c of children) {
     await trx('service_requests').where('id', c.id).update({ status_notes: text });
-    await appendHistory(trx, { id: c.id, jurisdiction_id: parent.jurisdiction_id }, at, actor, { kind: 'note', public: true, detailedStatus: 'duplicate', summary: 'The original report was closed', description: text });
+    await appendHistory(trx, { id: c.id, jurisdiction_id: parent.jurisdiction_id }, at, actor, {
+      kind: 'note',
+      public: true,
+      detailedStatus: 'duplicate',
+      summary: 'The original report was closed',
+      description: text,
+    });
     await touchPublic(trx, c.id, at);
   }
   return children.map((c) => c.id);

@@ -9,7 +9,13 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { geocode } from '../geo/geocode';
-import { addressById, districtsAt, isInServiceArea, nearestAddresses, type AddressMatch } from '../geo/locate';
+import {
+  addressById,
+  districtsAt,
+  isInServiceArea,
+  nearestAddresses,
+  type AddressMatch,
+} from '../geo/locate';
 import type { LatLong } from '../geo/postgis';
 import type { Problems } from '../http/errors';
 
@@ -33,12 +39,15 @@ function distanceMetres(a: LatLong, b: LatLong): number {
   const rad = Math.PI / 180;
   const dLat = (b.lat - a.lat) * rad;
   const dLong = (b.long - a.long) * rad;
-  const h = Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
+  const h =
+    Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
   return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
 }
 
 const suggestionText = (s: AddressMatch[]) =>
-  s.length === 0 ? '' : ` Did you mean: ${s.map((m) => `${m.address}${m.zip ? ` ${m.zip}` : ''}`).join('; ')}?`;
+  s.length === 0
+    ? ''
+    : ` Did you mean: ${s.map((m) => `${m.address}${m.zip ? ` ${m.zip}` : ''}`).join('; ')}?`;
 
 export async function resolveLocation(
   knex: Knex,
@@ -54,7 +63,9 @@ export async function resolveLocation(
   } else if (input.addressString !== undefined && !input.point) {
     const result = await geocode(knex, jurisdictionId, input.addressString);
     if (result.kind === 'none') {
-      problems.add(`address_string "${input.addressString}" was not found in this city's addresses.${suggestionText(result.suggestions)}`);
+      problems.add(
+        `address_string "${input.addressString}" was not found in this city's addresses.${suggestionText(result.suggestions)}`,
+      );
     } else {
       known = result.match;
     }
@@ -84,7 +95,9 @@ export async function resolveLocation(
   } else if (input.point && known) {
     const apart = distanceMetres(input.point, known);
     if (apart > config.geoConflictMetres) {
-      staffNotes.push(`Location conflict: the reported point is ${Math.round(apart)} m from address ${known.address}. The point was kept.`);
+      staffNotes.push(
+        `Location conflict: the reported point is ${Math.round(apart)} m from address ${known.address}. The point was kept.`,
+      );
     }
   }
 

@@ -105,7 +105,10 @@ export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter):
   if (!f.includePrivate) q.where('s.is_private', false);
   if (f.ids) {
     // service_request_id overrides every other filter (GeoReport v2).
-    return q.whereIn('r.id', f.ids.filter((id) => /^\d{1,18}$/.test(id)));
+    return q.whereIn(
+      'r.id',
+      f.ids.filter((id) => /^\d{1,18}$/.test(id)),
+    );
   }
   if (f.serviceIds) q.whereIn('r.service_id', f.serviceIds);
   if (f.start) q.where('r.requested_at', '>=', f.start);
@@ -120,7 +123,8 @@ export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter):
   }
   if (f.near) q.whereRaw('ST_DWithin(r.location, ?, ?)', [geographyPoint(knex, f.near), f.near.radius]);
   if (f.bbox) q.whereRaw('r.location && ?', [geographyEnvelope(knex, f.bbox)]);
-  if (f.district) q.whereRaw('r.districts @> ?::jsonb', [JSON.stringify({ [f.district.layer]: f.district.name })]);
+  if (f.district)
+    q.whereRaw('r.districts @> ?::jsonb', [JSON.stringify({ [f.district.layer]: f.district.name })]);
   return q;
 }
 
@@ -130,9 +134,15 @@ export async function listRequests(knex: Knex, f: RequestFilter): Promise<Reques
     q.select(knex.raw('ST_Distance(r.location, ?) AS distance', [geographyPoint(knex, f.near)]));
     q.orderByRaw('r.location <-> ?', [geographyPoint(knex, f.near)]).orderBy('r.id', 'desc');
   } else if (f.sort === 'updated') {
-    q.orderBy([{ column: 'r.updated_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+    q.orderBy([
+      { column: 'r.updated_at', order: 'desc' },
+      { column: 'r.id', order: 'desc' },
+    ]);
   } else {
-    q.orderBy([{ column: 'r.requested_at', order: 'desc' }, { column: 'r.id', order: 'desc' }]);
+    q.orderBy([
+      { column: 'r.requested_at', order: 'desc' },
+      { column: 'r.id', order: 'desc' },
+    ]);
   }
   q.limit(f.pageSize).offset((f.page - 1) * f.pageSize);
   const rows = (await q) as Row[];

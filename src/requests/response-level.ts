@@ -27,7 +27,11 @@ const UNIT_WORDS: Record<string, [string, string]> = {
 };
 
 /** The service_notice told to the reporter, e.g. "Response level: 3 business days (by 2026-11-27T17:00:00-05:00)." */
-export function describeResponseLevel(service: Service, expectedAt: Date | null, timeZone: string): string | null {
+export function describeResponseLevel(
+  service: Service,
+  expectedAt: Date | null,
+  timeZone: string,
+): string | null {
   if (!service.sla || !expectedAt) return null;
   const [one, many] = UNIT_WORDS[service.sla.unit] ?? ['', ''];
   const amount = `${service.sla.value} ${service.sla.value === 1 ? one : many}`;

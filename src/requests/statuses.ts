@@ -1,5 +1,13 @@
 /** mySociety's detailed statuses mapped onto the two GeoReport statuses (OPEN311.md "Extensions"). */
-export const OPEN_STATUSES = ['open', 'investigating', 'in_progress', 'action_scheduled', 'for_triage', 'reopen', 'waiting_on_resident'] as const;
+export const OPEN_STATUSES = [
+  'open',
+  'investigating',
+  'in_progress',
+  'action_scheduled',
+  'for_triage',
+  'reopen',
+  'waiting_on_resident',
+] as const;
 /**
  * Our one addition to the vocabulary: the request waits on the resident (more details, access to a
  * property), so its response-level clock is paused until it leaves this status.
@@ -17,6 +25,7 @@ export const CLOSED_STATUSES = [
 export type DetailedStatus = (typeof OPEN_STATUSES)[number] | (typeof CLOSED_STATUSES)[number];
 export const DETAILED_STATUSES: readonly DetailedStatus[] = [...OPEN_STATUSES, ...CLOSED_STATUSES];
 
-export const isDetailedStatus = (s: string): s is DetailedStatus => (DETAILED_STATUSES as readonly string[]).includes(s);
+export const isDetailedStatus = (s: string): s is DetailedStatus =>
+  (DETAILED_STATUSES as readonly string[]).includes(s);
 export const statusOf = (s: DetailedStatus): 'open' | 'closed' =>
   (CLOSED_STATUSES as readonly string[]).includes(s) ? 'closed' : 'open';

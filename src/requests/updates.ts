@@ -35,7 +35,7 @@ export async function listUpdates(
       knex.raw('h.request_id::text AS request_id'),
       knex.raw('coalesce(h.detailed_status, r.detailed_status) AS status'),
       'h.occurred_at',
-      knex.raw("coalesce(h.description, h.summary) AS description"),
+      knex.raw('coalesce(h.description, h.summary) AS description'),
       'h.media_url',
     )
     .orderBy([{ column: 'h.occurred_at' }, { column: 'h.id' }])
@@ -68,15 +68,24 @@ export interface IncomingUpdate {
 }
 
 /** Applies an incoming update once; a repeat of the same update_id returns it without a second change. */
-export async function postUpdate(knex: Knex, jurisdictionId: string, u: IncomingUpdate, actor: Actor): Promise<string> {
+export async function postUpdate(
+  knex: Knex,
+  jurisdictionId: string,
+  u: IncomingUpdate,
+  actor: Actor,
+): Promise<string> {
   const wanted = u.status.toLowerCase();
-  if (!isDetailedStatus(wanted)) throw badRequest(`status "${u.status}" is not a known status (e.g. OPEN, IN_PROGRESS, FIXED, CLOSED).`);
+  if (!isDetailedStatus(wanted))
+    throw badRequest(`status "${u.status}" is not a known status (e.g. OPEN, IN_PROGRESS, FIXED, CLOSED).`);
   return knex.transaction(async (trx) => {
-    const existing = await trx('request_history').where({ jurisdiction_id: jurisdictionId, update_id: u.updateId }).first('id');
+    const existing = await trx('request_history')
+      .where({ jurisdiction_id: jurisdictionId, update_id: u.updateId })
+      .first('id');
     if (existing) return u.updateId;
     const r = await lockRequest(trx, jurisdictionId, u.serviceRequestId);
     // A closed request updated as OPEN is reopened (how FixMyStreet reports a reopen).
-    const to: DetailedStatus = statusOf(r.detailed_status) === 'closed' && wanted === 'open' ? 'reopen' : wanted;
+    const to: DetailedStatus =
+      statusOf(r.detailed_status) === 'closed' && wanted === 'open' ? 'reopen' : wanted;
     const changes = to !== r.detailed_status;
     if (changes) await applyStatus(trx, r, to, u.description || null, u.updatedAt, actor);
     // The public row carries the caller's update_id, so GET returns the update under the id it was sent with.

@@ -55,7 +55,11 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       // The escalation sweep schedules the first ladder step from here (duplicates have no clock of their own).
       next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
       ...(plan.parentRequestId
-        ? { parent_request_id: plan.parentRequestId, detailed_status: 'duplicate', closed_at: plan.requestedAt }
+        ? {
+            parent_request_id: plan.parentRequestId,
+            detailed_status: 'duplicate',
+            closed_at: plan.requestedAt,
+          }
         : {}),
     })
     .into('service_requests')
@@ -78,11 +82,28 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
     });
   }
   const history = [
-    { kind: 'created', label: plan.actorLabel, summary: `Request received (${plan.channel})`, description: null as string | null },
+    {
+      kind: 'created',
+      label: plan.actorLabel,
+      summary: `Request received (${plan.channel})`,
+      description: null as string | null,
+    },
     ...(plan.parentRequestId
-      ? [{ kind: 'link', label: 'duplicate check', summary: `Recognised as a duplicate of ${plan.parentRequestId}`, description: null as string | null }]
+      ? [
+          {
+            kind: 'link',
+            label: 'duplicate check',
+            summary: `Recognised as a duplicate of ${plan.parentRequestId}`,
+            description: null as string | null,
+          },
+        ]
       : []),
-    ...loc.staffNotes.map((n) => ({ kind: 'note', label: 'geography check', summary: 'Location check', description: n })),
+    ...loc.staffNotes.map((n) => ({
+      kind: 'note',
+      label: 'geography check',
+      summary: 'Location check',
+      description: n,
+    })),
   ];
   await trx('request_history').insert(
     history.map((h) => ({
@@ -101,6 +122,11 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
     })),
   );
   if (plan.parentRequestId) await addSupporter(trx, plan.parentRequestId, id, new Date(plan.requestedAt));
-  await emit(trx, { type: 'request.created', requestId: id, at: new Date(plan.requestedAt), data: { channel: plan.channel } });
+  await emit(trx, {
+    type: 'request.created',
+    requestId: id,
+    at: new Date(plan.requestedAt),
+    data: { channel: plan.channel },
+  });
   return id;
 }

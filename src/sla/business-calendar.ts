@@ -26,7 +26,15 @@ const WEEKDAY_HOURS: WorkingInterval[] = [{ start: '08:00', end: '17:00' }];
 export function defaultCalendar(timeZone: string, years: [number, number] = [2020, 2040]): BusinessCalendar {
   return {
     timeZone,
-    workingHours: { '1': WEEKDAY_HOURS, '2': WEEKDAY_HOURS, '3': WEEKDAY_HOURS, '4': WEEKDAY_HOURS, '5': WEEKDAY_HOURS, '6': [], '7': [] },
+    workingHours: {
+      '1': WEEKDAY_HOURS,
+      '2': WEEKDAY_HOURS,
+      '3': WEEKDAY_HOURS,
+      '4': WEEKDAY_HOURS,
+      '5': WEEKDAY_HOURS,
+      '6': [],
+      '7': [],
+    },
     holidays: usFederalHolidaysBetween(years[0], years[1]),
   };
 }
@@ -36,11 +44,14 @@ const DATE = /^\d{4}-\d{2}-\d{2}$/;
 
 export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
-export function validateCalendar(input: unknown): { ok: true; value: BusinessCalendar } | { ok: false; errors: string[] } {
+export function validateCalendar(
+  input: unknown,
+): { ok: true; value: BusinessCalendar } | { ok: false; errors: string[] } {
   const errors: string[] = [];
   const c = (input ?? {}) as Record<string, unknown>;
   const timeZone = typeof c.timeZone === 'string' ? c.timeZone : '';
-  if (!DateTime.local().setZone(timeZone).isValid) errors.push(`timeZone "${timeZone}" is not an IANA time zone.`);
+  if (!DateTime.local().setZone(timeZone).isValid)
+    errors.push(`timeZone "${timeZone}" is not an IANA time zone.`);
   const hours = (c.workingHours ?? {}) as Record<string, unknown>;
   const workingHours: Record<string, WorkingInterval[]> = {};
   for (let d = 1; d <= 7; d += 1) {
@@ -59,26 +70,38 @@ export function validateCalendar(input: unknown): { ok: true; value: BusinessCal
     }
     list.sort((a, b) => minutesOf(a.start) - minutesOf(b.start));
     for (let i = 1; i < list.length; i += 1) {
-      if (minutesOf((list[i] as WorkingInterval).start) < minutesOf((list[i - 1] as WorkingInterval).end)) errors.push(`workingHours.${d}: intervals overlap.`);
+      if (minutesOf((list[i] as WorkingInterval).start) < minutesOf((list[i - 1] as WorkingInterval).end))
+        errors.push(`workingHours.${d}: intervals overlap.`);
     }
     workingHours[String(d)] = list;
   }
-  if (Object.values(workingHours).every((l) => l.length === 0)) errors.push('workingHours must have at least one working interval in the week.');
+  if (Object.values(workingHours).every((l) => l.length === 0))
+    errors.push('workingHours must have at least one working interval in the week.');
   const holidays = Array.isArray(c.holidays) ? c.holidays.map(String) : [];
-  for (const h of holidays) if (!DATE.test(h) || !DateTime.fromISO(h).isValid) errors.push(`holiday "${h}" must be a date YYYY-MM-DD.`);
+  for (const h of holidays)
+    if (!DATE.test(h) || !DateTime.fromISO(h).isValid)
+      errors.push(`holiday "${h}" must be a date YYYY-MM-DD.`);
   if (errors.length > 0) return { ok: false, errors };
   return { ok: true, value: { timeZone, workingHours, holidays: [...new Set(holidays)].sort() } };
 }
 
 /** The working intervals of one local day as real instants (empty on holidays and days off). */
-export function intervalsOn(day: DateTime, cal: BusinessCalendar, holidays: Set<string>): Array<[number, number]> {
+export function intervalsOn(
+  day: DateTime,
+  cal: BusinessCalendar,
+  holidays: Set<string>,
+): Array<[number, number]> {
   if (holidays.has(day.toISODate() as string)) return [];
   const list = cal.workingHours[String(day.weekday)] ?? [];
   return list.map((iv) => {
     const at = (hhmm: string) => {
       const m = minutesOf(hhmm);
       // Built from wall-clock fields so DST days are right; a time inside a DST gap moves forward.
-      return day.startOf('day').set({ hour: Math.floor(m / 60) % 24, minute: m % 60 }).plus({ days: m === 1440 ? 1 : 0 }).toMillis();
+      return day
+        .startOf('day')
+        .set({ hour: Math.floor(m / 60) % 24, minute: m % 60 })
+        .plus({ days: m === 1440 ? 1 : 0 })
+        .toMillis();
     };
     return [at(iv.start), at(iv.end)] as [number, number];
   });

@@ -12,12 +12,17 @@ export function clearCalendarCache(): void {
   cache.clear();
 }
 
-export async function loadCalendar(knex: Knex, jurisdictionId: string, timeZone: string, nowMs = Date.now()): Promise<BusinessCalendar> {
+export async function loadCalendar(
+  knex: Knex,
+  jurisdictionId: string,
+  timeZone: string,
+  nowMs = Date.now(),
+): Promise<BusinessCalendar> {
   const hit = cache.get(jurisdictionId);
   if (hit && nowMs - hit.at < TTL_MS && hit.cal.timeZone === timeZone) return hit.cal;
-  const row = (await knex('business_calendars').where('jurisdiction_id', jurisdictionId).first('working_hours', 'holidays')) as
-    | { working_hours: unknown; holidays: unknown }
-    | undefined;
+  const row = (await knex('business_calendars')
+    .where('jurisdiction_id', jurisdictionId)
+    .first('working_hours', 'holidays')) as { working_hours: unknown; holidays: unknown } | undefined;
   let cal = defaultCalendar(timeZone);
   if (row) {
     const checked = validateCalendar({ timeZone, workingHours: row.working_hours, holidays: row.holidays });

@@ -49,7 +49,8 @@ export function businessMsBetween(fromMs: number, toMs: number, cal: BusinessCal
   let total = 0;
   let day = DateTime.fromMillis(fromMs, { zone: cal.timeZone }).startOf('day');
   for (let i = 0; i < MAX_DAYS && day.toMillis() < toMs; i += 1, day = day.plus({ days: 1 })) {
-    for (const [a, b] of intervalsOn(day, cal, holidays)) total += Math.max(0, Math.min(b, toMs) - Math.max(a, fromMs));
+    for (const [a, b] of intervalsOn(day, cal, holidays))
+      total += Math.max(0, Math.min(b, toMs) - Math.max(a, fromMs));
   }
   return total;
 }
@@ -71,7 +72,9 @@ function businessDays(startMs: number, value: number, cal: BusinessCalendar): nu
   }
   if (whole === 0) {
     const from = Math.max(startMs, intervalsOn(day, cal, holidays)[0]?.[0] ?? startMs);
-    return fraction === 0 ? addBusinessMs(from, 0, cal) : addBusinessMs(from, fraction * workingDayLength(day, cal, holidays), cal);
+    return fraction === 0
+      ? addBusinessMs(from, 0, cal)
+      : addBusinessMs(from, fraction * workingDayLength(day, cal, holidays), cal);
   }
   let counted = 0;
   while (counted < whole) {
@@ -104,8 +107,15 @@ function dueWithoutPauses(startMs: number, level: ResponseLevel, cal: BusinessCa
   }
 }
 
-export function computeDueDate(start: Date, level: ResponseLevel, cal: BusinessCalendar, pauses: Pause[] = [], now: Date = new Date()): Date {
-  if (!Number.isFinite(level.value) || level.value < 0) throw new RangeError(`A response level must be a finite number of at least 0 (got ${level.value}).`);
+export function computeDueDate(
+  start: Date,
+  level: ResponseLevel,
+  cal: BusinessCalendar,
+  pauses: Pause[] = [],
+  now: Date = new Date(),
+): Date {
+  if (!Number.isFinite(level.value) || level.value < 0)
+    throw new RangeError(`A response level must be a finite number of at least 0 (got ${level.value}).`);
   const due = dueWithoutPauses(start.getTime(), level, cal);
   const business = level.unit === 'business_hours' || level.unit === 'business_days';
   let paused = 0;

@@ -24,7 +24,11 @@ export interface EscalationRule {
 const SYSTEM: Actor = { type: 'system', id: null, label: 'escalation worker', channel: null };
 
 /** The most specific ladder wins: the service's own steps, else the agency's, else the jurisdiction's. */
-export function applicableRules(rules: EscalationRule[], serviceId: number, agencyId: number | null): EscalationRule[] {
+export function applicableRules(
+  rules: EscalationRule[],
+  serviceId: number,
+  agencyId: number | null,
+): EscalationRule[] {
   const forService = rules.filter((r) => r.serviceId === serviceId);
   if (forService.length > 0) return forService;
   const forAgency = rules.filter((r) => r.serviceId === null && agencyId !== null && r.agencyId === agencyId);
@@ -45,7 +49,9 @@ interface DueRow {
 }
 
 async function rulesOf(trx: Knex.Transaction, jurisdictionId: string): Promise<EscalationRule[]> {
-  const rows = (await trx('escalation_rules').where('jurisdiction_id', jurisdictionId).orderBy('at_fraction')) as Array<Record<string, unknown>>;
+  const rows = (await trx('escalation_rules')
+    .where('jurisdiction_id', jurisdictionId)
+    .orderBy('at_fraction')) as Array<Record<string, unknown>>;
   return rows.map((r) => ({
     id: Number(r.id),
     serviceId: r.service_id === null ? null : Number(r.service_id),
@@ -57,17 +63,26 @@ async function rulesOf(trx: Knex.Transaction, jurisdictionId: string): Promise<E
   }));
 }
 
-async function pausesOf(trx: Knex.Transaction, requestId: string): Promise<Array<{ from: Date; to: Date | null }>> {
-  const rows = (await trx('request_sla_pauses').where('request_id', requestId).orderBy('paused_from')) as Array<{ paused_from: Date; paused_to: Date | null }>;
+async function pausesOf(
+  trx: Knex.Transaction,
+  requestId: string,
+): Promise<Array<{ from: Date; to: Date | null }>> {
+  const rows = (await trx('request_sla_pauses')
+    .where('request_id', requestId)
+    .orderBy('paused_from')) as Array<{ paused_from: Date; paused_to: Date | null }>;
   return rows.map((p) => ({ from: p.paused_from, to: p.paused_to }));
 }
 
 async function fire(trx: Knex.Transaction, r: DueRow, rule: EscalationRule, now: Date): Promise<void> {
   const pct = Math.round(rule.atFraction * 100);
   const summary = `${rule.description || rule.action} at ${pct}% of the response level${rule.notify ? ` (notify ${rule.notify})` : ''}`;
-  if (rule.action === 'mark_overdue') await trx('service_requests').where('id', r.id).update({ overdue: true });
+  if (rule.action === 'mark_overdue')
+    await trx('service_requests').where('id', r.id).update({ overdue: true });
   if (rule.action === 'raise_priority') {
-    const next = PRIORITIES[Math.min(PRIORITIES.indexOf(r.priority as (typeof PRIORITIES)[number]) + 1, PRIORITIES.length - 1)];
+    const next =
+      PRIORITIES[
+        Math.min(PRIORITIES.indexOf(r.priority as (typeof PRIORITIES)[number]) + 1, PRIORITIES.length - 1)
+      ];
     await trx('service_requests').where('id', r.id).update({ priority: next });
   }
   await appendHistory(trx, { id: r.id, jurisdiction_id: r.jurisdiction_id }, now, SYSTEM, {
@@ -85,7 +100,9 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
     const due = (await trx('service_requests as r')
       .join('jurisdictions as j', 'j.id', 'r.jurisdiction_id')
       .join('services as s', 's.id', 'r.service_id')
-      .leftJoin('service_response_levels as l', (on) => on.on('l.service_id', 'r.service_id').andOn('l.priority', 'r.priority'))
+      .leftJoin('service_response_levels as l', (on) =>
+        on.on('l.service_id', 'r.service_id').andOn('l.priority', 'r.priority'),
+      )
       .where('r.next_escalation_at', '<=', now)
       .orderBy('r.next_escalation_at')
       .limit(limit)
@@ -116,15 +133,34 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
         all = await rulesOf(trx, r.jurisdiction_id);
         rulesByJurisdiction.set(r.jurisdiction_id, all);
       }
-      const rules = applicableRules(all, Number(r.service_id), r.agency_id === null ? null : Number(r.agency_id));
-      const done = new Set(((await trx('request_escalations').where('request_id', r.id).select('rule_id')) as Array<{ rule_id: number }>).map((x) => Number(x.rule_id)));
+      const rules = applicableRules(
+        all,
+        Number(r.service_id),
+        r.agency_id === null ? null : Number(r.agency_id),
+      );
+      const done = new Set(
+        (
+          (await trx('request_escalations').where('request_id', r.id).select('rule_id')) as Array<{
+            rule_id: number;
+          }>
+        ).map((x) => Number(x.rule_id)),
+      );
       const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, now.getTime());
       const pauses = await pausesOf(trx, r.id);
       let next: Date | null = null;
       for (const rule of rules.filter((x) => !done.has(x.id))) {
-        const at = computeDueDate(r.requested_at, { value: Number(r.level_value) * rule.atFraction, unit: r.level_unit }, cal, pauses);
+        const at = computeDueDate(
+          r.requested_at,
+          { value: Number(r.level_value) * rule.atFraction, unit: r.level_unit },
+          cal,
+          pauses,
+        );
         if (at <= now) {
-          const inserted = (await trx('request_escalations').insert({ request_id: r.id, rule_id: rule.id, fired_at: now }).onConflict(['request_id', 'rule_id']).ignore().returning('rule_id')) as unknown[];
+          const inserted = (await trx('request_escalations')
+            .insert({ request_id: r.id, rule_id: rule.id, fired_at: now })
+            .onConflict(['request_id', 'rule_id'])
+            .ignore()
+            .returning('rule_id')) as unknown[];
           if (inserted.length > 0) {
             await fire(trx, r, rule, now);
             fired += 1;
@@ -140,9 +176,15 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
 }
 
 /** The demo ladder (Des Moines / Kansas City practice): warn at 75%, overdue at 100%, escalate at 150%. */
-export const DEFAULT_LADDER: Array<Pick<EscalationRule, 'atFraction' | 'action' | 'notify' | 'description'>> = [
-  { atFraction: 0.75, action: 'warn', notify: 'assigned agency', description: 'Warn the assigned agency' },
-  { atFraction: 1, action: 'mark_overdue', notify: 'supervisor', description: 'Overdue: notify the supervisor' },
-  { atFraction: 1.5, action: 'escalate', notify: 'director', description: 'Escalate to the director' },
-  { atFraction: 1.5, action: 'raise_priority', notify: null, description: 'Raise the priority' },
-];
+export const DEFAULT_LADDER: Array<Pick<EscalationRule, 'atFraction' | 'action' | 'notify' | 'description'>> =
+  [
+    { atFraction: 0.75, action: 'warn', notify: 'assigned agency', description: 'Warn the assigned agency' },
+    {
+      atFraction: 1,
+      action: 'mark_overdue',
+      notify: 'supervisor',
+      description: 'Overdue: notify the supervisor',
+    },
+    { atFraction: 1.5, action: 'escalate', notify: 'director', description: 'Escalate to the director' },
+    { atFraction: 1.5, action: 'raise_priority', notify: null, description: 'Raise the priority' },
+  ];

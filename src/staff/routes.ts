@@ -44,7 +44,10 @@ export function staffRouter(ctx: AppContext): Router {
   router.use(requireKey(ctx, 'staff'));
 
   const jurisdiction = (req: Request) =>
-    ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id') ?? scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'));
+    ctx.catalog.resolveJurisdiction(
+      scalar(req.query as RawParams, 'jurisdiction_id') ??
+        scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'),
+    );
   const body = (req: Request) => (req.body ?? {}) as RawParams;
   const id = (req: Request) => String(req.params.id);
 
@@ -69,7 +72,14 @@ export function staffRouter(ctx: AppContext): Router {
     const b = body(req);
     const detailed = text(b, 'detailed_status', 50, true) as string;
     await ctx.knex.transaction((trx) =>
-      changeStatus(trx, j.id, id(req), { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', true) }, actorOf(apiKeyOf(res)), ctx.clock()),
+      changeStatus(
+        trx,
+        j.id,
+        id(req),
+        { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', true) },
+        actorOf(apiKeyOf(res)),
+        ctx.clock(),
+      ),
     );
     await respondWithRequest(req, res);
   });
@@ -78,7 +88,15 @@ export function staffRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     const b = body(req);
     await ctx.knex.transaction((trx) =>
-      transfer(trx, j.id, id(req), text(b, 'agency_code', 100, true) as string, text(b, 'note', 4000), actorOf(apiKeyOf(res)), ctx.clock()),
+      transfer(
+        trx,
+        j.id,
+        id(req),
+        text(b, 'agency_code', 100, true) as string,
+        text(b, 'note', 4000),
+        actorOf(apiKeyOf(res)),
+        ctx.clock(),
+      ),
     );
     await respondWithRequest(req, res);
   });
@@ -86,7 +104,14 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/priority', async (req, res) => {
     const j = await jurisdiction(req);
     await ctx.knex.transaction((trx) =>
-      setPriority(trx, j.id, id(req), text(body(req), 'priority', 20, true) as string, actorOf(apiKeyOf(res)), ctx.clock()),
+      setPriority(
+        trx,
+        j.id,
+        id(req),
+        text(body(req), 'priority', 20, true) as string,
+        actorOf(apiKeyOf(res)),
+        ctx.clock(),
+      ),
     );
     await respondWithRequest(req, res);
   });
@@ -94,7 +119,9 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/assign', async (req, res) => {
     const j = await jurisdiction(req);
     const assignee = text(body(req), 'assigned_to', 200) ?? null;
-    await ctx.knex.transaction((trx) => assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock()));
+    await ctx.knex.transaction((trx) =>
+      assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock()),
+    );
     await respondWithRequest(req, res);
   });
 
@@ -102,7 +129,15 @@ export function staffRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     const b = body(req);
     await ctx.knex.transaction((trx) =>
-      addNote(trx, j.id, id(req), text(b, 'text', 4000, true) as string, bool(b, 'public', false), actorOf(apiKeyOf(res)), ctx.clock()),
+      addNote(
+        trx,
+        j.id,
+        id(req),
+        text(b, 'text', 4000, true) as string,
+        bool(b, 'public', false),
+        actorOf(apiKeyOf(res)),
+        ctx.clock(),
+      ),
     );
     await respondWithRequest(req, res, 201);
   });
@@ -110,7 +145,9 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/link', async (req, res) => {
     const j = await jurisdiction(req);
     const parent = text(body(req), 'parent_service_request_id', 20, true) as string;
-    await ctx.knex.transaction((trx) => link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()));
+    await ctx.knex.transaction((trx) =>
+      link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()),
+    );
     await respondWithRequest(req, res);
   });
 
@@ -132,7 +169,8 @@ export function staffRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     const b = body(req);
     const channel = text(b, 'channel', 20, true) as string;
-    if (!(CHANNELS as readonly string[]).includes(channel)) throw badRequest(`channel must be one of ${CHANNELS.join(', ')}.`);
+    if (!(CHANNELS as readonly string[]).includes(channel))
+      throw badRequest(`channel must be one of ${CHANNELS.join(', ')}.`);
     const submission = parseSubmission(b, req.get('Idempotency-Key'));
     const key = apiKeyOf(res);
     const result = await submitRequest(ctx, j, { ...key, channel: channel as ApiKey['channel'] }, submission);
@@ -144,6 +182,8 @@ export function staffRouter(ctx: AppContext): Router {
     res.status(201).json(view);
   });
 
-  router.use((req, _res, next) => next(notFound(`No staff endpoint at ${req.method} ${req.baseUrl}${req.path}.`)));
+  router.use((req, _res, next) =>
+    next(notFound(`No staff endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
+  );
   return router;
 }

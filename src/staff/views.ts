@@ -5,7 +5,11 @@ import { requestView } from '../open311/views';
 import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests/query';
 
 /** A request as staff see it: the Open311 view with extensions, plus assignment and the reporter's contact. */
-export async function staffRequestView(knex: Knex, j: Jurisdiction, id: string): Promise<Record<string, unknown> | null> {
+export async function staffRequestView(
+  knex: Knex,
+  j: Jurisdiction,
+  id: string,
+): Promise<Record<string, unknown> | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
   const row = await applyFilter(knex, selectRequests(knex).select('r.assigned_to', 'r.closed_at'), {
     jurisdictionId: j.id,
@@ -17,9 +21,15 @@ export async function staffRequestView(knex: Knex, j: Jurisdiction, id: string):
   }).first();
   if (!row) return null;
   const record = toRecord(row);
-  const contact = await knex('request_contacts').where('request_id', id).first('email', 'phone', 'first_name', 'last_name', 'account_id');
+  const contact = await knex('request_contacts')
+    .where('request_id', id)
+    .first('email', 'phone', 'first_name', 'last_name', 'account_id');
   return {
-    ...(requestView(record, { timeZone: j.timeZone, extensions: true, notes: await publicNotes(knex, [id]) }) as object),
+    ...(requestView(record, {
+      timeZone: j.timeZone,
+      extensions: true,
+      notes: await publicNotes(knex, [id]),
+    }) as object),
     assigned_to: (row as { assigned_to: string | null }).assigned_to,
     closed_datetime: formatDateTime(record.closedAt, j.timeZone),
     contact: contact ?? null,
@@ -27,7 +37,11 @@ export async function staffRequestView(knex: Knex, j: Jurisdiction, id: string):
 }
 
 /** The whole audit trail, public and internal, oldest first. */
-export async function fullHistory(knex: Knex, j: Jurisdiction, id: string): Promise<Array<Record<string, unknown>> | null> {
+export async function fullHistory(
+  knex: Knex,
+  j: Jurisdiction,
+  id: string,
+): Promise<Array<Record<string, unknown>> | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
   const exists = await knex('service_requests').where({ id, jurisdiction_id: j.id }).first('id');
   if (!exists) return null;

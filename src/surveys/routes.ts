@@ -4,7 +4,8 @@ import { AppError } from '../http/errors';
 import { escapeXml } from '../open311/render';
 import { answerSurvey, readSurvey, type SurveyView } from './surveys';
 
-const wantsJson = (req: Request) => req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
+const wantsJson = (req: Request) =>
+  req.is('application/json') === 'application/json' || req.accepts(['html', 'json']) === 'json';
 
 function page(title: string, body: string): string {
   return `<!doctype html><html lang="en"><head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
@@ -18,7 +19,10 @@ button:focus,input:focus,textarea:focus{outline:3px solid #f2a900;outline-offset
 
 function scale(name: string, legend: string): string {
   const options = [1, 2, 3, 4, 5]
-    .map((n) => `<label><input type="radio" name="${name}" value="${n}" required> ${n}${n === 1 ? ' (poor)' : n === 5 ? ' (excellent)' : ''}</label>`)
+    .map(
+      (n) =>
+        `<label><input type="radio" name="${name}" value="${n}" required> ${n}${n === 1 ? ' (poor)' : n === 5 ? ' (excellent)' : ''}</label>`,
+    )
     .join('');
   return `<fieldset><legend>${legend}</legend>${options}</fieldset>`;
 }
@@ -52,14 +56,32 @@ export function surveysRouter(ctx: AppContext): Router {
 
   router.post('/:token', async (req: Request, res: Response) => {
     try {
-      await answerSurvey(ctx.knex, String(req.params.token), (req.body ?? {}) as Record<string, unknown>, ctx.clock(), ttl);
+      await answerSurvey(
+        ctx.knex,
+        String(req.params.token),
+        (req.body ?? {}) as Record<string, unknown>,
+        ctx.clock(),
+        ttl,
+      );
     } catch (err) {
       if (wantsJson(req) || !(err instanceof AppError)) throw err;
-      res.status(err.status).type('html').send(page('Survey', `<h1>Sorry</h1><p role="alert">${escapeXml(err.errors.map((e) => e.description).join(' '))}</p>`));
+      res
+        .status(err.status)
+        .type('html')
+        .send(
+          page(
+            'Survey',
+            `<h1>Sorry</h1><p role="alert">${escapeXml(err.errors.map((e) => e.description).join(' '))}</p>`,
+          ),
+        );
       return;
     }
     if (wantsJson(req)) res.status(201).json({ status: 'recorded' });
-    else res.status(201).type('html').send(page('Thank you', '<h1>Thank you</h1><p>Your answer has been recorded.</p>'));
+    else
+      res
+        .status(201)
+        .type('html')
+        .send(page('Thank you', '<h1>Thank you</h1><p>Your answer has been recorded.</p>'));
   });
   return router;
 }

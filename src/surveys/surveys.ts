@@ -11,14 +11,23 @@ import { emit } from '../notify/outbox';
 
 const hash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 
-export async function createSurvey(trx: Knex.Transaction, requestId: string, jurisdictionId: string, at: Date): Promise<string | null> {
+export async function createSurvey(
+  trx: Knex.Transaction,
+  requestId: string,
+  jurisdictionId: string,
+  at: Date,
+): Promise<string | null> {
   const contact = (await trx('request_contacts').where('request_id', requestId).first('email', 'phone')) as
-    | { email: string | null; phone: string | null }
-    | undefined;
+    { email: string | null; phone: string | null } | undefined;
   if (!contact?.email && !contact?.phone) return null;
   const token = crypto.randomBytes(24).toString('base64url');
   const inserted = (await trx('surveys')
-    .insert({ request_id: requestId, jurisdiction_id: jurisdictionId, token_hash: hash(token), created_at: at })
+    .insert({
+      request_id: requestId,
+      jurisdiction_id: jurisdictionId,
+      token_hash: hash(token),
+      created_at: at,
+    })
     .onConflict('request_id')
     .ignore()
     .returning('id')) as unknown[];
@@ -48,26 +57,44 @@ interface SurveyRow {
 }
 
 async function find(knex: Knex, token: string): Promise<SurveyRow> {
-  const row = token.length > 100
-    ? undefined
-    : ((await knex('surveys as v')
-        .join('service_requests as r', 'r.id', 'v.request_id')
-        .join('services as s', 's.id', 'r.service_id')
-        .where('v.token_hash', hash(token))
-        .first('v.id', knex.raw('v.request_id::text AS request_id'), 's.service_name', 'v.created_at', 'v.answered_at')) as SurveyRow | undefined);
+  const row =
+    token.length > 100
+      ? undefined
+      : ((await knex('surveys as v')
+          .join('service_requests as r', 'r.id', 'v.request_id')
+          .join('services as s', 's.id', 'r.service_id')
+          .where('v.token_hash', hash(token))
+          .first(
+            'v.id',
+            knex.raw('v.request_id::text AS request_id'),
+            's.service_name',
+            'v.created_at',
+            'v.answered_at',
+          )) as SurveyRow | undefined);
   if (!row) throw notFound('This survey link is not valid.');
   return row;
 }
 
-const isExpired = (row: SurveyRow, now: Date, ttlDays: number) => now.getTime() - row.created_at.getTime() > ttlDays * 86_400_000;
+const isExpired = (row: SurveyRow, now: Date, ttlDays: number) =>
+  now.getTime() - row.created_at.getTime() > ttlDays * 86_400_000;
 
 export async function readSurvey(knex: Knex, token: string, now: Date, ttlDays: number): Promise<SurveyView> {
   const row = await find(knex, token);
-  return { service_request_id: row.request_id, service_name: row.service_name, answered: row.answered_at !== null, expired: isExpired(row, now, ttlDays) };
+  return {
+    service_request_id: row.request_id,
+    service_name: row.service_name,
+    answered: row.answered_at !== null,
+    expired: isExpired(row, now, ttlDays),
+  };
 }
 
 function rating(value: unknown, name: string, problems: Problems): number | null {
-  const n = typeof value === 'number' ? value : typeof value === 'string' && /^\d+$/.test(value.trim()) ? Number(value) : NaN;
+  const n =
+    typeof value === 'number'
+      ? value
+      : typeof value === 'string' && /^\d+$/.test(value.trim())
+        ? Number(value)
+        : NaN;
   if (!Number.isInteger(n) || n < 1 || n > 5) {
     problems.add(`${name} must be a whole number from 1 to 5.`);
     return null;
@@ -76,7 +103,13 @@ function rating(value: unknown, name: string, problems: Problems): number | null
 }
 
 /** Records the answer once: a second answer is 409, an expired link 410, a rating outside 1–5 a 400. */
-export async function answerSurvey(knex: Knex, token: string, input: Record<string, unknown>, now: Date, ttlDays: number): Promise<void> {
+export async function answerSurvey(
+  knex: Knex,
+  token: string,
+  input: Record<string, unknown>,
+  now: Date,
+  ttlDays: number,
+): Promise<void> {
   const problems = new Problems();
   const service = rating(input.service_rating, 'service_rating', problems);
   const timeliness = rating(input.timeliness_rating, 'timeliness_rating', problems);
@@ -88,6 +121,11 @@ export async function answerSurvey(knex: Knex, token: string, input: Record<stri
   const n = await knex('surveys')
     .where({ id: row.id })
     .whereNull('answered_at')
-    .update({ answered_at: now, service_rating: service, timeliness_rating: timeliness, comment: comment === '' ? null : comment });
+    .update({
+      answered_at: now,
+      service_rating: service,
+      timeliness_rating: timeliness,
+      comment: comment === '' ? null : comment,
+    });
   if (n === 0) throw new AppError(409, 'This survey has already been answered. Thank you!');
 }

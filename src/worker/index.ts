@@ -9,7 +9,10 @@ export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {})
   const batchTokens = await processBatchTokens(ctx.knex, now);
   const escalations = await sweepEscalations(ctx.knex, now);
   const events = await dispatchOutbox(ctx.knex, now);
-  const deliveries = await deliverDue(ctx.knex, now, { maxAttempts: ctx.config.webhookMaxAttempts, fetch: opts.fetch });
+  const deliveries = await deliverDue(ctx.knex, now, {
+    maxAttempts: ctx.config.webhookMaxAttempts,
+    fetch: opts.fetch,
+  });
   return { batchTokens, escalations, events, ...deliveries };
 }
 
@@ -22,7 +25,10 @@ export interface TickResult {
 }
 
 /** Runs `tick` every `intervalMs` until stopped; a failing tick is logged and the loop goes on. */
-export function startWorker(ctx: AppContext, intervalMs = ctx.config.workerIntervalMs): { stop: () => Promise<void> } {
+export function startWorker(
+  ctx: AppContext,
+  intervalMs = ctx.config.workerIntervalMs,
+): { stop: () => Promise<void> } {
   let running: Promise<unknown> = Promise.resolve();
   let stopped = false;
   const timer = setInterval(() => {

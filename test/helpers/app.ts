@@ -30,7 +30,10 @@ export interface TestServer {
   close(): Promise<void>;
 }
 
-export async function startTestServer(env: Record<string, string> = {}, overrides: Partial<Config> = {}): Promise<TestServer> {
+export async function startTestServer(
+  env: Record<string, string> = {},
+  overrides: Partial<Config> = {},
+): Promise<TestServer> {
   const db = await openTestDatabase();
   const config = { ...loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: 'silent', ...env }), ...overrides };
   const clock = new TestClock();

@@ -29,6 +29,8 @@ export async function openTestDatabase(): Promise<Database> {
 
 /** Empties what tests write (requests and their history, keys), keeping the demo city's geography and catalog. */
 export async function resetWrites(db: Database): Promise<void> {
-  await db.knex.raw('TRUNCATE request_history, request_contacts, request_tokens, request_escalations, request_sla_pauses, surveys, service_requests, webhook_deliveries, outbox, api_keys RESTART IDENTITY CASCADE');
+  await db.knex.raw(
+    'TRUNCATE request_history, request_contacts, request_tokens, request_escalations, request_sla_pauses, surveys, service_requests, webhook_deliveries, outbox, api_keys RESTART IDENTITY CASCADE',
+  );
   await db.knex.raw("SELECT setval(pg_get_serial_sequence('service_requests', 'id'), 100000)");
 }

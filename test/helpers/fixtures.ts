@@ -9,7 +9,11 @@ export async function services(t: TestServer): Promise<Service[]> {
   return t.ctx.catalog.services('boston');
 }
 
-export async function findService(t: TestServer, pred: (s: Service) => boolean, what: string): Promise<Service> {
+export async function findService(
+  t: TestServer,
+  pred: (s: Service) => boolean,
+  what: string,
+): Promise<Service> {
   const s = (await services(t)).find(pred);
   if (!s) throw new Error(`the demo catalog has no ${what}`);
   return s;
@@ -17,7 +21,11 @@ export async function findService(t: TestServer, pred: (s: Service) => boolean, 
 
 /** A realtime public service without required attributes. */
 export const plainService = (t: TestServer) =>
-  findService(t, (s) => s.type === 'realtime' && !s.isPrivate && s.attributes.every((a) => !a.required || !a.variable), 'plain realtime service');
+  findService(
+    t,
+    (s) => s.type === 'realtime' && !s.isPrivate && s.attributes.every((a) => !a.required || !a.variable),
+    'plain realtime service',
+  );
 
 /** Form fields that satisfy every required attribute of a service. */
 export function requiredAttributeFields(s: Service): Record<string, string> {
@@ -26,7 +34,8 @@ export function requiredAttributeFields(s: Service): Record<string, string> {
     const key = `attribute[${a.code}]`;
     if (a.datatype === 'number') out[key] = '2';
     else if (a.datatype === 'datetime') out[key] = '2026-11-20T08:00:00-05:00';
-    else if (a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist') out[key] = a.values[0]?.key ?? '';
+    else if (a.datatype === 'singlevaluelist' || a.datatype === 'multivaluelist')
+      out[key] = a.values[0]?.key ?? '';
     else out[key] = 'something';
   }
   return out;
@@ -35,5 +44,14 @@ export function requiredAttributeFields(s: Service): Record<string, string> {
 /** For tests that need several distinct requests at one spot: turn the jurisdiction's duplicate rule off. */
 export async function disableDuplicateDetection(t: TestServer): Promise<void> {
   await t.db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-  await t.db.knex('duplicate_rules').insert({ jurisdiction_id: 'boston', service_id: null, radius_metres: 1, window_hours: 1, statuses: [], enabled: false });
+  await t.db
+    .knex('duplicate_rules')
+    .insert({
+      jurisdiction_id: 'boston',
+      service_id: null,
+      radius_metres: 1,
+      window_hours: 1,
+      statuses: [],
+      enabled: false,
+    });
 }

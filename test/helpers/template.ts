@@ -18,10 +18,23 @@ export const TEMPLATE_NOW = new Date('2026-11-20T15:00:00Z');
 
 function hashInputs(): string {
   const h = crypto.createHash('sha256');
-  for (const dir of ['migrations', 'seeds/demo/boston', 'src/demo', 'src/geo', 'src/catalog/import.ts', 'src/requests/response-level.ts', 'src/sla']) {
+  for (const dir of [
+    'migrations',
+    'seeds/demo/boston',
+    'src/demo',
+    'src/geo',
+    'src/catalog/import.ts',
+    'src/requests/response-level.ts',
+    'src/sla',
+  ]) {
     const full = path.join(ROOT, dir);
     if (!fs.existsSync(full)) continue;
-    const files = fs.statSync(full).isDirectory() ? fs.readdirSync(full).sort().map((f) => path.join(full, f)) : [full];
+    const files = fs.statSync(full).isDirectory()
+      ? fs
+          .readdirSync(full)
+          .sort()
+          .map((f) => path.join(full, f))
+      : [full];
     for (const f of files) if (fs.statSync(f).isFile()) h.update(f).update(fs.readFileSync(f));
   }
   return h.digest('hex').slice(0, 16);
@@ -47,7 +60,8 @@ export async function buildEmbeddedTemplate(): Promise<string> {
   const file = embeddedDumpPath();
   if (fs.existsSync(file)) return file;
   fs.mkdirSync(CACHE_DIR, { recursive: true });
-  for (const old of fs.readdirSync(CACHE_DIR)) if (old.startsWith('embedded-')) fs.rmSync(path.join(CACHE_DIR, old));
+  for (const old of fs.readdirSync(CACHE_DIR))
+    if (old.startsWith('embedded-')) fs.rmSync(path.join(CACHE_DIR, old));
   const db = await openDatabase({ kind: 'embedded' });
   try {
     await migrateLatest(db.knex);
@@ -68,7 +82,9 @@ export async function buildPostgresTemplate(): Promise<string> {
   try {
     const exists = await admin.raw('SELECT 1 FROM pg_database WHERE datname = ?', [name]);
     if (exists.rows.length > 0) return name;
-    const old = await admin.raw("SELECT datname FROM pg_database WHERE datname LIKE 'open311\\_tpl\\_%' OR datname LIKE 'open311\\_t\\_%'");
+    const old = await admin.raw(
+      "SELECT datname FROM pg_database WHERE datname LIKE 'open311\\_tpl\\_%' OR datname LIKE 'open311\\_t\\_%'",
+    );
     for (const r of old.rows as Array<{ datname: string }>) {
       await admin.raw(`DROP DATABASE IF EXISTS "${r.datname}" WITH (FORCE)`);
     }

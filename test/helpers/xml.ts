@@ -42,8 +42,13 @@ function convert(name: string, node: unknown, parent = ''): Node {
   return out;
 }
 
-export async function parseXml(text: string): Promise<{ root: string; body: Node; order: Record<string, string[]> }> {
-  const parsed = (await parseStringPromise(text, { explicitArray: true, emptyTag: '' })) as Record<string, unknown>;
+export async function parseXml(
+  text: string,
+): Promise<{ root: string; body: Node; order: Record<string, string[]> }> {
+  const parsed = (await parseStringPromise(text, { explicitArray: true, emptyTag: '' })) as Record<
+    string,
+    unknown
+  >;
   const root = Object.keys(parsed)[0] as string;
   return { root, body: convert(root, parsed[root]), order: {} };
 }
@@ -56,7 +61,10 @@ export function asXmlText(value: unknown): Node {
     const out: Record<string, Node> = {};
     for (const [k, v] of Object.entries(value)) {
       // An empty object renders as an empty element, which reads back as ''.
-      out[k] = v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0 ? '' : asXmlText(v);
+      out[k] =
+        v !== null && typeof v === 'object' && !Array.isArray(v) && Object.keys(v).length === 0
+          ? ''
+          : asXmlText(v);
     }
     return out;
   }
@@ -67,7 +75,11 @@ export function asXmlText(value: unknown): Node {
  * GETs a path in both formats, checks content types and the XML declaration, and that the XML parses
  * back to the JSON. Returns the JSON body, the XML text and the status.
  */
-export async function getBoth(app: Express, pathNoExt: string, query = ''): Promise<{ status: number; json: unknown; xml: string }> {
+export async function getBoth(
+  app: Express,
+  pathNoExt: string,
+  query = '',
+): Promise<{ status: number; json: unknown; xml: string }> {
   const q = query ? `?${query}` : '';
   // A fixed Host: supertest binds a new port per request, and discovery echoes the host in its URLs.
   const j = await request(app).get(`${pathNoExt}.json${q}`).set('Host', 'open311.test');

@@ -3,27 +3,42 @@
 (function () {
   'use strict';
   var state = { map: null, areas: null, points: null, chart: null, config: null };
-  var $ = function (id) { return document.getElementById(id); };
-  var pct = function (v) { return v === null || v === undefined ? '–' : Math.round(v * 1000) / 10 + '%'; };
-  var num = function (v) { return v === null || v === undefined ? '–' : String(v); };
+  var $ = function (id) {
+    return document.getElementById(id);
+  };
+  var pct = function (v) {
+    return v === null || v === undefined ? '–' : Math.round(v * 1000) / 10 + '%';
+  };
+  var num = function (v) {
+    return v === null || v === undefined ? '–' : String(v);
+  };
 
-  function isoDay(d) { return d.toISOString().slice(0, 10); }
+  function isoDay(d) {
+    return d.toISOString().slice(0, 10);
+  }
   function query() {
-    return 'start_date=' + encodeURIComponent($('start').value) + '&end_date=' + encodeURIComponent($('end').value);
+    return (
+      'start_date=' + encodeURIComponent($('start').value) + '&end_date=' + encodeURIComponent($('end').value)
+    );
   }
   function exportLink(extra) {
     return '/open311/v2/bulk/requests.csv?' + query() + (extra || '');
   }
   function getJson(url) {
     return fetch(url).then(function (r) {
-      if (!r.ok) return r.json().then(function (e) { throw new Error(e[0] ? e[0].description : r.statusText); });
+      if (!r.ok)
+        return r.json().then(function (e) {
+          throw new Error(e[0] ? e[0].description : r.statusText);
+        });
       return r.json();
     });
   }
   function el(tag, text, attrs) {
     var e = document.createElement(tag);
     if (text !== undefined && text !== null) e.textContent = text;
-    Object.keys(attrs || {}).forEach(function (k) { e.setAttribute(k, attrs[k]); });
+    Object.keys(attrs || {}).forEach(function (k) {
+      e.setAttribute(k, attrs[k]);
+    });
     return e;
   }
   function linkCell(text, href) {
@@ -54,12 +69,28 @@
       ['Median days to close', num(t.median_days_to_close), exportLink('&status=closed')],
       ['Open backlog', num(t.open_backlog), exportLink('&status=open')],
       ['Overdue', num(t.overdue), exportLink('&status=open')],
-      ['Rating 3 or better (goal 85%)', sat ? pct(sat.share_service_3_or_better) : 'no surveys yet', '/dashboard/api/summary?' + query()],
-    ].forEach(function (c) { cards.appendChild(card(c[0], c[1], c[2])); });
+      [
+        'Rating 3 or better (goal 85%)',
+        sat ? pct(sat.share_service_3_or_better) : 'no surveys yet',
+        '/dashboard/api/summary?' + query(),
+      ],
+    ].forEach(function (c) {
+      cards.appendChild(card(c[0], c[1], c[2]));
+    });
     var spread = $('spread');
     if (s.spread.best && s.spread.worst) {
-      spread.textContent = 'Best served area: ' + s.spread.best.group + ' (' + pct(s.spread.best.on_time_share) + ' on time). Worst: ' +
-        s.spread.worst.group + ' (' + pct(s.spread.worst.on_time_share) + '). The gap is ' + Math.round(s.spread.gap * 1000) / 10 + ' percentage points.';
+      spread.textContent =
+        'Best served area: ' +
+        s.spread.best.group +
+        ' (' +
+        pct(s.spread.best.on_time_share) +
+        ' on time). Worst: ' +
+        s.spread.worst.group +
+        ' (' +
+        pct(s.spread.worst.on_time_share) +
+        '). The gap is ' +
+        Math.round(s.spread.gap * 1000) / 10 +
+        ' percentage points.';
     } else {
       spread.textContent = 'Not enough closed requests in this period to compare areas.';
     }
@@ -73,7 +104,11 @@
     table.appendChild(caption);
     var head = el('thead');
     var tr = el('tr');
-    [firstHeader, 'Received', 'Closed', 'On time', 'Median days', 'Open', 'Overdue', 'Rating 3+'].forEach(function (h) { tr.appendChild(el('th', h, { scope: 'col' })); });
+    [firstHeader, 'Received', 'Closed', 'On time', 'Median days', 'Open', 'Overdue', 'Rating 3+'].forEach(
+      function (h) {
+        tr.appendChild(el('th', h, { scope: 'col' }));
+      },
+    );
     head.appendChild(tr);
     table.appendChild(head);
     var body = el('tbody');
@@ -104,19 +139,31 @@
   function renderMap(s, layer) {
     if (!state.map) {
       state.map = L.map('map', { keyboard: true, zoomSnap: 0.25 });
-      if (state.config.tile_url) L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: 'Base map' }).addTo(state.map);
+      if (state.config.tile_url)
+        L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: 'Base map' }).addTo(state.map);
       getJson('/dashboard/api/layers/boundary.geojson').then(function (b) {
         var boundary = L.geoJSON(b, { style: { color: '#333', weight: 2, fill: false } }).addTo(state.map);
         if (b.features.length) state.map.fitBounds(boundary.getBounds());
       });
     }
     var shares = {};
-    s.by_district.forEach(function (d) { shares[d.group] = d.on_time_share; });
+    s.by_district.forEach(function (d) {
+      shares[d.group] = d.on_time_share;
+    });
     getJson('/dashboard/api/layers/' + encodeURIComponent(layer) + '.geojson').then(function (fc) {
       if (state.areas) state.areas.remove();
       state.areas = L.geoJSON(fc, {
-        style: function (f) { return { color: '#555', weight: 1, fillColor: colour(shares[f.properties.name]), fillOpacity: 0.45 }; },
-        onEachFeature: function (f, l) { l.bindTooltip(f.properties.name + ': ' + pct(shares[f.properties.name]) + ' on time'); },
+        style: function (f) {
+          return {
+            color: '#555',
+            weight: 1,
+            fillColor: colour(shares[f.properties.name]),
+            fillOpacity: 0.45,
+          };
+        },
+        onEachFeature: function (f, l) {
+          l.bindTooltip(f.properties.name + ': ' + pct(shares[f.properties.name]) + ' on time');
+        },
       }).addTo(state.map);
       if (!state.map.getCenter || !state.map._loaded) state.map.fitBounds(state.areas.getBounds());
       $('map').setAttribute('data-features', String(fc.features.length));
@@ -126,50 +173,92 @@
       if (state.points) state.points.remove();
       state.points = L.geoJSON(fc, {
         pointToLayer: function (f, latlng) {
-          return L.circleMarker(latlng, { radius: 3, weight: 0, fillOpacity: 0.7, fillColor: f.properties.status === 'open' ? '#0b4f8a' : '#666' });
+          return L.circleMarker(latlng, {
+            radius: 3,
+            weight: 0,
+            fillOpacity: 0.7,
+            fillColor: f.properties.status === 'open' ? '#0b4f8a' : '#666',
+          });
         },
       }).addTo(state.map);
     });
-    $('legend').textContent = 'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
+    $('legend').textContent =
+      'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
   }
 
   function renderTrend(s) {
     var data = {
-      labels: s.weekly.map(function (w) { return w.week; }),
+      labels: s.weekly.map(function (w) {
+        return w.week;
+      }),
       datasets: [
-        { label: 'Received', data: s.weekly.map(function (w) { return w.received; }), backgroundColor: '#0b4f8a' },
-        { label: 'Closed', data: s.weekly.map(function (w) { return w.closed; }), backgroundColor: '#7aa62b' },
+        {
+          label: 'Received',
+          data: s.weekly.map(function (w) {
+            return w.received;
+          }),
+          backgroundColor: '#0b4f8a',
+        },
+        {
+          label: 'Closed',
+          data: s.weekly.map(function (w) {
+            return w.closed;
+          }),
+          backgroundColor: '#7aa62b',
+        },
       ],
     };
-    if (state.chart) { state.chart.data = data; state.chart.update(); return; }
-    state.chart = new Chart($('trend'), { type: 'bar', data: data, options: { responsive: true, animation: false, scales: { y: { beginAtZero: true } } } });
+    if (state.chart) {
+      state.chart.data = data;
+      state.chart.update();
+      return;
+    }
+    state.chart = new Chart($('trend'), {
+      type: 'bar',
+      data: data,
+      options: { responsive: true, animation: false, scales: { y: { beginAtZero: true } } },
+    });
   }
 
   function refresh() {
     var layer = $('layer').value;
     document.body.setAttribute('aria-busy', 'true');
-    return getJson('/dashboard/api/summary?' + query() + '&layer=' + encodeURIComponent(layer)).then(function (s) {
-      renderCards(s);
-      renderTable('districts', s.by_district, 'Area', function (g) { return '&district_layer=' + encodeURIComponent(layer) + '&district=' + encodeURIComponent(g); });
-      renderTable('channels', s.by_channel, 'Channel', function () { return ''; });
-      renderMap(s, layer);
-      renderTrend(s);
-      document.body.setAttribute('data-ready', 'true');
-    }).catch(function (e) {
-      $('spread').textContent = 'Could not load the figures: ' + e.message;
-    }).then(function () { document.body.removeAttribute('aria-busy'); });
+    return getJson('/dashboard/api/summary?' + query() + '&layer=' + encodeURIComponent(layer))
+      .then(function (s) {
+        renderCards(s);
+        renderTable('districts', s.by_district, 'Area', function (g) {
+          return '&district_layer=' + encodeURIComponent(layer) + '&district=' + encodeURIComponent(g);
+        });
+        renderTable('channels', s.by_channel, 'Channel', function () {
+          return '';
+        });
+        renderMap(s, layer);
+        renderTrend(s);
+        document.body.setAttribute('data-ready', 'true');
+      })
+      .catch(function (e) {
+        $('spread').textContent = 'Could not load the figures: ' + e.message;
+      })
+      .then(function () {
+        document.body.removeAttribute('aria-busy');
+      });
   }
 
   getJson('/dashboard/api/config').then(function (config) {
     state.config = config;
     $('city').textContent = config.jurisdiction.name;
     var select = $('layer');
-    config.layers.forEach(function (l) { select.appendChild(el('option', l.replace(/_/g, ' '), { value: l })); });
+    config.layers.forEach(function (l) {
+      select.appendChild(el('option', l.replace(/_/g, ' '), { value: l }));
+    });
     if (config.layers.indexOf('ward') >= 0) select.value = 'ward';
     var end = new Date();
     $('end').value = isoDay(new Date(end.getTime() + 86400000));
     $('start').value = isoDay(new Date(end.getTime() - 90 * 86400000));
-    $('filters').addEventListener('submit', function (e) { e.preventDefault(); refresh(); });
+    $('filters').addEventListener('submit', function (e) {
+      e.preventDefault();
+      refresh();
+    });
     select.addEventListener('change', refresh);
     return refresh();
   });
