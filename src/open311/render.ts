@@ -93,8 +93,8 @@ export function escapeXml(text: string): string {
  * U+FFFE/U+FFFF; lone surrogates). Inputs are cleaned with this on the way in, so whatever we store can be
  * rendered in both formats and reads back identically.
  */
-// eslint-disable-next-line no-control-regex
 const NOT_XML_CHARS =
+  // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
 
 export function stripNonXmlChars(text: string): string {
