@@ -168,15 +168,13 @@ describe('POST requests', () => {
 
   it('when the body is JSON or multipart, then it is accepted like a form', async () => {
     const s = await plainService(t);
-    const json = await request(t.app)
-      .post('/open311/v2/requests.json')
-      .send({
-        api_key: key,
-        service_code: s.serviceCode,
-        lat: HEREFORD.lat,
-        long: HEREFORD.long,
-        deviceid: 'dev-1',
-      });
+    const json = await request(t.app).post('/open311/v2/requests.json').send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      deviceid: 'dev-1',
+    });
     expect(json.status).toBe(201);
     const multi = await request(t.app)
       .post('/open311/v2/requests.json')

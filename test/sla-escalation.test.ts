@@ -171,15 +171,13 @@ describe('webhooks', () => {
   it('when a receiver keeps failing, then the delivery is dead-lettered after the configured attempts', async () => {
     const s2 = await startTestServer({ WEBHOOK_MAX_ATTEMPTS: '2' });
     try {
-      await s2.db
-        .knex('webhook_subscriptions')
-        .insert({
-          jurisdiction_id: 'boston',
-          url: 'http://127.0.0.1:9/none',
-          secret: 'x'.repeat(20),
-          event_types: ['request.created'],
-          created_at: s2.clock.now(),
-        });
+      await s2.db.knex('webhook_subscriptions').insert({
+        jurisdiction_id: 'boston',
+        url: 'http://127.0.0.1:9/none',
+        secret: 'x'.repeat(20),
+        event_types: ['request.created'],
+        created_at: s2.clock.now(),
+      });
       const k = await s2.key();
       const s = await findService(
         s2,

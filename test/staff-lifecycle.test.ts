@@ -17,17 +17,14 @@ beforeEach(async () => {
   client = await t.key('client', 'mobile');
   staff = await t.key('staff', 'staff');
   const s = await plainService(t);
-  const res = await request(t.app)
-    .post('/open311/v2/requests.json')
-    .type('form')
-    .send({
-      api_key: client,
-      service_code: s.serviceCode,
-      lat: HEREFORD.lat,
-      long: HEREFORD.long,
-      email: 'a@b.example',
-      first_name: 'Ana',
-    });
+  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
+    api_key: client,
+    service_code: s.serviceCode,
+    lat: HEREFORD.lat,
+    long: HEREFORD.long,
+    email: 'a@b.example',
+    first_name: 'Ana',
+  });
   id = res.body[0].service_request_id;
 });
 afterAll(() => t.close());
@@ -118,16 +115,13 @@ describe('staff API', () => {
 
   it('when staff take a request by phone for a resident, then it is recorded with that channel', async () => {
     const s = await plainService(t);
-    const res = await request(t.app)
-      .post('/staff/v1/requests')
-      .set('Authorization', `Bearer ${staff}`)
-      .send({
-        service_code: s.serviceCode,
-        lat: HEREFORD.lat,
-        long: HEREFORD.long,
-        channel: 'phone',
-        phone: '617-555-0100',
-      });
+    const res = await request(t.app).post('/staff/v1/requests').set('Authorization', `Bearer ${staff}`).send({
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      channel: 'phone',
+      phone: '617-555-0100',
+    });
     expect(res.status).toBe(201);
     expect(res.body.extended_attributes.channel).toBe('phone');
     const bad = await request(t.app)

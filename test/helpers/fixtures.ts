@@ -44,14 +44,12 @@ export function requiredAttributeFields(s: Service): Record<string, string> {
 /** For tests that need several distinct requests at one spot: turn the jurisdiction's duplicate rule off. */
 export async function disableDuplicateDetection(t: TestServer): Promise<void> {
   await t.db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-  await t.db
-    .knex('duplicate_rules')
-    .insert({
-      jurisdiction_id: 'boston',
-      service_id: null,
-      radius_metres: 1,
-      window_hours: 1,
-      statuses: [],
-      enabled: false,
-    });
+  await t.db.knex('duplicate_rules').insert({
+    jurisdiction_id: 'boston',
+    service_id: null,
+    radius_metres: 1,
+    window_hours: 1,
+    statuses: [],
+    enabled: false,
+  });
 }
