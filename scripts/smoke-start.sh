@@ -19,8 +19,12 @@ start() {
   done
   fail "not ready after 180 s"
 }
+# SIGTERM goes to the server process itself (as an orchestrator sends it); npm then exits with its code.
 stop() {
-  kill -TERM "$PID"
+  local server
+  server="$(pgrep -f '^node --require tsx/cjs src/server.ts' | head -n 1)"
+  [ -n "$server" ] || fail "no server process under npm"
+  kill -TERM "$server"
   for _ in $(seq 1 10); do kill -0 "$PID" 2>/dev/null || break; sleep 1; done
   kill -0 "$PID" 2>/dev/null && fail "still running 10 s after SIGTERM"
   wait "$PID" || fail "exit code $? after SIGTERM"

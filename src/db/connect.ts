@@ -33,6 +33,8 @@ export type DatabaseTarget =
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
+const QUIET = { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} };
+
 export class DatabaseBusyError extends Error {}
 
 /**
@@ -78,6 +80,8 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       connection: { connectionString: target.url, application_name: 'open311-server' },
       pool: { min: 0, max: target.poolMax ?? 10 },
       acquireConnectionTimeout: 10_000,
+      // knex would print pool errors itself; every failure already reaches the caller as an error.
+      log: QUIET,
     });
     return { knex, kind: 'postgres', describe: redactUrl(target.url), close: () => knex.destroy() };
   }
