@@ -1,16 +1,34 @@
+import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 
+const DIRECTORY = path.resolve(__dirname, '../../migrations');
+const EXTENSION = path.extname(__filename); // .ts from source (tsx, jest), .js from the build (dist/)
+
 /**
- * Migrations live in /migrations as TypeScript; run from source (tsx, jest) they load as .ts, and from
- * the compiled build (dist/) as .js. The directory is found relative to this file in both layouts.
+ * Migrations live in /migrations as TypeScript and compile to dist/migrations as JavaScript. knex would
+ * record each file name with its extension, so a database migrated from source would look "corrupt" to
+ * the build; this source names migrations without the extension, so both run against the same database.
  */
+class MigrationSource implements Knex.MigrationSource<string> {
+  async getMigrations(): Promise<string[]> {
+    return fs
+      .readdirSync(DIRECTORY)
+      .filter((f) => f.endsWith(EXTENSION) && !f.endsWith('.d.ts'))
+      .map((f) => path.basename(f, EXTENSION))
+      .sort();
+  }
+  getMigrationName(name: string): string {
+    return name;
+  }
+  async getMigration(name: string): Promise<Knex.Migration> {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(path.join(DIRECTORY, `${name}${EXTENSION}`)) as Knex.Migration;
+  }
+}
+
 export function migrationConfig(): Knex.MigratorConfig {
-  return {
-    directory: path.resolve(__dirname, '../../migrations'),
-    loadExtensions: [path.extname(__filename)],
-    tableName: 'knex_migrations',
-  };
+  return { migrationSource: new MigrationSource(), tableName: 'knex_migrations' };
 }
 
 export async function migrateLatest(knex: Knex): Promise<string[]> {
@@ -24,9 +42,6 @@ export async function migrateRollback(knex: Knex, all = false): Promise<string[]
 }
 
 export async function migrationStatus(knex: Knex): Promise<{ done: string[]; pending: string[] }> {
-  const [done, pending] = (await knex.migrate.list(migrationConfig())) as [
-    Array<{ name: string }>,
-    Array<{ file: string }>,
-  ];
-  return { done: done.map((m) => m.name), pending: pending.map((m) => m.file) };
+  const [done, pending] = (await knex.migrate.list(migrationConfig())) as [Array<{ name: string }>, string[]];
+  return { done: done.map((m) => m.name), pending: pending.map(String) };
 }

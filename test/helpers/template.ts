@@ -20,6 +20,7 @@ function hashInputs(): string {
   const h = crypto.createHash('sha256');
   for (const dir of [
     'migrations',
+    'src/db',
     'seeds/demo/boston',
     'src/demo',
     'src/geo',
