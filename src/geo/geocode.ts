@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { normaliseAddress, parseAddress } from './address-normalise';
+import { SUFFIXES } from './usps-abbreviations';
 import { addressesByKey, similarAddresses, type AddressMatch } from './locate';
 
 export type GeocodeResult =
@@ -15,6 +16,16 @@ const MIN_SIMILARITY = 0.45;
 const MIN_LEAD = 0.08;
 
 const houseNumberOf = (key: string): string | null => /^(\d[\dA-Z/-]*)\s/.exec(key)?.[1] ?? null;
+const lastWord = (key: string): string => key.split(' ').at(-1) ?? '';
+
+/**
+ * The street type must agree when the text names one: "Washington Ave" is not "Washington St", however
+ * similar the letters. A text without a type ("29 Hereford") may match any.
+ */
+function suffixAgrees(wanted: string, candidate: string): boolean {
+  const w = lastWord(wanted);
+  return !SUFFIXES.has(w) || lastWord(candidate) === w;
+}
 
 export async function geocode(knex: Knex, jurisdictionId: string, text: string): Promise<GeocodeResult> {
   const key = normaliseAddress(text);
@@ -27,7 +38,8 @@ export async function geocode(knex: Knex, jurisdictionId: string, text: string):
   const agreeing = candidates.filter(
     (c) => wantedNumber === null || houseNumberOf(normaliseAddress(c.address)) === wantedNumber,
   );
-  const [best, ...rest] = agreeing;
+  const confident = agreeing.filter((c) => suffixAgrees(key, normaliseAddress(c.address)));
+  const [best, ...rest] = confident;
   if (best && wantedNumber !== null && (best.similarity ?? 0) >= MIN_SIMILARITY) {
     const runnerUp = rest.find((c) => normaliseAddress(c.address) !== normaliseAddress(best.address));
     if (!runnerUp || (best.similarity ?? 0) - (runnerUp.similarity ?? 0) >= MIN_LEAD) {

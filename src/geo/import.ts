@@ -99,15 +99,21 @@ export async function importDistricts(
       } else if (typeof name !== 'string' && typeof name !== 'number') {
         report.rejected.push({ line: i + 1, reason: `no "${prop}" property` });
       } else {
-        await trx.raw(
-          `INSERT INTO districts (jurisdiction_id, layer, name, geom) VALUES (?, ?, ?, ${MULTIPOLYGON_SQL})
-           ON CONFLICT (jurisdiction_id, layer, name) DO UPDATE SET geom = EXCLUDED.geom`,
+        const inserted = await trx.raw(
+          `INSERT INTO districts (jurisdiction_id, layer, name, geom)
+           SELECT ?, ?, ?, g FROM (SELECT ${MULTIPOLYGON_SQL} AS g) repaired WHERE NOT ST_IsEmpty(g)
+           ON CONFLICT (jurisdiction_id, layer, name) DO UPDATE SET geom = EXCLUDED.geom RETURNING id`,
           [jurisdictionId, layer, String(name), JSON.stringify(f.geometry), srid],
         );
-        report.accepted += 1;
-        opts.onProgress?.(report.accepted);
+        if (inserted.rows.length === 0) report.rejected.push({ line: i + 1, reason: 'the polygon is empty once repaired' });
+        else {
+          report.accepted += 1;
+          opts.onProgress?.(report.accepted);
+        }
       }
     }
+    // An import with nothing usable is refused as a whole, so it can never empty a layer.
+    if (report.accepted === 0) throw new Error(`no usable polygon in the file (${report.rejected.length} rejected)`);
   });
   return report;
 }
@@ -177,6 +183,7 @@ export async function importAddresses(
       }
     }
     await flush();
+    if (report.accepted === 0) throw new Error(`no usable address in the file (${report.rejected.length} rejected)`);
   });
   return report;
 }

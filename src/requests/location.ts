@@ -74,7 +74,8 @@ export async function resolveLocation(
 
   const staffNotes: string[] = [];
   let point: LatLong | null = input.point ?? (known ? { lat: known.lat, long: known.long } : null);
-  let address = input.addressString ?? known?.address ?? null;
+  // A geocoded text takes the canonical address; a text sent with a point is kept as the resident wrote it.
+  let address = input.point ? (input.addressString ?? known?.address ?? null) : (known?.address ?? input.addressString ?? null);
   let addressId = known?.id ?? null;
   let zipcode = known?.zip ?? null;
 
