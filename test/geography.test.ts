@@ -82,7 +82,13 @@ describe('geocoding on POST', () => {
   });
 
   it('when a point and an address lie far apart, then the point is kept and staff see a conflict note', async () => {
-    const far = await t.db.knex('address_points').orderByRaw('ST_Distance(location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography) DESC', [HEREFORD.long, HEREFORD.lat]).first('address');
+    const far = await t.db
+      .knex('address_points')
+      .orderByRaw('ST_Distance(location, ST_SetSRID(ST_MakePoint(?, ?), 4326)::geography) DESC', [
+        HEREFORD.long,
+        HEREFORD.lat,
+      ])
+      .first('address');
     const res = await post({ lat: HEREFORD.lat, long: HEREFORD.long, address_string: far?.address });
     expect(res.status).toBe(201);
     const id = res.body[0].service_request_id;

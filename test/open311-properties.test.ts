@@ -118,8 +118,8 @@ describe('properties of the HTTP surface', () => {
 
   it('when any Unicode text is posted as a description, then it reads back exactly, in JSON and in XML', async () => {
     // Text XML can carry and that holds no tag-like "<x" (tags are stripped on intake, by design).
-    // eslint-disable-next-line no-control-regex
     const carriable = (s: string) =>
+      // eslint-disable-next-line no-control-regex
       !/[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDFFF]|<[a-zA-Z/!]/.test(s) &&
       s.trim() !== '';
     const text = fc
@@ -138,16 +138,13 @@ describe('properties of the HTTP surface', () => {
       .filter(carriable);
     await fc.assert(
       fc.asyncProperty(text, async (t0) => {
-        const res = await request(t.app)
-          .post('/open311/v2/requests.json')
-          .type('form')
-          .send({
-            api_key: key,
-            service_code: code,
-            lat: HEREFORD.lat,
-            long: HEREFORD.long,
-            description: t0,
-          });
+        const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
+          api_key: key,
+          service_code: code,
+          lat: HEREFORD.lat,
+          long: HEREFORD.long,
+          description: t0,
+        });
         expect(res.status).toBe(201);
         const id = res.body[0].service_request_id;
         const j = await request(t.app).get(`/open311/v2/requests/${id}.json`);

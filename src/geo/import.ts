@@ -105,7 +105,8 @@ export async function importDistricts(
            ON CONFLICT (jurisdiction_id, layer, name) DO UPDATE SET geom = EXCLUDED.geom RETURNING id`,
           [jurisdictionId, layer, String(name), JSON.stringify(f.geometry), srid],
         );
-        if (inserted.rows.length === 0) report.rejected.push({ line: i + 1, reason: 'the polygon is empty once repaired' });
+        if (inserted.rows.length === 0)
+          report.rejected.push({ line: i + 1, reason: 'the polygon is empty once repaired' });
         else {
           report.accepted += 1;
           opts.onProgress?.(report.accepted);
@@ -113,7 +114,8 @@ export async function importDistricts(
       }
     }
     // An import with nothing usable is refused as a whole, so it can never empty a layer.
-    if (report.accepted === 0) throw new Error(`no usable polygon in the file (${report.rejected.length} rejected)`);
+    if (report.accepted === 0)
+      throw new Error(`no usable polygon in the file (${report.rejected.length} rejected)`);
   });
   return report;
 }
@@ -183,7 +185,8 @@ export async function importAddresses(
       }
     }
     await flush();
-    if (report.accepted === 0) throw new Error(`no usable address in the file (${report.rejected.length} rejected)`);
+    if (report.accepted === 0)
+      throw new Error(`no usable address in the file (${report.rejected.length} rejected)`);
   });
   return report;
 }

@@ -75,7 +75,9 @@ export async function resolveLocation(
   const staffNotes: string[] = [];
   let point: LatLong | null = input.point ?? (known ? { lat: known.lat, long: known.long } : null);
   // A geocoded text takes the canonical address; a text sent with a point is kept as the resident wrote it.
-  let address = input.point ? (input.addressString ?? known?.address ?? null) : (known?.address ?? input.addressString ?? null);
+  let address = input.point
+    ? (input.addressString ?? known?.address ?? null)
+    : (known?.address ?? input.addressString ?? null);
   let addressId = known?.id ?? null;
   let zipcode = known?.zip ?? null;
 
