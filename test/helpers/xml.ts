@@ -1,6 +1,7 @@
 import { parseStringPromise } from 'xml2js';
 import request from 'supertest';
 import type { Express } from 'express';
+import { expectMatchesSpec } from './openapi';
 
 /** List containers as the standard and OPEN311.md name them (kept apart from the renderer's own table). */
 const LISTS = new Set([
@@ -90,5 +91,6 @@ export async function getBoth(
   expect(x.text.startsWith('<?xml version="1.0" encoding="UTF-8"?>\n')).toBe(true);
   const parsed = await parseXml(x.text);
   expect(parsed.body).toEqual(asXmlText(j.body));
+  expectMatchesSpec('GET', `${pathNoExt}.json`, j.status, j.body);
   return { status: j.status, json: j.body, xml: x.text };
 }
