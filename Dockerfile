@@ -1,27 +1,37 @@
 # Multi-stage build: compile TypeScript, then a runtime image with production dependencies only.
+#   docker build -t open311-server .
+#   docker run -p 3000:3000 -v open311-data:/data open311-server          # embedded database in /data
+#   docker run -p 3000:3000 -e DATABASE_URL=postgres://... open311-server  # PostgreSQL + PostGIS
+# Install scripts are skipped (--ignore-scripts): nothing here needs them (esbuild and @swc/core work
+# without their postinstall checks, and tsc is plain JavaScript), and no package phones home.
+
 FROM node:20-bookworm-slim AS build
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --no-audit --no-fund
+RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json knexfile.ts ./
 COPY src ./src
 COPY migrations ./migrations
+# dist/src (the server, CLI, worker) and dist/migrations (found by dist/src/db/migrate.js).
 RUN npm run build
 
 FROM node:20-bookworm-slim AS runtime
 ENV NODE_ENV=production DATA_DIR=/data PORT=3000 HOST=0.0.0.0
 WORKDIR /app
 COPY package.json package-lock.json ./
-RUN npm ci --omit=dev --no-audit --no-fund && npm cache clean --force
+RUN npm ci --omit=dev --no-audit --no-fund --ignore-scripts && npm cache clean --force
 COPY --from=build /app/dist ./dist
+# Read at run time from the project root (src/paths.ts): the demo city, the OpenAPI document, the dashboard page.
 COPY seeds ./seeds
 COPY spec ./spec
 COPY src/dashboard/public ./src/dashboard/public
 RUN mkdir -p /data && chown node:node /data
 USER node
+# The embedded database (when DATABASE_URL is unset) and other local state.
 VOLUME ["/data"]
 EXPOSE 3000
-# No curl in the slim image: Node's fetch checks readiness (database answers).
-HEALTHCHECK --interval=30s --timeout=5s --start-period=120s --retries=3 \
-  CMD ["node", "-e", "fetch('http://127.0.0.1:3000/readyz').then((r) => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))"]
+# No curl in the slim image: Node's fetch asks /readyz (the database answers). The first start loads the
+# demo city, hence the long start period.
+HEALTHCHECK --interval=30s --timeout=5s --start-period=180s --retries=3 \
+  CMD ["node", "-e", "fetch('http://127.0.0.1:' + (process.env.PORT || 3000) + '/readyz').then((r) => process.exit(r.ok ? 0 : 1)).catch(() => process.exit(1))"]
 CMD ["node", "dist/src/server.js"]

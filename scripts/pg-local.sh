@@ -1,46 +1,129 @@
 #!/usr/bin/env bash
-# A throwaway PostgreSQL + PostGIS cluster for tests and benchmarks (data in /tmp, port 54329).
-#   bash scripts/pg-local.sh start   # init if needed, start, create database open311_test with postgis + pg_trgm
-#   bash scripts/pg-local.sh url     # print the TEST_DATABASE_URL for it
+# A throwaway PostgreSQL + PostGIS cluster for tests, the smoke test and benchmarks. CI (.ci/run) uses it
+# too, so there is one way to get a database. Data under /tmp, listening on 127.0.0.1 only.
+#
+#   bash scripts/pg-local.sh start          # init if needed, start, create role + database with postgis, pg_trgm
+#   bash scripts/pg-local.sh url [DB]       # print the URL (TEST_DATABASE_URL / DATABASE_URL) for DB
+#   bash scripts/pg-local.sh createdb NAME  # (re)create an empty database NAME owned by the role
+#   bash scripts/pg-local.sh status
 #   bash scripts/pg-local.sh stop
-# Needs PostgreSQL server binaries and PostGIS (Debian: postgresql, postgresql-15-postgis-3).
+#   bash scripts/pg-local.sh destroy        # stop and delete the data directory
+#
+#   export TEST_DATABASE_URL="$(bash scripts/pg-local.sh url)"
+#
+# Settings (environment):
+#   PG_LOCAL_PORT=54329  PG_LOCAL_DIR=/tmp/open311-pg  PG_LOCAL_DB=open311_test
+#   PG_LOCAL_USER=open311  PG_LOCAL_PASSWORD=open311   (a superuser: the tests create databases and PostGIS)
+#   PG_LOCAL_BIN=/usr/lib/postgresql/15/bin            (default: the newest version that has PostGIS)
+# Needs the PostgreSQL server and PostGIS packages (Debian: postgresql, postgresql-15-postgis-3).
+# As root the server runs as the `postgres` user (PostgreSQL refuses to run as root). No systemd needed.
 set -euo pipefail
 PORT="${PG_LOCAL_PORT:-54329}"
 DIR="${PG_LOCAL_DIR:-/tmp/open311-pg}"
 DB="${PG_LOCAL_DB:-open311_test}"
-BIN="$(ls -d /usr/lib/postgresql/*/bin 2>/dev/null | sort -V | tail -n 1)"
-[ -n "$BIN" ] || { echo "pg-local: no PostgreSQL server found under /usr/lib/postgresql" >&2; exit 1; }
+ROLE="${PG_LOCAL_USER:-open311}"
+PASSWORD="${PG_LOCAL_PASSWORD:-open311}"
 
-# PostgreSQL refuses to run as root: as root, run it as the postgres user.
+die() { echo "pg-local: $*" >&2; exit 1; }
+
+find_bin() {
+  [ -n "${PG_LOCAL_BIN:-}" ] && { echo "$PG_LOCAL_BIN"; return; }
+  local v best=""
+  for v in $(ls /usr/lib/postgresql 2>/dev/null | sort -V); do
+    [ -x "/usr/lib/postgresql/$v/bin/postgres" ] || continue
+    [ -z "$best" ] && best="$v"
+    # Prefer the newest version whose PostGIS is installed.
+    if [ -f "/usr/share/postgresql/$v/extension/postgis.control" ]; then best="$v"; fi
+  done
+  [ -n "$best" ] && echo "/usr/lib/postgresql/$best/bin"
+  return 0
+}
+BIN="$(find_bin)"
+
 as_pg() { if [ "$(id -u)" = 0 ]; then runuser -u postgres -- "$@"; else "$@"; fi; }
-psql_pg() { "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"; }
+# Administration goes over TCP as the bootstrap superuser (trust from clusters made before passwords,
+# the password otherwise), so it works the same for root, the postgres user and a developer.
+psql_admin() {
+  PGOPTIONS="-c client_min_messages=warning" PGPASSWORD="$PASSWORD" "$BIN/psql" -X -q -v ON_ERROR_STOP=1 -h 127.0.0.1 -p "$PORT" -U postgres "$@"
+}
+sql_literal() { printf "'%s'" "${1//\'/\'\'}"; }
+running() { [ -f "$DIR/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; }
+port_taken() { (exec 3<>"/dev/tcp/127.0.0.1/$PORT") 2>/dev/null; }
+
+ensure_database() { # NAME [fresh]
+  local name="$1"
+  if [ "${2:-}" = fresh ]; then
+    psql_admin -d postgres -c "DROP DATABASE IF EXISTS \"$name\" WITH (FORCE)"
+  fi
+  if [ -z "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = $(sql_literal "$name")")" ]; then
+    psql_admin -d postgres -c "CREATE DATABASE \"$name\" OWNER \"$ROLE\""
+  fi
+}
+
+start() {
+  [ -n "$BIN" ] || die "no PostgreSQL server under /usr/lib/postgresql (Debian: apt-get install postgresql postgresql-15-postgis-3)"
+  local major
+  major="$(basename "$(dirname "$BIN")")"
+  if [ -f "$DIR/PG_VERSION" ] && [ "$(cat "$DIR/PG_VERSION")" != "$major" ]; then
+    die "$DIR holds a PostgreSQL $(cat "$DIR/PG_VERSION") cluster but the server found is $major: run '$0 destroy' first (or set PG_LOCAL_DIR)"
+  fi
+  if ! running && port_taken; then
+    die "something already listens on 127.0.0.1:$PORT: set PG_LOCAL_PORT to a free port"
+  fi
+  if [ ! -f "$DIR/PG_VERSION" ]; then
+    mkdir -p "$DIR"
+    [ -z "$(ls -A "$DIR")" ] || die "$DIR is not empty and is not a PostgreSQL data directory"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
+    chmod 700 "$DIR"
+    local pwfile
+    pwfile="$(mktemp)"
+    printf '%s\n' "$PASSWORD" >"$pwfile"
+    [ "$(id -u)" = 0 ] && chown postgres "$pwfile"
+    # Local (socket) connections are trusted; TCP needs the password, as a real deployment would.
+    as_pg "$BIN/initdb" -D "$DIR" -U postgres --pwfile="$pwfile" --auth-local=trust --auth-host=scram-sha-256 \
+      -E UTF8 --locale=C.UTF-8 >"$DIR.initdb.log" 2>&1 || { cat "$DIR.initdb.log" >&2; rm -f "$pwfile"; die "initdb failed"; }
+    rm -f "$pwfile" "$DIR.initdb.log"
+  fi
+  if ! running; then
+    # Durability off: a test cluster trades crash safety for speed. Sockets in /tmp, TCP on loopback only.
+    as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 120 \
+      -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" \
+      start >/dev/null || { tail -n 30 "$DIR/server.log" >&2 || true; die "the server did not start"; }
+  fi
+  if [ -z "$(psql_admin -d postgres -tAc "SELECT 1 FROM pg_roles WHERE rolname = $(sql_literal "$ROLE")")" ]; then
+    psql_admin -d postgres -c "CREATE ROLE \"$ROLE\" LOGIN SUPERUSER PASSWORD $(sql_literal "$PASSWORD")"
+  fi
+  ensure_database "$DB"
+  # The check that PostGIS is really there (the migrations create these too).
+  psql_admin -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS postgis' -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm'
+  echo "pg-local: PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') with PostGIS $(psql_admin -d "$DB" -tAc 'SELECT postgis_lib_version()') on 127.0.0.1:$PORT, data in $DIR" >&2
+  echo "pg-local: export TEST_DATABASE_URL=$(url "$DB")" >&2
+}
+
+url() { echo "postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/${1:-$DB}"; }
 
 case "${1:-start}" in
-  start)
-    if [ ! -f "$DIR/PG_VERSION" ]; then
-      mkdir -p "$DIR"
-      [ "$(id -u)" = 0 ] && chown postgres:postgres "$DIR"
-      as_pg "$BIN/initdb" -D "$DIR" -U postgres --auth=trust -E UTF8 --locale=C.UTF-8 >/dev/null
-    fi
-    if ! as_pg "$BIN/pg_ctl" -D "$DIR" status >/dev/null 2>&1; then
-      # Durability off: a test cluster trades crash safety for speed.
-      as_pg "$BIN/pg_ctl" -D "$DIR" -l "$DIR/server.log" -w -t 60 \
-        -o "-p $PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c synchronous_commit=off -c full_page_writes=off -c max_connections=200" start >/dev/null
-    fi
-    if [ -z "$(psql_pg -d postgres -tAc "SELECT 1 FROM pg_database WHERE datname = '$DB'")" ]; then
-      psql_pg -d postgres -c "CREATE DATABASE \"$DB\""
-    fi
-    psql_pg -d "$DB" -c 'CREATE EXTENSION IF NOT EXISTS postgis' -c 'CREATE EXTENSION IF NOT EXISTS pg_trgm'
-    echo "PostgreSQL $("$BIN/postgres" --version | awk '{print $3}') with PostGIS $(psql_pg -d "$DB" -tAc 'SELECT postgis_lib_version()') on 127.0.0.1:$PORT" >&2
-    ;;
+  start) start ;;
   stop)
-    as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w stop >/dev/null 2>&1 || true
+    [ -n "$BIN" ] || exit 0
+    if running; then as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w -t 60 stop >/dev/null; fi
     ;;
-  url)
-    echo "postgres://postgres@127.0.0.1:$PORT/$DB"
+  status)
+    if [ -n "$BIN" ] && running; then echo "running on 127.0.0.1:$PORT ($DIR)"; else echo "not running ($DIR)"; exit 3; fi
+    ;;
+  url) url "${2:-}" ;;
+  createdb)
+    [ -n "${2:-}" ] || die "usage: $0 createdb NAME"
+    running || die "not running: '$0 start' first"
+    ensure_database "$2" fresh
+    ;;
+  destroy)
+    if [ -n "$BIN" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR" -m immediate -w stop >/dev/null; fi
+    # Only ever a cluster directory (or nothing): never an arbitrary folder.
+    if [ -f "$DIR/PG_VERSION" ] || { [ -d "$DIR" ] && [ -z "$(ls -A "$DIR")" ]; }; then rm -rf "$DIR"; fi
     ;;
   *)
-    echo "usage: $0 start|stop|url" >&2
+    echo "usage: $0 start|stop|status|url [DB]|createdb NAME|destroy" >&2
     exit 2
     ;;
 esac
