@@ -165,7 +165,7 @@ async function main(): Promise<void> {
     WORKER: 'off',
     DEMO: 'false',
     MIGRATE_ON_START: 'false',
-    POST_RATE_LIMIT_PER_MINUTE: '100000000',
+    POST_RATE_LIMIT_PER_MINUTE: '1000000',
   };
   const baseline: ChildProcess = fork(path.join(__dirname, 'baseline-server.ts'), {
     execArgv: ['--require', 'tsx/cjs'],

@@ -2,14 +2,41 @@
  * Datetimes on the wire (OPEN311.md): ISO 8601 with a mandatory offset, in the jurisdiction's time zone,
  * no fractional seconds. Inputs accept any ISO 8601 offset or Z; a value without an offset is read in the
  * jurisdiction's zone (what a local client means).
+ *
+ * Formatting runs for every datetime of every listed request (3,000 per 1,000-row page), so the zone
+ * offset is looked up once per quarter-hour (every modern zone changes offset on a quarter-hour) and the
+ * string is built by hand; time.test.ts checks it against luxon.
  */
 import { DateTime } from 'luxon';
 
+const QUARTER_HOUR = 900_000;
+const offsets = new Map<string, Map<number, number>>();
+
+function offsetMinutes(ms: number, timeZone: string): number {
+  let byQuarter = offsets.get(timeZone);
+  if (!byQuarter) {
+    byQuarter = new Map();
+    offsets.set(timeZone, byQuarter);
+  }
+  const key = Math.floor(ms / QUARTER_HOUR);
+  let offset = byQuarter.get(key);
+  if (offset === undefined) {
+    offset = DateTime.fromMillis(key * QUARTER_HOUR, { zone: timeZone }).offset;
+    if (byQuarter.size > 200_000) byQuarter.clear();
+    byQuarter.set(key, offset);
+  }
+  return offset;
+}
+
+const pad = (n: number) => (n < 10 ? `0${n}` : String(n));
+
 export function formatDateTime(value: Date | null | undefined, timeZone: string): string | null {
   if (!value) return null;
-  return DateTime.fromJSDate(value, { zone: timeZone })
-    .startOf('second')
-    .toISO({ suppressMilliseconds: true });
+  const ms = Math.floor(value.getTime() / 1000) * 1000;
+  const offset = offsetMinutes(ms, timeZone);
+  const local = new Date(ms + offset * 60_000).toISOString().slice(0, 19);
+  const abs = Math.abs(offset);
+  return `${local}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
 /** Parses an input datetime; null when it is not ISO 8601. */

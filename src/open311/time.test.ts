@@ -1,0 +1,52 @@
+import fc from 'fast-check';
+import { DateTime } from 'luxon';
+import { formatDateTime, parseDateTime } from './time';
+
+const ZONES = [
+  'America/New_York',
+  'America/Chicago',
+  'America/St_Johns',
+  'Asia/Kolkata',
+  'Australia/Lord_Howe',
+  'Europe/London',
+  'UTC',
+  'Pacific/Chatham',
+];
+
+describe('formatDateTime', () => {
+  it('when Boston switches to and from daylight time, then the offset follows', () => {
+    expect(formatDateTime(new Date('2026-03-08T06:59:59Z'), 'America/New_York')).toBe(
+      '2026-03-08T01:59:59-05:00',
+    );
+    expect(formatDateTime(new Date('2026-03-08T07:00:00Z'), 'America/New_York')).toBe(
+      '2026-03-08T03:00:00-04:00',
+    );
+    expect(formatDateTime(new Date('2026-11-01T05:59:59.999Z'), 'America/New_York')).toBe(
+      '2026-11-01T01:59:59-04:00',
+    );
+    expect(formatDateTime(new Date('2026-11-01T06:00:00Z'), 'America/New_York')).toBe(
+      '2026-11-01T01:00:00-05:00',
+    );
+    expect(formatDateTime(null, 'UTC')).toBeNull();
+  });
+
+  it('when any instant is formatted in any zone, then it equals luxon and parses back to the same second', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: Date.parse('1990-01-01'), max: Date.parse('2060-01-01') }),
+        fc.constantFrom(...ZONES),
+        (ms, zone) => {
+          const text = formatDateTime(new Date(ms), zone);
+          // luxon writes UTC as Z; we always write a numeric offset (+00:00), as OPEN311.md asks.
+          const expected = DateTime.fromMillis(ms, { zone })
+            .startOf('second')
+            .toISO({ suppressMilliseconds: true })
+            ?.replace(/Z$/, '+00:00');
+          expect(text).toBe(expected);
+          expect(parseDateTime(text as string, 'UTC')?.getTime()).toBe(Math.floor(ms / 1000) * 1000);
+        },
+      ),
+      { numRuns: 2000 },
+    );
+  });
+});
