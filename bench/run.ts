@@ -280,6 +280,19 @@ async function main(): Promise<void> {
       'p95 < 10 ms',
       (_b, o) => o.p95 < 10,
     );
+    const nearby = (prefix: string, extra: string) => () =>
+      `${radius(prefix)().replace('radius=500', 'radius=150')}${extra}`;
+    await run(
+      'GET requests, nearby for a mobile app (radius 150, 1 connection)',
+      { port: BASE_PORT, path: nearby('/requests.json', ''), connections: 1 },
+      {
+        port: OURS_PORT,
+        path: nearby('/open311/v2/requests.json', '&status=open&page_size=20&sort=distance'),
+        connections: 1,
+      },
+      'p95 < 10 ms',
+      (_b, o) => o.p95 < 10,
+    );
     await run(
       'GET requests, updated_after (3 days)',
       { port: BASE_PORT, path: `/requests.json?updated_after=${since}`, connections: 8 },
@@ -307,13 +320,24 @@ async function main(): Promise<void> {
     await db.knex.raw(
       "UPDATE service_requests SET next_escalation_at = now() + interval '30 days' WHERE status = 'open'",
     );
-    let t0 = performance.now();
+    // Steady state: the bulk UPDATE above leaves dead index entries that autovacuum would clear.
+    await db.knex.raw('VACUUM ANALYZE service_requests');
     await sweepEscalations(db.knex, new Date());
-    const idleTick = Math.round((performance.now() - t0) * 10) / 10;
+    const ticks: number[] = [];
+    for (let i = 0; i < 7; i += 1) {
+      const t = performance.now();
+      await sweepEscalations(db.knex, new Date());
+      ticks.push(performance.now() - t);
+    }
+    const idleTick = Math.round((ticks.sort((a, b) => a - b)[3] as number) * 10) / 10;
+    // 1,000 open requests whose ladder has not fired yet, all overdue past 150%.
     await db.knex.raw(
-      "UPDATE service_requests SET next_escalation_at = now() - interval '1 minute' WHERE id IN (SELECT id FROM service_requests WHERE status = 'open' ORDER BY id LIMIT 1000)",
+      `UPDATE service_requests SET requested_at = now() - interval '60 days', expected_at = now() - interval '30 days',
+         next_escalation_at = now() - interval '1 minute'
+       WHERE id IN (SELECT r.id FROM service_requests r WHERE r.status = 'open'
+                    AND NOT EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id) ORDER BY r.id LIMIT 1000)`,
     );
-    t0 = performance.now();
+    const t0 = performance.now();
     const fired = await sweepEscalations(db.knex, new Date(), 1000);
     const dueTick = Math.round(performance.now() - t0);
 

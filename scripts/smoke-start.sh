@@ -7,6 +7,12 @@ PORT="${SMOKE_PORT:-3999}"
 DATA="$(mktemp -d)"
 export PORT DATA_DIR="$DATA" LOG_LEVEL=warn
 [ -n "${1:-}" ] && export DATABASE_URL="$1"
+PID=""
+# Only this run's processes: the server is a descendant of the npm started here, never another one.
+descendants() { local p; for p in $(pgrep -P "$1" || true); do echo "$p"; descendants "$p"; done; }
+server_pid() { for p in $(descendants "$PID"); do ps -o pid=,args= -p "$p"; done | awk '/node --require tsx\/cjs src\/server.ts/ { print $1; exit }'; }
+cleanup() { if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM $(descendants "$PID") "$PID" 2>/dev/null || true; fi; }
+trap cleanup EXIT
 fail() { echo "smoke: $*" >&2; cat "$DATA/server.log" >&2 || true; exit 1; }
 
 start() {
@@ -22,7 +28,7 @@ start() {
 # SIGTERM goes to the server process itself (as an orchestrator sends it); npm then exits with its code.
 stop() {
   local server
-  server="$(pgrep -f '^node --require tsx/cjs src/server.ts' | head -n 1)"
+  server="$(server_pid)"
   [ -n "$server" ] || fail "no server process under npm"
   kill -TERM "$server"
   for _ in $(seq 1 10); do kill -0 "$PID" 2>/dev/null || break; sleep 1; done

@@ -4,7 +4,7 @@
 # `npm test -- test/open311-post.test.ts`. Both runs happen even if the first fails; the exit code is
 # non-zero if either failed. The last line totals both runs.
 set -uo pipefail
-cd "$(dirname "$0")/.."
+cd "$(dirname "$0")/.." || exit 1
 
 results="$(mktemp -d)"
 trap 'rm -rf "$results"' EXIT
@@ -56,9 +56,11 @@ node -e '
   console.log(`tests: ${t.passed} passed, ${t.failed} failed` + (t.skipped ? `, ${t.skipped} skipped` : ""));
 ' "$results" "${runs[@]}" || true
 
+failed=""
 for r in "${runs[@]}"; do
-  if [ "${r#*:}" != 0 ]; then
-    echo "npm test: FAILED (the ${r%%:*} run; see above)" >&2
-    exit 1
-  fi
+  [ "${r#*:}" = 0 ] || failed="$failed ${r%%:*}"
 done
+if [ -n "$failed" ]; then
+  echo "npm test: FAILED on:$failed (see above)" >&2
+  exit 1
+fi

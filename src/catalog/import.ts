@@ -80,32 +80,21 @@ export async function importCatalog(
       agencyIds.set(a.code, Number(row?.id));
     }
     for (const s of input.services) {
+      // The same fields on first import and on re-import; a re-import also bumps the version.
+      const fields = {
+        service_name: s.service_name,
+        description: s.description ?? '',
+        type: s.type ?? 'realtime',
+        keywords: s.keywords ?? [],
+        groups: s.groups ?? [],
+        agency_id: s.agency_code ? (agencyIds.get(s.agency_code) ?? null) : null,
+        sla_value: s.sla?.value ?? null,
+        sla_unit: s.sla?.unit ?? null,
+      };
       const [row] = (await trx('services')
-        .insert({
-          jurisdiction_id: jurisdictionId,
-          service_code: s.service_code,
-          service_name: s.service_name,
-          description: s.description ?? '',
-          type: s.type ?? 'realtime',
-          keywords: s.keywords ?? [],
-          groups: s.groups ?? [],
-          agency_id: s.agency_code ? (agencyIds.get(s.agency_code) ?? null) : null,
-          sla_value: s.sla?.value ?? null,
-          sla_unit: s.sla?.unit ?? null,
-        })
+        .insert({ jurisdiction_id: jurisdictionId, service_code: s.service_code, ...fields })
         .onConflict(['jurisdiction_id', 'service_code'])
-        .merge({
-          service_name: s.service_name,
-          description: s.description ?? '',
-          type: s.type ?? 'realtime',
-          keywords: s.keywords ?? [],
-          groups: s.groups ?? [],
-          agency_id: s.agency_code ? (agencyIds.get(s.agency_code) ?? null) : null,
-          sla_value: s.sla?.value ?? null,
-          sla_unit: s.sla?.unit ?? null,
-          version: trx.raw('services.version + 1'),
-          updated_at: trx.fn.now(),
-        })
+        .merge({ ...fields, version: trx.raw('services.version + 1'), updated_at: trx.fn.now() })
         .returning('id')) as Array<{ id: number }>;
       const serviceId = Number(row?.id);
       await trx('service_attributes').where('service_id', serviceId).delete();
