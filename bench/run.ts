@@ -90,6 +90,22 @@ function rssMb(pid: number): number {
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
 }
 
+/** Stops a child and waits for it (at once when it has already exited). */
+function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = http.createServer().once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
 async function waitReady(port: number, pathName: string): Promise<void> {
   for (let i = 0; i < 120; i += 1) {
     const ok = await new Promise<boolean>((resolve) => {
@@ -172,6 +188,14 @@ async function main(): Promise<void> {
     env: { ...env, PORT: String(BASE_PORT) },
     stdio: 'inherit',
   });
+  // Children never outlive an interrupted run.
+  for (const signal of ['SIGINT', 'SIGTERM'] as const) {
+    process.once(signal, () => {
+      baseline.kill('SIGTERM');
+      ours.kill('SIGTERM');
+      process.exit(130);
+    });
+  }
   let ours: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
     cwd: ROOT,
     env: { ...env, PORT: String(OURS_PORT), HOST: '127.0.0.1' },
@@ -342,8 +366,7 @@ async function main(): Promise<void> {
     const dueTick = Math.round(performance.now() - t0);
 
     // The export's memory is measured in a fresh server process, not one still holding the load tests' heap.
-    ours.kill('SIGTERM');
-    await new Promise((r) => ours.once('exit', r));
+    await stop(ours);
     ours = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
       cwd: ROOT,
       env: { ...env, PORT: String(OURS_PORT), HOST: '127.0.0.1' },
@@ -353,8 +376,7 @@ async function main(): Promise<void> {
     const bulk = await bulkExportRss(ours.pid as number);
     writeReport({ pg, total, open, rows, rssRest, rssLoad, idleTick, dueTick, fired, bulk });
   } finally {
-    baseline.kill('SIGTERM');
-    ours.kill('SIGTERM');
+    await Promise.all([stop(baseline), stop(ours)]);
     await db.close();
   }
 }
