@@ -72,6 +72,36 @@ describe('bulk export', () => {
     expect((await request(t.app).get('/open311/v2/bulk/requests.csv?start_date=soon')).status).toBe(400);
   });
 
+  it('when several requests share a millisecond, then small keyset batches export each exactly once', async () => {
+    // PostgreSQL keeps microseconds; a cursor rounded to milliseconds would read some rows twice.
+    await t.db.knex.raw(
+      `UPDATE service_requests SET requested_at = '2026-11-19T10:00:00.000100Z'::timestamptz + (id % 7) * interval '1 microsecond'
+       WHERE id IN (SELECT id FROM service_requests ORDER BY id LIMIT 9)`,
+    );
+    const chunks: string[] = [];
+    const out = new Writable({
+      write(chunk, _enc, cb) {
+        chunks.push(String(chunk));
+        cb();
+      },
+    });
+    const filter = { jurisdictionId: 'boston', sort: 'requested' as const, page: 1, pageSize: 1000 };
+    const n = await exportRequests(t.db.knex, filter, 'ndjson', 'America/New_York', [], out, 2);
+    const ids = chunks
+      .join('')
+      .trim()
+      .split('\n')
+      .map((l) => JSON.parse(l).service_request_id as string);
+    const expected = await t.db
+      .knex('service_requests as r')
+      .join('services as s', 's.id', 'r.service_id')
+      .where('s.is_private', false)
+      .count({ c: '*' });
+    expect(ids.length).toBe(n);
+    expect(new Set(ids).size).toBe(ids.length);
+    expect(ids.length).toBe(Number(expected[0]?.c));
+  });
+
   it('when the client goes away mid-stream, then the export stops', async () => {
     let chunks = 0;
     const out = new Writable({

@@ -82,19 +82,29 @@ function write(out: Writable, chunk: string): Promise<void> {
   });
 }
 
-export async function* readInBatches(knex: Knex, filter: RequestFilter): AsyncGenerator<RequestRecord[]> {
-  let after: { at: Date; id: string } | null = null;
+/**
+ * Keyset batches in (requested_at, id) order. The cursor keeps requested_at as PostgreSQL's own text, with
+ * its microseconds: a JavaScript Date would round to milliseconds and re-read rows of the last millisecond.
+ */
+export async function* readInBatches(
+  knex: Knex,
+  filter: RequestFilter,
+  batchSize = BATCH,
+): AsyncGenerator<RequestRecord[]> {
+  let after: { at: string; id: string } | null = null;
   for (;;) {
-    const q = applyFilter(knex, selectRequests(knex), { ...filter, includePrivate: false });
-    if (after) q.whereRaw('(r.requested_at, r.id) > (?::timestamptz, ?::bigint)', [after.at, after.id]);
-    const rows = (await q.orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }]).limit(BATCH)).map(
-      toRecord,
+    const q = applyFilter(knex, selectRequests(knex), { ...filter, includePrivate: false }).select(
+      knex.raw('r.requested_at::text AS cursor_at'),
     );
-    if (rows.length === 0) return;
-    yield rows;
-    const last = rows[rows.length - 1] as RequestRecord;
-    after = { at: last.requestedAt, id: last.id };
-    if (rows.length < BATCH) return;
+    if (after) q.whereRaw('(r.requested_at, r.id) > (?::timestamptz, ?::bigint)', [after.at, after.id]);
+    const raw = (await q
+      .orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }])
+      .limit(batchSize)) as Array<Parameters<typeof toRecord>[0] & { cursor_at: string }>;
+    if (raw.length === 0) return;
+    yield raw.map(toRecord);
+    const last = raw[raw.length - 1] as (typeof raw)[number];
+    after = { at: last.cursor_at, id: last.id };
+    if (raw.length < batchSize) return;
   }
 }
 
@@ -106,13 +116,14 @@ export async function exportRequests(
   timeZone: string,
   layers: string[],
   out: Writable,
+  batchSize = BATCH,
 ): Promise<number> {
   const columns = [...BULK_COLUMNS, ...layers];
   let n = 0;
   if (format === 'csv') await write(out, `\uFEFF${columns.join(',')}\r\n`);
   else if (format === 'json') await write(out, '[');
   else if (format === 'geojson') await write(out, '{"type":"FeatureCollection","features":[');
-  for await (const batch of readInBatches(knex, filter)) {
+  for await (const batch of readInBatches(knex, filter, batchSize)) {
     if (out.destroyed) break;
     const parts: string[] = [];
     for (const r of batch) {
