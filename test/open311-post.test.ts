@@ -224,6 +224,8 @@ describe('POST requests', () => {
     const before = await request(t.app).get(`/open311/v2/tokens/${token}.json`);
     expect(before.body).toEqual([{ service_request_id: null, token }]);
     await tick(t.ctx);
+    const queued = await t.db.knex('request_tokens').where({ token }).first('submission');
+    expect(JSON.stringify(queued?.submission)).not.toContain('contact');
     const after = await request(t.app).get(`/open311/v2/tokens/${token}.xml`);
     const parsed = await parseXml(after.text);
     expect(parsed.body).toEqual([{ service_request_id: expect.stringMatching(/^\d+$/), token }]);

@@ -16,7 +16,10 @@ export async function processBatchTokens(knex: Knex, now: Date, limit = 100): Pr
       .select('token', 'submission')) as Array<{ token: string; submission: NewRequest }>;
     for (const p of pending) {
       const id = await insertRequest(trx, { ...p.submission, clientRequestId: null });
-      await trx('request_tokens').where('token', p.token).update({ request_id: id, processed_at: now });
+      // The contact now lives in request_contacts only; the queued copy is dropped.
+      await trx('request_tokens')
+        .where('token', p.token)
+        .update({ request_id: id, processed_at: now, submission: trx.raw("submission - 'contact'") });
     }
     return pending.length;
   });
