@@ -422,7 +422,7 @@ function writeReport(r: {
     `| server memory (RSS) | – | ${r.rssRest} MB at rest, ${r.rssLoad} MB peak under load | – | < 300 MB under load | ${yes(r.rssLoad < 300)} |`,
     `| bulk CSV export of every public request | – | ${r.bulk.rows.toLocaleString('en-US')} rows in ${r.bulk.seconds} s, peak RSS ${r.bulk.mb} MB | – | < 150 MB | ${yes(r.bulk.mb < 150)} |`,
     '',
-    'See the "Benchmarks" section of README.md for how to run this, and the closing notes of each issue for what bounds the figures that miss their target.',
+    'How to run this: README.md, "Benchmarks". What bounds the figures that miss their target, and what was fixed: docs/decisions/0002-performance.md.',
     '',
   ];
   // Keep the geocoding accuracy section written by `npm run bench:geocode`.
