@@ -174,6 +174,10 @@ async function main(): Promise<void> {
   const total = Number((await db.knex('service_requests').count({ n: '*' }))[0]?.n);
   const open = Number((await db.knex('service_requests').where('status', 'open').count({ n: '*' }))[0]?.n);
 
+  for (const port of [BASE_PORT, OURS_PORT]) {
+    if (!(await portFree(port)))
+      throw new Error(`port ${port} is in use (a server left from an earlier run?): stop it first`);
+  }
   const env = {
     ...process.env,
     DATABASE_URL: URL_,
