@@ -2,6 +2,7 @@
  * A few hundred real 2015 Boston cases as demo requests: spread over services, with their real times
  * between open and close, shifted so they fall within the last 60 days before the server loads them.
  */
+import type { DemoRequest } from '../../src/demo/load-demo';
 import { TYPE_TO_SERVICE } from './catalog';
 
 export interface Case {
@@ -20,21 +21,6 @@ export interface Case {
   lat: number;
   long: number;
   labels: Record<string, string>;
-}
-
-export interface DemoRequest {
-  source_case_id: string;
-  service_code: string;
-  detailed_status: string;
-  status_notes: string | null;
-  description: string;
-  address: string | null;
-  zipcode: string | null;
-  lat: number;
-  long: number;
-  channel: string;
-  requested_offset_hours: number;
-  closed_offset_hours: number | null;
 }
 
 const CHANNELS: Record<string, string> = {

@@ -23,7 +23,9 @@ import { isDetailedStatus, statusOf } from '../requests/statuses';
 export const DEMO_DIR = fromRoot('seeds/demo/boston');
 export const DISTRICT_LAYERS = ['ward', 'council_district', 'police_district', 'neighborhood'];
 
-interface DemoRequest {
+/** One demo request in seeds/demo/boston/requests.json.gz (written by scripts/build-demo-city.ts). */
+export interface DemoRequest {
+  source_case_id?: string;
   service_code: string;
   detailed_status: string;
   status_notes: string | null;
