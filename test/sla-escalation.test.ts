@@ -246,3 +246,33 @@ describe('SLA report', () => {
     expect(bad.status).toBe(400);
   });
 });
+
+describe('business calendar set through the admin API', () => {
+  it('when a city works weekends too, then a new request is due on its calendar, not the default one', async () => {
+    const s = await findService(
+      t,
+      (x) =>
+        x.sla?.unit === 'business_days' &&
+        x.type === 'realtime' &&
+        !x.isPrivate &&
+        x.attributes.every((a) => !a.required),
+      'business-day service',
+    );
+    const everyDay = Object.fromEntries(
+      ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '08:00', end: '17:00' }]]),
+    );
+    const put = await request(t.app)
+      .put('/admin/v1/jurisdictions/boston/calendar')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ workingHours: everyDay, holidays: [] });
+    expect(put.status).toBe(200);
+    t.clock.set('2026-11-20T14:00:00Z'); // Friday 09:00 in Boston
+    const id = await create(s.serviceCode);
+    const expected = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0]
+      .expected_datetime as string;
+    // With Saturday and Sunday as working days, N business days after Friday ends N calendar days later.
+    const days = s.sla?.value ?? 1;
+    const due = new Date(Date.parse('2026-11-20T22:00:00Z') + days * 86_400_000);
+    expect(new Date(expected).getTime()).toBe(due.getTime());
+  });
+});

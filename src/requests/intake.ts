@@ -9,6 +9,7 @@ import type { ApiKey } from '../auth';
 import { validateAttributes, type Jurisdiction, type Service } from '../catalog';
 import type { AppContext } from '../context';
 import { badRequest, Problems } from '../http/errors';
+import { loadCalendar } from '../sla/calendar-store';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
@@ -120,7 +121,11 @@ export async function submitRequest(
   }
 
   const now = ctx.clock();
-  const expectedAt = computeExpected(service, j, now);
+  const expectedAt = computeExpected(
+    service,
+    await loadCalendar(ctx.knex, j.id, j.timeZone, now.getTime()),
+    now,
+  );
   const services = await ctx.catalog.services(j.id);
   const parent = location.point
     ? await findParent(ctx.knex, j.id, service, location.point, now, (code) =>

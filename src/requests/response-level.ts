@@ -1,22 +1,17 @@
-import type { Jurisdiction, Service } from '../catalog';
-import { computeDueDate, defaultCalendar, type BusinessCalendar } from '../sla';
+import type { Service } from '../catalog';
+import { computeDueDate, type BusinessCalendar } from '../sla';
 import { formatDateTime } from '../open311/time';
 
-const calendars = new Map<string, BusinessCalendar>();
-
-/** The jurisdiction's business calendar (Mon–Fri 08:00–17:00 and US federal holidays until one is configured). */
-function calendarFor(j: Jurisdiction): BusinessCalendar {
-  let cal = calendars.get(j.timeZone);
-  if (!cal) {
-    cal = defaultCalendar(j.timeZone);
-    calendars.set(j.timeZone, cal);
-  }
-  return cal;
-}
-
-/** expected_datetime from the service's response level; null when the service has none. */
-export function computeExpected(service: Service, j: Jurisdiction, requestedAt: Date): Date | null {
-  return service.sla ? computeDueDate(requestedAt, service.sla, calendarFor(j)) : null;
+/**
+ * expected_datetime from the service's response level, on the jurisdiction's business calendar (the
+ * stored one: callers load it with sla/calendar-store, as the recomputation does); null without a level.
+ */
+export function computeExpected(
+  service: Service,
+  calendar: BusinessCalendar,
+  requestedAt: Date,
+): Date | null {
+  return service.sla ? computeDueDate(requestedAt, service.sla, calendar) : null;
 }
 
 const UNIT_WORDS: Record<string, [string, string]> = {
