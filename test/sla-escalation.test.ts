@@ -90,6 +90,50 @@ describe('response levels and escalation', () => {
     ]);
   });
 
+  it('when many requests are due at once, then one sweep fires every step of each, with one event per step', async () => {
+    const s = await hoursService();
+    const ids: string[] = [];
+    for (let i = 0; i < 12; i += 1) ids.push(await create(s.serviceCode));
+    await t.db.knex('outbox').delete();
+    t.clock.advance((s.sla?.value ?? 1) * 3_600_000 * 1.6); // past 150%: all four steps of the ladder
+    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(48);
+    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
+    const rows = (await t.db
+      .knex('service_requests')
+      .whereIn('id', ids)
+      .select('overdue', 'priority', 'next_escalation_at')) as Array<Record<string, unknown>>;
+    expect(rows).toHaveLength(12);
+    for (const row of rows)
+      expect(row).toEqual({ overdue: true, priority: 'high', next_escalation_at: null });
+    const events = (await t.db
+      .knex('outbox')
+      .orderBy('id')
+      .select('event_type', 'request_id', 'payload')) as Array<{
+      event_type: string;
+      request_id: string | number;
+      payload: Record<string, unknown> | string;
+    }>;
+    expect(events).toHaveLength(48);
+    expect(events.filter((e) => e.event_type === 'request.overdue')).toHaveLength(12);
+    const last = events[events.length - 1] as (typeof events)[number];
+    const payload = typeof last.payload === 'string' ? JSON.parse(last.payload) : last.payload;
+    expect(payload).toMatchObject({
+      event: 'request.escalated',
+      service_request_id: String(last.request_id),
+      service_code: s.serviceCode,
+      status: 'open',
+      priority: 'high',
+      change: 'escalation',
+      public: false,
+      occurred_at: t.clock.now().toISOString(),
+    });
+    for (const id of ids.slice(0, 2)) {
+      const steps = (await history(id)).filter((h) => h.kind === 'escalation').map((h) => h.summary);
+      expect(steps).toHaveLength(4);
+      expect(steps[0]).toMatch(/at 75% of the response level/);
+    }
+  });
+
   it('when nothing is due, then a sweep touches nothing', async () => {
     const s = await hoursService();
     await create(s.serviceCode);

@@ -4,7 +4,7 @@
  * single connection, so a read inside a pending transaction from the pool would wait forever).
  */
 import type { Knex } from 'knex';
-import { geographyPoint, geometryPoint, latOf, longOf, type LatLong } from './postgis';
+import { geographyPoint, latOf, longOf, type LatLong } from './postgis';
 
 export interface AddressMatch {
   id: string;
@@ -16,38 +16,66 @@ export interface AddressMatch {
   similarity?: number;
 }
 
-/** True when the point is inside the boundary or within `toleranceMetres` of it (true without a boundary). */
-export async function isInServiceArea(
+export interface PointFacts {
+  inside: boolean;
+  districts: Record<string, string>;
+  nearest: AddressMatch | null;
+}
+
+/**
+ * Everything intake needs to know about a point in one round trip: inside the service area (or within
+ * `toleranceMetres` of it), its district in each layer, and (when `nearestWithinMetres` is given) the
+ * nearest address point within that distance. Same answers as isInServiceArea + districtsAt +
+ * nearestAddresses; the tolerance test on the boundary only runs when the point is not inside.
+ */
+export async function pointFacts(
   knex: Knex,
   jurisdictionId: string,
   p: LatLong,
   toleranceMetres: number,
-): Promise<boolean> {
-  const row = (await knex('jurisdictions')
-    .where('id', jurisdictionId)
-    .first(
-      knex.raw(
-        'boundary IS NULL OR ST_Intersects(boundary, ?) OR (?::float8 > 0 AND ST_DWithin(boundary::geography, ?, ?::float8)) AS inside',
-        [geometryPoint(knex, p), toleranceMetres, geographyPoint(knex, p), toleranceMetres],
-      ),
-    )) as { inside: boolean } | undefined;
-  return row?.inside ?? false;
-}
-
-/** The district of each layer the point falls in, e.g. {"ward": "Ward 5", "police_district": "D4"}. */
-export async function districtsAt(
-  knex: Knex,
-  jurisdictionId: string,
-  p: LatLong,
-): Promise<Record<string, string>> {
-  const rows = (await knex('districts')
-    .where('jurisdiction_id', jurisdictionId)
-    .whereRaw('ST_Intersects(geom, ?)', [geometryPoint(knex, p)])
-    .select('layer', 'name')
-    .orderBy(['layer', 'name'])) as Array<{ layer: string; name: string }>;
-  const out: Record<string, string> = {};
-  for (const r of rows) out[r.layer] ??= r.name;
-  return out;
+  nearestWithinMetres: number | null,
+): Promise<PointFacts> {
+  const geom = `ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)`;
+  const xy = [p.long, p.lat];
+  const nearest =
+    nearestWithinMetres === null
+      ? 'SELECT NULL::text AS id, NULL::text AS address, NULL::text AS zip, NULL::float8 AS lat, NULL::float8 AS long, NULL::float8 AS distance'
+      : `SELECT a.id::text AS id, a.address, a.zip, ${latOf('a.location')} AS lat, ${longOf('a.location')} AS long,
+           ST_Distance(a.location, q.geog) AS distance
+         FROM address_points a
+         WHERE a.jurisdiction_id = j.id AND ST_DWithin(a.location, q.geog, ?::float8)
+         ORDER BY a.location <-> q.geog LIMIT 1`;
+  const rows = (
+    await knex.raw(
+      `SELECT
+         CASE WHEN j.boundary IS NULL OR ST_Intersects(j.boundary, q.geom) THEN true
+              WHEN ?::float8 > 0 THEN ST_DWithin(j.boundary::geography, q.geog, ?::float8)
+              ELSE false END AS inside,
+         (SELECT coalesce(jsonb_object_agg(d.layer, d.name), '{}'::jsonb) FROM (
+            SELECT DISTINCT ON (layer) layer, name FROM districts
+            WHERE jurisdiction_id = j.id AND ST_Intersects(geom, q.geom) ORDER BY layer, name) d) AS districts,
+         n.id, n.address, n.zip, n.lat, n.long, n.distance
+       FROM (SELECT ${geom} AS geom, ${geom}::geography AS geog) q
+       JOIN jurisdictions j ON j.id = ?
+       LEFT JOIN LATERAL (${nearest}) n ON true`,
+      [
+        toleranceMetres,
+        toleranceMetres,
+        ...xy,
+        ...xy,
+        jurisdictionId,
+        ...(nearestWithinMetres === null ? [] : [nearestWithinMetres]),
+      ],
+    )
+  ).rows as Array<AddressRow & { inside: boolean; districts: Record<string, string> | string }>;
+  const r = rows[0];
+  if (!r) return { inside: false, districts: {}, nearest: null };
+  const districts = typeof r.districts === 'string' ? JSON.parse(r.districts) : r.districts;
+  return {
+    inside: r.inside === true,
+    districts: districts as Record<string, string>,
+    nearest: r.id === null || r.id === undefined ? null : toMatch({ ...r, sim: undefined }),
+  };
 }
 
 const addressColumns = (knex: Knex) => [

@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import type { Service } from '../catalog';
-import { geographyPoint, type LatLong } from '../geo/postgis';
+import type { LatLong } from '../geo/postgis';
 import { OPEN_STATUSES, PAUSE_STATUS, type DetailedStatus } from './statuses';
 
 export interface DuplicateRule {
@@ -80,46 +80,81 @@ export async function ruleFor(knex: Knex, jurisdictionId: string, serviceId: num
   };
 }
 
-/** Finds the parent for a new report (GiST KNN within the radius, then `pickParent`). */
+/**
+ * Finds the parent for a new report in one round trip: the service's rule (else the jurisdiction's,
+ * else the defaults) and, under it, the open candidates of the service and its related services within
+ * the radius and window (GiST KNN, nearest first); `pickParent` then applies the rule exactly.
+ */
 export async function findParent(
   knex: Knex,
   jurisdictionId: string,
   service: Service,
   point: LatLong,
   now: Date,
-  servicesByCode: (code: string) => Service | undefined,
 ): Promise<Candidate | null> {
-  const rule = await ruleFor(knex, jurisdictionId, service.id);
-  if (!rule.enabled) return null;
-  const serviceIds = [
-    service.id,
-    ...rule.relatedServiceCodes
-      .map((c) => servicesByCode(c)?.id)
-      .filter((id): id is number => id !== undefined),
-  ];
-  const p = geographyPoint(knex, point);
-  const rows = (await knex('service_requests')
-    .where('jurisdiction_id', jurisdictionId)
-    .whereIn('service_id', serviceIds)
-    .where('status', 'open')
-    .whereNull('parent_request_id')
-    .where('requested_at', '>=', new Date(now.getTime() - rule.windowHours * 3_600_000))
-    .whereRaw('ST_DWithin(location, ?, ?)', [p, rule.radiusMetres])
-    .select(
-      knex.raw('id::text AS id'),
-      'requested_at',
-      'detailed_status',
-      knex.raw('ST_Distance(location, ?) AS distance', [p]),
+  const d = DEFAULT_DUPLICATE_RULE;
+  const rows = (
+    await knex.raw(
+      `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
+       found AS (
+         SELECT radius_metres, window_hours, statuses, related_service_codes, enabled FROM duplicate_rules
+         WHERE jurisdiction_id = ? AND (service_id = ? OR service_id IS NULL)
+         ORDER BY service_id IS NULL LIMIT 1),
+       rule AS (
+         SELECT * FROM found
+         UNION ALL
+         SELECT ?::float8, ?::float8, ?::text[], '{}'::text[], ?::boolean WHERE NOT EXISTS (SELECT 1 FROM found))
+       SELECT rule.radius_metres, rule.window_hours, rule.statuses, rule.related_service_codes, rule.enabled,
+         c.id, c.requested_at, c.detailed_status, c.distance
+       FROM rule CROSS JOIN p
+       LEFT JOIN LATERAL (
+         SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance
+         FROM service_requests r
+         WHERE rule.enabled
+           AND r.jurisdiction_id = ?
+           AND (r.service_id = ? OR r.service_id IN (
+             SELECT id FROM services WHERE jurisdiction_id = ? AND service_code = ANY(rule.related_service_codes)))
+           AND r.status = 'open' AND r.parent_request_id IS NULL
+           AND r.requested_at >= ?::timestamptz - rule.window_hours * interval '1 hour'
+           AND ST_DWithin(r.location, p.g, rule.radius_metres)
+         ORDER BY r.location <-> p.g
+         LIMIT 10) c ON true`,
+      [
+        point.long,
+        point.lat,
+        jurisdictionId,
+        service.id,
+        d.radiusMetres,
+        d.windowHours,
+        d.statuses,
+        d.enabled,
+        jurisdictionId,
+        service.id,
+        jurisdictionId,
+        now,
+      ],
     )
-    .orderByRaw('location <-> ?', [p])
-    .limit(10)) as Array<{ id: string; requested_at: Date; detailed_status: string; distance: number }>;
+  ).rows as Array<
+    RuleRow & { id: string | null; requested_at: Date; detailed_status: string; distance: number }
+  >;
+  const first = rows[0];
+  if (!first) return null;
+  const rule: DuplicateRule = {
+    radiusMetres: Number(first.radius_metres),
+    windowHours: Number(first.window_hours),
+    statuses: first.statuses as DetailedStatus[],
+    relatedServiceCodes: first.related_service_codes,
+    enabled: first.enabled,
+  };
   return pickParent(
-    rows.map((r) => ({
-      id: r.id,
-      requestedAt: r.requested_at,
-      detailedStatus: r.detailed_status,
-      distanceMetres: Number(r.distance),
-    })),
+    rows
+      .filter((r) => r.id !== null)
+      .map((r) => ({
+        id: r.id as string,
+        requestedAt: new Date(r.requested_at),
+        detailedStatus: r.detailed_status,
+        distanceMetres: Number(r.distance),
+      })),
     rule,
     now,
   );

@@ -126,12 +126,7 @@ export async function submitRequest(
     await loadCalendar(ctx.knex, j.id, j.timeZone, now.getTime()),
     now,
   );
-  const services = await ctx.catalog.services(j.id);
-  const parent = location.point
-    ? await findParent(ctx.knex, j.id, service, location.point, now, (code) =>
-        services.find((s) => s.serviceCode === code),
-      )
-    : null;
+  const parent = location.point ? await findParent(ctx.knex, j.id, service, location.point, now) : null;
   const plan: NewRequest = {
     jurisdictionId: j.id,
     serviceId: service.id,
@@ -172,7 +167,10 @@ export async function submitRequest(
     };
   }
 
-  const id = await ctx.knex.transaction((trx) => insertRequest(trx, plan));
+  // One statement unless the report joins a parent (whose supporters change in the same transaction).
+  const id = plan.parentRequestId
+    ? await ctx.knex.transaction((trx) => insertRequest(trx, plan))
+    : await insertRequest(ctx.knex, plan);
   if (id === null && plan.clientRequestId !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
     const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId);

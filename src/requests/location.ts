@@ -9,13 +9,7 @@
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import { geocode } from '../geo/geocode';
-import {
-  addressById,
-  districtsAt,
-  isInServiceArea,
-  nearestAddresses,
-  type AddressMatch,
-} from '../geo/locate';
+import { addressById, pointFacts, type AddressMatch } from '../geo/locate';
 import type { LatLong } from '../geo/postgis';
 import type { Problems } from '../http/errors';
 
@@ -104,22 +98,28 @@ export async function resolveLocation(
     }
   }
 
+  let districts: Record<string, string> = {};
   if (point) {
-    if (!(await isInServiceArea(knex, jurisdictionId, point, config.geoBoundaryToleranceMetres))) {
+    // One round trip: boundary, districts, and the nearest address when there is none yet.
+    const facts = await pointFacts(
+      knex,
+      jurisdictionId,
+      point,
+      config.geoBoundaryToleranceMetres,
+      !known && addressId === null ? config.geoReverseMaxMetres : null,
+    );
+    if (!facts.inside) {
       problems.add('The location is outside the service area of this jurisdiction.');
       return null;
     }
-    if (!known && addressId === null) {
-      const [nearest] = await nearestAddresses(knex, jurisdictionId, point, config.geoReverseMaxMetres);
-      if (nearest) {
-        address ??= nearest.address;
-        addressId = nearest.id;
-        zipcode = nearest.zip;
-      }
+    if (facts.nearest) {
+      address ??= facts.nearest.address;
+      addressId = facts.nearest.id;
+      zipcode = facts.nearest.zip;
     }
+    districts = facts.districts;
   } else {
     point = null;
   }
-  const districts = point ? await districtsAt(knex, jurisdictionId, point) : {};
   return { point, address, addressId, zipcode, districts, staffNotes };
 }

@@ -2,7 +2,7 @@ import type { Knex } from 'knex';
 import { geographyPoint } from '../geo/postgis';
 import type { ResolvedLocation } from './location';
 import type { Contact } from './intake';
-import { emit } from '../notify/outbox';
+import { outboxInsertSql } from '../notify/outbox';
 import { addSupporter } from './links';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
@@ -27,12 +27,14 @@ export interface NewRequest {
 }
 
 /**
- * Inserts the request, its contact row and its history inside the caller's transaction. Returns the new
- * id, or null when an identical idempotent submission already exists.
+ * Inserts the request, its contact row, its history and its `request.created` event as ONE statement
+ * (data-modifying CTEs: atomic by itself, and one round trip on the hot path). A duplicate also bumps its
+ * parent's supporters, so that case needs the caller's transaction (`trx`). Returns the new id, or null
+ * when an identical idempotent submission already exists.
  */
-export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Promise<string | null> {
+export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewRequest): Promise<string | null> {
   const loc = plan.location;
-  const inserted = (await trx
+  const insert = trx
     .insert({
       jurisdiction_id: plan.jurisdictionId,
       service_id: plan.serviceId,
@@ -65,22 +67,11 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
     .into('service_requests')
     .onConflict(trx.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
     .ignore()
-    .returning(trx.raw('id::text AS id'))) as Array<{ id: string }>;
-  const id = inserted[0]?.id;
-  if (id === undefined) return null;
+    .returning(['id', 'jurisdiction_id', 'service_id', 'agency_id', 'status', 'detailed_status', 'priority'])
+    .toSQL();
 
   const c = plan.contact;
-  if (c.email || c.phone || c.firstName || c.lastName || c.deviceId || c.accountId) {
-    await trx('request_contacts').insert({
-      request_id: id,
-      email: c.email ?? null,
-      phone: c.phone ?? null,
-      first_name: c.firstName ?? null,
-      last_name: c.lastName ?? null,
-      device_id: c.deviceId ?? null,
-      account_id: c.accountId ?? null,
-    });
-  }
+  const hasContact = Boolean(c.email || c.phone || c.firstName || c.lastName || c.deviceId || c.accountId);
   const history = [
     {
       kind: 'created',
@@ -104,29 +95,58 @@ export async function insertRequest(trx: Knex.Transaction, plan: NewRequest): Pr
       summary: 'Location check',
       description: n,
     })),
-  ];
-  await trx('request_history').insert(
-    history.map((h) => ({
-      request_id: id,
-      jurisdiction_id: plan.jurisdictionId,
-      occurred_at: plan.requestedAt,
-      kind: h.kind,
-      public: false,
-      actor_type: h.kind === 'created' ? 'api_key' : 'system',
-      actor_id: plan.apiKeyId === null ? null : String(plan.apiKeyId),
-      actor_label: h.label,
-      channel: plan.channel,
-      detailed_status: h.kind === 'link' ? 'duplicate' : 'open',
-      summary: h.summary,
-      description: h.description,
-    })),
-  );
-  if (plan.parentRequestId) await addSupporter(trx, plan.parentRequestId, id, new Date(plan.requestedAt));
-  await emit(trx, {
-    type: 'request.created',
-    requestId: id,
-    at: new Date(plan.requestedAt),
-    data: { channel: plan.channel },
-  });
+  ].map((h, n) => ({
+    n,
+    kind: h.kind,
+    actor_type: h.kind === 'created' ? 'api_key' : 'system',
+    actor_label: h.label,
+    detailed_status: h.kind === 'link' ? 'duplicate' : 'open',
+    summary: h.summary,
+    description: h.description,
+  }));
+  const at = new Date(plan.requestedAt);
+  const rows = (
+    await trx.raw(
+      `WITH r AS (${insert.sql}),
+       c AS (
+         INSERT INTO request_contacts (request_id, email, phone, first_name, last_name, device_id, account_id)
+         SELECT r.id, ?, ?, ?, ?, ?, ? FROM r WHERE ?::boolean),
+       h AS (
+         INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
+           actor_label, channel, detailed_status, summary, description)
+         SELECT r.id, r.jurisdiction_id, ?::timestamptz, x.kind, false, x.actor_type, ?, x.actor_label, ?,
+           x.detailed_status, x.summary, x.description
+         FROM r CROSS JOIN jsonb_to_recordset(?::jsonb) AS x(n int, kind text, actor_type text, actor_label text,
+           detailed_status text, summary text, description text)
+         ORDER BY x.n),
+       o AS (${outboxInsertSql(
+         'r',
+         "(SELECT 0 AS n, r.id AS request_id, 'request.created'::text AS type, ?::timestamptz AS at, ?::jsonb AS data FROM r) e",
+       )})
+       SELECT id::text AS id FROM r`,
+      [
+        ...insert.bindings,
+        c.email ?? null,
+        c.phone ?? null,
+        c.firstName ?? null,
+        c.lastName ?? null,
+        c.deviceId ?? null,
+        c.accountId ?? null,
+        hasContact,
+        at,
+        plan.apiKeyId === null ? null : String(plan.apiKeyId),
+        plan.channel,
+        JSON.stringify(history),
+        at,
+        JSON.stringify({ channel: plan.channel }),
+      ],
+    )
+  ).rows as Array<{ id: string }>;
+  const id = rows[0]?.id;
+  if (id === undefined) return null;
+  if (plan.parentRequestId) {
+    if (!trx.isTransaction) throw new Error('a duplicate is inserted inside a transaction');
+    await addSupporter(trx as Knex.Transaction, plan.parentRequestId, id, at);
+  }
   return id;
 }

@@ -6,8 +6,8 @@
  * fire at most once per request even with several workers.
  */
 import type { Knex } from 'knex';
-import { appendHistory, type Actor } from '../requests/lifecycle';
-import { PRIORITIES } from '../requests/lifecycle';
+import { PRIORITIES, type Actor } from '../requests/lifecycle';
+import { emitMany, type EventInput } from '../notify/outbox';
 import { loadCalendar } from './calendar-store';
 import { computeDueDate, type ResponseLevel } from './index';
 
@@ -46,6 +46,11 @@ interface DueRow {
   time_zone: string;
   level_value: number | null;
   level_unit: ResponseLevel['unit'] | null;
+  status: string;
+  paused_at: Date | null;
+  /** Rule ids already fired for this request, and its SLA pauses (jsonb). */
+  done: unknown;
+  pauses: unknown;
 }
 
 async function rulesOf(trx: Knex.Transaction, jurisdictionId: string): Promise<EscalationRule[]> {
@@ -63,69 +68,61 @@ async function rulesOf(trx: Knex.Transaction, jurisdictionId: string): Promise<E
   }));
 }
 
-async function pausesOf(
-  trx: Knex.Transaction,
-  requestId: string,
-): Promise<Array<{ from: Date; to: Date | null }>> {
-  const rows = (await trx('request_sla_pauses')
-    .where('request_id', requestId)
-    .orderBy('paused_from')) as Array<{ paused_from: Date; paused_to: Date | null }>;
-  return rows.map((p) => ({ from: p.paused_from, to: p.paused_to }));
-}
+/** jsonb arrives parsed from pg, and may arrive as text elsewhere. */
+const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-async function fire(trx: Knex.Transaction, r: DueRow, rule: EscalationRule, now: Date): Promise<void> {
+export function stepSummary(rule: EscalationRule): string {
   const pct = Math.round(rule.atFraction * 100);
-  const summary = `${rule.description || rule.action} at ${pct}% of the response level${rule.notify ? ` (notify ${rule.notify})` : ''}`;
-  if (rule.action === 'mark_overdue')
-    await trx('service_requests').where('id', r.id).update({ overdue: true });
-  if (rule.action === 'raise_priority') {
-    const next =
-      PRIORITIES[
-        Math.min(PRIORITIES.indexOf(r.priority as (typeof PRIORITIES)[number]) + 1, PRIORITIES.length - 1)
-      ];
-    await trx('service_requests').where('id', r.id).update({ priority: next });
-  }
-  await appendHistory(trx, { id: r.id, jurisdiction_id: r.jurisdiction_id }, now, SYSTEM, {
-    kind: 'escalation',
-    public: false,
-    summary,
-    data: { rule_id: rule.id, action: rule.action, at_fraction: rule.atFraction, notify: rule.notify },
-    event: rule.action === 'mark_overdue' ? 'request.overdue' : 'request.escalated',
-  });
+  return `${rule.description || rule.action} at ${pct}% of the response level${rule.notify ? ` (notify ${rule.notify})` : ''}`;
 }
 
-/** One sweep: fires every due step of every due request (up to `limit` requests) and schedules the next. */
+/** The priority after `steps` raises (stops at the highest). */
+export function raisedPriority(priority: string, steps: number): string {
+  const at = Math.max(0, PRIORITIES.indexOf(priority as (typeof PRIORITIES)[number]));
+  return PRIORITIES[Math.min(at + steps, PRIORITIES.length - 1)] as string;
+}
+
+interface Plan {
+  id: string;
+  next: Date | null;
+  steps: EscalationRule[];
+}
+
+/**
+ * One sweep: fires every due step of every due request (up to `limit` requests) and schedules the next.
+ * Set-based: one claiming read (with each request's fired steps and pauses), then one statement each for
+ * the step claims, the request updates, the history rows and the outbox rows, however many are due.
+ * The claim (INSERT ... ON CONFLICT DO NOTHING RETURNING) decides what fires, so a step another worker
+ * already fired is never fired twice.
+ */
 export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Promise<number> {
   return knex.transaction(async (trx) => {
-    const due = (await trx('service_requests as r')
-      .join('jurisdictions as j', 'j.id', 'r.jurisdiction_id')
-      .join('services as s', 's.id', 'r.service_id')
-      .leftJoin('service_response_levels as l', (on) =>
-        on.on('l.service_id', 'r.service_id').andOn('l.priority', 'r.priority'),
+    const due = (
+      await trx.raw(
+        `SELECT r.id::text AS id, r.jurisdiction_id, r.service_id, r.agency_id, r.priority, r.requested_at,
+           j.time_zone, coalesce(l.value, s.sla_value) AS level_value, coalesce(l.unit, s.sla_unit) AS level_unit,
+           r.status, r.paused_at,
+           coalesce((SELECT jsonb_agg(e.rule_id) FROM request_escalations e WHERE e.request_id = r.id), '[]'::jsonb) AS done,
+           coalesce((SELECT jsonb_agg(jsonb_build_object('from', p.paused_from, 'to', p.paused_to) ORDER BY p.paused_from)
+                     FROM request_sla_pauses p WHERE p.request_id = r.id), '[]'::jsonb) AS pauses
+         FROM service_requests r
+         JOIN jurisdictions j ON j.id = r.jurisdiction_id
+         JOIN services s ON s.id = r.service_id
+         LEFT JOIN service_response_levels l ON l.service_id = r.service_id AND l.priority = r.priority
+         WHERE r.next_escalation_at <= ?
+         ORDER BY r.next_escalation_at
+         LIMIT ?
+         FOR UPDATE OF r SKIP LOCKED`,
+        [now, limit],
       )
-      .where('r.next_escalation_at', '<=', now)
-      .orderBy('r.next_escalation_at')
-      .limit(limit)
-      .forUpdate('r')
-      .skipLocked()
-      .select(
-        trx.raw('r.id::text AS id'),
-        'r.jurisdiction_id',
-        'r.service_id',
-        'r.agency_id',
-        'r.priority',
-        'r.requested_at',
-        'j.time_zone',
-        trx.raw('coalesce(l.value, s.sla_value) AS level_value'),
-        trx.raw('coalesce(l.unit, s.sla_unit) AS level_unit'),
-        'r.status',
-        'r.paused_at',
-      )) as Array<DueRow & { status: string; paused_at: Date | null }>;
-    let fired = 0;
+    ).rows as DueRow[];
+    if (due.length === 0) return 0;
+
     const rulesByJurisdiction = new Map<string, EscalationRule[]>();
+    const plans: Plan[] = [];
     for (const r of due) {
       if (r.status !== 'open' || r.paused_at !== null || r.level_value === null || r.level_unit === null) {
-        await trx('service_requests').where('id', r.id).update({ next_escalation_at: null });
+        plans.push({ id: r.id, next: null, steps: [] });
         continue;
       }
       let all = rulesByJurisdiction.get(r.jurisdiction_id);
@@ -133,45 +130,95 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
         all = await rulesOf(trx, r.jurisdiction_id);
         rulesByJurisdiction.set(r.jurisdiction_id, all);
       }
-      const rules = applicableRules(
+      const done = new Set(json<Array<number | string>>(r.done).map(Number));
+      const pauses = json<Array<{ from: string; to: string | null }>>(r.pauses).map((p) => ({
+        from: new Date(p.from),
+        to: p.to === null ? null : new Date(p.to),
+      }));
+      const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, now.getTime());
+      const plan: Plan = { id: r.id, next: null, steps: [] };
+      for (const rule of applicableRules(
         all,
         Number(r.service_id),
         r.agency_id === null ? null : Number(r.agency_id),
-      );
-      const done = new Set(
-        (
-          (await trx('request_escalations').where('request_id', r.id).select('rule_id')) as Array<{
-            rule_id: number;
-          }>
-        ).map((x) => Number(x.rule_id)),
-      );
-      const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, now.getTime());
-      const pauses = await pausesOf(trx, r.id);
-      let next: Date | null = null;
-      for (const rule of rules.filter((x) => !done.has(x.id))) {
+      )) {
+        if (done.has(rule.id)) continue;
         const at = computeDueDate(
           r.requested_at,
           { value: Number(r.level_value) * rule.atFraction, unit: r.level_unit },
           cal,
           pauses,
         );
-        if (at <= now) {
-          const inserted = (await trx('request_escalations')
-            .insert({ request_id: r.id, rule_id: rule.id, fired_at: now })
-            .onConflict(['request_id', 'rule_id'])
-            .ignore()
-            .returning('rule_id')) as unknown[];
-          if (inserted.length > 0) {
-            await fire(trx, r, rule, now);
-            fired += 1;
-          }
-        } else if (next === null || at < next) {
-          next = at;
-        }
+        if (at <= now) plan.steps.push(rule);
+        else if (plan.next === null || at < plan.next) plan.next = at;
       }
-      await trx('service_requests').where('id', r.id).update({ next_escalation_at: next });
+      plans.push(plan);
     }
-    return fired;
+
+    // Claim every due step at once; only what this worker inserted fires.
+    const wanted = plans.flatMap((p) => p.steps.map((rule) => ({ request_id: p.id, rule_id: rule.id })));
+    const claimed = new Set<string>();
+    if (wanted.length > 0) {
+      const rows = (
+        await trx.raw(
+          `INSERT INTO request_escalations (request_id, rule_id, fired_at)
+           SELECT w.request_id, w.rule_id, ? FROM jsonb_to_recordset(?::jsonb) AS w(request_id bigint, rule_id bigint)
+           ON CONFLICT (request_id, rule_id) DO NOTHING
+           RETURNING request_id::text AS request_id, rule_id::text AS rule_id`,
+          [now, JSON.stringify(wanted)],
+        )
+      ).rows as Array<{ request_id: string; rule_id: string }>;
+      for (const c of rows) claimed.add(`${c.request_id}:${c.rule_id}`);
+    }
+    const byId = new Map(due.map((r) => [r.id, r]));
+    const updates: Array<{ id: string; next: string | null; overdue: boolean; priority: string | null }> = [];
+    const history: Array<Record<string, unknown>> = [];
+    const events: EventInput[] = [];
+    for (const p of plans) {
+      const fired = p.steps.filter((rule) => claimed.has(`${p.id}:${rule.id}`));
+      const raises = fired.filter((rule) => rule.action === 'raise_priority').length;
+      const r = byId.get(p.id) as DueRow;
+      updates.push({
+        id: p.id,
+        next: p.next ? p.next.toISOString() : null,
+        overdue: fired.some((rule) => rule.action === 'mark_overdue'),
+        priority: raises > 0 ? raisedPriority(r.priority, raises) : null,
+      });
+      for (const rule of fired) {
+        history.push({
+          n: history.length,
+          request_id: p.id,
+          jurisdiction_id: r.jurisdiction_id,
+          summary: stepSummary(rule),
+          data: { rule_id: rule.id, action: rule.action, at_fraction: rule.atFraction, notify: rule.notify },
+        });
+        events.push({
+          type: rule.action === 'mark_overdue' ? 'request.overdue' : 'request.escalated',
+          requestId: p.id,
+          at: now,
+          data: { change: 'escalation', public: false, summary: stepSummary(rule) },
+        });
+      }
+    }
+    await trx.raw(
+      `UPDATE service_requests r SET next_escalation_at = u.next, overdue = r.overdue OR u.overdue,
+         priority = coalesce(u.priority, r.priority)
+       FROM jsonb_to_recordset(?::jsonb) AS u(id bigint, next timestamptz, overdue boolean, priority text)
+       WHERE r.id = u.id`,
+      [JSON.stringify(updates)],
+    );
+    if (history.length > 0) {
+      await trx.raw(
+        `INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
+           actor_label, channel, detailed_status, summary, data)
+         SELECT h.request_id, h.jurisdiction_id, ?, 'escalation', false, ?, NULL, ?, NULL, NULL, h.summary, h.data
+         FROM jsonb_to_recordset(?::jsonb) AS h(n int, request_id bigint, jurisdiction_id text, summary text, data jsonb)
+         ORDER BY h.n`,
+        [now, SYSTEM.type, SYSTEM.label, JSON.stringify(history)],
+      );
+    }
+    await emitMany(trx, events);
+    return events.length;
   });
 }
 
