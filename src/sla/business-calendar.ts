@@ -107,6 +107,66 @@ export function intervalsOn(
   });
 }
 
+/** One local day of a calendar: where it starts and where the next starts (real instants), its intervals. */
+export interface CalendarDay {
+  start: number;
+  next: number;
+  intervals: Array<[number, number]>;
+  /** Working milliseconds in the day. */
+  length: number;
+}
+
+// Walking days is the SLA arithmetic's inner loop (an escalation sweep computes thousands of due times):
+// each local day is worked out with luxon once per calendar object and then read from this memo.
+const memo = new WeakMap<BusinessCalendar, { holidays: Set<string>; days: Map<number, CalendarDay> }>();
+const MEMO_DAYS = 50_000;
+
+function dayAt(cal: BusinessCalendar, day: DateTime): CalendarDay {
+  let m = memo.get(cal);
+  if (!m) {
+    m = { holidays: new Set(cal.holidays), days: new Map() };
+    memo.set(cal, m);
+  }
+  const start = day.toMillis();
+  const hit = m.days.get(start);
+  if (hit) return hit;
+  const intervals = intervalsOn(day, cal, m.holidays);
+  const info: CalendarDay = {
+    start,
+    next: day.plus({ days: 1 }).toMillis(),
+    intervals,
+    length: intervals.reduce((sum, [a, b]) => sum + (b - a), 0),
+  };
+  if (m.days.size >= MEMO_DAYS) m.days.clear();
+  m.days.set(start, info);
+  return info;
+}
+
+/** The local day that contains the instant `ms` (remembered per hour: a checked hit skips luxon). */
+export function dayContaining(cal: BusinessCalendar, ms: number): CalendarDay {
+  const hour = Math.floor(ms / 3_600_000);
+  const known = byHour.get(cal)?.get(hour);
+  if (known && known.start <= ms && ms < known.next) return known;
+  const day = dayAt(cal, DateTime.fromMillis(ms, { zone: cal.timeZone }).startOf('day'));
+  let hours = byHour.get(cal);
+  if (!hours) {
+    hours = new Map();
+    byHour.set(cal, hours);
+  }
+  if (hours.size >= MEMO_DAYS) hours.clear();
+  hours.set(hour, day);
+  return day;
+}
+const byHour = new WeakMap<BusinessCalendar, Map<number, CalendarDay>>();
+
+/** The local day after `day`. */
+export function dayAfter(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
+  const m = memo.get(cal);
+  const hit = m?.days.get(day.next);
+  if (hit) return hit;
+  return dayAt(cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'));
+}
+
 export function isWorkingTime(t: Date, cal: BusinessCalendar): boolean {
   const day = DateTime.fromJSDate(t, { zone: cal.timeZone });
   const ms = t.getTime();

@@ -204,4 +204,33 @@ describe('properties', () => {
       { numRuns: 150 },
     );
   });
+
+  it('when calendar days are added (memoised walk), then the answer is the same wall time as luxon N days on', () => {
+    const zones = fc.constantFrom(
+      'America/New_York',
+      'America/Chicago',
+      'Asia/Kolkata',
+      'Australia/Lord_Howe',
+    );
+    fc.assert(
+      fc.property(
+        fc.date({
+          min: new Date('2024-01-01T00:00:00Z'),
+          max: new Date('2030-12-31T00:00:00Z'),
+          noInvalidDate: true,
+        }),
+        fc.integer({ min: 0, max: 120 }),
+        fc.constantFrom(0, 0.25, 0.5),
+        zones,
+        (s, whole, fraction, zone) => {
+          const cal = defaultCalendar(zone);
+          const due = computeDueDate(s, { value: whole + fraction, unit: 'calendar_days' }, cal);
+          const expected =
+            DateTime.fromJSDate(s, { zone }).plus({ days: whole }).toMillis() + fraction * 86_400_000;
+          expect(due.getTime()).toBe(expected);
+        },
+      ),
+      { numRuns: 400 },
+    );
+  });
 });

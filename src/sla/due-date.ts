@@ -15,7 +15,7 @@
  * Days are walked one by one (never minute by minute), so 90 business days cost about 130 day steps.
  */
 import { DateTime } from 'luxon';
-import { intervalsOn, type BusinessCalendar, type ResponseLevel } from './business-calendar';
+import { dayAfter, dayContaining, type BusinessCalendar, type ResponseLevel } from './business-calendar';
 
 const HOUR = 3_600_000;
 const MAX_DAYS = 366 * 20;
@@ -27,11 +27,10 @@ export interface Pause {
 
 /** Adds `ms` of working time to `startMs`. */
 export function addBusinessMs(startMs: number, ms: number, cal: BusinessCalendar): number {
-  const holidays = new Set(cal.holidays);
-  let day = DateTime.fromMillis(startMs, { zone: cal.timeZone }).startOf('day');
+  let day = dayContaining(cal, startMs);
   let left = ms;
-  for (let i = 0; i < MAX_DAYS; i += 1, day = day.plus({ days: 1 })) {
-    for (const [a, b] of intervalsOn(day, cal, holidays)) {
+  for (let i = 0; i < MAX_DAYS; i += 1, day = dayAfter(cal, day)) {
+    for (const [a, b] of day.intervals) {
       const from = Math.max(a, startMs);
       if (from >= b) continue;
       if (left <= 0) return from; // the next working instant
@@ -45,53 +44,51 @@ export function addBusinessMs(startMs: number, ms: number, cal: BusinessCalendar
 /** Working time between two instants. */
 export function businessMsBetween(fromMs: number, toMs: number, cal: BusinessCalendar): number {
   if (toMs <= fromMs) return 0;
-  const holidays = new Set(cal.holidays);
   let total = 0;
-  let day = DateTime.fromMillis(fromMs, { zone: cal.timeZone }).startOf('day');
-  for (let i = 0; i < MAX_DAYS && day.toMillis() < toMs; i += 1, day = day.plus({ days: 1 })) {
-    for (const [a, b] of intervalsOn(day, cal, holidays))
-      total += Math.max(0, Math.min(b, toMs) - Math.max(a, fromMs));
+  let day = dayContaining(cal, fromMs);
+  for (let i = 0; i < MAX_DAYS && day.start < toMs; i += 1, day = dayAfter(cal, day)) {
+    for (const [a, b] of day.intervals) total += Math.max(0, Math.min(b, toMs) - Math.max(a, fromMs));
   }
   return total;
 }
 
-function workingDayLength(day: DateTime, cal: BusinessCalendar, holidays: Set<string>): number {
-  return intervalsOn(day, cal, holidays).reduce((sum, [a, b]) => sum + (b - a), 0);
-}
-
 function businessDays(startMs: number, value: number, cal: BusinessCalendar): number {
-  const holidays = new Set(cal.holidays);
   const whole = Math.floor(value);
   const fraction = value - whole;
-  let day = DateTime.fromMillis(startMs, { zone: cal.timeZone }).startOf('day');
+  let day = dayContaining(cal, startMs);
   // Day 0: today if it is a working day that has not closed yet, else the next working day.
-  for (let i = 0; i < MAX_DAYS; i += 1, day = day.plus({ days: 1 })) {
-    const iv = intervalsOn(day, cal, holidays);
-    const last = iv[iv.length - 1];
+  for (let i = 0; i < MAX_DAYS; i += 1, day = dayAfter(cal, day)) {
+    const last = day.intervals[day.intervals.length - 1];
     if (last && startMs < last[1]) break;
   }
   if (whole === 0) {
-    const from = Math.max(startMs, intervalsOn(day, cal, holidays)[0]?.[0] ?? startMs);
-    return fraction === 0
-      ? addBusinessMs(from, 0, cal)
-      : addBusinessMs(from, fraction * workingDayLength(day, cal, holidays), cal);
+    const from = Math.max(startMs, day.intervals[0]?.[0] ?? startMs);
+    return fraction === 0 ? addBusinessMs(from, 0, cal) : addBusinessMs(from, fraction * day.length, cal);
   }
   let counted = 0;
   while (counted < whole) {
-    day = day.plus({ days: 1 });
-    if (workingDayLength(day, cal, holidays) > 0) counted += 1;
+    day = dayAfter(cal, day);
+    if (day.length > 0) counted += 1;
   }
-  const close = intervalsOn(day, cal, holidays).at(-1)?.[1] as number;
+  const close = day.intervals.at(-1)?.[1] as number;
   if (fraction === 0) return close;
-  let next = day.plus({ days: 1 });
-  while (workingDayLength(next, cal, holidays) === 0) next = next.plus({ days: 1 });
-  return addBusinessMs(close, fraction * workingDayLength(next, cal, holidays), cal);
+  let next = dayAfter(cal, day);
+  while (next.length === 0) next = dayAfter(cal, next);
+  return addBusinessMs(close, fraction * next.length, cal);
 }
 
 function calendarDays(startMs: number, value: number, cal: BusinessCalendar): number {
   const whole = Math.floor(value);
+  const rest = (value - whole) * 24 * HOUR;
+  // Same wall-clock time N local days on: walk the memoised days, exact when neither the first nor the
+  // last day is a DST change (23 or 25 hours long); luxon works out those.
+  const first = dayContaining(cal, startMs);
+  let day = first;
+  for (let i = 0; i < whole && i < MAX_DAYS; i += 1) day = dayAfter(cal, day);
+  if (first.next - first.start === 24 * HOUR && day.next - day.start === 24 * HOUR)
+    return day.start + (startMs - first.start) + rest;
   const start = DateTime.fromMillis(startMs, { zone: cal.timeZone });
-  return start.plus({ days: whole }).toMillis() + (value - whole) * 24 * HOUR;
+  return start.plus({ days: whole }).toMillis() + rest;
 }
 
 function dueWithoutPauses(startMs: number, level: ResponseLevel, cal: BusinessCalendar): number {
