@@ -1,6 +1,7 @@
 import request from 'supertest';
 import type { Service } from '../src/catalog';
 import { sweepEscalations } from '../src/sla/escalation';
+import { recomputeOpenRequests } from '../src/sla/response-levels';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { HEREFORD, disableDuplicateDetection, findService } from './helpers/fixtures';
@@ -354,5 +355,29 @@ describe('response levels admin API', () => {
     const again = await call('put', `${url()}?recompute=true`, { default: doubled, priorities: {} });
     expect(again.body.recomputed).toBe(0);
     expect((await history(open)).filter((h) => h.kind === 'sla')).toHaveLength(1);
+  });
+
+  it('when the normal priority has an override, then new requests (all normal) use it and say so', async () => {
+    await call('put', url(), { default: s.sla, priorities: { normal: { value: 3, unit: 'hours' } } });
+    const res = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({ api_key: client, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    expect(res.status).toBe(201);
+    expect(res.body[0].service_notice).toContain('Response level: 3 hours');
+    expect(await expectedOf(res.body[0].service_request_id)).toBe(
+      Date.parse('2026-11-23T14:00:00Z') + 3 * HOUR,
+    );
+  });
+
+  it('when open requests span several batches, then every one of them is recomputed once', async () => {
+    const ids = [await create(s.serviceCode), await create(s.serviceCode), await create(s.serviceCode)];
+    await call('put', url(), { default: { value: 7, unit: 'hours' }, priorities: {} });
+    const actor = { type: 'system' as const, id: null, label: 'test', channel: null };
+    expect(await recomputeOpenRequests(t.db.knex, s.id, t.clock.now(), actor, 2)).toBe(3);
+    for (const id of ids) {
+      expect(await expectedOf(id)).toBe(Date.parse('2026-11-23T14:00:00Z') + 7 * HOUR);
+      expect((await history(id)).filter((h) => h.kind === 'sla')).toHaveLength(1);
+    }
   });
 });
