@@ -1,14 +1,8 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import { badRequest } from '../http/errors';
-import {
-  createRule,
-  deleteRule,
-  getRule,
-  listRules,
-  parseRuleInput,
-  replaceRule,
-} from '../sla/escalation-rules';
+import { parseRuleInput } from '../sla/escalation-rule-input';
+import { createRule, deleteRule, getRule, listRules, replaceRule } from '../sla/escalation-rules';
 
 const queryText = (req: Request, name: string): string | undefined => {
   const v = req.query[name];
