@@ -8,6 +8,8 @@ import { webhooksRouter } from './webhooks-routes';
 import { reportsRouter } from './reports-routes';
 import { calendarRouter } from './calendar-routes';
 import { duplicateRulesRouter } from './duplicate-rules-routes';
+import { escalationRulesRouter } from './escalation-rules-routes';
+import { responseLevelsRouter } from './response-levels-routes';
 
 /** /admin/v1: JSON only, admin role. Disabled entirely while ADMIN_API_KEY is unset (issue #3). */
 export function adminRouter(ctx: AppContext): Router {
@@ -25,6 +27,8 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(reportsRouter(ctx));
   router.use(calendarRouter(ctx));
   router.use(duplicateRulesRouter(ctx));
+  router.use(escalationRulesRouter(ctx));
+  router.use(responseLevelsRouter(ctx));
   router.use((req, _res, next) =>
     next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
   );

@@ -102,6 +102,21 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
     .where('s.jurisdiction_id', jurisdictionId)
     .select('at.*')
     .orderBy([{ column: 'at.service_id' }, { column: 'at.sort_order' }, { column: 'at.code' }]);
+  const levelRows = (await knex('service_response_levels as l')
+    .join('services as s', 's.id', 'l.service_id')
+    .where('s.jurisdiction_id', jurisdictionId)
+    .select('l.service_id', 'l.priority', 'l.value', 'l.unit')) as Array<{
+    service_id: number;
+    priority: string;
+    value: number;
+    unit: SlaUnit;
+  }>;
+  const levels = new Map<number, NonNullable<Service['levels']>>();
+  for (const l of levelRows) {
+    const forService = levels.get(Number(l.service_id)) ?? {};
+    forService[l.priority] = { value: Number(l.value), unit: l.unit };
+    levels.set(Number(l.service_id), forService);
+  }
   const byService = new Map<number, ServiceAttribute[]>();
   for (const a of attributes) {
     const list = byService.get(Number(a.service_id)) ?? [];
@@ -132,6 +147,7 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
         : ({ id: Number(r.agency_id), code: r.agency_code, name: r.agency_name } as Agency),
     sla:
       r.sla_value === null || r.sla_unit === null ? null : { value: Number(r.sla_value), unit: r.sla_unit },
+    levels: levels.get(Number(r.id)) ?? {},
     isPrivate: r.is_private,
     active: r.active,
     version: r.version,

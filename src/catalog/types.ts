@@ -40,6 +40,8 @@ export interface Service {
   groups: string[];
   agency: Agency | null;
   sla: { value: number; unit: SlaUnit } | null;
+  /** Per-priority overrides of `sla` (service_response_levels), keyed by priority. */
+  levels?: Partial<Record<string, { value: number; unit: SlaUnit }>>;
   isPrivate: boolean;
   active: boolean;
   version: number;

@@ -1,17 +1,25 @@
 import type { Service } from '../catalog';
-import { computeDueDate, type BusinessCalendar } from '../sla';
+import { computeDueDate, type BusinessCalendar, type ResponseLevel } from '../sla';
 import { formatDateTime } from '../open311/time';
 
+/** The level for a priority: the service's override for it, else its default (as sla/recompute.ts reads it). */
+export function levelFor(service: Service, priority = 'normal'): ResponseLevel | null {
+  return service.levels?.[priority] ?? service.sla;
+}
+
 /**
- * expected_datetime from the service's response level, on the jurisdiction's business calendar (the
- * stored one: callers load it with sla/calendar-store, as the recomputation does); null without a level.
+ * expected_datetime from the service's response level for the request's priority (new requests are
+ * `normal`), on the jurisdiction's business calendar (the stored one: callers load it with
+ * sla/calendar-store, as the recomputation does); null without a level.
  */
 export function computeExpected(
   service: Service,
   calendar: BusinessCalendar,
   requestedAt: Date,
+  priority = 'normal',
 ): Date | null {
-  return service.sla ? computeDueDate(requestedAt, service.sla, calendar) : null;
+  const level = levelFor(service, priority);
+  return level ? computeDueDate(requestedAt, level, calendar) : null;
 }
 
 const UNIT_WORDS: Record<string, [string, string]> = {
@@ -27,8 +35,9 @@ export function describeResponseLevel(
   expectedAt: Date | null,
   timeZone: string,
 ): string | null {
-  if (!service.sla || !expectedAt) return null;
-  const [one, many] = UNIT_WORDS[service.sla.unit] ?? ['', ''];
-  const amount = `${service.sla.value} ${service.sla.value === 1 ? one : many}`;
+  const level = levelFor(service);
+  if (!level || !expectedAt) return null;
+  const [one, many] = UNIT_WORDS[level.unit] ?? ['', ''];
+  const amount = `${level.value} ${level.value === 1 ? one : many}`;
   return `Response level: ${amount} (expected by ${formatDateTime(expectedAt, timeZone)}).`;
 }
