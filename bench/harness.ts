@@ -1,0 +1,197 @@
+/** What the load benchmarks share: an autocannon run with exact percentiles, RSS, child processes, ports. */
+import type { ChildProcess } from 'node:child_process';
+import fs from 'node:fs';
+import http from 'node:http';
+import autocannon from 'autocannon';
+import { createApiKey } from '../src/auth';
+import type { Database } from '../src/db/connect';
+import { migrateLatest } from '../src/db/migrate';
+import { hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
+import { seedRequests } from './seed';
+import { sweepEscalations } from '../src/sla/escalation';
+
+export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+
+export interface Load {
+  rps: number;
+  mean: number;
+  p50: number;
+  p95: number;
+  p99: number;
+  errors: number;
+  non2xx: number;
+}
+
+export function percentile(sorted: number[], p: number): number {
+  return sorted.length === 0
+    ? 0
+    : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
+}
+
+export async function load(opts: {
+  port: number;
+  path: string | (() => string);
+  method?: 'GET' | 'POST';
+  body?: () => string;
+  connections: number;
+}): Promise<Load> {
+  const times: number[] = [];
+  const pathOf = typeof opts.path === 'string' ? () => opts.path as string : opts.path;
+  const options: autocannon.Options = {
+    url: `http://127.0.0.1:${opts.port}`,
+    connections: opts.connections,
+    duration: SECONDS,
+    requests: [
+      {
+        method: opts.method ?? 'GET',
+        setupRequest: (req) => ({
+          ...req,
+          path: pathOf(),
+          ...(opts.body
+            ? { body: opts.body(), headers: { 'content-type': 'application/x-www-form-urlencoded' } }
+            : {}),
+        }),
+      },
+    ],
+  };
+  const r = await new Promise<autocannon.Result>((resolve, reject) => {
+    const instance = autocannon(options, (err, result) => (err ? reject(err) : resolve(result)));
+    instance.on('response', (_client: unknown, _status: number, _bytes: number, ms: number) =>
+      times.push(ms),
+    );
+  });
+  times.sort((a, b) => a - b);
+  const round = (n: number) => Math.round(n * 100) / 100;
+  return {
+    rps: round(r.requests.average),
+    mean: round(times.reduce((a, b) => a + b, 0) / Math.max(1, times.length)),
+    p50: round(percentile(times, 50)),
+    p95: round(percentile(times, 95)),
+    p99: round(percentile(times, 99)),
+    errors: r.errors + r.timeouts,
+    non2xx: r.non2xx,
+  };
+}
+
+export function rssMb(pid: number): number {
+  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
+  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
+}
+
+/** Stops a child and waits for it (at once when it has already exited). */
+export function stop(child: ChildProcess): Promise<void> {
+  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
+  return new Promise((resolve) => {
+    child.once('exit', () => resolve());
+    child.kill('SIGTERM');
+  });
+}
+
+export function portFree(port: number): Promise<boolean> {
+  return new Promise((resolve) => {
+    const probe = http.createServer().once('error', () => resolve(false));
+    probe.listen(port, '127.0.0.1', () => probe.close(() => resolve(true)));
+  });
+}
+
+export async function waitReady(port: number, pathName: string): Promise<void> {
+  for (let i = 0; i < 120; i += 1) {
+    const ok = await new Promise<boolean>((resolve) => {
+      http
+        .get({ host: '127.0.0.1', port, path: pathName }, (res) => {
+          res.resume();
+          resolve(res.statusCode === 200);
+        })
+        .on('error', () => resolve(false));
+    });
+    if (ok) return;
+    await new Promise((r) => setTimeout(r, 500));
+  }
+  throw new Error(`port ${port} not ready`);
+}
+
+/** Request bodies and paths drawn at random from real address points (lat, long). */
+export function requestMakers(points: Array<[number, number]>, key: string) {
+  const pick = () => points[Math.floor(Math.random() * points.length)] as [number, number];
+  return {
+    pick,
+    postBody: (withKey: boolean) => () => {
+      const [lat, long] = pick();
+      return new URLSearchParams({
+        ...(withKey ? { api_key: key } : {}),
+        service_code: 'STRLGTOUT',
+        lat: String(lat + 0.0001),
+        long: String(long),
+        'attribute[LIGHTS_OUT]': '2',
+      }).toString();
+    },
+    radius: (prefix: string) => () => {
+      const [lat, long] = pick();
+      return `${prefix}?lat=${lat}&long=${long}&radius=500`;
+    },
+    bbox: (prefix: string) => () => {
+      const [lat, long] = pick();
+      return `${prefix}?bbox=${long - 0.004},${lat - 0.003},${long + 0.004},${lat + 0.003}`;
+    },
+  };
+}
+
+/** Migrates, loads the demo city, tops the requests up to `rows`, and makes a key and 2,000 points. */
+export async function prepare(
+  db: Database,
+  rows: number,
+): Promise<{ key: string; points: Array<[number, number]> }> {
+  await migrateLatest(db.knex);
+  if (!(await hasJurisdiction(db.knex))) await loadDemoCity(db.knex, new Date());
+  const have = Number((await db.knex('service_requests').count({ n: '*' }))[0]?.n);
+  if (have < rows) {
+    console.log(`seeding ${rows - have} requests...`);
+    const t0 = Date.now();
+    await seedRequests(db, rows - have, new Date(), (n) => n % 200_000 === 0 && console.log(`  ${n}`));
+    console.log(`  seeded in ${((Date.now() - t0) / 1000).toFixed(1)} s`);
+  }
+  const key = (await createApiKey(db.knex, { name: 'bench', role: 'client', channel: 'web' }, new Date()))
+    .secret;
+  const points = (
+    (
+      await db.knex.raw(
+        'SELECT ST_Y(location::geometry) lat, ST_X(location::geometry) long FROM address_points ORDER BY random() LIMIT 2000',
+      )
+    ).rows as Array<{ lat: number; long: number }>
+  ).map((p) => [Number(p.lat), Number(p.long)] as [number, number]);
+  return { key, points };
+}
+
+/**
+ * The escalation sweep over the whole table: the median of 7 ticks with nothing due, then one tick with
+ * 1,000 open requests past 150% of their response level (every step of the ladder due).
+ */
+export async function measureEscalation(
+  db: Database,
+): Promise<{ idleTick: number; dueTick: number; fired: number }> {
+  await db.knex.raw(
+    "UPDATE service_requests SET next_escalation_at = now() + interval '30 days' WHERE status = 'open'",
+  );
+  // Steady state: the bulk UPDATE above leaves dead index entries that autovacuum would clear.
+  await db.knex.raw('VACUUM ANALYZE service_requests');
+  await sweepEscalations(db.knex, new Date());
+  const ticks: number[] = [];
+  for (let i = 0; i < 7; i += 1) {
+    const t = performance.now();
+    await sweepEscalations(db.knex, new Date());
+    ticks.push(performance.now() - t);
+  }
+  const idleTick = Math.round((ticks.sort((a, b) => a - b)[3] as number) * 10) / 10;
+  // 1,000 open requests whose ladder has not fired yet, all overdue past 150%.
+  await db.knex.raw(
+    `UPDATE service_requests SET requested_at = now() - interval '60 days', expected_at = now() - interval '30 days',
+         next_escalation_at = now() - interval '1 minute'
+       WHERE id IN (SELECT r.id FROM service_requests r WHERE r.status = 'open'
+                    AND NOT EXISTS (SELECT 1 FROM request_escalations e WHERE e.request_id = r.id) ORDER BY r.id LIMIT 1000)`,
+  );
+  const t0 = performance.now();
+  const fired = await sweepEscalations(db.knex, new Date(), 1000);
+  const dueTick = Math.round(performance.now() - t0);
+
+  return { idleTick, dueTick, fired };
+}
