@@ -1,5 +1,5 @@
 /**
- * `tsx bench/profile-post.ts` (BENCH_DATABASE_URL): where a POST's time goes. Runs the real app in this
+ * `tsx bench/profile-post.ts` (BENCH_DATABASE_URL, or BENCH_DATA_DIR for the embedded database): where a POST's time goes. Runs the real app in this
  * process, posts N requests one at a time, and totals the database time of each SQL statement shape.
  */
 import http from 'node:http';
@@ -12,9 +12,12 @@ import { openDatabase } from '../src/db/connect';
 
 async function main(): Promise<void> {
   const url = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
-  if (!url) throw new Error('set BENCH_DATABASE_URL');
+  const dataDir = process.env.BENCH_DATA_DIR;
+  if (!url && !dataDir) throw new Error('set BENCH_DATABASE_URL or BENCH_DATA_DIR');
   const n = Number(process.env.N ?? 300);
-  const db = await openDatabase({ kind: 'postgres', url, poolMax: 4 });
+  const db = await openDatabase(
+    url ? { kind: 'postgres', url, poolMax: 4 } : { kind: 'embedded', dataDir: dataDir as string },
+  );
   const config = loadConfig({ LOG_LEVEL: 'silent', POST_RATE_LIMIT_PER_MINUTE: '1000000' });
   const ctx = createContext({ config, db, logger: pino({ level: 'silent' }) });
   const app = createApp(ctx);
