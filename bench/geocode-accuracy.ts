@@ -6,14 +6,13 @@
  * failure that sends crews to the wrong place). Refused: not found, with suggestions (the resident picks).
  * Uses BENCH_DATABASE_URL/DATABASE_URL, else an in-memory embedded database with the demo city.
  */
-import fs from 'node:fs';
-import path from 'node:path';
 import { openDatabase } from '../src/db/connect';
 import { migrateLatest } from '../src/db/migrate';
 import { hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { geocode } from '../src/geo/geocode';
+import { writeSection } from './report-file';
 
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0;
   return () => (x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
@@ -30,7 +29,8 @@ const LONG: Record<string, string> = {
   Pk: 'Park',
 };
 
-function alter(address: string, zip: string | null, r: () => number): { text: string; how: string } {
+/** One address as a resident might write it; `how` names the alteration (bench/geo-scale.ts reuses it). */
+export function alter(address: string, zip: string | null, r: () => number): { text: string; how: string } {
   const words = address.split(' ');
   const kinds = ['lower', 'long suffix', 'no suffix', 'typo', 'city and zip', 'no zip, spaces'];
   const how = kinds[Math.floor(r() * kinds.length)] as string;
@@ -97,9 +97,6 @@ async function main(): Promise<void> {
     }
     const ms = (performance.now() - t0) / sample.length;
     const lines = [
-      '',
-      '## Geocoding accuracy (issue #5)',
-      '',
       `Written by \`npm run bench:geocode\` on ${new Date().toISOString().slice(0, 10)} (${db.describe}): 1,000 Boston addresses from the demo data (39,308 points), altered as residents write them, geocoded by the server's geocoder (exact key, then trigram + house number + street type). Mean ${ms.toFixed(1)} ms per address, one at a time.`,
       '',
       '| result | share | target |',
@@ -115,17 +112,15 @@ async function main(): Promise<void> {
       '',
     ];
     console.log(lines.join('\n'));
-    const file = path.resolve(__dirname, '../BENCHMARKS.md');
-    const before = fs.existsSync(file)
-      ? fs.readFileSync(file, 'utf8').replace(/\n## Geocoding accuracy[\s\S]*$/, '\n')
-      : '# Benchmarks\n';
-    fs.writeFileSync(file, `${before.trimEnd()}\n${lines.join('\n')}`);
+    writeSection('Geocoding accuracy (issue #5)', lines);
   } finally {
     await db.close();
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
