@@ -130,11 +130,13 @@ export interface AddressRecord {
   long: number;
 }
 
-const BATCH = 1000;
+const BATCH = 5000;
 
 /**
- * Address points from any async source of records (a streamed CSV), inserted in batches of 1,000 so
- * memory stays flat. `records` yields [lineNumber, record | rejection reason].
+ * Address points from any async source of records (a streamed CSV), inserted in batches of 5,000 so
+ * memory stays flat. Each batch is one INSERT ... SELECT FROM json_to_recordset() of a single JSON
+ * parameter rather than a VALUES list of 11 parameters a row (55,000 placeholders a batch for the
+ * database to parse and bind; bench/geo-scale.ts). `records` yields [lineNumber, record | rejection reason].
  */
 export async function importAddresses(
   knex: Knex,
@@ -149,29 +151,26 @@ export async function importAddresses(
     let batch: AddressRecord[] = [];
     const flush = async () => {
       if (batch.length === 0) return;
-      const values = batch.map(
-        () =>
-          `(?, ?, ?, ?, ?, ?, ?, ?, ST_Transform(ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ?::int), ${SRID})::geography)`,
-      );
-      const params = batch.flatMap((a) => {
+      const rows = batch.map((a) => {
         const display = [a.houseNumber, a.street].filter(Boolean).join(' ');
-        return [
-          jurisdictionId,
-          a.externalId ?? null,
-          a.houseNumber ?? null,
-          a.street,
-          a.unit ?? null,
-          a.zip ?? null,
-          display,
-          normaliseAddress(display),
-          a.long,
-          a.lat,
-          srid,
-        ];
+        return {
+          e: a.externalId ?? null,
+          h: a.houseNumber ?? null,
+          s: a.street,
+          u: a.unit ?? null,
+          z: a.zip ?? null,
+          a: display,
+          k: normaliseAddress(display),
+          x: a.long,
+          y: a.lat,
+        };
       });
       await trx.raw(
-        `INSERT INTO address_points (jurisdiction_id, external_id, house_number, street, unit, zip, address, norm_key, location) VALUES ${values.join(', ')}`,
-        params,
+        `INSERT INTO address_points (jurisdiction_id, external_id, house_number, street, unit, zip, address, norm_key, location)
+         SELECT ?, e, h, s, u, z, a, k, ST_Transform(ST_SetSRID(ST_MakePoint(x, y), ?::int), ${SRID})::geography
+         FROM json_to_recordset(?::json)
+           AS t(e text, h text, s text, u text, z text, a text, k text, x float8, y float8)`,
+        [jurisdictionId, srid, JSON.stringify(rows)],
       );
       report.accepted += batch.length;
       opts.onProgress?.(report.accepted);
