@@ -11,8 +11,9 @@ import { writeSection } from './report-file';
 import { migrateLatest } from '../src/db/migrate';
 import { hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { geocode } from '../src/geo/geocode';
+import { writeSection } from './report-file';
 
-function rng(seed: number): () => number {
+export function rng(seed: number): () => number {
   let x = seed >>> 0;
   return () => (x = (x * 1664525 + 1013904223) >>> 0) / 2 ** 32;
 }
@@ -29,7 +30,8 @@ const LONG: Record<string, string> = {
   Pk: 'Park',
 };
 
-function alter(address: string, zip: string | null, r: () => number): { text: string; how: string } {
+/** One address as a resident might write it; `how` names the alteration (bench/geo-scale.ts reuses it). */
+export function alter(address: string, zip: string | null, r: () => number): { text: string; how: string } {
   const words = address.split(' ');
   const kinds = ['lower', 'long suffix', 'no suffix', 'typo', 'city and zip', 'no zip, spaces'];
   const how = kinds[Math.floor(r() * kinds.length)] as string;
@@ -117,7 +119,9 @@ async function main(): Promise<void> {
   }
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}

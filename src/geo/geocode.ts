@@ -7,7 +7,7 @@
 import type { Knex } from 'knex';
 import { normaliseAddress, parseAddress } from './address-normalise';
 import { SUFFIXES } from './usps-abbreviations';
-import { addressesByKey, similarAddresses, type AddressMatch } from './locate';
+import { addressesByKey, houseNumberOfKey, similarAddresses, type AddressMatch } from './locate';
 
 export type GeocodeResult =
   { kind: 'match'; match: AddressMatch; exact: boolean } | { kind: 'none'; suggestions: AddressMatch[] };
@@ -34,7 +34,12 @@ export async function geocode(knex: Knex, jurisdictionId: string, text: string):
   if (exact[0]) return { kind: 'match', match: exact[0], exact: true };
 
   const wantedNumber = parseAddress(text).houseNumber?.toUpperCase() ?? null;
-  const candidates = await similarAddresses(knex, jurisdictionId, key, 10);
+  // Only points with the wanted number can be a match, so the candidates are drawn from those (fast at
+  // any size); the suggestions for a number the street does not have come from the whole set.
+  const keyNumber = houseNumberOfKey(key);
+  const byNumber = wantedNumber !== null && keyNumber === wantedNumber;
+  let candidates = await similarAddresses(knex, jurisdictionId, key, 10, byNumber ? keyNumber : null);
+  if (byNumber && candidates.length === 0) candidates = await similarAddresses(knex, jurisdictionId, key, 10);
   const agreeing = candidates.filter(
     (c) => wantedNumber === null || houseNumberOf(normaliseAddress(c.address)) === wantedNumber,
   );

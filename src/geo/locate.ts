@@ -149,16 +149,38 @@ export async function addressesByKey(
   return rows.map(toMatch);
 }
 
-/** Trigram candidates for a normalised key, most similar first (uses the gin_trgm_ops index). */
+/** pg_trgm's default similarity threshold, the one its `%` operator applies. */
+export const TRIGRAM_THRESHOLD = 0.3;
+
+/** The house number that starts a normalised key ("29A" of "29A HEREFORD ST"), or null. */
+export const houseNumberOfKey = (key: string): string | null =>
+  /^(\d[\dA-Z/-]*)(?:\s|$)/.exec(key)?.[1] ?? null;
+
+/** The SQL for "the key's first word is `houseNumber`", served by address_points_house_number_key. */
+export const HOUSE_NUMBER_SQL = "split_part(norm_key, ' ', 1) = ?";
+
+/**
+ * Trigram candidates for a normalised key, most similar first. With `houseNumber`, only the points whose
+ * key starts with that number: at 500,000 points `norm_key % key` alone matches tens of thousands of rows
+ * (every number on the street) and takes ~300 ms, where one number's few thousand points take ~2 ms
+ * (bench/geo-scale.ts). The threshold is then applied by `similarity()`, so that the planner narrows by
+ * number on its index rather than combining it with the trigram index.
+ */
 export async function similarAddresses(
   knex: Knex,
   jurisdictionId: string,
   key: string,
   limit = 10,
+  houseNumber: string | null = null,
 ): Promise<AddressMatch[]> {
-  const rows = (await knex('address_points')
-    .where('jurisdiction_id', jurisdictionId)
-    .whereRaw('norm_key % ?', [key])
+  const q = knex('address_points').where('jurisdiction_id', jurisdictionId);
+  if (houseNumber !== null)
+    q.whereRaw(HOUSE_NUMBER_SQL, [houseNumber]).whereRaw('similarity(norm_key, ?) >= ?', [
+      key,
+      TRIGRAM_THRESHOLD,
+    ]);
+  else q.whereRaw('norm_key % ?', [key]);
+  const rows = (await q
     .select(...addressColumns(knex), knex.raw('similarity(norm_key, ?) AS sim', [key]))
     .orderByRaw('norm_key <-> ?', [key])
     .limit(limit)) as AddressRow[];
