@@ -11,7 +11,6 @@ import { writeSection } from './report-file';
 import { migrateLatest } from '../src/db/migrate';
 import { hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { geocode } from '../src/geo/geocode';
-import { writeSection } from './report-file';
 
 export function rng(seed: number): () => number {
   let x = seed >>> 0;
