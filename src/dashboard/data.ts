@@ -3,6 +3,7 @@
  * (reports/performance.ts), so the two can never disagree. Cached per query for a minute.
  */
 import type { Knex } from 'knex';
+import { reportBase } from '../reports/base';
 import { performance, type PerformanceRow } from '../reports/performance';
 import { satisfaction, type SatisfactionRow } from '../reports/satisfaction';
 
@@ -59,12 +60,7 @@ export async function summary(
     satisfaction(knex, { ...base, groupBy: { kind: 'all' } }),
     satisfaction(knex, { ...base, groupBy: district }),
     satisfaction(knex, { ...base, groupBy: { kind: 'channel' } }),
-    knex('service_requests as r')
-      .join('services as s', 's.id', 'r.service_id')
-      .where('r.jurisdiction_id', q.jurisdictionId)
-      .where('s.is_private', false)
-      .where('r.requested_at', '>=', q.start)
-      .where('r.requested_at', '<', q.end)
+    reportBase(knex, base)
       .select(
         knex.raw("to_char(date_trunc('week', r.requested_at AT TIME ZONE ?), 'YYYY-MM-DD') AS week", [
           q.timeZone,
@@ -145,13 +141,8 @@ export async function points(
   end: Date,
   limit = 5000,
 ): Promise<object> {
-  const rows = (await knex('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
-    .where('r.jurisdiction_id', jurisdictionId)
-    .where('s.is_private', false)
+  const rows = (await reportBase(knex, { jurisdictionId, start, end })
     .whereNotNull('r.location')
-    .where('r.requested_at', '>=', start)
-    .where('r.requested_at', '<', end)
     .orderBy('r.requested_at', 'desc')
     .limit(limit)
     .select(
