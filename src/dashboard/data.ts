@@ -190,7 +190,10 @@ export async function layers(knex: Knex, jurisdictionId: string): Promise<string
   ).map((l) => l.layer);
 }
 
-/** Request points for the map (public requests only, newest first, capped), cached as the summary is. */
+/**
+ * Request points for the map (public requests only, newest first, capped) as GeoJSON text, cached as the
+ * summary is (the text, so a refresh does not serialise 5,000 features again).
+ */
 export function points(
   knex: Knex,
   jurisdictionId: string,
@@ -198,9 +201,11 @@ export function points(
   end: Date,
   now: Date,
   limit = 5000,
-): Promise<object> {
+): Promise<string> {
   const key = JSON.stringify(['points', jurisdictionId, start, end, limit]);
-  return cached(key, now.getTime(), () => computePoints(knex, jurisdictionId, start, end, limit));
+  return cached(key, now.getTime(), async () =>
+    JSON.stringify(await computePoints(knex, jurisdictionId, start, end, limit)),
+  );
 }
 
 async function computePoints(

@@ -79,7 +79,7 @@ export function dashboardRouter(ctx: AppContext): Router {
   });
   router.get('/api/points.geojson', async (req, res) => {
     const { j, start, end, now } = await period(req.query as RawParams);
-    res.type('application/geo+json').json(await points(ctx.knex, j.id, start, end, now));
+    res.type('application/geo+json').send(await points(ctx.knex, j.id, start, end, now));
   });
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   return router;
