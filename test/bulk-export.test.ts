@@ -67,6 +67,40 @@ describe('bulk export', () => {
     expect(f.properties.service_request_id).toBe(f.id);
   });
 
+  it('when the database writes the rows, then every value matches the GeoReport list, and CSV quoting round-trips', async () => {
+    await t.db.knex.raw(
+      `UPDATE service_requests SET description = 'He said "no", then' || chr(13) || chr(10) || 'left, quickly'
+       WHERE id IN (SELECT id FROM service_requests ORDER BY id DESC LIMIT 3)`,
+    );
+    const list = await request(t.app).get('/open311/v2/requests.json?page_size=1000');
+    const json = await request(t.app).get('/open311/v2/bulk/requests.json');
+    const csv = await request(t.app).get('/open311/v2/bulk/requests.csv');
+    const byId = new Map(json.body.map((r: Record<string, unknown>) => [r.service_request_id, r]));
+    expect(byId.size).toBe(list.body.length);
+    for (const l of list.body as Array<Record<string, unknown>>) {
+      const r = byId.get(l.service_request_id) as Record<string, unknown>;
+      expect([r.requested_datetime, r.updated_datetime, r.status_description, r.service_name]).toEqual([
+        l.requested_datetime,
+        l.updated_datetime,
+        l.status,
+        l.service_name,
+      ]);
+      expect([r.description, r.address, r.lat, r.long]).toEqual([
+        l.description ?? null,
+        l.address ?? null,
+        l.lat ?? null,
+        l.long ?? null,
+      ]);
+    }
+    const rows = parse(csv.text, { columns: true, bom: true }) as Array<Record<string, string>>;
+    const asText = (v: unknown) => (v === null || v === undefined ? '' : String(v));
+    for (const row of rows) {
+      const r = byId.get(row.service_request_id) as Record<string, unknown>;
+      for (const [k, v] of Object.entries(row)) expect(v).toBe(asText(r[k]));
+    }
+    expect(rows.filter((r) => r.description?.includes('"no"')).length).toBe(3);
+  });
+
   it('when the format is unknown or a date is bad, then 404 or 400', async () => {
     expect((await request(t.app).get('/open311/v2/bulk/requests.xlsx')).status).toBe(404);
     expect((await request(t.app).get('/open311/v2/bulk/requests.csv?start_date=soon')).status).toBe(400);

@@ -88,4 +88,74 @@ describeBrowser('dashboard in a real browser', () => {
     await page.screenshot({ path: path.resolve(__dirname, '../test-output/dashboard.png'), fullPage: true });
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('when a resident opens /dashboard on a phone, then nothing overflows sideways, the map and the area table show, and the controls are reachable by keyboard', async () => {
+    const page = await browser.newPage({
+      viewport: { width: 390, height: 844 },
+      deviceScaleFactor: 2,
+      isMobile: true,
+      hasTouch: true,
+    });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    await page.goto(`${base}/dashboard/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#map[data-features]');
+
+    // No horizontal scrolling of the page (wide tables scroll inside their own box).
+    const widths = await page.evaluate(() => ({
+      doc: document.documentElement.scrollWidth,
+      body: document.body.scrollWidth,
+      viewport: window.innerWidth,
+    }));
+    expect(widths.doc).toBeLessThanOrEqual(widths.viewport);
+    expect(widths.body).toBeLessThanOrEqual(widths.viewport);
+
+    const box = async (selector: string) => {
+      const b = await page.locator(selector).boundingBox();
+      if (!b) throw new Error(`${selector} is not shown`);
+      return b;
+    };
+    const map = await box('#map');
+    expect(map.width).toBeGreaterThan(300);
+    expect(map.x + map.width).toBeLessThanOrEqual(390 + 0.5);
+    expect(map.height).toBeGreaterThan(200);
+    await expect(page.locator('#districts tbody tr').first().isVisible()).resolves.toBe(true);
+    const table = await box('#districts');
+    const scroller = await box('#districts-scroll');
+    expect(scroller.x + scroller.width).toBeLessThanOrEqual(390 + 0.5);
+    expect(table.width).toBeGreaterThan(0);
+
+    // Tab order from the top: skip link, then every filter control, each inside the screen when focused
+    // (a date input takes several Tab presses, one per day, month and year field).
+    await page.keyboard.press('Tab');
+    expect(await page.evaluate(() => document.activeElement?.className)).toBe('skip');
+    const reached: string[] = [];
+    for (let i = 0; i < 12 && reached[reached.length - 1] !== 'button'; i += 1) {
+      await page.keyboard.press('Tab');
+      const focused = await page.evaluate(() => {
+        const el = document.activeElement as HTMLElement;
+        const r = el.getBoundingClientRect();
+        return { id: el.id || el.tagName.toLowerCase(), left: r.left, right: r.right, w: r.width };
+      });
+      expect(focused.left).toBeGreaterThanOrEqual(0);
+      expect(focused.right).toBeLessThanOrEqual(390 + 0.5);
+      expect(focused.w).toBeGreaterThan(0);
+      if (reached[reached.length - 1] !== focused.id) reached.push(focused.id);
+    }
+    expect(reached).toEqual(['start', 'end', 'layer', 'button']);
+    // The layer can be changed from the keyboard alone (type-ahead on the focused list).
+    await page.focus('#layer');
+    await page.keyboard.type('p');
+    await page.waitForFunction(
+      () => document.querySelector('#map')?.getAttribute('data-layer') === 'police_district',
+    );
+
+    fs.mkdirSync(path.resolve(__dirname, '../test-output'), { recursive: true });
+    await page.screenshot({
+      path: path.resolve(__dirname, '../test-output/dashboard-phone.png'),
+      fullPage: true,
+    });
+    expect(errors).toEqual([]);
+  }, 60_000);
 });

@@ -1,8 +1,9 @@
 /**
  * The dashboard's figures (issue #9), computed by the same report module as the staff SLA report
- * (reports/performance.ts), so the two can never disagree. Cached per query for a minute.
+ * (reports/performance.ts), so the two can never disagree.
  */
 import type { Knex } from 'knex';
+import { reportBase } from '../reports/base';
 import { performance, type PerformanceRow } from '../reports/performance';
 import { satisfaction, type SatisfactionRow } from '../reports/satisfaction';
 
@@ -20,8 +21,62 @@ export interface Summary {
   weekly: Array<{ week: string; received: number; closed: number }>;
 }
 
-const cache = new Map<string, { at: number; value: Summary }>();
+/**
+ * Figures per (jurisdiction, period, layer): fresh for a minute; for ten more minutes the last figures are
+ * served while one refresh runs behind them; concurrent requests for a period not yet computed share one
+ * computation (a year at 1M requests takes seconds, and seven queries a request would exhaust the pool).
+ * The key holds every input of the figures, so no jurisdiction, period or layer is served another's.
+ */
 const TTL_MS = 60_000;
+const STALE_MS = 10 * 60_000;
+interface Entry {
+  at: number;
+  value?: unknown;
+  pending?: Promise<unknown>;
+}
+const cache = new Map<string, Entry>();
+
+export function cached<T>(key: string, nowMs: number, compute: () => Promise<T>): Promise<T> {
+  let entry = cache.get(key);
+  // A clock that went back (tests) makes an entry from "the future" unusable.
+  if (entry && entry.at > nowMs) {
+    cache.delete(key);
+    entry = undefined;
+  }
+  const start = () => {
+    const e: Entry = cache.get(key) ?? { at: nowMs };
+    if (!cache.has(key)) {
+      if (cache.size > 500) cache.clear();
+      cache.set(key, e);
+    }
+    const pending = compute().then(
+      (value) => {
+        e.at = nowMs;
+        e.value = value;
+        e.pending = undefined;
+        return value;
+      },
+      (err: unknown) => {
+        e.pending = undefined;
+        if (e.value === undefined) cache.delete(key);
+        throw err;
+      },
+    );
+    e.pending = pending;
+    return pending;
+  };
+  if (entry?.value !== undefined) {
+    const age = nowMs - entry.at;
+    if (age < TTL_MS) return Promise.resolve(entry.value as T);
+    if (age < TTL_MS + STALE_MS) {
+      // Served stale while one refresh runs; a failed refresh keeps the last figures.
+      if (!entry.pending) start().catch(() => {});
+      return Promise.resolve(entry.value as T);
+    }
+  }
+  if (entry?.pending) return entry.pending as Promise<T>;
+  return start();
+}
 
 const EMPTY: PerformanceRow = {
   group: 'all',
@@ -47,9 +102,14 @@ export async function summary(
   knex: Knex,
   q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
 ): Promise<Summary> {
-  const key = JSON.stringify([q.jurisdictionId, q.start, q.end, q.layer]);
-  const hit = cache.get(key);
-  if (hit && q.now.getTime() - hit.at < TTL_MS && hit.at <= q.now.getTime()) return hit.value;
+  const key = JSON.stringify(['summary', q.jurisdictionId, q.timeZone, q.start, q.end, q.layer]);
+  return cached(key, q.now.getTime(), () => computeSummary(knex, q));
+}
+
+async function computeSummary(
+  knex: Knex,
+  q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
+): Promise<Summary> {
   const base = { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end };
   const district = { kind: 'district' as const, layer: q.layer };
   const [all, byDistrict, byChannel, satAll, satDistrict, satChannel, weekly] = await Promise.all([
@@ -59,12 +119,7 @@ export async function summary(
     satisfaction(knex, { ...base, groupBy: { kind: 'all' } }),
     satisfaction(knex, { ...base, groupBy: district }),
     satisfaction(knex, { ...base, groupBy: { kind: 'channel' } }),
-    knex('service_requests as r')
-      .join('services as s', 's.id', 'r.service_id')
-      .where('r.jurisdiction_id', q.jurisdictionId)
-      .where('s.is_private', false)
-      .where('r.requested_at', '>=', q.start)
-      .where('r.requested_at', '<', q.end)
+    reportBase(knex, base)
       .select(
         knex.raw("to_char(date_trunc('week', r.requested_at AT TIME ZONE ?), 'YYYY-MM-DD') AS week", [
           q.timeZone,
@@ -97,8 +152,6 @@ export async function summary(
     },
     weekly: weekly.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
   };
-  if (cache.size > 200) cache.clear();
-  cache.set(key, { at: q.now.getTime(), value });
   return value;
 }
 
@@ -137,21 +190,33 @@ export async function layers(knex: Knex, jurisdictionId: string): Promise<string
   ).map((l) => l.layer);
 }
 
-/** Request points for the map (public requests only, newest first, capped). */
-export async function points(
+/**
+ * Request points for the map (public requests only, newest first, capped) as GeoJSON text, cached as the
+ * summary is (the text, so a refresh does not serialise 5,000 features again).
+ */
+export function points(
   knex: Knex,
   jurisdictionId: string,
   start: Date,
   end: Date,
+  now: Date,
   limit = 5000,
+): Promise<string> {
+  const key = JSON.stringify(['points', jurisdictionId, start, end, limit]);
+  return cached(key, now.getTime(), async () =>
+    JSON.stringify(await computePoints(knex, jurisdictionId, start, end, limit)),
+  );
+}
+
+async function computePoints(
+  knex: Knex,
+  jurisdictionId: string,
+  start: Date,
+  end: Date,
+  limit: number,
 ): Promise<object> {
-  const rows = (await knex('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
-    .where('r.jurisdiction_id', jurisdictionId)
-    .where('s.is_private', false)
+  const rows = (await reportBase(knex, { jurisdictionId, start, end })
     .whereNotNull('r.location')
-    .where('r.requested_at', '>=', start)
-    .where('r.requested_at', '<', end)
     .orderBy('r.requested_at', 'desc')
     .limit(limit)
     .select(

@@ -78,8 +78,8 @@ export function dashboardRouter(ctx: AppContext): Router {
       .json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
   });
   router.get('/api/points.geojson', async (req, res) => {
-    const { j, start, end } = await period(req.query as RawParams);
-    res.type('application/geo+json').json(await points(ctx.knex, j.id, start, end));
+    const { j, start, end, now } = await period(req.query as RawParams);
+    res.type('application/geo+json').send(await points(ctx.knex, j.id, start, end, now));
   });
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   return router;

@@ -1,16 +1,23 @@
 /**
  * Bulk export of public requests (issue #9; columns after the GeoReport Bulk proposal piloted by
- * Louisville, Bloomington and San Diego). Rows are read in keyset batches of 1,000 — (requested_at, id)
- * after the last row sent — and written with back-pressure, so server memory stays flat however many rows,
- * no connection or transaction is held while a slow client reads, and a client that disconnects stops the
+ * Louisville, Bloomington and San Diego). Rows are read in keyset batches — (requested_at, id) after the
+ * last row sent — and written with back-pressure, so server memory stays flat however many rows, no
+ * connection or transaction is held while a slow client reads, and a client that disconnects stops the
  * loop at the next batch. Works the same on PostgreSQL and on the embedded database.
+ *
+ * Memory (docs/decisions/0002-performance.md): the database writes each batch's text — the rows already as
+ * CSV lines or JSON, joined by string_agg — so a batch reaches JavaScript as one string with its keyset
+ * cursor, and is turned into one Buffer before the export waits on the socket. Building rows in JavaScript
+ * allocated about 5.7 KB per row (pg's field strings, Dates, row objects, formatted strings); the objects
+ * alive across the socket and database waits were promoted to V8's old space, so the heap, and RSS, grew
+ * with the row count until a full collection. The datetime text is formatDateTime's (ISO 8601 with the
+ * zone's offset, whole seconds), checked against the GeoReport list in bulk-export.test.ts.
  */
 import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
-import { formatDateTime } from '../open311/time';
-import { applyFilter, selectRequests, toRecord } from '../requests/query';
-import type { RequestFilter, RequestRecord } from '../requests/types';
-import { csvField } from '../reports/csv';
+import { latOf, longOf } from '../geo/postgis';
+import { applyFilter } from '../requests/query';
+import type { RequestFilter } from '../requests/types';
 
 export type BulkFormat = 'csv' | 'json' | 'geojson' | 'ndjson';
 export const BULK_FORMATS: readonly BulkFormat[] = ['csv', 'json', 'geojson', 'ndjson'];
@@ -38,35 +45,112 @@ export const BULK_COLUMNS = [
   'long',
 ] as const;
 
-const BATCH = 1000;
+/** Rows per keyset batch: one query, one string of about 50 KB of CSV (larger batches grew pg's read buffers). */
+const BATCH = 200;
 
-export function bulkRow(
-  r: RequestRecord,
+/**
+ * A timestamptz as formatDateTime writes it: local time in `timeZone`, whole seconds (to_char truncates),
+ * and the zone's offset at that instant as ±HH:MM.
+ */
+function datetimeSql(knex: Knex, column: string, timeZone: string): Knex.Raw {
+  const offset = `(extract(epoch FROM (${column} AT TIME ZONE ?) - (${column} AT TIME ZONE 'UTC')) / 60)::int`;
+  return knex.raw(
+    `to_char(${column} AT TIME ZONE ?, 'YYYY-MM-DD"T"HH24:MI:SS') ||
+       CASE WHEN ${offset} < 0 THEN '-' ELSE '+' END ||
+       lpad((abs(${offset}) / 60)::text, 2, '0') || ':' || lpad((abs(${offset}) % 60)::text, 2, '0')`,
+    [timeZone, timeZone, timeZone, timeZone],
+  );
+}
+
+/** The bulk columns, then one per district layer, each as SQL of its value (text, or float8 for lat/long). */
+function columnSql(
+  knex: Knex,
   timeZone: string,
   layers: string[],
-): Record<string, string | number | null> {
-  const row: Record<string, string | number | null> = {
-    service_request_id: r.id,
-    requested_datetime: formatDateTime(r.requestedAt, timeZone),
-    updated_datetime: formatDateTime(r.updatedAt, timeZone),
-    closed_date: formatDateTime(r.closedAt, timeZone),
-    status_description: r.status,
-    status_notes: r.statusNotes,
-    source: r.channel,
-    service_name: r.serviceName,
-    service_subtype: r.detailedStatus === 'duplicate' ? 'duplicate' : r.serviceCode,
-    description: r.description,
-    agency_responsible: r.agencyResponsible,
-    address: r.address,
-    lat: r.lat,
-    long: r.long,
+): Array<{ sql: Knex.Raw; number: boolean }> {
+  const text = (sql: string, bindings: string[] = []) => ({ sql: knex.raw(sql, bindings), number: false });
+  return [
+    text('r.id::text'),
+    { sql: datetimeSql(knex, 'r.requested_at', timeZone), number: false },
+    { sql: datetimeSql(knex, 'r.updated_at', timeZone), number: false },
+    { sql: datetimeSql(knex, 'r.closed_at', timeZone), number: false },
+    text('r.status::text'),
+    text('r.status_notes'),
+    text('r.channel'),
+    text('s.service_name'),
+    text("CASE WHEN r.detailed_status = 'duplicate' THEN 'duplicate' ELSE s.service_code END"),
+    text('r.description'),
+    text('a.name'),
+    text('r.address'),
+    { sql: knex.raw(`${latOf('r.location')}::float8`), number: true },
+    { sql: knex.raw(`${longOf('r.location')}::float8`), number: true },
+    ...layers.map((layer) => text('r.districts ->> ?', [layer])),
+  ];
+}
+
+const LAT = BULK_COLUMNS.indexOf('lat');
+const LONG = BULK_COLUMNS.indexOf('long');
+
+/**
+ * One row as SQL text in the export's format, from the batch's value columns b.v0, b.v1, …, and the
+ * separator between rows. CSV quotes a field that holds a comma, quote, CR or LF (RFC 4180, as
+ * reports/csv.ts); JSON values are to_json's, so strings are escaped as JSON.stringify escapes them and
+ * float8 is written shortest-exact, as JavaScript writes numbers.
+ */
+function lineSql(
+  knex: Knex,
+  format: BulkFormat,
+  columns: string[],
+  numeric: boolean[],
+): { line: Knex.Raw; separator: string } {
+  const v = (i: number) => `b.v${i}`;
+  const csv = (i: number) =>
+    numeric[i]
+      ? `coalesce(${v(i)}::text, '')`
+      : `CASE WHEN ${v(i)} IS NULL THEN '' WHEN ${v(i)} ~ ('[",' || chr(13) || chr(10) || ']') THEN '"' || replace(${v(i)}, '"', '""') || '"' ELSE ${v(i)} END`;
+  const json = (i: number) => `coalesce(to_json(${v(i)})::text, 'null')`;
+  // The keys are bound as parameters (quoted by JSON.stringify), so no column name is ever SQL text.
+  const object = (skip: (i: number) => boolean) => {
+    const sql: string[] = [];
+    const keys: string[] = [];
+    columns.forEach((c, i) => {
+      if (skip(i)) return;
+      sql.push(`?::text || ${json(i)}`);
+      keys.push(`${keys.length ? ',' : '{'}${JSON.stringify(c)}:`);
+    });
+    return { sql: `${sql.join(' || ')} || '}'`, keys };
   };
-  for (const layer of layers) row[layer] = r.districts[layer] ?? null;
-  return row;
+  const all = () => false;
+  switch (format) {
+    case 'csv':
+      return {
+        line: knex.raw(`${columns.map((_c, i) => csv(i)).join(" || ',' || ")} || chr(13) || chr(10)`),
+        separator: '',
+      };
+    case 'ndjson': {
+      const o = object(all);
+      return { line: knex.raw(`${o.sql} || chr(10)`, o.keys), separator: '' };
+    }
+    case 'json': {
+      const o = object(all);
+      return { line: knex.raw(o.sql, o.keys), separator: ',' };
+    }
+    case 'geojson': {
+      const o = object((i) => i === LAT || i === LONG);
+      const geometry = `CASE WHEN ${v(LAT)} IS NULL OR ${v(LONG)} IS NULL THEN 'null' ELSE '{"type":"Point","coordinates":[' || ${v(LONG)}::text || ',' || ${v(LAT)}::text || ']}' END`;
+      return {
+        line: knex.raw(
+          `'{"type":"Feature","id":' || ${json(0)} || ',"geometry":' || ${geometry} || ',"properties":' || ${o.sql} || '}'`,
+          o.keys,
+        ),
+        separator: ',',
+      };
+    }
+  }
 }
 
 /** Writes and waits for 'drain' when the socket's buffer is full (back-pressure). */
-function write(out: Writable, chunk: string): Promise<void> {
+function write(out: Writable, chunk: string | Buffer): Promise<void> {
   if (out.write(chunk)) return Promise.resolve();
   return new Promise((resolve, reject) => {
     const done = (err?: Error) => {
@@ -82,30 +166,54 @@ function write(out: Writable, chunk: string): Promise<void> {
   });
 }
 
+interface Cursor {
+  at: string;
+  id: string;
+}
+
 /**
- * Keyset batches in (requested_at, id) order. The cursor keeps requested_at as PostgreSQL's own text, with
- * its microseconds: a JavaScript Date would round to milliseconds and re-read rows of the last millisecond.
+ * One keyset batch in (requested_at, id) order, as one string made by the database. The cursor keeps
+ * requested_at as PostgreSQL's own text, with its microseconds: a JavaScript Date would round to
+ * milliseconds and re-read rows of the last millisecond.
  */
-export async function* readInBatches(
+async function readBatch(
   knex: Knex,
   filter: RequestFilter,
-  batchSize = BATCH,
-): AsyncGenerator<RequestRecord[]> {
-  let after: { at: string; id: string } | null = null;
-  for (;;) {
-    const q = applyFilter(knex, selectRequests(knex), { ...filter, includePrivate: false }).select(
-      knex.raw('r.requested_at::text AS cursor_at'),
-    );
-    if (after) q.whereRaw('(r.requested_at, r.id) > (?::timestamptz, ?::bigint)', [after.at, after.id]);
-    const raw = (await q
-      .orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }])
-      .limit(batchSize)) as Array<Parameters<typeof toRecord>[0] & { cursor_at: string }>;
-    if (raw.length === 0) return;
-    yield raw.map(toRecord);
-    const last = raw[raw.length - 1] as (typeof raw)[number];
-    after = { at: last.cursor_at, id: last.id };
-    if (raw.length < batchSize) return;
-  }
+  values: Knex.Raw[],
+  line: { line: Knex.Raw; separator: string },
+  after: Cursor | null,
+  batchSize: number,
+): Promise<{ text: string; rows: number; next: Cursor | null }> {
+  const inner = applyFilter(
+    knex,
+    knex('service_requests as r')
+      .join('services as s', 's.id', 'r.service_id')
+      .leftJoin('agencies as a', 'a.id', 'r.agency_id'),
+    { ...filter, includePrivate: false },
+  ).select(
+    'r.requested_at',
+    'r.id',
+    knex.raw('r.requested_at::text AS cursor_at'),
+    ...values.map((v, i) => knex.raw(`? AS v${i}`, [v])),
+  );
+  if (after) inner.whereRaw('(r.requested_at, r.id) > (?::timestamptz, ?::bigint)', [after.at, after.id]);
+  inner.orderBy([{ column: 'r.requested_at' }, { column: 'r.id' }]).limit(batchSize);
+  const row = (
+    (await knex
+      .from(inner.as('b'))
+      .select(
+        knex.raw('string_agg(?, ? ORDER BY b.requested_at, b.id) AS text', [line.line, line.separator]),
+        knex.raw('count(*)::int AS n'),
+        knex.raw('(array_agg(b.cursor_at ORDER BY b.requested_at DESC, b.id DESC))[1] AS last_at'),
+        knex.raw('(array_agg(b.id::text ORDER BY b.requested_at DESC, b.id DESC))[1] AS last_id'),
+      )) as Array<{ text: string | null; n: number; last_at: string | null; last_id: string | null }>
+  )[0];
+  const rows = Number(row?.n ?? 0);
+  return {
+    text: row?.text ?? '',
+    rows,
+    next: rows === batchSize && row?.last_at && row.last_id ? { at: row.last_at, id: row.last_id } : null,
+  };
 }
 
 /** Streams the export to `out`; returns the number of rows written (stops early if `out` is destroyed). */
@@ -119,30 +227,27 @@ export async function exportRequests(
   batchSize = BATCH,
 ): Promise<number> {
   const columns = [...BULK_COLUMNS, ...layers];
+  const values = columnSql(knex, timeZone, layers);
+  const line = lineSql(
+    knex,
+    format,
+    columns,
+    values.map((v) => v.number),
+  );
+  const valueSql = values.map((v) => v.sql);
   let n = 0;
   if (format === 'csv') await write(out, `\uFEFF${columns.join(',')}\r\n`);
   else if (format === 'json') await write(out, '[');
   else if (format === 'geojson') await write(out, '{"type":"FeatureCollection","features":[');
-  for await (const batch of readInBatches(knex, filter, batchSize)) {
+  let after: Cursor | null = null;
+  do {
     if (out.destroyed) break;
-    const parts: string[] = [];
-    for (const r of batch) {
-      const row = bulkRow(r, timeZone, layers);
-      const sep = n > 0 ? ',' : '';
-      if (format === 'csv') parts.push(`${columns.map((c) => csvField(row[c])).join(',')}\r\n`);
-      else if (format === 'ndjson') parts.push(`${JSON.stringify(row)}\n`);
-      else if (format === 'json') parts.push(sep + JSON.stringify(row));
-      else {
-        const { lat, long, ...properties } = row;
-        const geometry = lat === null || long === null ? null : { type: 'Point', coordinates: [long, lat] };
-        parts.push(
-          `${sep}${JSON.stringify({ type: 'Feature', id: row.service_request_id, geometry, properties })}`,
-        );
-      }
-      n += 1;
-    }
-    await write(out, parts.join(''));
-  }
+    const batch = await readBatch(knex, filter, valueSql, line, after, batchSize);
+    if (batch.rows === 0 || out.destroyed) break;
+    n += batch.rows;
+    after = batch.next;
+    await write(out, n > batch.rows ? `${line.separator}${batch.text}` : batch.text);
+  } while (after);
   if (format === 'json') await write(out, ']');
   else if (format === 'geojson') await write(out, ']}');
   return n;

@@ -6,9 +6,9 @@
  * over those closed that had a response level.
  */
 import type { Knex } from 'knex';
+import { grouped, reportBase, type GroupBy, type ReportScope } from './base';
 
-export type GroupBy =
-  { kind: 'service' | 'agency' | 'channel' | 'all' } | { kind: 'district'; layer: string };
+export { groupExpression, type GroupBy } from './base';
 
 export interface PerformanceRow {
   group: string;
@@ -36,65 +36,32 @@ export const PERFORMANCE_COLUMNS: Array<keyof PerformanceRow> = [
   'overdue',
 ];
 
-export function groupExpression(knex: Knex, g: GroupBy): Knex.Raw {
-  switch (g.kind) {
-    case 'service':
-      return knex.raw("s.service_code || ' ' || s.service_name");
-    case 'agency':
-      return knex.raw("coalesce(a.name, '(no agency)')");
-    case 'channel':
-      return knex.raw('r.channel');
-    case 'district':
-      return knex.raw("coalesce(r.districts ->> ?, '(outside any district)')", [g.layer]);
-    default:
-      return knex.raw("'all'");
-  }
-}
-
 export async function performance(
   knex: Knex,
-  q: {
-    jurisdictionId: string;
-    start: Date;
-    end: Date;
-    now: Date;
-    groupBy: GroupBy;
-    includePrivate?: boolean;
-  },
+  q: ReportScope & { now: Date; groupBy: GroupBy },
 ): Promise<PerformanceRow[]> {
-  const group = groupExpression(knex, q.groupBy);
   const days = 'EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0';
-  const query = knex('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
-    .leftJoin('agencies as a', 'a.id', 'r.agency_id')
-    .where('r.jurisdiction_id', q.jurisdictionId)
-    .where('r.requested_at', '>=', q.start)
-    .where('r.requested_at', '<', q.end)
-    .select(
-      knex.raw('? AS "group"', [group]),
-      knex.raw('count(*)::int AS received'),
-      knex.raw("count(*) FILTER (WHERE r.status = 'closed')::int AS closed"),
-      knex.raw(
-        "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL)::int AS closed_with_level",
-      ),
-      knex.raw(
-        "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL AND r.closed_at <= r.expected_at)::int AS closed_on_time",
-      ),
-      knex.raw(
-        `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS median_days_to_close`,
-      ),
-      knex.raw(
-        `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS p90_days_to_close`,
-      ),
-      knex.raw("count(*) FILTER (WHERE r.status = 'open')::int AS open_backlog"),
-      knex.raw(
-        "count(*) FILTER (WHERE r.status = 'open' AND (r.overdue OR r.expected_at < ?))::int AS overdue",
-        [q.now],
-      ),
-    )
-    .groupByRaw('1')
-    .orderByRaw('1');
-  if (!q.includePrivate) query.where('s.is_private', false);
+  const query = grouped(knex, reportBase(knex, q), q.groupBy).select(
+    knex.raw('count(*)::int AS received'),
+    knex.raw("count(*) FILTER (WHERE r.status = 'closed')::int AS closed"),
+    knex.raw(
+      "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL)::int AS closed_with_level",
+    ),
+    knex.raw(
+      "count(*) FILTER (WHERE r.status = 'closed' AND r.expected_at IS NOT NULL AND r.closed_at <= r.expected_at)::int AS closed_on_time",
+    ),
+    knex.raw(
+      `percentile_cont(0.5) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS median_days_to_close`,
+    ),
+    knex.raw(
+      `percentile_cont(0.9) WITHIN GROUP (ORDER BY ${days}) FILTER (WHERE r.status = 'closed')::float8 AS p90_days_to_close`,
+    ),
+    knex.raw("count(*) FILTER (WHERE r.status = 'open')::int AS open_backlog"),
+    knex.raw(
+      "count(*) FILTER (WHERE r.status = 'open' AND (r.overdue OR r.expected_at < ?))::int AS overdue",
+      [q.now],
+    ),
+  );
   const rows = (await query) as Array<Omit<PerformanceRow, 'on_time_share'>>;
   const round = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
   return rows.map((r) => ({

@@ -4,7 +4,7 @@
  * disparity question).
  */
 import type { Knex } from 'knex';
-import { groupExpression, type GroupBy } from './performance';
+import { grouped, reportBase, type GroupBy, type ReportScope } from './base';
 
 export const SATISFACTION_GOAL = 0.85;
 
@@ -36,26 +36,21 @@ export const SATISFACTION_COLUMNS: Array<keyof SatisfactionRow> = [
 
 export async function satisfaction(
   knex: Knex,
-  q: { jurisdictionId: string; start: Date; end: Date; groupBy: GroupBy },
+  q: ReportScope & { groupBy: GroupBy },
 ): Promise<SatisfactionRow[]> {
-  const rows = (await knex('surveys as v')
-    .join('service_requests as r', 'r.id', 'v.request_id')
-    .join('services as s', 's.id', 'r.service_id')
-    .leftJoin('agencies as a', 'a.id', 'r.agency_id')
-    .where('v.jurisdiction_id', q.jurisdictionId)
-    .where('v.created_at', '>=', q.start)
-    .where('v.created_at', '<', q.end)
-    .select(
-      knex.raw('? AS "group"', [groupExpression(knex, q.groupBy)]),
-      knex.raw('count(*)::int AS surveys'),
-      knex.raw('count(v.answered_at)::int AS responses'),
-      knex.raw('avg(v.service_rating)::float8 AS mean_service'),
-      knex.raw('avg(v.timeliness_rating)::float8 AS mean_timeliness'),
-      knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
-      knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
-    )
-    .groupByRaw('1')
-    .orderByRaw('1')) as Array<{
+  // Surveys sent in the period, of the requests in the report's scope.
+  const base = reportBase(knex, q, {
+    from: (k) => k('surveys as v').join('service_requests as r', 'r.id', 'v.request_id'),
+    periodColumn: 'v.created_at',
+  }).where('v.jurisdiction_id', q.jurisdictionId);
+  const rows = (await grouped(knex, base, q.groupBy).select(
+    knex.raw('count(*)::int AS surveys'),
+    knex.raw('count(v.answered_at)::int AS responses'),
+    knex.raw('avg(v.service_rating)::float8 AS mean_service'),
+    knex.raw('avg(v.timeliness_rating)::float8 AS mean_timeliness'),
+    knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
+    knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
+  )) as Array<{
     group: string;
     surveys: number;
     responses: number;

@@ -1,0 +1,34 @@
+import { cached } from '../src/dashboard/data';
+
+describe('dashboard figures cache', () => {
+  it('when the same period is asked while it is computed, then one computation serves both', async () => {
+    let runs = 0;
+    const compute = () => new Promise<number>((r) => setTimeout(() => r((runs += 1)), 20));
+    const [a, b] = await Promise.all([cached('k1', 1000, compute), cached('k1', 1000, compute)]);
+    expect([a, b, runs]).toEqual([1, 1, 1]);
+  });
+
+  it('when the figures are older than a minute, then the last ones are served once while one refresh runs, then the new ones', async () => {
+    let value = 1;
+    const compute = async () => value;
+    expect(await cached('k2', 0, compute)).toBe(1);
+    value = 2;
+    expect(await cached('k2', 30_000, compute)).toBe(1); // fresh
+    expect(await cached('k2', 61_000, compute)).toBe(1); // stale, refresh started
+    await new Promise((r) => setImmediate(r));
+    expect(await cached('k2', 62_000, compute)).toBe(2);
+    value = 3;
+    expect(await cached('k2', 62_000 + 12 * 60_000, compute)).toBe(3); // too old to serve: recomputed
+  });
+
+  it('when another key (jurisdiction, period or layer) is asked, then it never gets these figures, and a clock moved back recomputes', async () => {
+    expect(await cached('k3', 0, async () => 'a')).toBe('a');
+    expect(await cached('k4', 0, async () => 'b')).toBe('b');
+    expect(await cached('k3', -5, async () => 'c')).toBe('c');
+  });
+
+  it('when a computation fails, then the error reaches the caller and nothing is cached', async () => {
+    await expect(cached('k5', 0, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
+    expect(await cached('k5', 0, async () => 'ok')).toBe('ok');
+  });
+});
