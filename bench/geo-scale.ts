@@ -20,19 +20,18 @@
  * BENCH_GEO_EMBEDDED=0 to skip the embedded database, BENCH_GEO_CSV=FILE to reuse a generated file
  * (`npm run bench:geo -- --write-csv FILE` writes one and stops).
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn } from 'node:child_process';
 import fs from 'node:fs';
-import http from 'node:http';
 import os from 'node:os';
 import path from 'node:path';
 import zlib from 'node:zlib';
-import autocannon from 'autocannon';
 import { parse } from 'csv-parse/sync';
 import { openDatabase, type Database } from '../src/db/connect';
 import { migrateLatest } from '../src/db/migrate';
 import { DEMO_DIR, hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { geocode } from '../src/geo/geocode';
 import { alter, rng } from './geocode-accuracy';
+import { load as harnessLoad, percentile, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -62,15 +61,17 @@ const leadingNumber = (n: string) => Number(/^\d+/.exec(n)?.[0] ?? 0);
 function readDemoAddresses(): Row[] {
   const text = zlib.gunzipSync(fs.readFileSync(path.join(DEMO_DIR, 'addresses.csv.gz'))).toString('utf8');
   const records = parse(text, { columns: true, skip_empty_lines: true }) as Array<Record<string, string>>;
-  return records.map((r) => ({
-    externalId: r.external_id ?? '',
-    houseNumber: r.house_number ?? '',
-    street: r.street ?? '',
-    zip: r.zip ?? '',
-    lat: Number(r.lat),
-    long: Number(r.long),
-  }));
+  return records.map(toRow);
 }
+
+const toRow = (r: Record<string, string>): Row => ({
+  externalId: r.external_id ?? '',
+  houseNumber: r.house_number ?? '',
+  street: r.street ?? '',
+  zip: r.zip ?? '',
+  lat: Number(r.lat),
+  long: Number(r.long),
+});
 
 /**
  * New points for one street (one street name in one zip): `count` house numbers not already used, each
@@ -193,14 +194,7 @@ function writeCsv(rows: Row[], file: string): void {
 
 function readCsv(file: string): Row[] {
   return (parse(fs.readFileSync(file, 'utf8'), { columns: true }) as Array<Record<string, string>>).map(
-    (r) => ({
-      externalId: r.external_id ?? '',
-      houseNumber: r.house_number ?? '',
-      street: r.street ?? '',
-      zip: r.zip ?? '',
-      lat: Number(r.lat),
-      long: Number(r.long),
-    }),
+    toRow,
   );
 }
 
@@ -286,10 +280,17 @@ interface Latency {
 }
 
 const round2 = (n: number) => Math.round(n * 100) / 100;
-function percentile(sorted: number[], p: number): number {
-  return sorted.length === 0
-    ? 0
-    : (sorted[Math.min(sorted.length - 1, Math.floor((p / 100) * sorted.length))] as number);
+
+async function load(pathOf: () => string, connections: number, seconds = SECONDS): Promise<Latency> {
+  const r = await harnessLoad({ port: PORT, path: pathOf, connections, seconds });
+  return {
+    requests: r.requests,
+    rps: round2(r.requests / seconds),
+    p50: r.p50,
+    p95: r.p95,
+    p99: r.p99,
+    bad: r.non2xx + r.errors,
+  };
 }
 function summarise(times: number[], seconds: number, bad: number): Latency {
   times.sort((a, b) => a - b);
@@ -301,67 +302,6 @@ function summarise(times: number[], seconds: number, bad: number): Latency {
     p99: round2(percentile(times, 99)),
     bad,
   };
-}
-
-async function load(pathOf: () => string, connections: number, seconds = SECONDS): Promise<Latency> {
-  const times: number[] = [];
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${PORT}`,
-        connections,
-        duration: seconds,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf() }) }],
-      },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-    instance.on('response', (_c: unknown, _s: number, _b: number, ms: number) => times.push(ms));
-  });
-  return summarise(times, seconds, r.non2xx + r.errors + r.timeouts);
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitReady(child: ChildProcess): Promise<void> {
-  for (let i = 0; i < 240; i += 1) {
-    if (child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port: PORT, path: '/readyz' }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((res) => setTimeout(res, 500));
-  }
-  throw new Error(`port ${PORT} not ready`);
-}
-
-function startServer(env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...env,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      WORKER: 'off',
-      DEMO: 'false',
-      MIGRATE_ON_START: 'false',
-    },
-    stdio: 'inherit',
-  });
-  const kill = () => child.kill('SIGTERM');
-  process.once('exit', kill);
-  return child;
 }
 
 interface Queries {
@@ -402,9 +342,10 @@ async function httpFigures(
   queries: Queries,
   connections: number[],
 ): Promise<HttpFigures> {
-  const server = startServer(env);
+  // DATABASE_URL empty means the embedded database (DATA_DIR).
+  const server = startServer(PORT, { DATABASE_URL: '', ...env });
   try {
-    await waitReady(server);
+    await waitReady(PORT, '/readyz', server);
     const nextText = cycler(queries.texts);
     const nextPoint = cycler(queries.points);
     const search = () => `/open311/v2/addresses.json?q=${encodeURIComponent(nextText().text)}`;

@@ -1,5 +1,6 @@
 /** What the load benchmarks share: an autocannon run with exact percentiles, RSS, child processes, ports. */
-import type { ChildProcess } from 'node:child_process';
+import { spawn, type ChildProcess } from 'node:child_process';
+import path from 'node:path';
 import fs from 'node:fs';
 import http from 'node:http';
 import autocannon from 'autocannon';
@@ -13,6 +14,8 @@ import { sweepEscalations } from '../src/sla/escalation';
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 
 export interface Load {
+  /** Responses received. */
+  requests: number;
   rps: number;
   mean: number;
   p50: number;
@@ -34,13 +37,14 @@ export async function load(opts: {
   method?: 'GET' | 'POST';
   body?: () => string;
   connections: number;
+  seconds?: number;
 }): Promise<Load> {
   const times: number[] = [];
   const pathOf = typeof opts.path === 'string' ? () => opts.path as string : opts.path;
   const options: autocannon.Options = {
     url: `http://127.0.0.1:${opts.port}`,
     connections: opts.connections,
-    duration: SECONDS,
+    duration: opts.seconds ?? SECONDS,
     requests: [
       {
         method: opts.method ?? 'GET',
@@ -63,6 +67,7 @@ export async function load(opts: {
   times.sort((a, b) => a - b);
   const round = (n: number) => Math.round(n * 100) / 100;
   return {
+    requests: times.length,
     rps: round(r.requests.average),
     mean: round(times.reduce((a, b) => a + b, 0) / Math.max(1, times.length)),
     p50: round(percentile(times, 50)),
@@ -94,8 +99,9 @@ export function portFree(port: number): Promise<boolean> {
   });
 }
 
-export async function waitReady(port: number, pathName: string): Promise<void> {
-  for (let i = 0; i < 120; i += 1) {
+export async function waitReady(port: number, pathName: string, child?: ChildProcess): Promise<void> {
+  for (let i = 0; i < 240; i += 1) {
+    if (child && child.exitCode !== null) throw new Error(`the server exited (${child.exitCode})`);
     const ok = await new Promise<boolean>((resolve) => {
       http
         .get({ host: '127.0.0.1', port, path: pathName }, (res) => {
@@ -194,4 +200,31 @@ export async function measureEscalation(
   const dueTick = Math.round(performance.now() - t0);
 
   return { idleTick, dueTick, fired };
+}
+
+/**
+ * The server (src/server.ts) as a child on loopback `port`, as benchmarks run it: no worker, no demo
+ * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...). The child
+ * is stopped when this process exits.
+ */
+export function startServer(port: number, env: NodeJS.ProcessEnv = {}): ChildProcess {
+  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
+    cwd: path.resolve(__dirname, '..'),
+    env: {
+      ...process.env,
+      LOG_LEVEL: 'warn',
+      WORKER: 'off',
+      DEMO: 'false',
+      MIGRATE_ON_START: 'false',
+      POST_RATE_LIMIT_PER_MINUTE: '1000000',
+      ...env,
+      HOST: '127.0.0.1',
+      PORT: String(port),
+    },
+    stdio: 'inherit',
+  });
+  const kill = () => child.kill('SIGTERM');
+  process.once('exit', kill);
+  child.once('exit', () => process.off('exit', kill));
+  return child;
 }

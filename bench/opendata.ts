@@ -9,74 +9,17 @@
  *    both cached (the same period again, as a resident's refresh) and uncached (a new period each request).
  * Writes its section of BENCHMARKS.md. Benchmarks never run in jest.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
-import fs from 'node:fs';
 import http from 'node:http';
-import path from 'node:path';
-import autocannon from 'autocannon';
 import { openDatabase } from '../src/db/connect';
+import { load as harnessLoad, portFree, rssMb, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
 
-const ROOT = path.resolve(__dirname, '..');
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const PORT = Number(process.env.BENCH_PORT ?? 4201);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RSS_TARGET_MB = 150;
 const P95_TARGET_MS = 300;
 const DAY_MS = 86_400_000;
-
-function rssMb(pid: number): number {
-  const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
-  return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);
-}
-
-function startServer(): ChildProcess {
-  return spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: URL_,
-      WORKER: 'off',
-      DEMO: 'false',
-      MIGRATE_ON_START: 'false',
-      LOG_LEVEL: 'warn',
-      HOST: '127.0.0.1',
-      PORT: String(PORT),
-    },
-    stdio: 'inherit',
-  });
-}
-
-function stop(child: ChildProcess): Promise<void> {
-  if (child.exitCode !== null || child.signalCode !== null) return Promise.resolve();
-  return new Promise((resolve) => {
-    child.once('exit', () => resolve());
-    child.kill('SIGTERM');
-  });
-}
-
-async function waitReady(): Promise<void> {
-  for (let i = 0; i < 120; i += 1) {
-    const ok = await new Promise<boolean>((resolve) => {
-      http
-        .get({ host: '127.0.0.1', port: PORT, path: '/readyz' }, (res) => {
-          res.resume();
-          resolve(res.statusCode === 200);
-        })
-        .on('error', () => resolve(false));
-    });
-    if (ok) return;
-    await new Promise((r) => setTimeout(r, 500));
-  }
-  throw new Error(`port ${PORT} not ready`);
-}
-
-function portFree(): Promise<boolean> {
-  return new Promise((resolve) => {
-    const probe = http.createServer().once('error', () => resolve(false));
-    probe.listen(PORT, '127.0.0.1', () => probe.close(() => resolve(true)));
-  });
-}
 
 interface ExportRun {
   name: string;
@@ -89,9 +32,9 @@ interface ExportRun {
 
 /** Streams one export from a fresh server, counting rows by their separator, sampling RSS every 100 ms. */
 async function exportRun(name: string, pathName: string, rowMark: string): Promise<ExportRun> {
-  const server = startServer();
+  const server = startServer(PORT, { DATABASE_URL: URL_ });
   try {
-    await waitReady();
+    await waitReady(PORT, '/readyz', server);
     const pid = server.pid as number;
     await new Promise((r) => setTimeout(r, 1000));
     const restMb = rssMb(pid);
@@ -136,28 +79,13 @@ interface Load {
 }
 
 async function load(pathOf: () => string, connections: number): Promise<Load> {
-  const times: number[] = [];
-  const r = await new Promise<autocannon.Result>((resolve, reject) => {
-    const instance = autocannon(
-      {
-        url: `http://127.0.0.1:${PORT}`,
-        connections,
-        duration: SECONDS,
-        requests: [{ method: 'GET', setupRequest: (req) => ({ ...req, path: pathOf() }) }],
-      },
-      (err, result) => (err ? reject(err) : resolve(result)),
-    );
-    instance.on('response', (_c: unknown, _s: number, _b: number, ms: number) => times.push(ms));
-  });
-  times.sort((a, b) => a - b);
-  const pct = (p: number) =>
-    times.length ? (times[Math.min(times.length - 1, Math.floor((p / 100) * times.length))] as number) : 0;
+  const r = await harnessLoad({ port: PORT, path: pathOf, connections, seconds: SECONDS });
   return {
-    p50: Math.round(pct(50)),
-    p95: Math.round(pct(95)),
-    rps: Math.round(r.requests.average * 10) / 10,
-    requests: times.length,
-    non2xx: r.non2xx + r.errors + r.timeouts,
+    p50: Math.round(r.p50),
+    p95: Math.round(r.p95),
+    rps: Math.round(r.rps * 10) / 10,
+    requests: r.requests,
+    non2xx: r.non2xx + r.errors,
   };
 }
 
@@ -166,7 +94,8 @@ const iso = (d: Date) => d.toISOString().slice(0, 19);
 async function main(): Promise<void> {
   if (!URL_)
     throw new Error('set BENCH_DATABASE_URL or DATABASE_URL (PostgreSQL + PostGIS with ~1M requests)');
-  if (!(await portFree())) throw new Error(`port ${PORT} is in use: stop what runs there, or set BENCH_PORT`);
+  if (!(await portFree(PORT)))
+    throw new Error(`port ${PORT} is in use: stop what runs there, or set BENCH_PORT`);
   const db = await openDatabase({ kind: 'postgres', url: URL_, poolMax: 2 });
   let facts: { total: number; pub: number; newest: Date; windowStart: Date; pg: string; layer: string };
   try {
@@ -216,10 +145,10 @@ async function main(): Promise<void> {
   nd.rows += 1;
 
   // (b) Dashboard refresh: one fresh server, warmed with one request of each kind.
-  const server = startServer();
+  const server = startServer(PORT, { DATABASE_URL: URL_ });
   const loads: Array<{ name: string; c: number; l: Load }> = [];
   try {
-    await waitReady();
+    await waitReady(PORT, '/readyz', server);
     const end = new Date(
       Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
     );

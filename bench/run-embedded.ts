@@ -4,7 +4,7 @@
  * between runs). No baseline: the bare Express + pg baseline needs PostgreSQL; the PostgreSQL section of
  * BENCHMARKS.md has the ratios. Writes its own section of BENCHMARKS.md.
  */
-import { spawn, type ChildProcess } from 'node:child_process';
+import type { ChildProcess } from 'node:child_process';
 import os from 'node:os';
 import path from 'node:path';
 import { openDatabase } from '../src/db/connect';
@@ -16,13 +16,13 @@ import {
   requestMakers,
   rssMb,
   SECONDS,
+  startServer,
   stop,
   waitReady,
   type Load,
 } from './harness';
 import { machineLine, writeSection } from './report-file';
 
-const ROOT = path.resolve(__dirname, '..');
 const ROWS = Number(process.env.BENCH_ROWS ?? 100_000);
 const DATA_DIR = process.env.BENCH_DATA_DIR ?? path.join(os.tmpdir(), 'open311-bench-embedded');
 const PORT = 4103;
@@ -37,22 +37,7 @@ async function main(): Promise<void> {
   const total = Number((await db.knex('service_requests').count({ n: '*' }))[0]?.n);
   await db.close();
 
-  const server: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: ROOT,
-    env: {
-      ...process.env,
-      DATABASE_URL: '',
-      DATA_DIR,
-      PORT: String(PORT),
-      HOST: '127.0.0.1',
-      LOG_LEVEL: 'warn',
-      WORKER: 'off',
-      DEMO: 'false',
-      MIGRATE_ON_START: 'false',
-      POST_RATE_LIMIT_PER_MINUTE: '1000000',
-    },
-    stdio: 'inherit',
-  });
+  const server: ChildProcess = startServer(PORT, { DATABASE_URL: '', DATA_DIR });
   for (const signal of ['SIGINT', 'SIGTERM'] as const)
     process.once(signal, () => {
       server.kill('SIGTERM');
@@ -62,7 +47,7 @@ async function main(): Promise<void> {
   let rssRest = 0;
   let rssLoad = 0;
   try {
-    await waitReady(PORT, '/readyz');
+    await waitReady(PORT, '/readyz', server);
     const pid = server.pid as number;
     rssRest = rssMb(pid);
     const sampler = setInterval(() => (rssLoad = Math.max(rssLoad, rssMb(pid))), 250);

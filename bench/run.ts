@@ -4,7 +4,7 @@
  * BENCHMARKS.md with the machine, the date, absolute figures, ratios and the targets met or not.
  * Load stays on loopback and each scenario is bounded in time (BENCH_SECONDS, default 8).
  */
-import { fork, spawn, type ChildProcess } from 'node:child_process';
+import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import {
   load,
@@ -14,6 +14,7 @@ import {
   rssMb,
   SECONDS,
   measureEscalation,
+  startServer,
   stop,
   waitReady,
   type Load,
@@ -21,7 +22,6 @@ import {
 import { machineLine, writeSection } from './report-file';
 import { openDatabase } from '../src/db/connect';
 
-const ROOT = path.resolve(__dirname, '..');
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const BASE_PORT = 4101;
@@ -42,18 +42,10 @@ async function main(): Promise<void> {
     if (!(await portFree(port)))
       throw new Error(`port ${port} is in use (a server left from an earlier run?): stop it first`);
   }
-  const env = {
-    ...process.env,
-    DATABASE_URL: URL_,
-    LOG_LEVEL: 'warn',
-    WORKER: 'off',
-    DEMO: 'false',
-    MIGRATE_ON_START: 'false',
-    POST_RATE_LIMIT_PER_MINUTE: '1000000',
-  };
+  const env = { DATABASE_URL: URL_ };
   const baseline: ChildProcess = fork(path.join(__dirname, 'baseline-server.ts'), {
     execArgv: ['--require', 'tsx/cjs'],
-    env: { ...env, PORT: String(BASE_PORT) },
+    env: { ...process.env, ...env, PORT: String(BASE_PORT) },
     stdio: 'inherit',
   });
   // Children never outlive an interrupted run.
@@ -64,11 +56,7 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   }
-  const ours: ChildProcess = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: ROOT,
-    env: { ...env, PORT: String(OURS_PORT), HOST: '127.0.0.1' },
-    stdio: 'inherit',
-  });
+  const ours: ChildProcess = startServer(OURS_PORT, env);
   try {
     await waitReady(BASE_PORT, '/services.json');
     await waitReady(OURS_PORT, '/readyz');

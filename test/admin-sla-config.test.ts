@@ -4,7 +4,7 @@ import { sweepEscalations } from '../src/sla/escalation';
 import { recomputeOpenRequests } from '../src/sla/response-levels';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, disableDuplicateDetection, findService } from './helpers/fixtures';
+import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';
 import { expectMatchesSpec } from './helpers/openapi';
 
 let t: TestServer;
@@ -55,14 +55,7 @@ async function call(method: 'get' | 'post' | 'put' | 'delete', url: string, body
   return res;
 }
 
-async function create(serviceCode: string): Promise<string> {
-  const res = await request(t.app)
-    .post('/open311/v2/requests.json')
-    .type('form')
-    .send({ api_key: client, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
-  expect(res.status).toBe(201);
-  return res.body[0].service_request_id;
-}
+const create = (serviceCode: string) => createAtHereford(t, client, serviceCode);
 
 const expectedOf = async (id: string): Promise<number> =>
   Date.parse((await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].expected_datetime);

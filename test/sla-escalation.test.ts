@@ -6,7 +6,7 @@ import { tick } from '../src/worker';
 import { sweepEscalations } from '../src/sla/escalation';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, disableDuplicateDetection, findService } from './helpers/fixtures';
+import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';
 
 let t: TestServer;
 let client: string;
@@ -38,14 +38,7 @@ const hoursService = () =>
     'service with an hours response level',
   );
 
-async function create(serviceCode: string): Promise<string> {
-  const res = await request(t.app)
-    .post('/open311/v2/requests.json')
-    .type('form')
-    .send({ api_key: client, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
-  expect(res.status).toBe(201);
-  return res.body[0].service_request_id;
-}
+const create = (serviceCode: string) => createAtHereford(t, client, serviceCode);
 
 const history = async (id: string) =>
   (await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`))

@@ -1,3 +1,4 @@
+import request from 'supertest';
 import type { Service } from '../../src/catalog';
 import type { TestServer } from './app';
 
@@ -52,4 +53,14 @@ export async function disableDuplicateDetection(t: TestServer): Promise<void> {
     statuses: [],
     enabled: false,
   });
+}
+
+/** POSTs a request of `serviceCode` at 29 Hereford St with `apiKey`, expects 201, returns its id. */
+export async function createAtHereford(t: TestServer, apiKey: string, serviceCode: string): Promise<string> {
+  const res = await request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({ api_key: apiKey, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+  expect(res.status).toBe(201);
+  return res.body[0].service_request_id;
 }
