@@ -121,16 +121,21 @@ export function requestMakers(points: Array<[number, number]>, key: string) {
   const pick = () => points[Math.floor(Math.random() * points.length)] as [number, number];
   return {
     pick,
-    postBody: (withKey: boolean) => () => {
-      const [lat, long] = pick();
-      return new URLSearchParams({
-        ...(withKey ? { api_key: key } : {}),
-        service_code: 'STRLGTOUT',
-        lat: String(lat + 0.0001),
-        long: String(long),
-        'attribute[LIGHTS_OUT]': '2',
-      }).toString();
-    },
+    /** A light-out report 11 m north of a random address, or up to `jitterMetres` further in any direction. */
+    postBody:
+      (withKey: boolean, jitterMetres = 0) =>
+      () => {
+        const [lat, long] = pick();
+        const dLat = ((Math.random() * 2 - 1) * jitterMetres) / 111_320;
+        const dLong = ((Math.random() * 2 - 1) * jitterMetres) / (111_320 * Math.cos((lat * Math.PI) / 180));
+        return new URLSearchParams({
+          ...(withKey ? { api_key: key } : {}),
+          service_code: 'STRLGTOUT',
+          lat: String(lat + 0.0001 + dLat),
+          long: String(long + dLong),
+          'attribute[LIGHTS_OUT]': '2',
+        }).toString();
+      },
     radius: (prefix: string) => () => {
       const [lat, long] = pick();
       return `${prefix}?lat=${lat}&long=${long}&radius=500`;

@@ -5,6 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { geographyPoint, latOf, longOf, type LatLong } from './postgis';
+import { preparedRaw } from '../db/prepared';
 
 export interface AddressMatch {
   id: string;
@@ -46,7 +47,8 @@ export async function pointFacts(
          WHERE a.jurisdiction_id = j.id AND ST_DWithin(a.location, q.geog, ?::float8)
          ORDER BY a.location <-> q.geog LIMIT 1`;
   const rows = (
-    await knex.raw(
+    await preparedRaw(
+      knex,
       `SELECT
          CASE WHEN j.boundary IS NULL OR ST_Intersects(j.boundary, q.geom) THEN true
               WHEN ?::float8 > 0 THEN ST_DWithin(j.boundary::geography, q.geog, ?::float8)

@@ -5,6 +5,7 @@
  * reporter's contact so the city's receiver can send the survey.
  */
 import type { Knex } from 'knex';
+import { preparedRaw } from '../db/prepared';
 
 export const EVENT_TYPES = [
   'request.created',
@@ -72,7 +73,7 @@ const EVENT_RECORDSET =
 /** Writes the events to the outbox in one statement, reading each request's current state from its row. */
 export async function emitMany(trx: Knex.Transaction, events: EventInput[]): Promise<void> {
   if (events.length === 0) return;
-  await trx.raw(outboxInsertSql('service_requests r', EVENT_RECORDSET), [eventsParam(events)]);
+  await preparedRaw(trx, outboxInsertSql('service_requests r', EVENT_RECORDSET), [eventsParam(events)]);
 }
 
 export function emit(trx: Knex.Transaction, e: EventInput): Promise<void> {

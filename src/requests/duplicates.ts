@@ -7,6 +7,7 @@ import type { Knex } from 'knex';
 import type { Service } from '../catalog';
 import type { LatLong } from '../geo/postgis';
 import { OPEN_STATUSES, PAUSE_STATUS, type DetailedStatus } from './statuses';
+import { preparedRaw } from '../db/prepared';
 
 export interface DuplicateRule {
   radiusMetres: number;
@@ -94,7 +95,8 @@ export async function findParent(
 ): Promise<Candidate | null> {
   const d = DEFAULT_DUPLICATE_RULE;
   const rows = (
-    await knex.raw(
+    await preparedRaw(
+      knex,
       `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
        found AS (
          SELECT radius_metres, window_hours, statuses, related_service_codes, enabled FROM duplicate_rules

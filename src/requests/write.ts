@@ -4,6 +4,7 @@ import type { ResolvedLocation } from './location';
 import type { Contact } from './intake';
 import { outboxInsertSql } from '../notify/outbox';
 import { addSupporter } from './links';
+import { preparedRaw } from '../db/prepared';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
 export interface NewRequest {
@@ -106,7 +107,8 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
   }));
   const at = new Date(plan.requestedAt);
   const rows = (
-    await trx.raw(
+    await preparedRaw(
+      trx,
       `WITH r AS (${insert.sql}),
        c AS (
          INSERT INTO request_contacts (request_id, email, phone, first_name, last_name, device_id, account_id)
