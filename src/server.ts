@@ -12,6 +12,7 @@ import { migrateLatest } from './db/migrate';
 import { hasJurisdiction, loadDemoCity } from './demo/load-demo';
 import { createLogger } from './http/logging';
 import { startWorker } from './worker';
+import { startDashboardWarmer } from './dashboard/warm';
 
 function die(message: string, code = 1): never {
   console.error(`open311: ${message}`);
@@ -86,6 +87,7 @@ async function main(): Promise<void> {
     );
   }
   const worker = config.worker === 'inline' ? startWorker(ctx) : null;
+  const warmer = startDashboardWarmer(ctx);
   logger.info(
     {
       url: `http://${config.host}:${config.port}`,
@@ -105,6 +107,7 @@ async function main(): Promise<void> {
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
     await closed;
+    warmer.stop();
     await worker?.stop();
     await db.close();
     logger.info('stopped');

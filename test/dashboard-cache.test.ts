@@ -1,4 +1,7 @@
+import request from 'supertest';
 import { cached } from '../src/dashboard/data';
+import { warmOpeningView } from '../src/dashboard/warm';
+import { startTestServer, type TestServer } from './helpers/app';
 
 describe('dashboard figures cache', () => {
   it('when the same period is asked while it is computed, then one computation serves both', async () => {
@@ -30,5 +33,36 @@ describe('dashboard figures cache', () => {
   it('when a computation fails, then the error reaches the caller and nothing is cached', async () => {
     await expect(cached('k5', 0, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
     expect(await cached('k5', 0, async () => 'ok')).toBe('ok');
+  });
+});
+
+describe('dashboard opening view', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+
+  const reportQueries = async (path: string): Promise<number> => {
+    const seen: string[] = [];
+    const listen = (q: { sql: string }) => seen.push(q.sql);
+    t.db.knex.on('query', listen);
+    try {
+      const res = await request(t.app).get(path);
+      expect(res.status).toBe(200);
+    } finally {
+      t.db.knex.off('query', listen);
+    }
+    return seen.filter((sql) => sql.includes('percentile_cont')).length;
+  };
+
+  it('when the server has warmed it, then the page opening on the last 90 days computes nothing, and another period does', async () => {
+    await warmOpeningView(t.ctx);
+    const now = t.clock.now();
+    const day = (ms: number) => new Date(now.getTime() + ms).toISOString().slice(0, 10);
+    const opening = `start_date=${day(-90 * 86_400_000)}&end_date=${day(86_400_000)}&layer=ward`;
+    expect(await reportQueries(`/dashboard/api/summary?${opening}`)).toBe(0);
+    const other = `start_date=${day(-30 * 86_400_000)}&end_date=${day(86_400_000)}&layer=ward`;
+    expect(await reportQueries(`/dashboard/api/summary?${other}`)).toBeGreaterThan(0);
   });
 });
