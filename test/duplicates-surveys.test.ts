@@ -54,6 +54,42 @@ describe('duplicates', () => {
       });
     }
     expect((await read(first.service_request_id)).extended_attributes.supporter_count).toBe(19);
+    // Each joining report is in the parent's history and tells integrators the parent changed.
+    const supporters = (await t.db
+      .knex('request_history')
+      .where({ request_id: first.service_request_id, kind: 'supporter' })
+      .orderBy('id')
+      .select('summary', 'public', 'actor_label')) as Array<{
+      summary: string;
+      public: boolean;
+      actor_label: string;
+    }>;
+    expect(supporters).toHaveLength(19);
+    expect(supporters[18]).toEqual({
+      summary: `Another report of this problem (${others[18]?.service_request_id}); 19 in all`,
+      public: false,
+      actor_label: 'duplicate check',
+    });
+    const events = (await t.db
+      .knex('outbox')
+      .where('request_id', first.service_request_id)
+      .orderBy('id')
+      .select('event_type', 'payload')) as Array<{
+      event_type: string;
+      payload: Record<string, unknown> | string;
+    }>;
+    expect(events.map((e) => e.event_type)).toEqual([
+      'request.created',
+      ...Array(19).fill('request.updated'),
+    ]);
+    const last = events[19]?.payload;
+    expect(typeof last === 'string' ? JSON.parse(last) : last).toMatchObject({
+      event: 'request.updated',
+      change: 'supporter',
+      public: false,
+      status: 'open',
+      summary: supporters[18]?.summary,
+    });
 
     expect(
       (await staffPost(first.service_request_id, '/status', { detailed_status: 'fixed', note: 'Filled' }))

@@ -167,10 +167,7 @@ export async function submitRequest(
     };
   }
 
-  // One statement unless the report joins a parent (whose supporters change in the same transaction).
-  const id = plan.parentRequestId
-    ? await ctx.knex.transaction((trx) => insertRequest(trx, plan))
-    : await insertRequest(ctx.knex, plan);
+  const id = await insertRequest(ctx.knex, plan); // one statement, parent's supporters included
   if (id === null && plan.clientRequestId !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
     const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId);

@@ -3,7 +3,6 @@ import { geographyPoint } from '../geo/postgis';
 import type { ResolvedLocation } from './location';
 import type { Contact } from './intake';
 import { outboxInsertSql } from '../notify/outbox';
-import { addSupporter } from './links';
 import { preparedRaw } from '../db/prepared';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
@@ -29,13 +28,14 @@ export interface NewRequest {
 
 /**
  * Inserts the request, its contact row, its history and its `request.created` event as ONE statement
- * (data-modifying CTEs: atomic by itself, and one round trip on the hot path). A duplicate also bumps its
- * parent's supporters, so that case needs the caller's transaction (`trx`). Returns the new id, or null
- * when an identical idempotent submission already exists.
+ * (data-modifying CTEs: atomic by itself, one round trip on the hot path, and one prepared text for every
+ * submission). A duplicate also counts as a supporter of its parent in the same statement: the parent's
+ * supporter_count, a `supporter` history row and a `request.updated` event (the `u` CTEs; no rows when
+ * there is no parent). Returns the new id, or null when an identical idempotent submission already exists.
  */
-export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewRequest): Promise<string | null> {
+export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequest): Promise<string | null> {
   const loc = plan.location;
-  const insert = trx
+  const insert = knex
     .insert({
       jurisdiction_id: plan.jurisdictionId,
       service_id: plan.serviceId,
@@ -48,7 +48,7 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
       address: loc.address,
       address_id: loc.addressId,
       zipcode: loc.zipcode,
-      location: loc.point ? geographyPoint(trx, loc.point) : null,
+      location: loc.point ? geographyPoint(knex, loc.point) : null,
       media_urls: plan.mediaUrls,
       channel: plan.channel,
       api_key_id: plan.apiKeyId,
@@ -66,7 +66,7 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
         : {}),
     })
     .into('service_requests')
-    .onConflict(trx.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
+    .onConflict(knex.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
     .ignore()
     .returning(['id', 'jurisdiction_id', 'service_id', 'agency_id', 'status', 'detailed_status', 'priority'])
     .toSQL();
@@ -108,7 +108,7 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
   const at = new Date(plan.requestedAt);
   const rows = (
     await preparedRaw(
-      trx,
+      knex,
       `WITH r AS (${insert.sql}),
        c AS (
          INSERT INTO request_contacts (request_id, email, phone, first_name, last_name, device_id, account_id)
@@ -121,9 +121,24 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
          FROM r CROSS JOIN jsonb_to_recordset(?::jsonb) AS x(n int, kind text, actor_type text, actor_label text,
            detailed_status text, summary text, description text)
          ORDER BY x.n),
+       u AS (
+         UPDATE service_requests SET supporter_count = supporter_count + 1
+         WHERE id = ?::bigint AND EXISTS (SELECT 1 FROM r)
+         RETURNING id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority,
+           'Another report of this problem (' || (SELECT r.id FROM r) || '); ' || supporter_count || ' in all' AS summary),
+       uh AS (
+         INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
+           actor_label, channel, detailed_status, summary, data)
+         SELECT u.id, u.jurisdiction_id, ?::timestamptz, 'supporter', false, 'system', NULL, 'duplicate check', NULL,
+           NULL, u.summary, jsonb_build_object('duplicate_service_request_id', r.id::text)
+         FROM u CROSS JOIN r),
        o AS (${outboxInsertSql(
-         'r',
-         "(SELECT 0 AS n, r.id AS request_id, 'request.created'::text AS type, ?::timestamptz AS at, ?::jsonb AS data FROM r) e",
+         `(SELECT id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority FROM r
+           UNION ALL SELECT id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority FROM u) r`,
+         `(SELECT 0 AS n, r.id AS request_id, 'request.created'::text AS type, ?::timestamptz AS at, ?::jsonb AS data FROM r
+           UNION ALL
+           SELECT 1, u.id, 'request.updated', ?::timestamptz,
+             jsonb_build_object('change', 'supporter', 'public', false, 'summary', u.summary) FROM u) e`,
        )})
        SELECT id::text AS id FROM r`,
       [
@@ -139,16 +154,15 @@ export async function insertRequest(trx: Knex | Knex.Transaction, plan: NewReque
         plan.apiKeyId === null ? null : String(plan.apiKeyId),
         plan.channel,
         JSON.stringify(history),
+        plan.parentRequestId ?? null,
+        at,
         at,
         JSON.stringify({ channel: plan.channel }),
+        at,
       ],
     )
   ).rows as Array<{ id: string }>;
   const id = rows[0]?.id;
   if (id === undefined) return null;
-  if (plan.parentRequestId) {
-    if (!trx.isTransaction) throw new Error('a duplicate is inserted inside a transaction');
-    await addSupporter(trx as Knex.Transaction, plan.parentRequestId, id, at);
-  }
   return id;
 }
