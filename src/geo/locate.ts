@@ -26,8 +26,8 @@ export interface PointFacts {
 /**
  * Everything intake needs to know about a point in one round trip: inside the service area (or within
  * `toleranceMetres` of it), its district in each layer, and (when `nearestWithinMetres` is given) the
- * nearest address point within that distance. Same answers as isInServiceArea + districtsAt +
- * nearestAddresses; the tolerance test on the boundary only runs when the point is not inside.
+ * nearest address point within that distance (the same as `nearestAddresses`). The tolerance test on
+ * the boundary only runs when the point is not inside; a district layer's first district by name wins.
  */
 export async function pointFacts(
   knex: Knex,
