@@ -70,6 +70,6 @@ async function main(): Promise<void> {
 }
 
 main().catch((err: unknown) => {
-  console.error(err);
+  console.error(err instanceof Error ? `bench: ${err.message}` : err);
   process.exit(1);
 });
