@@ -28,8 +28,8 @@ export interface NewRequest {
 
 /**
  * Inserts the request, its contact row, its history and its `request.created` event as ONE statement
- * (data-modifying CTEs: atomic by itself, one round trip on the hot path, and one prepared text for every
- * submission). A duplicate also counts as a supporter of its parent in the same statement: the parent's
+ * (data-modifying CTEs: atomic by itself, one round trip on the hot path, prepared once per connection for
+ * each set of columns). A duplicate also counts as a supporter of its parent in the same statement: the parent's
  * supporter_count, a `supporter` history row and a `request.updated` event (the `u` CTEs; no rows when
  * there is no parent). Returns the new id, or null when an identical idempotent submission already exists.
  */
