@@ -25,11 +25,6 @@ export interface EventInput {
 }
 
 /**
- * Writes the events to the outbox in one statement (INSERT ... SELECT), taking the request's current
- * service, agency, status and priority from the row itself, so callers need no read first. The payload is
- * built in SQL: `occurred_at` in the same form as Date#toISOString, then the event's own `data`.
- */
-/**
  * The outbox rows for events on requests, as an INSERT ... SELECT over `rows`, a FROM item (table or CTE)
  * with the columns id, jurisdiction_id, service_id, agency_id, status, detailed_status and priority,
  * joined to `events`, a FROM item with request_id, type, at and data (jsonb). The payload is built in

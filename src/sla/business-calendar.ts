@@ -117,16 +117,26 @@ export interface CalendarDay {
 }
 
 // Walking days is the SLA arithmetic's inner loop (an escalation sweep computes thousands of due times):
-// each local day is worked out with luxon once per calendar object and then read from this memo.
-const memo = new WeakMap<BusinessCalendar, { holidays: Set<string>; days: Map<number, CalendarDay> }>();
+// each local day is worked out with luxon once per calendar object and then read from this memo, by the
+// instant it starts and by the hours it spans (so finding the day of an instant needs no luxon either).
+interface Memo {
+  holidays: Set<string>;
+  days: Map<number, CalendarDay>;
+  byHour: Map<number, CalendarDay>;
+}
+const memos = new WeakMap<BusinessCalendar, Memo>();
 const MEMO_DAYS = 50_000;
 
-function dayAt(cal: BusinessCalendar, day: DateTime): CalendarDay {
-  let m = memo.get(cal);
+function memoOf(cal: BusinessCalendar): Memo {
+  let m = memos.get(cal);
   if (!m) {
-    m = { holidays: new Set(cal.holidays), days: new Map() };
-    memo.set(cal, m);
+    m = { holidays: new Set(cal.holidays), days: new Map(), byHour: new Map() };
+    memos.set(cal, m);
   }
+  return m;
+}
+
+function dayAt(m: Memo, cal: BusinessCalendar, day: DateTime): CalendarDay {
   const start = day.toMillis();
   const hit = m.days.get(start);
   if (hit) return hit;
@@ -144,27 +154,23 @@ function dayAt(cal: BusinessCalendar, day: DateTime): CalendarDay {
 
 /** The local day that contains the instant `ms` (remembered per hour: a checked hit skips luxon). */
 export function dayContaining(cal: BusinessCalendar, ms: number): CalendarDay {
+  const m = memoOf(cal);
   const hour = Math.floor(ms / 3_600_000);
-  const known = byHour.get(cal)?.get(hour);
+  const known = m.byHour.get(hour);
   if (known && known.start <= ms && ms < known.next) return known;
-  const day = dayAt(cal, DateTime.fromMillis(ms, { zone: cal.timeZone }).startOf('day'));
-  let hours = byHour.get(cal);
-  if (!hours) {
-    hours = new Map();
-    byHour.set(cal, hours);
-  }
-  if (hours.size >= MEMO_DAYS) hours.clear();
-  hours.set(hour, day);
+  const day = dayAt(m, cal, DateTime.fromMillis(ms, { zone: cal.timeZone }).startOf('day'));
+  if (m.byHour.size >= MEMO_DAYS) m.byHour.clear();
+  m.byHour.set(hour, day);
   return day;
 }
-const byHour = new WeakMap<BusinessCalendar, Map<number, CalendarDay>>();
 
 /** The local day after `day`. */
 export function dayAfter(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
-  const m = memo.get(cal);
-  const hit = m?.days.get(day.next);
-  if (hit) return hit;
-  return dayAt(cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'));
+  const m = memoOf(cal);
+  return (
+    m.days.get(day.next) ??
+    dayAt(m, cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'))
+  );
 }
 
 export function isWorkingTime(t: Date, cal: BusinessCalendar): boolean {

@@ -71,13 +71,13 @@ async function rulesOf(trx: Knex.Transaction, jurisdictionId: string): Promise<E
 /** jsonb arrives parsed from pg, and may arrive as text elsewhere. */
 const json = <T>(v: unknown): T => (typeof v === 'string' ? JSON.parse(v) : v) as T;
 
-export function stepSummary(rule: EscalationRule): string {
+function stepSummary(rule: EscalationRule): string {
   const pct = Math.round(rule.atFraction * 100);
   return `${rule.description || rule.action} at ${pct}% of the response level${rule.notify ? ` (notify ${rule.notify})` : ''}`;
 }
 
 /** The priority after `steps` raises (stops at the highest). */
-export function raisedPriority(priority: string, steps: number): string {
+function raisedPriority(priority: string, steps: number): string {
   const at = Math.max(0, PRIORITIES.indexOf(priority as (typeof PRIORITIES)[number]));
   return PRIORITIES[Math.min(at + steps, PRIORITIES.length - 1)] as string;
 }
@@ -185,18 +185,19 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
         priority: raises > 0 ? raisedPriority(r.priority, raises) : null,
       });
       for (const rule of fired) {
+        const summary = stepSummary(rule);
         history.push({
           n: history.length,
           request_id: p.id,
           jurisdiction_id: r.jurisdiction_id,
-          summary: stepSummary(rule),
+          summary,
           data: { rule_id: rule.id, action: rule.action, at_fraction: rule.atFraction, notify: rule.notify },
         });
         events.push({
           type: rule.action === 'mark_overdue' ? 'request.overdue' : 'request.escalated',
           requestId: p.id,
           at: now,
-          data: { change: 'escalation', public: false, summary: stepSummary(rule) },
+          data: { change: 'escalation', public: false, summary },
         });
       }
     }
