@@ -49,4 +49,12 @@ describe('formatDateTime', () => {
       { numRuns: 2000 },
     );
   });
+
+  it("when a zone changes offset off the quarter-hour (St John's, 00:01 in 1996), then both sides are right", () => {
+    // fast-check found this: the change happened at 00:01 local, inside a cached quarter-hour.
+    expect(formatDateTime(new Date(846383460000), 'America/St_Johns')).toBe('1996-10-26T23:01:00-03:30');
+    expect(formatDateTime(new Date(846383460000 - 120_000), 'America/St_Johns')).toBe(
+      '1996-10-26T23:59:00-02:30',
+    );
+  });
 });
