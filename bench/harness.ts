@@ -9,7 +9,7 @@ import type { Database } from '../src/db/connect';
 import { migrateLatest } from '../src/db/migrate';
 import { hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { seedRequests } from './seed';
-import { sweepEscalations } from '../src/sla/escalation';
+import { sweepEscalations } from '../src/escalation';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
 

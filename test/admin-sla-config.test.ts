@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Service } from '../src/catalog';
-import { sweepEscalations } from '../src/sla/escalation';
-import { recomputeOpenRequests } from '../src/sla/response-levels';
+import { sweepEscalations } from '../src/escalation';
+import { recomputeOpenRequests } from '../src/requests';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';

@@ -3,7 +3,7 @@ import http from 'node:http';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { tick } from '../src/worker';
-import { sweepEscalations } from '../src/sla/escalation';
+import { sweepEscalations } from '../src/escalation';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';

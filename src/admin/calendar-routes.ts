@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { badRequest } from '../http/errors';
-import { clearCalendarCache, loadCalendar } from '../sla/calendar-store';
+import { clearCalendarCache, loadCalendar, saveCalendar } from '../sla/calendar-store';
 import { validateCalendar } from '../sla';
 
 /** GET/PUT /admin/v1/jurisdictions/{id}/calendar: working hours per ISO weekday and holidays. */
@@ -20,16 +20,7 @@ export function calendarRouter(ctx: AppContext): Router {
       holidays: body.holidays ?? [],
     });
     if (!checked.ok) throw badRequest(checked.errors);
-    await ctx
-      .knex('business_calendars')
-      .insert({
-        jurisdiction_id: j.id,
-        working_hours: JSON.stringify(checked.value.workingHours),
-        holidays: JSON.stringify(checked.value.holidays),
-        updated_at: ctx.clock(),
-      })
-      .onConflict('jurisdiction_id')
-      .merge();
+    await saveCalendar(ctx.knex, j.id, checked.value, ctx.clock());
     clearCalendarCache();
     res.json(checked.value);
   });

@@ -2,7 +2,7 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import { badRequest } from '../http/errors';
 import { parseRuleInput } from '../sla/escalation-rule-input';
-import { createRule, deleteRule, getRule, listRules, replaceRule } from '../sla/escalation-rules';
+import { createRule, deleteRule, getRule, listRules, replaceRule } from '../escalation';
 
 const queryText = (req: Request, name: string): string | undefined => {
   const v = req.query[name];

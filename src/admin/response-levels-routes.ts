@@ -2,12 +2,9 @@ import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
 import { apiKeyOf } from '../http/auth';
 import { badRequest, notFound } from '../http/errors';
-import {
-  loadResponseLevels,
-  parseResponseLevels,
-  recomputeOpenRequests,
-  replaceResponseLevels,
-} from '../sla/response-levels';
+import { recomputeOpenRequests } from '../requests';
+import { loadResponseLevels, replaceResponseLevels } from '../catalog';
+import { parseResponseLevels } from '../sla/response-levels';
 
 const wantsRecompute = (req: Request): boolean => {
   const v = req.query.recompute;

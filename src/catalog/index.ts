@@ -9,3 +9,5 @@ export type {
   ServiceType,
   SlaUnit,
 } from './types';
+export { createJurisdiction, loadServices, setJurisdictionBoundary } from './repository';
+export { loadResponseLevels, replaceResponseLevels } from './response-levels';

@@ -166,3 +166,37 @@ export async function catalogFingerprint(knex: Knex, jurisdictionId: string): Pr
     )) as { fp: string } | undefined;
   return row?.fp ?? '';
 }
+
+/** A new jurisdiction (the demo loader; the admin API for cities). */
+export async function createJurisdiction(
+  knex: Knex,
+  j: {
+    id: string;
+    name: string;
+    timeZone: string;
+    email?: string | null;
+    phone?: string | null;
+    website?: string | null;
+  },
+): Promise<void> {
+  await knex('jurisdictions').insert({
+    id: j.id,
+    name: j.name,
+    time_zone: j.timeZone,
+    email: j.email ?? null,
+    phone: j.phone ?? null,
+    website: j.website ?? null,
+  });
+}
+
+/** Sets a jurisdiction's boundary (geo's boundary import computes the geometry); false when it does not exist. */
+export async function setJurisdictionBoundary(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  boundary: Knex.Raw,
+): Promise<boolean> {
+  const updated = await trx('jurisdictions')
+    .where('id', jurisdictionId)
+    .update({ boundary, updated_at: trx.fn.now() });
+  return updated > 0;
+}

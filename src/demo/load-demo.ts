@@ -8,18 +8,23 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { loadServices } from '../catalog/repository';
+import { createJurisdiction, loadServices } from '../catalog/repository';
 import { importCatalog, type CatalogInput } from '../catalog/import';
 import type { Jurisdiction } from '../catalog';
 import { readAddressCsv } from '../geo/address-csv';
 import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo/import';
-import { SRID } from '../geo/postgis';
 import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
-import { DEFAULT_LADDER } from '../sla/escalation';
-import { loadCalendar } from '../sla/calendar-store';
-import { computeExpected, describeResponseLevel } from '../requests/response-level';
-import { isDetailedStatus, statusOf } from '../requests/statuses';
+import { createRule, DEFAULT_LADDER } from '../escalation';
+import { loadCalendar, saveCalendar } from '../sla/calendar-store';
+import {
+  computeExpected,
+  describeResponseLevel,
+  importRequests,
+  isDetailedStatus,
+  statusOf,
+  type ImportedRequest,
+} from '../requests';
 
 export const DEMO_DIR = fromRoot('seeds/demo/boston');
 export const DISTRICT_LAYERS = ['ward', 'council_district', 'police_district', 'neighborhood'];
@@ -58,14 +63,7 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     phone?: string;
     website?: string;
   }>(path.join(dir, 'jurisdiction.json'));
-  await knex('jurisdictions').insert({
-    id: j.id,
-    name: j.name,
-    time_zone: j.time_zone,
-    email: j.email ?? null,
-    phone: j.phone ?? null,
-    website: j.website ?? null,
-  });
+  await createJurisdiction(knex, { ...j, timeZone: j.time_zone });
   const catalog = await importCatalog(knex, j.id, readJson<CatalogInput>(path.join(dir, 'catalog.json')));
   await importBoundary(knex, j.id, readJson<FeatureCollection>(path.join(dir, 'boundary.geojson.gz')));
   for (const layer of DISTRICT_LAYERS) {
@@ -81,7 +79,7 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     j.id,
     readAddressCsv(fs.createReadStream(path.join(dir, 'addresses.csv.gz')).pipe(zlib.createGunzip())),
   );
-  await seedResponseLevels(knex, j.id, j.time_zone);
+  await seedResponseLevels(knex, j.id, j.time_zone, now);
   const requests = await loadDemoRequests(
     knex,
     {
@@ -103,22 +101,15 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
 }
 
 /** US federal holidays in the business calendar, and the escalation ladder cities use (75/100/150%). */
-async function seedResponseLevels(knex: Knex, jurisdictionId: string, timeZone: string): Promise<void> {
-  const cal = defaultCalendar(timeZone);
-  await knex('business_calendars').insert({
-    jurisdiction_id: jurisdictionId,
-    working_hours: JSON.stringify(cal.workingHours),
-    holidays: JSON.stringify(cal.holidays),
-  });
-  await knex('escalation_rules').insert(
-    DEFAULT_LADDER.map((step) => ({
-      jurisdiction_id: jurisdictionId,
-      at_fraction: step.atFraction,
-      action: step.action,
-      notify: step.notify,
-      description: step.description,
-    })),
-  );
+async function seedResponseLevels(
+  knex: Knex,
+  jurisdictionId: string,
+  timeZone: string,
+  now: Date,
+): Promise<void> {
+  await saveCalendar(knex, jurisdictionId, defaultCalendar(timeZone), now);
+  for (const step of DEFAULT_LADDER)
+    await createRule(knex, jurisdictionId, { serviceId: null, agencyId: null, ...step }, now);
 }
 
 async function loadDemoRequests(
@@ -130,86 +121,31 @@ async function loadDemoRequests(
   const services = new Map((await loadServices(knex, j.id)).map((s) => [s.serviceCode, s]));
   const calendar = await loadCalendar(knex, j.id, j.timeZone, now.getTime());
   const hours = (h: number) => new Date(now.getTime() - h * 3_600_000);
-  let count = 0;
-  await knex.transaction(async (trx) => {
-    for (const r of list) {
-      const service = services.get(r.service_code);
-      if (!service || !isDetailedStatus(r.detailed_status)) continue;
-      const requestedAt = hours(r.requested_offset_hours);
-      const closedAt =
-        statusOf(r.detailed_status) === 'closed' && r.closed_offset_hours !== null
-          ? hours(r.closed_offset_hours)
-          : null;
-      const expectedAt = computeExpected(service, calendar, requestedAt);
-      const [row] = (await trx('service_requests')
-        .insert({
-          next_escalation_at: closedAt === null && expectedAt ? now : null,
-          jurisdiction_id: j.id,
-          service_id: service.id,
-          agency_id: service.agency?.id ?? null,
-          detailed_status: r.detailed_status,
-          status_notes: r.status_notes,
-          description: r.description,
-          service_notice: describeResponseLevel(service, expectedAt, j.timeZone),
-          requested_at: requestedAt,
-          updated_at: closedAt ?? requestedAt,
-          closed_at: closedAt,
-          expected_at: expectedAt,
-          address: r.address,
-          zipcode: r.zipcode,
-          location: trx.raw(`ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})::geography`, [
-            r.long,
-            r.lat,
-          ]),
-          channel: r.channel,
-        })
-        .returning('id')) as Array<{ id: number }>;
-      const history: Array<Record<string, unknown>> = [
-        {
-          occurred_at: requestedAt,
-          kind: 'created',
-          public: false,
-          detailed_status: 'open',
-          summary: `Request received (${r.channel})`,
-        },
-      ];
-      if (closedAt) {
-        history.push({
-          occurred_at: closedAt,
-          kind: 'status_change',
-          public: true,
-          detailed_status: r.detailed_status,
-          summary: `Status changed to ${r.detailed_status}`,
-          description: r.status_notes,
-        });
-      }
-      await trx('request_history').insert(
-        history.map((h) => ({
-          request_id: row?.id,
-          jurisdiction_id: j.id,
-          actor_type: 'system',
-          actor_label: 'demo data',
-          channel: r.channel,
-          ...h,
-        })),
-      );
-      count += 1;
-    }
-    // Districts and nearest addresses for all demo requests at once.
-    await trx.raw(
-      `UPDATE service_requests r SET districts = coalesce((
-         SELECT jsonb_object_agg(d.layer, d.name) FROM districts d
-         WHERE d.jurisdiction_id = r.jurisdiction_id AND ST_Intersects(d.geom, r.location::geometry)), '{}'::jsonb)
-       WHERE r.jurisdiction_id = ?`,
-      [j.id],
-    );
-    await trx.raw(
-      `UPDATE service_requests r SET address_id = (
-         SELECT p.id FROM address_points p WHERE p.jurisdiction_id = r.jurisdiction_id
-         AND ST_DWithin(p.location, r.location, 75) ORDER BY p.location <-> r.location LIMIT 1)
-       WHERE r.jurisdiction_id = ? AND r.address_id IS NULL`,
-      [j.id],
-    );
-  });
-  return count;
+  const rows: ImportedRequest[] = [];
+  for (const r of list) {
+    const service = services.get(r.service_code);
+    if (!service || !isDetailedStatus(r.detailed_status)) continue;
+    const requestedAt = hours(r.requested_offset_hours);
+    const closedAt =
+      statusOf(r.detailed_status) === 'closed' && r.closed_offset_hours !== null
+        ? hours(r.closed_offset_hours)
+        : null;
+    const expectedAt = computeExpected(service, calendar, requestedAt);
+    rows.push({
+      serviceId: service.id,
+      agencyId: service.agency?.id ?? null,
+      detailedStatus: r.detailed_status,
+      statusNotes: r.status_notes,
+      description: r.description,
+      serviceNotice: describeResponseLevel(service, expectedAt, j.timeZone),
+      requestedAt,
+      closedAt,
+      expectedAt,
+      address: r.address,
+      zipcode: r.zipcode,
+      point: { lat: r.lat, long: r.long },
+      channel: r.channel,
+    });
+  }
+  return knex.transaction((trx) => importRequests(trx, j.id, rows, 'demo data', now));
 }

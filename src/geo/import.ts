@@ -6,6 +6,7 @@
  */
 import type { Knex } from 'knex';
 import { normaliseAddress } from './address-normalise';
+import { setJurisdictionBoundary } from '../catalog';
 import { SRID } from './postgis';
 
 export interface ImportReport {
@@ -64,16 +65,12 @@ export async function importBoundary(
   await knex.transaction(async (trx) => {
     const parts = polygons.map(() => MULTIPOLYGON_SQL).join(', ');
     const params = polygons.flatMap((f) => [JSON.stringify(f.geometry), srid]);
-    const updated = await trx('jurisdictions')
-      .where('id', jurisdictionId)
-      .update({
-        boundary: trx.raw(
-          `ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ARRAY[${parts}])), 3))`,
-          params,
-        ),
-        updated_at: trx.fn.now(),
-      });
-    if (updated === 0) throw new Error(`Jurisdiction ${jurisdictionId} does not exist.`);
+    const boundary = trx.raw(
+      `ST_Multi(ST_CollectionExtract(ST_MakeValid(ST_Union(ARRAY[${parts}])), 3))`,
+      params,
+    );
+    if (!(await setJurisdictionBoundary(trx, jurisdictionId, boundary)))
+      throw new Error(`Jurisdiction ${jurisdictionId} does not exist.`);
   });
   report.accepted = polygons.length;
   return report;

@@ -19,7 +19,8 @@ export type EventType = (typeof EVENT_TYPES)[number];
 
 export interface EventInput {
   type: EventType;
-  requestId: string;
+  /** Null inside a statement that supplies the request itself (intake's insert). */
+  requestId: string | null;
   at: Date;
   data?: Record<string, unknown>;
 }
@@ -51,18 +52,18 @@ export function outboxInsertSql(rows: string, events: string): string {
 }
 
 /** The events as one jsonb parameter for EVENT_RECORDSET. */
-function eventsParam(events: EventInput[]): string {
+export function eventsParam(events: EventInput[]): string {
   return JSON.stringify(
     events.map((e, i) => ({
       n: i,
-      request_id: String(e.requestId),
+      request_id: e.requestId,
       type: e.type,
       at: e.at.toISOString(),
       data: e.data ?? {},
     })),
   );
 }
-const EVENT_RECORDSET =
+export const EVENT_RECORDSET =
   'jsonb_to_recordset(?::jsonb) AS e(n int, request_id bigint, type text, at timestamptz, data jsonb)';
 
 /** Writes the events to the outbox in one statement, reading each request's current state from its row. */

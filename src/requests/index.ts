@@ -5,6 +5,28 @@ import type { RequestFilter, RequestNote, RequestRecord } from './types';
 export type { RequestFilter, RequestNote, RequestRecord } from './types';
 export { submitRequest, type Submission, type IntakeResult } from './intake';
 export * from './statuses';
+export {
+  recordChange,
+  recordChanges,
+  type Actor,
+  type Change,
+  type HistoryEntry,
+  type RequestRef,
+} from './record';
+export { addNote, assign, changeStatus, setPriority, transfer, type StatusChange } from './lifecycle';
+export { link, merge, unlink } from './links';
+export {
+  applyEscalations,
+  recomputeOpenRequests,
+  recomputeResponseLevel,
+  rescheduleEscalations,
+} from './recompute';
+export { lockRequest, type LockedRequest } from './status';
+export { insertRequest, type NewRequest } from './write';
+export { importRequests, type ImportedRequest } from './import';
+export { processBatchTokens } from './batch-tokens';
+export { computeExpected, describeResponseLevel } from './response-level';
+export { PRIORITIES, type Priority } from '../sla';
 
 function groupNotes(notes: RequestNote[]): Map<string, RequestNote[]> {
   const byRequest = new Map<string, RequestNote[]>();

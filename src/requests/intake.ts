@@ -14,15 +14,7 @@ import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
 import { findParent } from './duplicates';
-
-export interface Contact {
-  email?: string;
-  phone?: string;
-  firstName?: string;
-  lastName?: string;
-  deviceId?: string;
-  accountId?: string;
-}
+import type { Contact } from './types';
 
 export interface Submission {
   serviceCode?: string;

@@ -4,7 +4,8 @@
  */
 import type { Knex } from 'knex';
 import { badRequest } from '../http/errors';
-import { appendHistory, applyStatus, lockRequest, touchPublic, type Actor } from './lifecycle';
+import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
+import { applyStatus, lockRequest, touchPublic } from './status';
 
 const SYSTEM: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
 
@@ -25,10 +26,10 @@ export async function addSupporter(
   }>;
   const p = parent[0];
   if (!p) return;
-  await appendHistory(trx, { id: parentId, jurisdiction_id: p.jurisdiction_id }, at, actor, {
+  await recordChange(trx, { id: parentId, jurisdiction_id: p.jurisdiction_id }, at, actor, {
     kind: 'supporter',
     public: false,
-    summary: `Another report of this problem (${childId}); ${p.supporter_count} in all`,
+    summary: fillText(SUPPORTER_SUMMARY, { child: childId, total: p.supporter_count }),
     data: { duplicate_service_request_id: childId },
   });
 }
@@ -67,7 +68,7 @@ export async function link(
   await trx('service_requests')
     .where('id', childId)
     .update({ parent_request_id: parentId, next_escalation_at: null });
-  await appendHistory(trx, child, at, actor, {
+  await recordChange(trx, child, at, actor, {
     kind: 'link',
     public: true,
     detailedStatus: 'duplicate',
@@ -94,13 +95,13 @@ export async function unlink(
   await applyStatus(trx, child, 'reopen', null, at, actor);
   await trx('service_requests').where('id', childId).update({ parent_request_id: null });
   await trx('service_requests').where('id', child.parent_request_id).decrement('supporter_count', 1);
-  await appendHistory(trx, child, at, actor, {
+  await recordChange(trx, child, at, actor, {
     kind: 'unlink',
     public: true,
     detailedStatus: 'reopen',
     summary: `Unlinked from ${child.parent_request_id}`,
   });
-  await appendHistory(trx, { id: child.parent_request_id, jurisdiction_id: jurisdictionId }, at, actor, {
+  await recordChange(trx, { id: child.parent_request_id, jurisdiction_id: jurisdictionId }, at, actor, {
     kind: 'unlink',
     public: false,
     summary: `${childId} is no longer a duplicate of this request`,
@@ -128,7 +129,7 @@ export async function merge(
     )
     .update({ parent_request_id: target });
   for (const c of children) {
-    await appendHistory(trx, { id: c.id, jurisdiction_id: jurisdictionId }, at, actor, {
+    await recordChange(trx, { id: c.id, jurisdiction_id: jurisdictionId }, at, actor, {
       kind: 'merge',
       public: true,
       detailedStatus: 'duplicate',
@@ -139,31 +140,4 @@ export async function merge(
   await link(trx, jurisdictionId, fromId, target, actor, at);
   await trx('service_requests').where('id', target).increment('supporter_count', children.length);
   return target;
-}
-
-/** When a parent closes, each duplicate gets a public note with the outcome (they are closed already). */
-export async function tellDuplicates(
-  trx: Knex.Transaction,
-  parent: { id: string; jurisdiction_id: string },
-  outcome: string,
-  notes: string | null,
-  actor: Actor,
-  at: Date,
-): Promise<string[]> {
-  const children = (await trx('service_requests')
-    .where('parent_request_id', parent.id)
-    .select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
-  const text = `The original report ${parent.id} was closed as "${outcome}"${notes ? `: ${notes}` : '.'}`;
-  for (const c of children) {
-    await trx('service_requests').where('id', c.id).update({ status_notes: text });
-    await appendHistory(trx, { id: c.id, jurisdiction_id: parent.jurisdiction_id }, at, actor, {
-      kind: 'note',
-      public: true,
-      detailedStatus: 'duplicate',
-      summary: 'The original report was closed',
-      description: text,
-    });
-    await touchPublic(trx, c.id, at);
-  }
-  return children.map((c) => c.id);
 }

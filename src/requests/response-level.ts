@@ -1,11 +1,6 @@
 import type { Service } from '../catalog';
-import { computeDueDate, type BusinessCalendar, type ResponseLevel } from '../sla';
+import { computeDueDate, levelFor, type BusinessCalendar } from '../sla';
 import { formatDateTime } from '../open311/time';
-
-/** The level for a priority: the service's override for it, else its default (as sla/recompute.ts reads it). */
-export function levelFor(service: Service, priority = 'normal'): ResponseLevel | null {
-  return service.levels?.[priority] ?? service.sla;
-}
 
 /**
  * expected_datetime from the service's response level for the request's priority (new requests are

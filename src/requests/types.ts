@@ -58,3 +58,13 @@ export interface RequestNote {
   summary: string | null;
   description: string | null;
 }
+
+/** A reporter's contact details: stored in request_contacts, never in a public response or a log. */
+export interface Contact {
+  email?: string;
+  phone?: string;
+  firstName?: string;
+  lastName?: string;
+  deviceId?: string;
+  accountId?: string;
+}

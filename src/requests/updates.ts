@@ -5,7 +5,8 @@
  */
 import type { Knex } from 'knex';
 import { badRequest } from '../http/errors';
-import { appendHistory, applyStatus, lockRequest, touchPublic, type Actor } from './lifecycle';
+import { recordChange, type Actor } from './record';
+import { applyStatus, lockRequest, touchPublic } from './status';
 import { isDetailedStatus, statusOf, type DetailedStatus } from './statuses';
 
 export interface UpdateRecord {
@@ -89,7 +90,7 @@ export async function postUpdate(
     const changes = to !== r.detailed_status;
     if (changes) await applyStatus(trx, r, to, u.description || null, u.updatedAt, actor);
     // The public row carries the caller's update_id, so GET returns the update under the id it was sent with.
-    await appendHistory(trx, r, u.updatedAt, actor, {
+    await recordChange(trx, r, u.updatedAt, actor, {
       kind: changes ? 'status_change' : 'note',
       public: true,
       detailedStatus: to,

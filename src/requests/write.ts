@@ -1,9 +1,18 @@
 import type { Knex } from 'knex';
 import { geographyPoint } from '../geo/postgis';
 import type { ResolvedLocation } from './location';
-import type { Contact } from './intake';
-import { outboxInsertSql } from '../notify/outbox';
+import { EVENT_RECORDSET, eventsParam, outboxInsertSql } from '../notify';
 import { preparedRaw } from '../db/prepared';
+import {
+  eventsFor,
+  historyInsertSql,
+  historyRows,
+  sqlText,
+  SUPPORTER_SUMMARY,
+  type Actor,
+  type HistoryEntry,
+} from './record';
+import type { Contact } from './types';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
 export interface NewRequest {
@@ -26,12 +35,51 @@ export interface NewRequest {
   parentRequestId?: string | null;
 }
 
+const DUPLICATE_CHECK: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
+const GEOGRAPHY_CHECK: Actor = { type: 'system', id: null, label: 'geography check', channel: null };
+
+/** The history of a new request: received, recognised as a duplicate, location notes for staff. */
+function creationEntries(plan: NewRequest): HistoryEntry[] {
+  return [
+    {
+      kind: 'created',
+      public: false,
+      detailedStatus: 'open',
+      summary: `Request received (${plan.channel})`,
+      eventData: { channel: plan.channel },
+    },
+    ...(plan.parentRequestId
+      ? [
+          {
+            kind: 'link',
+            public: false,
+            detailedStatus: 'duplicate' as const,
+            summary: `Recognised as a duplicate of ${plan.parentRequestId}`,
+            actor: DUPLICATE_CHECK,
+            event: null,
+          },
+        ]
+      : []),
+    ...plan.location.staffNotes.map((n) => ({
+      kind: 'note',
+      public: false,
+      detailedStatus: 'open' as const,
+      summary: 'Location check',
+      description: n,
+      actor: GEOGRAPHY_CHECK,
+      event: null,
+    })),
+  ];
+}
+
 /**
- * Inserts the request, its contact row, its history and its `request.created` event as ONE statement
- * (data-modifying CTEs: atomic by itself, one round trip on the hot path, prepared once per connection for
- * each set of columns). A duplicate also counts as a supporter of its parent in the same statement: the parent's
- * supporter_count, a `supporter` history row and a `request.updated` event (the `u` CTEs; no rows when
- * there is no parent). Returns the new id, or null when an identical idempotent submission already exists.
+ * Inserts the request, its contact row, its history and its events as ONE statement (data-modifying CTEs:
+ * atomic by itself, one round trip on the hot path, prepared once per connection for each set of columns).
+ * The history rows and events are those `recordChange` would write for the same entries (`creationEntries`),
+ * through the same generators. A duplicate also counts as a supporter of its parent in the same statement:
+ * the parent's supporter_count, a `supporter` history entry and its event (the `u` CTEs; no rows when there
+ * is no parent), its summary filled in SQL from the same template links.ts fills in TypeScript. Returns the
+ * new id, or null when an identical idempotent submission already exists.
  */
 export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequest): Promise<string | null> {
   const loc = plan.location;
@@ -73,39 +121,22 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
 
   const c = plan.contact;
   const hasContact = Boolean(c.email || c.phone || c.firstName || c.lastName || c.deviceId || c.accountId);
-  const history = [
-    {
-      kind: 'created',
-      label: plan.actorLabel,
-      summary: `Request received (${plan.channel})`,
-      description: null as string | null,
-    },
-    ...(plan.parentRequestId
-      ? [
-          {
-            kind: 'link',
-            label: 'duplicate check',
-            summary: `Recognised as a duplicate of ${plan.parentRequestId}`,
-            description: null as string | null,
-          },
-        ]
-      : []),
-    ...loc.staffNotes.map((n) => ({
-      kind: 'note',
-      label: 'geography check',
-      summary: 'Location check',
-      description: n,
-    })),
-  ].map((h, n) => ({
-    n,
-    kind: h.kind,
-    actor_type: h.kind === 'created' ? 'api_key' : 'system',
-    actor_label: h.label,
-    detailed_status: h.kind === 'link' ? 'duplicate' : 'open',
-    summary: h.summary,
-    description: h.description,
-  }));
   const at = new Date(plan.requestedAt);
+  const actor: Actor = {
+    type: 'api_key',
+    id: plan.apiKeyId === null ? null : String(plan.apiKeyId),
+    label: plan.actorLabel,
+    channel: plan.channel,
+  };
+  const entries = creationEntries(plan);
+  // The parent's entry: its summary and data name the new id, known only inside the statement.
+  const supporter: HistoryEntry[] = plan.parentRequestId
+    ? [{ kind: 'supporter', public: false, actor: DUPLICATE_CHECK }]
+    : [];
+  const parent = plan.parentRequestId
+    ? { id: plan.parentRequestId, jurisdiction_id: plan.jurisdictionId }
+    : null;
+  const events = [...eventsFor(null, at, entries), ...(parent ? eventsFor(parent.id, at, supporter) : [])];
   const rows = (
     await preparedRaw(
       knex,
@@ -113,32 +144,26 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
        c AS (
          INSERT INTO request_contacts (request_id, email, phone, first_name, last_name, device_id, account_id)
          SELECT r.id, ?, ?, ?, ?, ?, ? FROM r WHERE ?::boolean),
-       h AS (
-         INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
-           actor_label, channel, detailed_status, summary, description)
-         SELECT r.id, r.jurisdiction_id, ?::timestamptz, x.kind, false, x.actor_type, ?, x.actor_label, ?,
-           x.detailed_status, x.summary, x.description
-         FROM r CROSS JOIN jsonb_to_recordset(?::jsonb) AS x(n int, kind text, actor_type text, actor_label text,
-           detailed_status text, summary text, description text)
-         ORDER BY x.n),
+       h AS (${historyInsertSql({ from: 'r', columns: { request_id: 'r.id', jurisdiction_id: 'r.jurisdiction_id' } })}),
        u AS (
          UPDATE service_requests SET supporter_count = supporter_count + 1
          WHERE id = ?::bigint AND EXISTS (SELECT 1 FROM r)
          RETURNING id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority,
-           'Another report of this problem (' || (SELECT r.id FROM r) || '); ' || supporter_count || ' in all' AS summary),
-       uh AS (
-         INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
-           actor_label, channel, detailed_status, summary, data)
-         SELECT u.id, u.jurisdiction_id, ?::timestamptz, 'supporter', false, 'system', NULL, 'duplicate check', NULL,
-           NULL, u.summary, jsonb_build_object('duplicate_service_request_id', r.id::text)
-         FROM u CROSS JOIN r),
+           ${sqlText(SUPPORTER_SUMMARY, { child: '(SELECT r.id FROM r)', total: 'supporter_count' })} AS summary),
+       uh AS (${historyInsertSql({
+         from: 'u CROSS JOIN r',
+         columns: {
+           summary: 'u.summary',
+           data: "jsonb_build_object('duplicate_service_request_id', r.id::text)",
+         },
+       })}),
        o AS (${outboxInsertSql(
          `(SELECT id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority FROM r
            UNION ALL SELECT id, jurisdiction_id, service_id, agency_id, status, detailed_status, priority FROM u) r`,
-         `(SELECT 0 AS n, r.id AS request_id, 'request.created'::text AS type, ?::timestamptz AS at, ?::jsonb AS data FROM r
-           UNION ALL
-           SELECT 1, u.id, 'request.updated', ?::timestamptz,
-             jsonb_build_object('change', 'supporter', 'public', false, 'summary', u.summary) FROM u) e`,
+         `(SELECT e.n, coalesce(e.request_id, (SELECT r.id FROM r)) AS request_id, e.type, e.at,
+             e.data || coalesce((SELECT jsonb_build_object('summary', u.summary) FROM u WHERE u.id = e.request_id),
+               '{}'::jsonb) AS data
+           FROM ${EVENT_RECORDSET}) e`,
        )})
        SELECT id::text AS id FROM r`,
       [
@@ -150,15 +175,10 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
         c.deviceId ?? null,
         c.accountId ?? null,
         hasContact,
-        at,
-        plan.apiKeyId === null ? null : String(plan.apiKeyId),
-        plan.channel,
-        JSON.stringify(history),
+        JSON.stringify(historyRows(null, at, actor, entries)),
         plan.parentRequestId ?? null,
-        at,
-        at,
-        JSON.stringify({ channel: plan.channel }),
-        at,
+        JSON.stringify(historyRows(parent, at, actor, supporter)),
+        eventsParam(events),
       ],
     )
   ).rows as Array<{ id: string }>;

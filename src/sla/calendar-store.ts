@@ -31,3 +31,21 @@ export async function loadCalendar(
   cache.set(jurisdictionId, { cal, at: nowMs });
   return cal;
 }
+
+/** Stores a jurisdiction's (validated) business calendar, replacing the one it had. */
+export async function saveCalendar(
+  knex: Knex,
+  jurisdictionId: string,
+  cal: Pick<BusinessCalendar, 'workingHours' | 'holidays'>,
+  at: Date,
+): Promise<void> {
+  await knex('business_calendars')
+    .insert({
+      jurisdiction_id: jurisdictionId,
+      working_hours: JSON.stringify(cal.workingHours),
+      holidays: JSON.stringify(cal.holidays),
+      updated_at: at,
+    })
+    .onConflict('jurisdiction_id')
+    .merge();
+}

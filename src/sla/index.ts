@@ -9,3 +9,14 @@ export {
 } from './business-calendar';
 export { addBusinessMs, businessMsBetween, computeDueDate, type Pause } from './due-date';
 export { usFederalHolidays, usFederalHolidaysBetween } from './us-federal-holidays';
+export {
+  levelFor,
+  LEVEL_COLUMNS,
+  LEVEL_JOIN,
+  LEVEL_VALUE,
+  PRIORITIES,
+  raisedPriority,
+  type Priority,
+} from './levels';
+export { loadCalendar } from './calendar-store';
+export { MAX_LEVEL_VALUE, parseResponseLevels, SLA_UNITS, type ResponseLevels } from './response-levels';

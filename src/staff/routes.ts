@@ -10,9 +10,9 @@ import { apiKeyOf, requireKey } from '../http/auth';
 import { badRequest, notFound } from '../http/errors';
 import { scalar, type RawParams } from '../open311/params';
 import { parseSubmission } from '../open311/submission';
-import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests/lifecycle';
+import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests/intake';
-import { link, merge, unlink } from '../requests/links';
+import { link, merge, unlink } from '../requests';
 import { fullHistory, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({

@@ -1,7 +1,7 @@
 import type { AppContext } from '../context';
 import { dispatchOutbox, deliverDue } from '../notify/webhooks';
-import { sweepEscalations } from '../sla/escalation';
-import { processBatchTokens } from './batch-tokens';
+import { sweepEscalations } from '../escalation';
+import { processBatchTokens } from '../requests';
 
 /** One pass of background work; exported so tests run ticks with their own clock instead of waiting. */
 export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {}): Promise<TickResult> {

@@ -6,10 +6,15 @@
  * fire at most once per request even with several workers.
  */
 import type { Knex } from 'knex';
-import { PRIORITIES, type Actor } from '../requests/lifecycle';
-import { emitMany, type EventInput } from '../notify/outbox';
-import { loadCalendar } from './calendar-store';
-import { computeDueDate, type ResponseLevel } from './index';
+import { applyEscalations, recordChanges, type Actor, type Change } from '../requests';
+import {
+  computeDueDate,
+  LEVEL_COLUMNS,
+  LEVEL_JOIN,
+  loadCalendar,
+  raisedPriority,
+  type ResponseLevel,
+} from '../sla';
 
 export interface EscalationRule {
   id: number;
@@ -76,12 +81,6 @@ function stepSummary(rule: EscalationRule): string {
   return `${rule.description || rule.action} at ${pct}% of the response level${rule.notify ? ` (notify ${rule.notify})` : ''}`;
 }
 
-/** The priority after `steps` raises (stops at the highest). */
-function raisedPriority(priority: string, steps: number): string {
-  const at = Math.max(0, PRIORITIES.indexOf(priority as (typeof PRIORITIES)[number]));
-  return PRIORITIES[Math.min(at + steps, PRIORITIES.length - 1)] as string;
-}
-
 interface Plan {
   id: string;
   next: Date | null;
@@ -100,7 +99,7 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
     const due = (
       await trx.raw(
         `SELECT r.id::text AS id, r.jurisdiction_id, r.service_id, r.agency_id, r.priority, r.requested_at,
-           j.time_zone, coalesce(l.value, s.sla_value) AS level_value, coalesce(l.unit, s.sla_unit) AS level_unit,
+           j.time_zone, ${LEVEL_COLUMNS},
            r.status, r.paused_at,
            coalesce((SELECT jsonb_agg(e.rule_id) FROM request_escalations e WHERE e.request_id = r.id), '[]'::jsonb) AS done,
            coalesce((SELECT jsonb_agg(jsonb_build_object('from', p.paused_from, 'to', p.paused_to) ORDER BY p.paused_from)
@@ -108,7 +107,7 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
          FROM service_requests r
          JOIN jurisdictions j ON j.id = r.jurisdiction_id
          JOIN services s ON s.id = r.service_id
-         LEFT JOIN service_response_levels l ON l.service_id = r.service_id AND l.priority = r.priority
+         ${LEVEL_JOIN}
          WHERE r.next_escalation_at <= ?
          ORDER BY r.next_escalation_at
          LIMIT ?
@@ -171,55 +170,39 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
       for (const c of rows) claimed.add(`${c.request_id}:${c.rule_id}`);
     }
     const byId = new Map(due.map((r) => [r.id, r]));
-    const updates: Array<{ id: string; next: string | null; overdue: boolean; priority: string | null }> = [];
-    const history: Array<Record<string, unknown>> = [];
-    const events: EventInput[] = [];
+    const updates: Array<{ id: string; next: Date | null; overdue: boolean; priority: string | null }> = [];
+    const changes: Change[] = [];
     for (const p of plans) {
       const fired = p.steps.filter((rule) => claimed.has(`${p.id}:${rule.id}`));
       const raises = fired.filter((rule) => rule.action === 'raise_priority').length;
       const r = byId.get(p.id) as DueRow;
       updates.push({
         id: p.id,
-        next: p.next ? p.next.toISOString() : null,
+        next: p.next,
         overdue: fired.some((rule) => rule.action === 'mark_overdue'),
         priority: raises > 0 ? raisedPriority(r.priority, raises) : null,
       });
       for (const rule of fired) {
-        const summary = stepSummary(rule);
-        history.push({
-          n: history.length,
-          request_id: p.id,
-          jurisdiction_id: r.jurisdiction_id,
-          summary,
-          data: { rule_id: rule.id, action: rule.action, at_fraction: rule.atFraction, notify: rule.notify },
-        });
-        events.push({
-          type: rule.action === 'mark_overdue' ? 'request.overdue' : 'request.escalated',
-          requestId: p.id,
-          at: now,
-          data: { change: 'escalation', public: false, summary },
+        changes.push({
+          request: { id: p.id, jurisdiction_id: r.jurisdiction_id },
+          entry: {
+            kind: 'escalation',
+            public: false,
+            summary: stepSummary(rule),
+            data: {
+              rule_id: rule.id,
+              action: rule.action,
+              at_fraction: rule.atFraction,
+              notify: rule.notify,
+            },
+            event: rule.action === 'mark_overdue' ? 'request.overdue' : 'request.escalated',
+          },
         });
       }
     }
-    await trx.raw(
-      `UPDATE service_requests r SET next_escalation_at = u.next, overdue = r.overdue OR u.overdue,
-         priority = coalesce(u.priority, r.priority)
-       FROM jsonb_to_recordset(?::jsonb) AS u(id bigint, next timestamptz, overdue boolean, priority text)
-       WHERE r.id = u.id`,
-      [JSON.stringify(updates)],
-    );
-    if (history.length > 0) {
-      await trx.raw(
-        `INSERT INTO request_history (request_id, jurisdiction_id, occurred_at, kind, public, actor_type, actor_id,
-           actor_label, channel, detailed_status, summary, data)
-         SELECT h.request_id, h.jurisdiction_id, ?, 'escalation', false, ?, NULL, ?, NULL, NULL, h.summary, h.data
-         FROM jsonb_to_recordset(?::jsonb) AS h(n int, request_id bigint, jurisdiction_id text, summary text, data jsonb)
-         ORDER BY h.n`,
-        [now, SYSTEM.type, SYSTEM.label, JSON.stringify(history)],
-      );
-    }
-    await emitMany(trx, events);
-    return events.length;
+    await applyEscalations(trx, updates);
+    await recordChanges(trx, now, SYSTEM, changes);
+    return changes.length;
   });
 }
 

@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { insertRequest, type NewRequest } from '../requests/write';
+import { insertRequest, type NewRequest } from './write';
 
 /**
  * Creates the requests of pending batch tokens (Open311 type=batch). Rows are claimed with

@@ -10,6 +10,7 @@
  */
 import type { Knex } from 'knex';
 import { notFound } from '../http/errors';
+import { rescheduleEscalations } from '../requests';
 
 export const ESCALATION_ACTIONS = ['warn', 'mark_overdue', 'escalate', 'raise_priority'] as const;
 export type EscalationAction = (typeof ESCALATION_ACTIONS)[number];
@@ -86,41 +87,6 @@ export async function getRule(knex: Knex, id: string): Promise<EscalationRuleVie
   return toView(row);
 }
 
-/**
- * Asks the sweep to look again at every open, unpaused request with a response level that a rule of
- * these scopes can apply to. A superset (a jurisdiction-wide rule reschedules the whole jurisdiction,
- * although services with their own ladder ignore it) is harmless: the sweep recomputes and fires nothing
- * that is not due.
- */
-async function reschedule(
-  trx: Knex.Transaction,
-  jurisdictionId: string,
-  scopes: RuleScope[],
-  now: Date,
-): Promise<void> {
-  const bindings: unknown[] = [now, jurisdictionId, now];
-  let scopeSql = 'TRUE';
-  if (!scopes.some((s) => s.serviceId === null && s.agencyId === null)) {
-    const serviceIds = scopes.flatMap((s) => (s.serviceId === null ? [] : [s.serviceId]));
-    const agencyIds = scopes.flatMap((s) => (s.agencyId === null ? [] : [s.agencyId]));
-    const inList = (column: string, ids: number[]) => {
-      bindings.push(...ids);
-      return ids.length > 0 ? `${column} IN (${ids.map(() => '?').join(', ')})` : 'FALSE';
-    };
-    scopeSql = `(${inList('r.service_id', serviceIds)} OR ${inList('r.agency_id', agencyIds)})`;
-  }
-  await trx.raw(
-    `UPDATE service_requests AS r SET next_escalation_at = ?
-      WHERE r.jurisdiction_id = ? AND r.status = 'open' AND r.paused_at IS NULL
-        AND (r.next_escalation_at IS NULL OR r.next_escalation_at > ?)
-        AND ${scopeSql}
-        AND EXISTS (SELECT 1 FROM services s
-                     LEFT JOIN service_response_levels l ON l.service_id = s.id AND l.priority = r.priority
-                    WHERE s.id = r.service_id AND coalesce(l.value, s.sla_value) IS NOT NULL)`,
-    bindings as Knex.RawBinding[],
-  );
-}
-
 const columns = (input: RuleInput) => ({
   service_id: input.serviceId,
   agency_id: input.agencyId,
@@ -140,7 +106,7 @@ export async function createRule(
     const [row] = (await trx('escalation_rules')
       .insert({ jurisdiction_id: jurisdictionId, ...columns(input) })
       .returning(trx.raw('id::text AS id'))) as Array<{ id: string }>;
-    await reschedule(trx, jurisdictionId, [input], now);
+    await rescheduleEscalations(trx, jurisdictionId, [input], now);
     return row?.id as string;
   });
   return getRule(knex, id);
@@ -172,7 +138,7 @@ export async function replaceRule(
   await knex.transaction(async (trx) => {
     const old = await lockRule(trx, id);
     await trx('escalation_rules').where('id', id).update(columns(input));
-    await reschedule(trx, old.jurisdictionId, [old, input], now);
+    await rescheduleEscalations(trx, old.jurisdictionId, [old, input], now);
   });
   return getRule(knex, id);
 }
@@ -181,6 +147,6 @@ export async function deleteRule(knex: Knex, id: string, now: Date): Promise<voi
   await knex.transaction(async (trx) => {
     const old = await lockRule(trx, id);
     await trx('escalation_rules').where('id', id).delete();
-    await reschedule(trx, old.jurisdictionId, [old], now);
+    await rescheduleEscalations(trx, old.jurisdictionId, [old], now);
   });
 }

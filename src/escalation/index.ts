@@ -1,0 +1,2 @@
+export { applicableRules, DEFAULT_LADDER, sweepEscalations, type EscalationRule } from './sweep';
+export * from './rules';

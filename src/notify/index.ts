@@ -1,0 +1,11 @@
+export {
+  emit,
+  emitMany,
+  EVENT_RECORDSET,
+  EVENT_TYPES,
+  eventsParam,
+  eventForHistory,
+  outboxInsertSql,
+  type EventInput,
+  type EventType,
+} from './outbox';
