@@ -6,7 +6,8 @@ import { tick } from '../src/worker';
 import { sweepEscalations } from '../src/sla/escalation';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';
+import { buildService } from './helpers/factories';
+import { HEREFORD, createAtHereford, disableDuplicateDetection } from './helpers/fixtures';
 
 let t: TestServer;
 let client: string;
@@ -27,16 +28,12 @@ beforeEach(async () => {
 });
 afterAll(() => t.close());
 
+/** A service due in 48 hours around the clock; a new one per test, so no test sees another's changes. */
 const hoursService = () =>
-  findService(
-    t,
-    (s) =>
-      s.sla?.unit === 'hours' &&
-      s.type === 'realtime' &&
-      !s.isPrivate &&
-      s.attributes.every((a) => !a.required),
-    'service with an hours response level',
-  );
+  buildService(t, {
+    sla: { value: 48, unit: 'hours' },
+    agency: { code: 'public-works', name: 'Public Works (test)' },
+  });
 
 const create = (serviceCode: string) => createAtHereford(t, client, serviceCode);
 
@@ -216,11 +213,7 @@ describe('webhooks', () => {
         created_at: s2.clock.now(),
       });
       const k = await s2.key();
-      const s = await findService(
-        s2,
-        (x) => x.type === 'realtime' && !x.isPrivate && x.attributes.every((a) => !a.required),
-        'plain',
-      );
+      const s = await buildService(s2);
       await request(s2.app)
         .post('/open311/v2/requests.json')
         .type('form')
@@ -286,15 +279,7 @@ describe('SLA report', () => {
 
 describe('business calendar set through the admin API', () => {
   it('when a city works weekends too, then a new request is due on its calendar, not the default one', async () => {
-    const s = await findService(
-      t,
-      (x) =>
-        x.sla?.unit === 'business_days' &&
-        x.type === 'realtime' &&
-        !x.isPrivate &&
-        x.attributes.every((a) => !a.required),
-      'business-day service',
-    );
+    const s = await buildService(t, { sla: { value: 3, unit: 'business_days' } });
     const everyDay = Object.fromEntries(
       ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '08:00', end: '17:00' }]]),
     );
