@@ -1,6 +1,7 @@
 /**
- * Environment → typed, frozen configuration. The only place that reads `process.env` is `server.ts`,
- * which passes it here; every variable is documented in README.md and `.env.example`.
+ * Environment → typed, frozen configuration. Only the entry points (server.ts, worker-main.ts, cli/index.ts)
+ * read `process.env`, and pass it here through `bootstrap`; every variable is documented in README.md and
+ * `.env.example`.
  * Names and defaults are a public interface (issue #3): add, never rename.
  */
 import path from 'node:path';

@@ -5,33 +5,15 @@
  */
 import { createServer, type Server } from 'node:http';
 import { createApp } from './app';
-import { ConfigError, loadConfig, type Config } from './config';
-import { createContext } from './context';
-import { DatabaseBusyError, openDatabase, type Database } from './db/connect';
-import { migrateLatest } from './db/migrate';
-import { hasJurisdiction, loadDemoCity } from './demo/load-demo';
-import { createLogger } from './http/logging';
+import { bootstrap, StartupError, type Booted } from './bootstrap';
+import { ConfigError } from './config';
+import { DatabaseBusyError } from './db/connect';
 import { startWorker } from './worker';
 import { startDashboardWarmer } from './dashboard/warm';
 
 function die(message: string, code = 1): never {
   console.error(`open311: ${message}`);
   process.exit(code);
-}
-
-async function connect(config: Config): Promise<Database> {
-  const db = await openDatabase(
-    config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl, poolMax: config.databasePoolMax }
-      : { kind: 'embedded', dataDir: config.dataDir },
-  );
-  try {
-    await db.knex.raw('SELECT 1');
-  } catch (err) {
-    await db.close().catch(() => {});
-    throw new Error(`cannot reach the database at ${db.describe}: ${(err as Error).message}`);
-  }
-  return db;
 }
 
 function listen(server: Server, port: number, host: string): Promise<void> {
@@ -45,41 +27,24 @@ function listen(server: Server, port: number, host: string): Promise<void> {
 }
 
 async function main(): Promise<void> {
-  let config: Readonly<Config>;
+  const started = Date.now();
+  let booted: Booted;
   try {
-    config = loadConfig(process.env);
+    booted = await bootstrap({ env: process.env, role: 'server', loadDemo: true });
   } catch (err) {
     if (err instanceof ConfigError) die(err.message, 2);
+    if (err instanceof StartupError || err instanceof DatabaseBusyError) die(err.message);
     throw err;
   }
-  const logger = createLogger(config.logLevel);
-  const started = Date.now();
+  const { config, db, ctx, logger } = booted;
 
-  let db: Database;
-  try {
-    db = await connect(config);
-  } catch (err) {
-    die(err instanceof DatabaseBusyError ? err.message : (err as Error).message);
-  }
-  logger.info({ database: db.describe }, 'database open');
-
-  if (config.migrateOnStart) {
-    const applied = await migrateLatest(db.knex);
-    if (applied.length > 0) logger.info({ applied }, 'migrations applied');
-  }
-  if (config.demo && !(await hasJurisdiction(db.knex))) {
-    logger.info('empty database: loading the Boston demo city (about a minute the first time)');
-    await loadDemoCity(db.knex, new Date(), logger);
-  }
-
-  const ctx = createContext({ config, db, logger });
   const http = createServer(createApp(ctx));
   http.keepAliveTimeout = 5000;
   try {
     await listen(http, config.port, config.host);
   } catch (err) {
     const code = (err as NodeJS.ErrnoException).code;
-    await db.close().catch(() => {});
+    await booted.close().catch(() => {});
     die(
       code === 'EADDRINUSE'
         ? `port ${config.port} on ${config.host} is already in use (set PORT to another port)`
@@ -109,7 +74,7 @@ async function main(): Promise<void> {
     await closed;
     warmer.stop();
     await worker?.stop();
-    await db.close();
+    await booted.close();
     logger.info('stopped');
     process.exit(0);
   };

@@ -2,40 +2,29 @@
  * `npm run worker`: the background worker as its own process (run API nodes with WORKER=off). Any number
  * may run against one PostgreSQL database: every job is claimed with FOR UPDATE SKIP LOCKED or a unique key.
  */
-import { loadConfig, ConfigError } from './config';
-import { createContext } from './context';
-import { openDatabase } from './db/connect';
-import { migrateLatest } from './db/migrate';
-import { createLogger } from './http/logging';
+import { bootstrap } from './bootstrap';
+import { ConfigError } from './config';
 import { startWorker } from './worker';
 
+function die(message: string, code = 1): never {
+  console.error(`open311 worker: ${message}`);
+  process.exit(code);
+}
+
 async function main(): Promise<void> {
-  let config;
-  try {
-    config = loadConfig(process.env);
-  } catch (err) {
-    console.error(`open311 worker: ${(err as Error).message}`);
-    process.exit(err instanceof ConfigError ? 2 : 1);
-  }
-  const logger = createLogger(config.logLevel);
-  const db = await openDatabase(
-    config.databaseUrl
-      ? { kind: 'postgres', url: config.databaseUrl, poolMax: 4 }
-      : { kind: 'embedded', dataDir: config.dataDir },
+  const booted = await bootstrap({ env: process.env, role: 'worker' }).catch((err: unknown) =>
+    die((err as Error).message, err instanceof ConfigError ? 2 : 1),
   );
-  if (config.migrateOnStart) await migrateLatest(db.knex);
-  const worker = startWorker(createContext({ config, db, logger }));
+  const { config, db, ctx, logger } = booted;
+  const worker = startWorker(ctx);
   logger.info({ database: db.describe, intervalMs: config.workerIntervalMs }, 'worker running');
   const stop = async () => {
     await worker.stop();
-    await db.close();
+    await booted.close();
     process.exit(0);
   };
   process.on('SIGTERM', () => void stop());
   process.on('SIGINT', () => void stop());
 }
 
-main().catch((err: unknown) => {
-  console.error(`open311 worker: ${(err as Error).message}`);
-  process.exit(1);
-});
+main().catch((err: unknown) => die((err as Error).message));

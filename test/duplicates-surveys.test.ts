@@ -156,6 +156,45 @@ describe('duplicates', () => {
   });
 });
 
+describe('the jurisdiction-wide duplicate rule (_default)', () => {
+  const path = '/admin/v1/services/_default/duplicate-rule';
+  const admin = () => ({ Authorization: `Bearer ${ADMIN_KEY}` });
+
+  it('when nothing is saved, then GET returns the built-in defaults', async () => {
+    const res = await request(t.app).get(path).set(admin());
+    expect(res.status).toBe(200);
+    expect(res.body).toMatchObject({ radius_metres: 50, window_hours: 168, enabled: true });
+  });
+
+  it('when a rule was saved with PUT, then GET returns the saved rule, not the defaults', async () => {
+    const saved = {
+      radius_metres: 120,
+      window_hours: 48,
+      statuses: ['open'],
+      related_service_codes: [],
+      enabled: false,
+    };
+    expect((await request(t.app).put(path).set(admin()).send(saved)).status).toBe(200);
+    const res = await request(t.app).get(path).set(admin());
+    expect(res.status).toBe(200);
+    expect(res.body).toEqual(saved);
+    // A service without its own rule follows the saved jurisdiction rule too.
+    expect((await request(t.app).get(`/admin/v1/services/${code}/duplicate-rule`).set(admin())).body).toEqual(
+      saved,
+    );
+  });
+
+  it('when a service has its own rule, then _default still returns the jurisdiction rule', async () => {
+    await request(t.app).put(path).set(admin()).send({ radius_metres: 120, window_hours: 48 });
+    await request(t.app)
+      .put(`/admin/v1/services/${code}/duplicate-rule`)
+      .set(admin())
+      .send({ radius_metres: 10, window_hours: 2 });
+    const res = await request(t.app).get(path).set(admin());
+    expect(res.body).toMatchObject({ radius_metres: 120, window_hours: 48 });
+  });
+});
+
 describe('surveys', () => {
   async function closedWithSurvey(): Promise<string> {
     const r = await report(0, { email: 'resident@example.com' });

@@ -1,7 +1,8 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, WORCESTER, findService, plainService, requiredAttributeFields } from './helpers/fixtures';
+import { attributes, buildService } from './helpers/factories';
+import { HEREFORD, WORCESTER, plainService, requiredAttributeFields } from './helpers/fixtures';
 import { parseXml } from './helpers/xml';
 import { tick } from '../src/worker';
 
@@ -111,11 +112,9 @@ describe('POST requests', () => {
   });
 
   it('when required attributes are missing or list keys are wrong, then 400 per attribute', async () => {
-    const s = await findService(
-      t,
-      (x) => x.attributes.some((a) => a.required && a.variable),
-      'service with required attributes',
-    );
+    const s = await buildService(t, {
+      attributes: [attributes.requiredText('note'), attributes.requiredSingleList('size')],
+    });
     const missing = await post().send({
       api_key: key,
       service_code: s.serviceCode,
@@ -123,7 +122,21 @@ describe('POST requests', () => {
       long: HEREFORD.long,
     });
     expect(missing.status).toBe(400);
-    expect(missing.body[0].description).toMatch(/^attribute\[/);
+    expect(missing.body.map((e: { description: string }) => e.description.slice(0, 16))).toEqual([
+      'attribute[note] ',
+      'attribute[size] ',
+    ]);
+    const wrongKey = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      'attribute[note]': 'x',
+      'attribute[size]': 'huge',
+    });
+    expect(wrongKey.status).toBe(400);
+    expect(wrongKey.body).toHaveLength(1);
+    expect(wrongKey.body[0].description).toMatch(/^attribute\[size\]/);
     const ok = await post().send({
       api_key: key,
       service_code: s.serviceCode,
@@ -135,12 +148,10 @@ describe('POST requests', () => {
   });
 
   it('when a multivaluelist is sent as attribute[X][]=a&attribute[X][]=b or as a repeated key, then both are stored as a list', async () => {
-    const s = await findService(
-      t,
-      (x) => x.attributes.some((a) => a.datatype === 'multivaluelist' && a.values.length >= 2),
-      'multivaluelist',
-    );
-    const attr = s.attributes.find((a) => a.datatype === 'multivaluelist' && a.values.length >= 2)!;
+    const s = await buildService(t, {
+      attributes: [attributes.requiredText('note'), attributes.multiList('kinds')],
+    });
+    const attr = s.attributes.find((a) => a.code === 'kinds')!;
     const [a, b] = [attr.values[0]!.key, attr.values[1]!.key];
     const base = new URLSearchParams({
       api_key: key,
@@ -210,7 +221,7 @@ describe('POST requests', () => {
   });
 
   it('when a batch service is posted to, then a token comes back and the request appears after a worker tick', async () => {
-    const s = await findService(t, (x) => x.type === 'batch', 'batch service');
+    const s = await buildService(t, { type: 'batch' });
     const res = await post().send({
       api_key: key,
       service_code: s.serviceCode,
@@ -232,7 +243,7 @@ describe('POST requests', () => {
   });
 
   it('when a blackbox service is posted to, then neither an id nor a token comes back', async () => {
-    const s = await findService(t, (x) => x.type === 'blackbox', 'blackbox service');
+    const s = await buildService(t, { type: 'blackbox' });
     const res = await post().send({
       api_key: key,
       service_code: s.serviceCode,

@@ -6,7 +6,9 @@ import { tick } from '../src/worker';
 import { sweepEscalations } from '../src/escalation';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, createAtHereford, disableDuplicateDetection, findService } from './helpers/fixtures';
+import type { Service } from '../src/catalog';
+import { buildService, createRequest } from './helpers/factories';
+import { HEREFORD, disableDuplicateDetection } from './helpers/fixtures';
 
 let t: TestServer;
 let client: string;
@@ -27,18 +29,15 @@ beforeEach(async () => {
 });
 afterAll(() => t.close());
 
+/** A service due in 48 hours around the clock; a new one per test, so no test sees another's changes. */
 const hoursService = () =>
-  findService(
-    t,
-    (s) =>
-      s.sla?.unit === 'hours' &&
-      s.type === 'realtime' &&
-      !s.isPrivate &&
-      s.attributes.every((a) => !a.required),
-    'service with an hours response level',
-  );
+  buildService(t, {
+    sla: { value: 48, unit: 'hours' },
+    agency: { code: 'public-works', name: 'Public Works (test)' },
+  });
 
-const create = (serviceCode: string) => createAtHereford(t, client, serviceCode);
+const create = async (s: Service) =>
+  String((await createRequest(t, s, { apiKey: client })).service_request_id);
 
 const history = async (id: string) =>
   (await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`))
@@ -47,7 +46,7 @@ const history = async (id: string) =>
 describe('response levels and escalation', () => {
   it('when a request is created, then expected_datetime follows the service response level', async () => {
     const s = await hoursService();
-    const id = await create(s.serviceCode);
+    const id = await create(s);
     const r = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0];
     const expected = new Date(Date.parse('2026-11-23T14:00:00Z') + (s.sla?.value ?? 0) * 3_600_000);
     expect(new Date(r.expected_datetime).getTime()).toBe(expected.getTime());
@@ -55,7 +54,7 @@ describe('response levels and escalation', () => {
 
   it('when time passes the ladder, then each step fires exactly once even with three sweeps at the same time', async () => {
     const s = await hoursService();
-    const id = await create(s.serviceCode);
+    const id = await create(s);
     const level = (s.sla?.value ?? 1) * 3_600_000;
     t.clock.advance(level * 0.8);
     await Promise.all([
@@ -86,7 +85,7 @@ describe('response levels and escalation', () => {
   it('when many requests are due at once, then one sweep fires every step of each, with one event per step', async () => {
     const s = await hoursService();
     const ids: string[] = [];
-    for (let i = 0; i < 12; i += 1) ids.push(await create(s.serviceCode));
+    for (let i = 0; i < 12; i += 1) ids.push(await create(s));
     await t.db.knex('outbox').delete();
     t.clock.advance((s.sla?.value ?? 1) * 3_600_000 * 1.6); // past 150%: all four steps of the ladder
     expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(48);
@@ -129,14 +128,14 @@ describe('response levels and escalation', () => {
 
   it('when nothing is due, then a sweep touches nothing', async () => {
     const s = await hoursService();
-    await create(s.serviceCode);
+    await create(s);
     await sweepEscalations(t.db.knex, t.clock.now()); // schedules the first step
     expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
   });
 
   it('when a request waits on the resident, then its clock pauses and the due time moves by the pause', async () => {
     const s = await hoursService();
-    const id = await create(s.serviceCode);
+    const id = await create(s);
     const before = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0]
       .expected_datetime as string;
     const post = (detailed: string) =>
@@ -176,7 +175,7 @@ describe('webhooks', () => {
         .send({ url, event_types: ['request.created'], secret: 'a-very-long-shared-secret' });
       expect(sub.status).toBe(201);
       const s = await hoursService();
-      const id = await create(s.serviceCode);
+      const id = await create(s);
 
       expect((await tick(t.ctx)).failed).toBe(1);
       fail = false;
@@ -216,11 +215,7 @@ describe('webhooks', () => {
         created_at: s2.clock.now(),
       });
       const k = await s2.key();
-      const s = await findService(
-        s2,
-        (x) => x.type === 'realtime' && !x.isPrivate && x.attributes.every((a) => !a.required),
-        'plain',
-      );
+      const s = await buildService(s2);
       await request(s2.app)
         .post('/open311/v2/requests.json')
         .type('form')
@@ -243,9 +238,9 @@ describe('SLA report', () => {
   it('when requests are closed on time and late, then the on-time share by agency adds up, in JSON and CSV', async () => {
     const s = await hoursService();
     const level = (s.sla?.value ?? 1) * 3_600_000;
-    const onTime = await create(s.serviceCode);
-    const late = await create(s.serviceCode);
-    await create(s.serviceCode); // stays open
+    const onTime = await create(s);
+    const late = await create(s);
+    await create(s); // stays open
     const close = (id: string) =>
       request(t.app)
         .post(`/staff/v1/requests/${id}/status`)
@@ -286,15 +281,7 @@ describe('SLA report', () => {
 
 describe('business calendar set through the admin API', () => {
   it('when a city works weekends too, then a new request is due on its calendar, not the default one', async () => {
-    const s = await findService(
-      t,
-      (x) =>
-        x.sla?.unit === 'business_days' &&
-        x.type === 'realtime' &&
-        !x.isPrivate &&
-        x.attributes.every((a) => !a.required),
-      'business-day service',
-    );
+    const s = await buildService(t, { sla: { value: 3, unit: 'business_days' } });
     const everyDay = Object.fromEntries(
       ['1', '2', '3', '4', '5', '6', '7'].map((d) => [d, [{ start: '08:00', end: '17:00' }]]),
     );
@@ -304,7 +291,7 @@ describe('business calendar set through the admin API', () => {
       .send({ workingHours: everyDay, holidays: [] });
     expect(put.status).toBe(200);
     t.clock.set('2026-11-20T14:00:00Z'); // Friday 09:00 in Boston
-    const id = await create(s.serviceCode);
+    const id = await create(s);
     const expected = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0]
       .expected_datetime as string;
     // With Saturday and Sunday as working days, N business days after Friday ends N calendar days later.

@@ -23,7 +23,7 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
       String(req.params.code),
       req.query.jurisdiction_id as string | undefined,
     );
-    const rule = serviceId === null ? DEFAULT_DUPLICATE_RULE : await ruleFor(ctx.knex, j.id, serviceId);
+    const rule = await ruleFor(ctx.knex, j.id, serviceId);
     res.json({
       radius_metres: rule.radiusMetres,
       window_hours: rule.windowHours,

@@ -24,8 +24,10 @@ const REDACT = [
   '*.password',
 ];
 
-export function createLogger(level: LogLevel): Logger {
-  return pino({ level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'open311' } });
+/** Logs go to stdout unless `destination` says otherwise (operator commands log to stderr). */
+export function createLogger(level: LogLevel, destination?: pino.DestinationStream): Logger {
+  const options = { level, redact: { paths: REDACT, censor: '[redacted]' }, base: { service: 'open311' } };
+  return destination ? pino(options, destination) : pino(options);
 }
 
 const SECRET_PARAMS =

@@ -65,10 +65,22 @@ interface RuleRow {
   enabled: boolean;
 }
 
-export async function ruleFor(knex: Knex, jurisdictionId: string, serviceId: number): Promise<DuplicateRule> {
+/**
+ * The rule in force for a service (its own, else the jurisdiction's, else the defaults), or with
+ * `serviceId` null the jurisdiction-wide rule (the saved one, else the defaults).
+ */
+export async function ruleFor(
+  knex: Knex,
+  jurisdictionId: string,
+  serviceId: number | null,
+): Promise<DuplicateRule> {
   const rows = (await knex('duplicate_rules')
     .where('jurisdiction_id', jurisdictionId)
-    .where((w) => w.where('service_id', serviceId).orWhereNull('service_id'))
+    .where((w) =>
+      serviceId === null
+        ? w.whereNull('service_id')
+        : w.where('service_id', serviceId).orWhereNull('service_id'),
+    )
     .orderByRaw('service_id IS NULL')) as RuleRow[];
   const r = rows[0];
   if (!r) return DEFAULT_DUPLICATE_RULE;

@@ -16,29 +16,40 @@ export const CACHE_DIR = path.join(ROOT, '.test-cache');
 /** Demo requests are loaded relative to this instant, so tests that count them are stable. */
 export const TEMPLATE_NOW = new Date('2026-11-20T15:00:00Z');
 
-function hashInputs(): string {
+/** Every file under `dirs` (relative to `root`), recursively, sorted by path. */
+function listFiles(root: string, dirs: readonly string[]): string[] {
+  const out: string[] = [];
+  const walk = (rel: string) => {
+    const full = path.join(root, rel);
+    if (!fs.existsSync(full)) return;
+    if (fs.statSync(full).isFile()) out.push(rel);
+    else for (const name of fs.readdirSync(full)) walk(path.join(rel, name));
+  };
+  for (const d of dirs) walk(d);
+  return out.map((f) => f.split(path.sep).join('/')).sort();
+}
+
+/**
+ * A content hash of every file under `dirs`: paths relative to `root` (so worktrees and checkouts agree)
+ * and contents. Any change to the code that builds the template (or to anything it imports) renames it.
+ */
+export function hashTree(root: string, dirs: readonly string[]): string {
   const h = crypto.createHash('sha256');
-  for (const dir of [
-    'migrations',
-    'src/db',
-    'seeds/demo/boston',
-    'src/demo',
-    'src/geo',
-    'src/catalog/import.ts',
-    'src/requests/response-level.ts',
-    'src/sla',
-  ]) {
-    const full = path.join(ROOT, dir);
-    if (!fs.existsSync(full)) continue;
-    const files = fs.statSync(full).isDirectory()
-      ? fs
-          .readdirSync(full)
-          .sort()
-          .map((f) => path.join(full, f))
-      : [full];
-    for (const f of files) if (fs.statSync(f).isFile()) h.update(f).update(fs.readFileSync(f));
+  for (const f of listFiles(root, dirs)) {
+    h.update(f)
+      .update('\0')
+      .update(fs.readFileSync(path.join(root, f)))
+      .update('\0');
   }
   return h.digest('hex').slice(0, 16);
+}
+
+export const TEMPLATE_INPUTS = ['src', 'migrations', 'seeds'] as const;
+
+let memo: string | undefined;
+function hashInputs(): string {
+  memo ??= hashTree(ROOT, TEMPLATE_INPUTS);
+  return memo;
 }
 
 export const usePostgres = () => process.env.TEST_DB === 'postgres';

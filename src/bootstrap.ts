@@ -1,0 +1,105 @@
+/**
+ * The one start-up path of every process (server, worker, CLI): config → database → migrations → context.
+ * Errors an operator can fix are thrown as `ConfigError` (bad variables, all named at once),
+ * `DatabaseBusyError` (an embedded data dir held by another process) or `StartupError` (the database does
+ * not answer); the caller prints their message on one line and exits non-zero.
+ */
+import pino, { type Logger } from 'pino';
+import { loadConfig, type Config, type LogLevel } from './config';
+import { createContext, type AppContext, type Clock } from './context';
+import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db/connect';
+import { migrateLatest } from './db/migrate';
+import { hasJurisdiction, loadDemoCity } from './demo/load-demo';
+import { createLogger } from './http/logging';
+
+export type ProcessRole = 'server' | 'worker' | 'cli';
+
+export interface BootstrapOptions {
+  env: Record<string, string | undefined>;
+  role: ProcessRole;
+  /** Default: pino at LOG_LEVEL on stdout; for the CLI, warnings and errors only, on stderr. */
+  logger?: Logger;
+  /** Apply pending migrations. Default: MIGRATE_ON_START. `migrate status` and `rollback` pass false. */
+  migrate?: boolean;
+  /** Load the Boston demo city into an empty database when DEMO is on (the server does). Default: false. */
+  loadDemo?: boolean;
+  clock?: Clock;
+  /** Resolves a relative DATA_DIR; default: the working directory. */
+  cwd?: string;
+}
+
+export interface Booted {
+  config: Readonly<Config>;
+  db: Database;
+  ctx: AppContext;
+  logger: Logger;
+  /** Migrations applied by this start, oldest first. */
+  applied: string[];
+  /** Closes the database (and releases an embedded data dir's lock). */
+  close(): Promise<void>;
+}
+
+/** The database does not answer; the message names it without credentials. */
+export class StartupError extends Error {
+  override name = 'StartupError';
+}
+
+/**
+ * Pool size per role: the API serves concurrent requests with DATABASE_POOL_MAX connections; a worker
+ * runs one tick at a time and an operator command one statement at a time, so they take a few at most.
+ */
+export function poolMaxFor(role: ProcessRole, config: Pick<Config, 'databasePoolMax'>): number {
+  if (role === 'worker') return Math.min(config.databasePoolMax, 4);
+  if (role === 'cli') return Math.min(config.databasePoolMax, 2);
+  return config.databasePoolMax;
+}
+
+export function databaseTarget(role: ProcessRole, config: Readonly<Config>): DatabaseTarget {
+  return config.databaseUrl
+    ? { kind: 'postgres', url: config.databaseUrl, poolMax: poolMaxFor(role, config) }
+    : { kind: 'embedded', dataDir: config.dataDir };
+}
+
+function defaultLogger(role: ProcessRole, level: LogLevel): Logger {
+  if (role !== 'cli') return createLogger(level);
+  // A command's output is its stdout (e.g. `api-keys create --json`); only problems go to stderr.
+  const severity = (l: LogLevel) => (l === 'silent' ? Infinity : (pino.levels.values[l] ?? 0));
+  return createLogger(severity(level) > severity('warn') ? level : 'warn', pino.destination(2));
+}
+
+export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
+  const config = loadConfig(opts.env, opts.cwd);
+  const logger = opts.logger ?? defaultLogger(opts.role, config.logLevel);
+
+  let db: Database;
+  try {
+    db = await openDatabase(databaseTarget(opts.role, config));
+  } catch (err) {
+    if (err instanceof DatabaseBusyError) throw err;
+    throw new StartupError(`cannot open the database: ${(err as Error).message}`);
+  }
+  try {
+    await db.knex.raw('SELECT 1');
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw new StartupError(`cannot reach the database at ${db.describe}: ${(err as Error).message}`);
+  }
+  logger.info({ database: db.describe, role: opts.role }, 'database open');
+
+  try {
+    let applied: string[] = [];
+    if (opts.migrate ?? config.migrateOnStart) {
+      applied = await migrateLatest(db.knex);
+      if (applied.length > 0) logger.info({ applied }, 'migrations applied');
+    }
+    if (opts.loadDemo && config.demo && !(await hasJurisdiction(db.knex))) {
+      logger.info('empty database: loading the Boston demo city (about a minute the first time)');
+      await loadDemoCity(db.knex, new Date(), logger);
+    }
+    const ctx = createContext({ config, db, logger, clock: opts.clock });
+    return { config, db, ctx, logger, applied, close: () => db.close() };
+  } catch (err) {
+    await db.close().catch(() => {});
+    throw err;
+  }
+}

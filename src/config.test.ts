@@ -1,0 +1,137 @@
+import path from 'node:path';
+import { ConfigError, loadConfig } from './config';
+
+/** The problems loadConfig reports for `env`, or [] when it accepts it. */
+function problems(env: Record<string, string>): string[] {
+  try {
+    loadConfig(env, '/srv/open311');
+    return [];
+  } catch (err) {
+    expect(err).toBeInstanceOf(ConfigError);
+    return (err as ConfigError).problems;
+  }
+}
+
+describe('loadConfig', () => {
+  test('when nothing is set, then the documented defaults apply: embedded database in ./data, demo on, worker inline', () => {
+    expect(loadConfig({}, '/srv/open311')).toEqual({
+      port: 3000,
+      host: '0.0.0.0',
+      databaseUrl: null,
+      dataDir: path.resolve('/srv/open311', 'data'),
+      adminApiKey: null,
+      logLevel: 'info',
+      publicUrl: null,
+      demo: true,
+      migrateOnStart: true,
+      worker: 'inline',
+      bodyLimitBytes: 1_048_576,
+      postRateLimitPerMinute: 120,
+      databasePoolMax: 10,
+      geoReverseMaxMetres: 75,
+      geoConflictMetres: 250,
+      geoBoundaryToleranceMetres: 50,
+      webhookMaxAttempts: 8,
+      workerIntervalMs: 5000,
+      surveyTtlDays: 30,
+      dashboardTileUrl: null,
+    });
+  });
+
+  test('when the result is returned, then it is frozen', () => {
+    expect(Object.isFrozen(loadConfig({}))).toBe(true);
+  });
+
+  test('when variables are set, then they are parsed, trimmed and normalised', () => {
+    const c = loadConfig(
+      {
+        PORT: ' 8080 ',
+        HOST: '127.0.0.1',
+        DATABASE_URL: 'postgresql://u:p@db:5432/open311',
+        DATA_DIR: '/var/lib/open311',
+        ADMIN_API_KEY: 'a-long-enough-admin-key',
+        LOG_LEVEL: 'WARN',
+        PUBLIC_URL: 'https://311.example.org//',
+        DEMO: 'off',
+        MIGRATE_ON_START: 'No',
+        WORKER: 'off',
+        DATABASE_POOL_MAX: '25',
+      },
+      '/srv/open311',
+    );
+    expect(c).toMatchObject({
+      port: 8080,
+      host: '127.0.0.1',
+      databaseUrl: 'postgresql://u:p@db:5432/open311',
+      dataDir: '/var/lib/open311',
+      adminApiKey: 'a-long-enough-admin-key',
+      logLevel: 'warn',
+      publicUrl: 'https://311.example.org',
+      demo: false,
+      migrateOnStart: false,
+      worker: 'off',
+      databasePoolMax: 25,
+    });
+  });
+
+  test('when a variable is empty or blank, then it counts as unset', () => {
+    expect(loadConfig({ PORT: '', DEMO: '  ', DATABASE_URL: '' }, '/srv/open311')).toMatchObject({
+      port: 3000,
+      demo: true,
+      databaseUrl: null,
+    });
+  });
+
+  test('when several variables are bad, then every one is named at once', () => {
+    const found = problems({
+      PORT: 'eighty',
+      DATABASE_URL: 'mysql://db/open311',
+      ADMIN_API_KEY: 'short',
+      LOG_LEVEL: 'loud',
+      PUBLIC_URL: 'ftp://x',
+      DEMO: 'maybe',
+      WORKER: 'elsewhere',
+      BODY_LIMIT_BYTES: '10',
+      DATABASE_POOL_MAX: '0',
+      WORKER_INTERVAL_MS: '1.5',
+      DASHBOARD_TILE_URL: 'not a url',
+    });
+    const named = [
+      'PORT',
+      'DATABASE_URL',
+      'ADMIN_API_KEY',
+      'LOG_LEVEL',
+      'PUBLIC_URL',
+      'DEMO',
+      'WORKER',
+      'BODY_LIMIT_BYTES',
+      'DATABASE_POOL_MAX',
+      'WORKER_INTERVAL_MS',
+      'DASHBOARD_TILE_URL',
+    ];
+    expect(found).toHaveLength(named.length);
+    for (const name of named) expect(found.some((p) => p.startsWith(`${name} `))).toBe(true);
+  });
+
+  test('when a variable is bad, then the message says what is allowed and what was given', () => {
+    expect(problems({ PORT: '70000' })).toEqual([
+      'PORT must be a whole number from 0 to 65535 (got "70000")',
+    ]);
+    expect(problems({ MIGRATE_ON_START: 'sometimes' })).toEqual([
+      'MIGRATE_ON_START must be true or false (got "sometimes")',
+    ]);
+    expect(problems({ ADMIN_API_KEY: 'x' })).toEqual(['ADMIN_API_KEY must be at least 16 characters long']);
+  });
+
+  test('when configuration is invalid, then the error message is one line listing every problem', () => {
+    try {
+      loadConfig({ PORT: 'x', DEMO: 'y' });
+      throw new Error('expected a ConfigError');
+    } catch (err) {
+      expect((err as Error).message).toBe(
+        'Invalid configuration: PORT must be a whole number from 0 to 65535 (got "x"); DEMO must be true or false (got "y")',
+      );
+      expect((err as Error).message).not.toContain('\n');
+    }
+  });
+});
