@@ -1,2 +1,2 @@
 export * from './api-keys';
-export { KeyVerifier } from './key-verifier';
+export { KeyVerifier, type KeyCache } from './key-verifier';

@@ -17,7 +17,7 @@ import { SRID } from '../geo/postgis';
 import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
 import { DEFAULT_LADDER } from '../sla/escalation';
-import { loadCalendar } from '../sla/calendar-store';
+import { readCalendar } from '../sla/calendar-store';
 import { computeExpected, describeResponseLevel } from '../requests/response-level';
 import { isDetailedStatus, statusOf } from '../requests/statuses';
 
@@ -128,7 +128,7 @@ async function loadDemoRequests(
   now: Date,
 ): Promise<number> {
   const services = new Map((await loadServices(knex, j.id)).map((s) => [s.serviceCode, s]));
-  const calendar = await loadCalendar(knex, j.id, j.timeZone, now.getTime());
+  const calendar = await readCalendar(knex, j.id, j.timeZone);
   const hours = (h: number) => new Date(now.getTime() - h * 3_600_000);
   let count = 0;
   await knex.transaction(async (trx) => {

@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { PRIORITIES, type Actor } from '../requests/lifecycle';
 import { emitMany, type EventInput } from '../notify/outbox';
-import { loadCalendar } from './calendar-store';
+import type { Calendars } from './calendar-store';
 import { computeDueDate, type ResponseLevel } from './index';
 
 export interface EscalationRule {
@@ -95,7 +95,12 @@ interface Plan {
  * The claim (INSERT ... ON CONFLICT DO NOTHING RETURNING) decides what fires, so a step another worker
  * already fired is never fired twice.
  */
-export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Promise<number> {
+export async function sweepEscalations(
+  knex: Knex,
+  now: Date,
+  calendars: Calendars,
+  limit = 1000,
+): Promise<number> {
   return knex.transaction(async (trx) => {
     const due = (
       await trx.raw(
@@ -135,7 +140,7 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
         from: new Date(p.from),
         to: p.to === null ? null : new Date(p.to),
       }));
-      const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, now.getTime());
+      const cal = await calendars.get(r.jurisdiction_id, r.time_zone, trx);
       const plan: Plan = { id: r.id, next: null, steps: [] };
       for (const rule of applicableRules(
         all,

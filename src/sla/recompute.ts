@@ -1,5 +1,5 @@
 import type { Knex } from 'knex';
-import { loadCalendar } from './calendar-store';
+import { readCalendar } from './calendar-store';
 import { computeDueDate, type ResponseLevel } from './index';
 
 /**
@@ -39,7 +39,9 @@ export async function recomputeResponseLevel(
   if (!r) return null;
   let expected: Date | null = null;
   if (r.value !== null && r.unit !== null) {
-    const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, at.getTime());
+    // Read inside the transaction, uncached: a recomputation is one request after a staff edit (or a batch
+    // after an admin change), and it must see the calendar as this transaction does.
+    const cal = await readCalendar(trx, r.jurisdiction_id, r.time_zone);
     const pauses = (
       (await trx('request_sla_pauses').where('request_id', requestId).orderBy('paused_from')) as Array<{
         paused_from: Date;
