@@ -8,7 +8,7 @@ import {
   type RuleInput,
 } from './escalation-rules';
 
-const FIELDS = new Set([
+const FIELDS: ReadonlySet<string> = new Set([
   'jurisdiction_id',
   'service_code',
   'agency',
