@@ -11,7 +11,9 @@ const unit = (p) => {
 module.exports = function report(result) {
   const lines = [];
   for (const v of result.summary.violations) {
-    const via = v.cycle ? ` (cycle: ${v.cycle.map((c) => (typeof c === 'string' ? c : c.name)).join(' -> ')})` : '';
+    const via = v.cycle
+      ? ` (cycle: ${v.cycle.map((c) => (typeof c === 'string' ? c : c.name)).join(' -> ')})`
+      : '';
     lines.push(`${v.rule.name}: ${v.from} -> ${v.to}${via}`);
   }
   // The folder graph, with one example import per edge.

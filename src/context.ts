@@ -1,12 +1,18 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { KeyVerifier } from './auth';
-import { Catalog } from './catalog';
+import { createCache, createLoadingCache } from './cache';
+import { Catalog, forgetValidator, type Validators } from './catalog';
 import type { Config } from './config';
+import type { FiguresCache } from './dashboard/figures-cache';
 import type { Database } from './db/connect';
+import { Calendars } from './sla/calendar-store';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
+
+/** What an edit can make stale; `jurisdictionId` narrows it where the cache is kept per jurisdiction. */
+export type CacheKind = 'catalog' | 'calendar' | 'keys' | 'figures';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -14,9 +20,18 @@ export interface AppContext {
   knex: Knex;
   clock: Clock;
   logger: Logger;
+  /** Process caches (all built here, on lru-cache, timed by `clock`): see src/cache.ts. */
   catalog: Catalog;
   keys: KeyVerifier;
+  calendars: Calendars;
+  validators: Validators;
+  figures: FiguresCache;
+  /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
+  invalidate(kind: CacheKind, jurisdictionId?: string): void;
 }
+
+const SECOND = 1000;
+const MINUTE = 60 * SECOND;
 
 export function createContext(deps: {
   config: Readonly<Config>;
@@ -25,14 +40,49 @@ export function createContext(deps: {
   clock?: Clock;
 }): AppContext {
   const clock = deps.clock ?? (() => new Date());
-  const nowMs = () => clock().getTime();
+  const knex = deps.db.knex;
+  // A catalog entry past its TTL is re-checked against a cheap fingerprint, not reloaded.
+  const catalog = new Catalog(knex, {
+    jurisdictions: createLoadingCache(clock, { max: 1, ttlMs: 5 * SECOND }),
+    services: createLoadingCache(clock, { max: 1000, ttlMs: 5 * SECOND }),
+  });
+  const keys = new KeyVerifier(
+    knex,
+    deps.config.adminApiKey,
+    createCache(clock, { max: 10_000, ttlMs: 10 * SECOND }),
+  );
+  const calendars = new Calendars(knex, createCache(clock, { max: 1000, ttlMs: MINUTE }));
+  // Keyed by service id and version, so an edit never needs them dropped; the TTL lets unused ones go.
+  const validators: Validators = createCache(clock, {
+    max: 1000,
+    ttlMs: 60 * MINUTE,
+    dispose: forgetValidator,
+  });
+  const figures: FiguresCache = createLoadingCache(clock, { max: 500, ttlMs: MINUTE });
   return {
     config: deps.config,
     db: deps.db,
-    knex: deps.db.knex,
+    knex,
     clock,
     logger: deps.logger,
-    catalog: new Catalog(deps.db.knex, nowMs),
-    keys: new KeyVerifier(deps.db.knex, deps.config.adminApiKey, nowMs),
+    catalog,
+    keys,
+    calendars,
+    validators,
+    figures,
+    invalidate(kind, jurisdictionId) {
+      switch (kind) {
+        case 'catalog':
+          catalog.invalidate(jurisdictionId);
+          validators.clear();
+          return;
+        case 'calendar':
+          return calendars.invalidate(jurisdictionId);
+        case 'keys':
+          return keys.clear();
+        case 'figures':
+          return figures.clear();
+      }
+    },
   };
 }

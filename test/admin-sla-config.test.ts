@@ -39,7 +39,7 @@ beforeEach(async () => {
   await t.db.knex('escalation_rules').insert(ladder);
   await t.db.knex('service_response_levels').delete();
   await t.db.knex('services').where('id', s.id).update(serviceLevel);
-  t.ctx.catalog.invalidate();
+  t.ctx.invalidate('catalog');
   client = await t.key('client', 'mobile');
   staff = await t.key('staff', 'staff');
   t.clock.set('2026-11-23T14:00:00Z'); // Monday 09:00 in Boston
@@ -218,9 +218,9 @@ describe('escalation rules admin API', () => {
   it('when a rule is added, then the next sweep fires it; edited it does not fire twice; deleted the ladder falls back', async () => {
     const id = await create(s.serviceCode);
     const level = (s.sla?.value as number) * HOUR;
-    await sweepEscalations(t.db.knex, t.clock.now()); // schedules the demo ladder's first step, at 75%
+    await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars); // schedules the demo ladder's first step, at 75%
     t.clock.advance(level * 0.2);
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0); // not due yet: nothing scheduled before 75%
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(0); // not due yet: nothing scheduled before 75%
 
     const rule = await call('post', '/admin/v1/escalation-rules', {
       service_code: s.serviceCode,
@@ -230,13 +230,13 @@ describe('escalation rules admin API', () => {
     });
     const row = await t.db.knex('service_requests').where('id', id).first('next_escalation_at');
     expect(row?.next_escalation_at.getTime()).toBe(t.clock.now().getTime());
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(1);
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(1);
     const fired = (await history(id)).filter((h) => h.kind === 'escalation');
     expect(fired.map((h) => h.summary)).toEqual(['Early check at 10% of the response level']);
 
     const url = `/admin/v1/escalation-rules/${rule.body.id}`;
     await call('put', url, { service_code: s.serviceCode, at_fraction: 0.15, action: 'warn' });
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(0);
     expect((await history(id)).filter((h) => h.kind === 'escalation')).toHaveLength(1);
 
     // Deleting the service's only rule: its firing records go (cascade), the audit trail stays, and the
@@ -244,7 +244,7 @@ describe('escalation rules admin API', () => {
     await call('delete', url);
     expect(await t.db.knex('request_escalations').where('request_id', id)).toEqual([]);
     expect((await history(id)).filter((h) => h.kind === 'escalation')).toHaveLength(1);
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(0);
     const next = await t.db.knex('service_requests').where('id', id).first('next_escalation_at');
     expect(next?.next_escalation_at.getTime()).toBe(Date.parse('2026-11-23T14:00:00Z') + level * 0.75);
   });

@@ -1,38 +1,84 @@
 import request from 'supertest';
-import { cached } from '../src/dashboard/data';
+import { createLoadingCache } from '../src/cache';
+import { createContext } from '../src/context';
+import { cachedFigures, type FiguresCache } from '../src/dashboard/figures-cache';
 import { warmOpeningView } from '../src/dashboard/warm';
 import { startTestServer, type TestServer } from './helpers/app';
 
 describe('dashboard figures cache', () => {
+  // A clock moved by hand, as the context's; it starts away from 0 (lru-cache reads a start of 0 as "no TTL").
+  let nowMs = 1_000_000;
+  const at = (ms: number) => (nowMs = 1_000_000 + ms);
+  const newCache = (): FiguresCache => createLoadingCache(() => new Date(nowMs), { max: 10, ttlMs: 60_000 });
+
   it('when the same period is asked while it is computed, then one computation serves both', async () => {
+    const cache = newCache();
+    at(0);
     let runs = 0;
-    const compute = () => new Promise<number>((r) => setTimeout(() => r((runs += 1)), 20));
-    const [a, b] = await Promise.all([cached('k1', 1000, compute), cached('k1', 1000, compute)]);
-    expect([a, b, runs]).toEqual([1, 1, 1]);
+    const compute = () => new Promise<string>((r) => setTimeout(() => r(String((runs += 1))), 20));
+    const both = await Promise.all([cachedFigures(cache, 'k', compute), cachedFigures(cache, 'k', compute)]);
+    expect([...both, runs]).toEqual(['1', '1', 1]);
   });
 
   it('when the figures are older than a minute, then the last ones are served once while one refresh runs, then the new ones', async () => {
-    let value = 1;
+    const cache = newCache();
+    let value = '1';
     const compute = async () => value;
-    expect(await cached('k2', 0, compute)).toBe(1);
-    value = 2;
-    expect(await cached('k2', 30_000, compute)).toBe(1); // fresh
-    expect(await cached('k2', 61_000, compute)).toBe(1); // stale, refresh started
+    at(0);
+    expect(await cachedFigures(cache, 'k', compute)).toBe('1');
+    value = '2';
+    at(30_000);
+    expect(await cachedFigures(cache, 'k', compute)).toBe('1'); // fresh
+    at(61_000);
+    expect(await cachedFigures(cache, 'k', compute)).toBe('1'); // stale, refresh started
     await new Promise((r) => setImmediate(r));
-    expect(await cached('k2', 62_000, compute)).toBe(2);
-    value = 3;
-    expect(await cached('k2', 62_000 + 12 * 60_000, compute)).toBe(3); // too old to serve: recomputed
+    at(62_000);
+    expect(await cachedFigures(cache, 'k', compute)).toBe('2');
+    value = '3';
+    at(62_000 + 12 * 60_000);
+    expect(await cachedFigures(cache, 'k', compute)).toBe('3'); // too old to serve: recomputed
+  });
+
+  it('when a refresh behind stale figures fails, then the last figures are kept', async () => {
+    const cache = newCache();
+    at(0);
+    expect(await cachedFigures(cache, 'k', async () => 'old')).toBe('old');
+    at(61_000);
+    expect(await cachedFigures(cache, 'k', () => Promise.reject(new Error('db down')))).toBe('old');
+    await new Promise((r) => setImmediate(r));
+    expect(await cachedFigures(cache, 'k', async () => 'new')).toBe('old'); // stale again, refreshing
+    await new Promise((r) => setImmediate(r));
+    expect(await cachedFigures(cache, 'k', async () => 'newer')).toBe('new');
   });
 
   it('when another key (jurisdiction, period or layer) is asked, then it never gets these figures, and a clock moved back recomputes', async () => {
-    expect(await cached('k3', 0, async () => 'a')).toBe('a');
-    expect(await cached('k4', 0, async () => 'b')).toBe('b');
-    expect(await cached('k3', -5, async () => 'c')).toBe('c');
+    const cache = newCache();
+    at(0);
+    expect(await cachedFigures(cache, 'k3', async () => 'a')).toBe('a');
+    expect(await cachedFigures(cache, 'k4', async () => 'b')).toBe('b');
+    at(-5);
+    expect(await cachedFigures(cache, 'k3', async () => 'c')).toBe('c');
   });
 
   it('when a computation fails, then the error reaches the caller and nothing is cached', async () => {
-    await expect(cached('k5', 0, () => Promise.reject(new Error('db down')))).rejects.toThrow('db down');
-    expect(await cached('k5', 0, async () => 'ok')).toBe('ok');
+    const cache = newCache();
+    at(0);
+    await expect(cachedFigures(cache, 'k', () => Promise.reject(new Error('db down')))).rejects.toThrow(
+      'db down',
+    );
+    expect(await cachedFigures(cache, 'k', async () => 'ok')).toBe('ok');
+  });
+
+  it('when two contexts are created, then they share no figures', async () => {
+    const a = await startTestServer();
+    try {
+      const b = createContext({ config: a.ctx.config, db: a.db, logger: a.ctx.logger, clock: a.clock.now });
+      expect(a.ctx.figures).not.toBe(b.figures);
+      await cachedFigures(a.ctx.figures, 'k', async () => 'a');
+      expect(await cachedFigures(b.figures, 'k', async () => 'b')).toBe('b');
+    } finally {
+      await a.close();
+    }
   });
 });
 

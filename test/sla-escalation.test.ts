@@ -58,18 +58,18 @@ describe('response levels and escalation', () => {
     const level = (s.sla?.value ?? 1) * 3_600_000;
     t.clock.advance(level * 0.8);
     await Promise.all([
-      sweepEscalations(t.db.knex, t.clock.now()),
-      sweepEscalations(t.db.knex, t.clock.now()),
-      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
     ]);
     expect((await history(id)).filter((h) => h.kind === 'escalation')).toHaveLength(1);
     t.clock.advance(level * 0.8); // 160%: overdue, escalate, raise priority
     await Promise.all([
-      sweepEscalations(t.db.knex, t.clock.now()),
-      sweepEscalations(t.db.knex, t.clock.now()),
-      sweepEscalations(t.db.knex, t.clock.now()),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
+      sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars),
     ]);
-    await sweepEscalations(t.db.knex, t.clock.now());
+    await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars);
     const steps = (await history(id)).filter((h) => h.kind === 'escalation');
     expect(steps).toHaveLength(4);
     const row = await t.db
@@ -88,8 +88,8 @@ describe('response levels and escalation', () => {
     for (let i = 0; i < 12; i += 1) ids.push(await create(s));
     await t.db.knex('outbox').delete();
     t.clock.advance((s.sla?.value ?? 1) * 3_600_000 * 1.6); // past 150%: all four steps of the ladder
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(48);
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(48);
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(0);
     const rows = (await t.db
       .knex('service_requests')
       .whereIn('id', ids)
@@ -129,8 +129,8 @@ describe('response levels and escalation', () => {
   it('when nothing is due, then a sweep touches nothing', async () => {
     const s = await hoursService();
     await create(s);
-    await sweepEscalations(t.db.knex, t.clock.now()); // schedules the first step
-    expect(await sweepEscalations(t.db.knex, t.clock.now())).toBe(0);
+    await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars); // schedules the first step
+    expect(await sweepEscalations(t.db.knex, t.clock.now(), t.ctx.calendars)).toBe(0);
   });
 
   it('when a request waits on the resident, then its clock pauses and the due time moves by the pause', async () => {

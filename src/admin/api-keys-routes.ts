@@ -24,7 +24,7 @@ export function apiKeysRouter(ctx: AppContext): Router {
       throw new AppError(404, `API key ${req.params.id} was not found.`);
     if (!(await revokeApiKey(ctx.knex, id, ctx.clock())))
       throw notFound(`API key ${id} was not found or is already revoked.`);
-    ctx.keys.clear();
+    ctx.invalidate('keys');
     res.status(204).end();
   });
   return router;

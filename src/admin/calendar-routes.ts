@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { badRequest } from '../http/errors';
-import { clearCalendarCache, loadCalendar, saveCalendar } from '../sla/calendar-store';
+import { saveCalendar } from '../sla/calendar-store';
 import { validateCalendar } from '../sla';
 
 /** GET/PUT /admin/v1/jurisdictions/{id}/calendar: working hours per ISO weekday and holidays. */
@@ -9,7 +9,7 @@ export function calendarRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
-    res.json(await loadCalendar(ctx.knex, j.id, j.timeZone, ctx.clock().getTime()));
+    res.json(await ctx.calendars.get(j.id, j.timeZone));
   });
   router.put('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
@@ -21,7 +21,7 @@ export function calendarRouter(ctx: AppContext): Router {
     });
     if (!checked.ok) throw badRequest(checked.errors);
     await saveCalendar(ctx.knex, j.id, checked.value, ctx.clock());
-    clearCalendarCache();
+    ctx.invalidate('calendar', j.id);
     res.json(checked.value);
   });
   return router;

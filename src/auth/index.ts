@@ -1,3 +1,3 @@
 export * from './api-keys';
-export { KeyVerifier } from './key-verifier';
+export { KeyVerifier, type KeyCache } from './key-verifier';
 export { apiKeyJson, parseNewKey, type NewApiKey } from './api-key-input';

@@ -1,20 +1,23 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import type { Cache } from '../cache';
 import { findActiveKey, hashKey, type ApiKey } from './api-keys';
 
+/** A looked-up key by its hash; `{ key: null }` remembers that a presented key is unknown or revoked. */
+export type KeyCache = Cache<string, { key: ApiKey | null }>;
+
 /**
- * Looks up a presented key. Results are cached for a few seconds so a burst of POSTs costs one query;
- * revocation through this process clears the cache at once, other processes see it within `ttlMs`.
+ * Looks up a presented key. Results are cached for a few seconds (the cache's TTL, built in
+ * `createContext`) so a burst of POSTs costs one query; revocation through this process clears the cache
+ * at once, other processes see it within the TTL.
  */
 export class KeyVerifier {
-  private readonly cache = new Map<string, { key: ApiKey | null; at: number }>();
   private readonly adminHash: Buffer | null;
 
   constructor(
     private readonly knex: Knex,
     adminApiKey: string | null,
-    private readonly now: () => number = Date.now,
-    private readonly ttlMs = 10_000,
+    private readonly cache: KeyCache,
   ) {
     this.adminHash = adminApiKey ? Buffer.from(hashKey(adminApiKey), 'hex') : null;
   }
@@ -40,10 +43,9 @@ export class KeyVerifier {
       };
     }
     const hit = this.cache.get(hash);
-    if (hit && this.now() - hit.at < this.ttlMs) return hit.key;
+    if (hit) return hit.key;
     const key = await findActiveKey(this.knex, secret);
-    if (this.cache.size > 10_000) this.cache.clear();
-    this.cache.set(hash, { key, at: this.now() });
+    this.cache.set(hash, { key });
     return key;
   }
 }

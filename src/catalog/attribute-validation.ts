@@ -1,10 +1,11 @@
 /**
  * Submitted `attribute[CODE]` values checked against a service definition with Ajv. One JSON Schema is
- * compiled per service definition and kept until the definition's version changes (issue #4).
+ * compiled per service definition version and kept in the context's validator cache (issue #4).
  * Form bodies carry strings, so Ajv coerces ("12" → 12, a single value ↔ a one-element list).
  */
 import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { DateTime } from 'luxon';
+import type { Cache } from '../cache';
 import type { Service, ServiceAttribute } from './types';
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: 'all', useDefaults: false });
@@ -47,13 +48,21 @@ function compile(service: Service): ValidateFunction {
   });
 }
 
-const compiled = new Map<number, { version: number; validate: ValidateFunction }>();
+/** Compiled validators by service id and version, built in `createContext` (`ctx.validators`). */
+export type Validators = Cache<string, ValidateFunction>;
 
-function validatorFor(service: Service): ValidateFunction {
-  const hit = compiled.get(service.id);
-  if (hit && hit.version === service.version) return hit.validate;
-  const validate = compile(service);
-  compiled.set(service.id, { version: service.version, validate });
+/** The cache's `dispose`: Ajv keeps every compiled schema until told to forget it. */
+export function forgetValidator(validate: ValidateFunction): void {
+  ajv.removeSchema(validate.schema);
+}
+
+function validatorFor(service: Service, validators: Validators): ValidateFunction {
+  const key = `${service.id}:${service.version}`;
+  let validate = validators.get(key);
+  if (!validate) {
+    validate = compile(service);
+    validators.set(key, validate);
+  }
   return validate;
 }
 
@@ -94,9 +103,10 @@ function describe(service: Service, e: ErrorObject): string {
 export function validateAttributes(
   service: Service,
   submitted: Record<string, string | string[]>,
+  validators: Validators,
 ): { ok: true; values: AttributeValues } | { ok: false; problems: string[] } {
   const data: Record<string, unknown> = { ...submitted };
-  const validate = validatorFor(service);
+  const validate = validatorFor(service, validators);
   if (!validate(data)) {
     const seen = new Set<string>();
     const problems: string[] = [];

@@ -1,40 +1,44 @@
 import type { Knex } from 'knex';
+import { load, type LoadingCache } from '../cache';
 import { notFound, badRequest } from '../http/errors';
 import { catalogFingerprint, listJurisdictions, loadServices } from './repository';
 import type { Jurisdiction, Service } from './types';
 
-interface Entry {
+export interface CatalogEntry {
   services: Service[];
   byCode: Map<string, Service>;
   fingerprint: string;
-  checkedAt: number;
+}
+
+/** The catalog's caches, built in `createContext`; their TTL is how often an entry is re-checked. */
+export interface CatalogCaches {
+  jurisdictions: LoadingCache<'all', Jurisdiction[]>;
+  services: LoadingCache<string, CatalogEntry>;
 }
 
 /**
  * The catalog held in memory (GET services is served without a query). Another process may edit it, so
- * an entry is re-checked against a cheap fingerprint query at most every `revalidateMs`; edits made
+ * a stale entry is re-checked against a cheap fingerprint query and kept when unchanged; edits made
  * through this process call `invalidate` and show at once.
  */
 export class Catalog {
-  private jurisdictions: { list: Jurisdiction[]; at: number } | null = null;
-  private readonly entries = new Map<string, Entry>();
-
   constructor(
     private readonly knex: Knex,
-    private readonly now: () => number = Date.now,
-    private readonly revalidateMs = 5000,
+    private readonly caches: CatalogCaches,
   ) {}
 
-  invalidate(): void {
-    this.jurisdictions = null;
-    this.entries.clear();
+  /** Services of one jurisdiction, or everything (jurisdictions too) without one. */
+  invalidate(jurisdictionId?: string): void {
+    if (jurisdictionId !== undefined) {
+      this.caches.services.delete(jurisdictionId);
+      return;
+    }
+    this.caches.jurisdictions.clear();
+    this.caches.services.clear();
   }
 
-  async listJurisdictions(): Promise<Jurisdiction[]> {
-    if (!this.jurisdictions || this.now() - this.jurisdictions.at > this.revalidateMs) {
-      this.jurisdictions = { list: await listJurisdictions(this.knex), at: this.now() };
-    }
-    return this.jurisdictions.list;
+  listJurisdictions(): Promise<Jurisdiction[]> {
+    return load(this.caches.jurisdictions, 'all', () => listJurisdictions(this.knex));
   }
 
   /**
@@ -61,22 +65,12 @@ export class Catalog {
     return (await this.entry(jurisdictionId)).byCode.get(serviceCode);
   }
 
-  private async entry(jurisdictionId: string): Promise<Entry> {
-    const cached = this.entries.get(jurisdictionId);
-    if (cached && this.now() - cached.checkedAt <= this.revalidateMs) return cached;
-    const fingerprint = await catalogFingerprint(this.knex, jurisdictionId);
-    if (cached && cached.fingerprint === fingerprint) {
-      cached.checkedAt = this.now();
-      return cached;
-    }
-    const services = await loadServices(this.knex, jurisdictionId);
-    const entry: Entry = {
-      services,
-      byCode: new Map(services.map((s) => [s.serviceCode, s])),
-      fingerprint,
-      checkedAt: this.now(),
-    };
-    this.entries.set(jurisdictionId, entry);
-    return entry;
+  private entry(jurisdictionId: string): Promise<CatalogEntry> {
+    return load(this.caches.services, jurisdictionId, async (stale) => {
+      const fingerprint = await catalogFingerprint(this.knex, jurisdictionId);
+      if (stale && stale.fingerprint === fingerprint) return stale;
+      const services = await loadServices(this.knex, jurisdictionId);
+      return { services, byCode: new Map(services.map((s) => [s.serviceCode, s])), fingerprint };
+    });
   }
 }

@@ -1,5 +1,10 @@
-export { Catalog } from './catalog';
-export { validateAttributes, type AttributeValues } from './attribute-validation';
+export { Catalog, type CatalogCaches, type CatalogEntry } from './catalog';
+export {
+  forgetValidator,
+  validateAttributes,
+  type AttributeValues,
+  type Validators,
+} from './attribute-validation';
 export type {
   Agency,
   Datatype,

@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { reportBase } from '../reports/base';
 import { performance, type PerformanceRow } from '../reports/performance';
 import { satisfaction, type SatisfactionRow } from '../reports/satisfaction';
+import { cachedFigures, type FiguresCache } from './figures-cache';
 
 export interface Summary {
   period: { start: string; end: string };
@@ -19,63 +20,6 @@ export interface Summary {
     gap: number | null;
   };
   weekly: Array<{ week: string; received: number; closed: number }>;
-}
-
-/**
- * Figures per (jurisdiction, period, layer): fresh for a minute; for ten more minutes the last figures are
- * served while one refresh runs behind them; concurrent requests for a period not yet computed share one
- * computation (a year at 1M requests takes seconds, and seven queries a request would exhaust the pool).
- * The key holds every input of the figures, so no jurisdiction, period or layer is served another's.
- */
-const TTL_MS = 60_000;
-const STALE_MS = 10 * 60_000;
-interface Entry {
-  at: number;
-  value?: unknown;
-  pending?: Promise<unknown>;
-}
-const cache = new Map<string, Entry>();
-
-export function cached<T>(key: string, nowMs: number, compute: () => Promise<T>): Promise<T> {
-  let entry = cache.get(key);
-  // A clock that went back (tests) makes an entry from "the future" unusable.
-  if (entry && entry.at > nowMs) {
-    cache.delete(key);
-    entry = undefined;
-  }
-  const start = () => {
-    const e: Entry = cache.get(key) ?? { at: nowMs };
-    if (!cache.has(key)) {
-      if (cache.size > 500) cache.clear();
-      cache.set(key, e);
-    }
-    const pending = compute().then(
-      (value) => {
-        e.at = nowMs;
-        e.value = value;
-        e.pending = undefined;
-        return value;
-      },
-      (err: unknown) => {
-        e.pending = undefined;
-        if (e.value === undefined) cache.delete(key);
-        throw err;
-      },
-    );
-    e.pending = pending;
-    return pending;
-  };
-  if (entry?.value !== undefined) {
-    const age = nowMs - entry.at;
-    if (age < TTL_MS) return Promise.resolve(entry.value as T);
-    if (age < TTL_MS + STALE_MS) {
-      // Served stale while one refresh runs; a failed refresh keeps the last figures.
-      if (!entry.pending) start().catch(() => {});
-      return Promise.resolve(entry.value as T);
-    }
-  }
-  if (entry?.pending) return entry.pending as Promise<T>;
-  return start();
 }
 
 const EMPTY: PerformanceRow = {
@@ -100,10 +44,11 @@ function withSatisfaction(rows: PerformanceRow[], sat: SatisfactionRow[]) {
 
 export async function summary(
   knex: Knex,
+  figures: FiguresCache,
   q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
 ): Promise<Summary> {
   const key = JSON.stringify(['summary', q.jurisdictionId, q.timeZone, q.start, q.end, q.layer]);
-  return cached(key, q.now.getTime(), () => computeSummary(knex, q));
+  return cachedFigures(figures, key, () => computeSummary(knex, q));
 }
 
 async function computeSummary(
@@ -196,14 +141,14 @@ export async function layers(knex: Knex, jurisdictionId: string): Promise<string
  */
 export function points(
   knex: Knex,
+  figures: FiguresCache,
   jurisdictionId: string,
   start: Date,
   end: Date,
-  now: Date,
   limit = 5000,
 ): Promise<string> {
   const key = JSON.stringify(['points', jurisdictionId, start, end, limit]);
-  return cached(key, now.getTime(), async () =>
+  return cachedFigures(figures, key, async () =>
     JSON.stringify(await computePoints(knex, jurisdictionId, start, end, limit)),
   );
 }

@@ -66,7 +66,16 @@ export function dashboardRouter(ctx: AppContext): Router {
     const available = await layers(ctx.knex, j.id);
     const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
     if (!available.includes(layer)) throw badRequest(`layer must be one of ${available.join(', ')}.`);
-    res.json(await summary(ctx.knex, { jurisdictionId: j.id, timeZone: j.timeZone, start, end, now, layer }));
+    res.json(
+      await summary(ctx.knex, ctx.figures, {
+        jurisdictionId: j.id,
+        timeZone: j.timeZone,
+        start,
+        end,
+        now,
+        layer,
+      }),
+    );
   });
   router.get('/api/layers/:layer.geojson', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
@@ -78,8 +87,8 @@ export function dashboardRouter(ctx: AppContext): Router {
       .json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
   });
   router.get('/api/points.geojson', async (req, res) => {
-    const { j, start, end, now } = await period(req.query as RawParams);
-    res.type('application/geo+json').send(await points(ctx.knex, j.id, start, end, now));
+    const { j, start, end } = await period(req.query as RawParams);
+    res.type('application/geo+json').send(await points(ctx.knex, ctx.figures, j.id, start, end));
   });
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   return router;

@@ -3,7 +3,7 @@
  * requests). The page opens on the last 90 days and the ward layer (else the first layer), with dates
  * as the browser writes them (UTC days: dashboard.js); the first computation of such a period takes
  * seconds at 1M requests, so the server makes it at start and again every few minutes, inside the
- * cache's fresh-or-stale window (data.ts), and a resident never waits for it. Other periods are
+ * cache's fresh-or-stale window (figures-cache.ts), and a resident never waits for it. Other periods are
  * computed on their first request and cached the same way.
  */
 import type { AppContext } from '../context';
@@ -27,8 +27,15 @@ export async function openingView(ctx: AppContext, now: Date) {
 export async function warmOpeningView(ctx: AppContext): Promise<void> {
   const now = ctx.clock();
   const { j, start, end, layer } = await openingView(ctx, now);
-  await summary(ctx.knex, { jurisdictionId: j.id, timeZone: j.timeZone, start, end, now, layer });
-  await points(ctx.knex, j.id, start, end, now);
+  await summary(ctx.knex, ctx.figures, {
+    jurisdictionId: j.id,
+    timeZone: j.timeZone,
+    start,
+    end,
+    now,
+    layer,
+  });
+  await points(ctx.knex, ctx.figures, j.id, start, end);
 }
 
 /** Warms at once and then every `everyMs`; failures are logged and retried at the next turn. */

@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 
+// Module-level on purpose: a name is a pure function of the SQL text (nothing to go stale), at most 500.
 const names = new Map<string, string>();
 
 /**

@@ -16,7 +16,7 @@ import { importAddresses, importBoundary, importDistricts, type FeatureCollectio
 import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
 import { createRule, DEFAULT_LADDER } from '../escalation';
-import { loadCalendar, saveCalendar } from '../sla/calendar-store';
+import { readCalendar, saveCalendar } from '../sla/calendar-store';
 import {
   computeExpected,
   describeResponseLevel,
@@ -119,7 +119,7 @@ async function loadDemoRequests(
   now: Date,
 ): Promise<number> {
   const services = new Map((await loadServices(knex, j.id)).map((s) => [s.serviceCode, s]));
-  const calendar = await loadCalendar(knex, j.id, j.timeZone, now.getTime());
+  const calendar = await readCalendar(knex, j.id, j.timeZone);
   const hours = (h: number) => new Date(now.getTime() - h * 3_600_000);
   const rows: ImportedRequest[] = [];
   for (const r of list) {

@@ -11,8 +11,8 @@ import {
   computeDueDate,
   LEVEL_COLUMNS,
   LEVEL_JOIN,
-  loadCalendar,
   raisedPriority,
+  type Calendars,
   type ResponseLevel,
 } from '../sla';
 
@@ -94,7 +94,12 @@ interface Plan {
  * The claim (INSERT ... ON CONFLICT DO NOTHING RETURNING) decides what fires, so a step another worker
  * already fired is never fired twice.
  */
-export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Promise<number> {
+export async function sweepEscalations(
+  knex: Knex,
+  now: Date,
+  calendars: Calendars,
+  limit = 1000,
+): Promise<number> {
   return knex.transaction(async (trx) => {
     const due = (
       await trx.raw(
@@ -134,7 +139,7 @@ export async function sweepEscalations(knex: Knex, now: Date, limit = 1000): Pro
         from: new Date(p.from),
         to: p.to === null ? null : new Date(p.to),
       }));
-      const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, now.getTime());
+      const cal = await calendars.get(r.jurisdiction_id, r.time_zone, trx);
       const plan: Plan = { id: r.id, next: null, steps: [] };
       for (const rule of applicableRules(
         all,

@@ -42,7 +42,7 @@ export class Problems {
 }
 
 /** PostgreSQL error codes that mean "the database is not there" rather than "the query is wrong". */
-const UNAVAILABLE_CODES = new Set([
+const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   '57P01',
   '57P02',
   '57P03',

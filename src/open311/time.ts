@@ -10,6 +10,7 @@
 import { DateTime } from 'luxon';
 
 const QUARTER_HOUR = 900_000;
+// Module-level on purpose: a zone's offset at an instant is a fixed fact (no state to go stale), bounded below.
 const offsets = new Map<string, Map<number, number>>();
 
 function offsetMinutes(ms: number, timeZone: string): number {

@@ -9,7 +9,6 @@ import type { ApiKey } from '../auth';
 import { validateAttributes, type Jurisdiction, type Service } from '../catalog';
 import type { AppContext } from '../context';
 import { badRequest, Problems } from '../http/errors';
-import { loadCalendar } from '../sla/calendar-store';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
@@ -94,7 +93,7 @@ export async function submitRequest(
   const service = await findService(ctx, j, sub.serviceCode, problems);
   let attributes: Record<string, unknown> = {};
   if (service) {
-    const checked = validateAttributes(service, sub.attributes);
+    const checked = validateAttributes(service, sub.attributes, ctx.validators);
     if (checked.ok) attributes = checked.values;
     else checked.problems.forEach((p) => problems.add(p));
   }
@@ -113,11 +112,7 @@ export async function submitRequest(
   }
 
   const now = ctx.clock();
-  const expectedAt = computeExpected(
-    service,
-    await loadCalendar(ctx.knex, j.id, j.timeZone, now.getTime()),
-    now,
-  );
+  const expectedAt = computeExpected(service, await ctx.calendars.get(j.id, j.timeZone), now);
   const parent = location.point ? await findParent(ctx.knex, j.id, service, location.point, now) : null;
   const plan: NewRequest = {
     jurisdictionId: j.id,

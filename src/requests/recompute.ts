@@ -6,7 +6,7 @@ import {
   LEVEL_COLUMNS,
   LEVEL_JOIN,
   LEVEL_VALUE,
-  loadCalendar,
+  readCalendar,
   type ResponseLevel,
 } from '../sla';
 
@@ -41,7 +41,7 @@ export async function recomputeResponseLevel(
   if (!r) return null;
   let expected: Date | null = null;
   if (r.level_value !== null && r.level_unit !== null) {
-    const cal = await loadCalendar(trx, r.jurisdiction_id, r.time_zone, at.getTime());
+    const cal = await readCalendar(trx, r.jurisdiction_id, r.time_zone);
     const pauses = (
       (await trx('request_sla_pauses').where('request_id', requestId).orderBy('paused_from')) as Array<{
         paused_from: Date;

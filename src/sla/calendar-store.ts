@@ -1,35 +1,50 @@
 import type { Knex } from 'knex';
+import type { Cache } from '../cache';
 import { defaultCalendar, validateCalendar, type BusinessCalendar } from './index';
 
 /**
  * A jurisdiction's business calendar: the stored one (admin API), else the default (Mon–Fri 08:00–17:00
- * with US federal holidays). Cached briefly: it changes rarely and every intake needs it.
+ * with US federal holidays). Read from the database every time: see `Calendars` for the cached form.
  */
-const cache = new Map<string, { cal: BusinessCalendar; at: number }>();
-const TTL_MS = 60_000;
-
-export function clearCalendarCache(): void {
-  cache.clear();
-}
-
-export async function loadCalendar(
+export async function readCalendar(
   knex: Knex,
   jurisdictionId: string,
   timeZone: string,
-  nowMs = Date.now(),
 ): Promise<BusinessCalendar> {
-  const hit = cache.get(jurisdictionId);
-  if (hit && nowMs - hit.at < TTL_MS && hit.cal.timeZone === timeZone) return hit.cal;
   const row = (await knex('business_calendars')
     .where('jurisdiction_id', jurisdictionId)
     .first('working_hours', 'holidays')) as { working_hours: unknown; holidays: unknown } | undefined;
-  let cal = defaultCalendar(timeZone);
   if (row) {
     const checked = validateCalendar({ timeZone, workingHours: row.working_hours, holidays: row.holidays });
-    if (checked.ok) cal = checked.value;
+    if (checked.ok) return checked.value;
   }
-  cache.set(jurisdictionId, { cal, at: nowMs });
-  return cal;
+  return defaultCalendar(timeZone);
+}
+
+/**
+ * Calendars per jurisdiction, held in the context (`ctx.calendars`): they change rarely and every intake
+ * and escalation step needs one. An edit through this process invalidates at once; another process's
+ * edit shows within the cache's TTL.
+ */
+export class Calendars {
+  constructor(
+    private readonly knex: Knex,
+    private readonly cache: Cache<string, BusinessCalendar>,
+  ) {}
+
+  /** `knex` may be a transaction: a miss is then read inside it (PGlite has a single connection). */
+  async get(jurisdictionId: string, timeZone: string, knex: Knex = this.knex): Promise<BusinessCalendar> {
+    const hit = this.cache.get(jurisdictionId);
+    if (hit && hit.timeZone === timeZone) return hit;
+    const cal = await readCalendar(knex, jurisdictionId, timeZone);
+    this.cache.set(jurisdictionId, cal);
+    return cal;
+  }
+
+  invalidate(jurisdictionId?: string): void {
+    if (jurisdictionId === undefined) this.cache.clear();
+    else this.cache.delete(jurisdictionId);
+  }
 }
 
 /** Stores a jurisdiction's (validated) business calendar, replacing the one it had. */

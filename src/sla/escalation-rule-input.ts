@@ -3,7 +3,7 @@ import type { Knex } from 'knex';
 import { Problems } from '../http/errors';
 import { ESCALATION_ACTIONS, MAX_AT_FRACTION, type EscalationAction, type RuleInput } from '../escalation';
 
-const FIELDS = new Set([
+const FIELDS: ReadonlySet<string> = new Set([
   'jurisdiction_id',
   'service_code',
   'agency',

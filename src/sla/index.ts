@@ -18,5 +18,5 @@ export {
   raisedPriority,
   type Priority,
 } from './levels';
-export { loadCalendar } from './calendar-store';
+export { Calendars, readCalendar, saveCalendar } from './calendar-store';
 export { MAX_LEVEL_VALUE, parseResponseLevels, SLA_UNITS, type ResponseLevels } from './response-levels';

@@ -7,7 +7,7 @@ import { processBatchTokens } from '../requests';
 export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {}): Promise<TickResult> {
   const now = ctx.clock();
   const batchTokens = await processBatchTokens(ctx.knex, now);
-  const escalations = await sweepEscalations(ctx.knex, now);
+  const escalations = await sweepEscalations(ctx.knex, now, ctx.calendars);
   const events = await dispatchOutbox(ctx.knex, now);
   const deliveries = await deliverDue(ctx.knex, now, {
     maxAttempts: ctx.config.webhookMaxAttempts,
