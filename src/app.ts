@@ -7,16 +7,17 @@ import express, { type Express } from 'express';
 import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
-import { adminRouter } from './admin/routes';
+import { adminRouter } from './admin';
 import type { AppContext } from './context';
-import { AppError } from './http/errors';
-import { httpLogger } from './http/logging';
-import { errorHandler } from './http/respond';
-import { open311Router } from './open311/routes';
+import { AppError } from './core';
+import { httpLogger } from './http';
+import { errorHandler } from './http';
+import { open311Router } from './open311';
+import { bulkRouter } from './opendata';
 import { fromRoot } from './paths';
-import { staffRouter } from './staff/routes';
-import { surveysRouter } from './surveys/routes';
-import { dashboardRouter } from './dashboard/routes';
+import { staffRouter } from './staff';
+import { surveysRouter } from './surveys';
+import { dashboardRouter } from './dashboard';
 
 const SPEC_PATH = fromRoot('spec/openapi.yaml');
 
@@ -40,6 +41,7 @@ export function createApp(ctx: AppContext): Express {
     }
   });
 
+  app.use('/open311', bulkRouter(ctx));
   app.use('/open311', open311Router(ctx));
   app.use('/admin/v1', adminRouter(ctx));
   app.use('/staff/v1', staffRouter(ctx));

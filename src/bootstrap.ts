@@ -7,10 +7,10 @@
 import pino, { type Logger } from 'pino';
 import { loadConfig, type Config, type LogLevel } from './config';
 import { createContext, type AppContext, type Clock } from './context';
-import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db/connect';
-import { migrateLatest } from './db/migrate';
-import { hasJurisdiction, loadDemoCity } from './demo/load-demo';
-import { createLogger } from './http/logging';
+import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db';
+import { migrateLatest } from './db';
+import { hasJurisdiction, loadDemoCity } from './demo';
+import { createLogger } from './http';
 
 export type ProcessRole = 'server' | 'worker' | 'cli';
 

@@ -1,12 +1,11 @@
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { KeyVerifier } from './auth';
-import { createCache, createLoadingCache } from './cache';
+import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import type { Config } from './config';
-import type { FiguresCache } from './dashboard/figures-cache';
-import type { Database } from './db/connect';
-import { Calendars } from './sla/calendar-store';
+import type { Database } from './db';
+import { Calendars } from './sla';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
@@ -25,7 +24,8 @@ export interface AppContext {
   keys: KeyVerifier;
   calendars: Calendars;
   validators: Validators;
-  figures: FiguresCache;
+  /** The dashboard's figures and points (dashboard/figures-cache.ts), by jurisdiction, period and layer. */
+  figures: LoadingCache<string, object | string>;
   /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
   invalidate(kind: CacheKind, jurisdictionId?: string): void;
 }
@@ -58,7 +58,7 @@ export function createContext(deps: {
     ttlMs: 60 * MINUTE,
     dispose: forgetValidator,
   });
-  const figures: FiguresCache = createLoadingCache(clock, { max: 500, ttlMs: MINUTE });
+  const figures = createLoadingCache<string, object | string>(clock, { max: 500, ttlMs: MINUTE });
   return {
     config: deps.config,
     db: deps.db,

@@ -7,9 +7,9 @@ import { createServer, type Server } from 'node:http';
 import { createApp } from './app';
 import { bootstrap, StartupError, type Booted } from './bootstrap';
 import { ConfigError } from './config';
-import { DatabaseBusyError } from './db/connect';
+import { DatabaseBusyError } from './db';
 import { startWorker } from './worker';
-import { startDashboardWarmer } from './dashboard/warm';
+import { startDashboardWarmer } from './dashboard';
 
 function die(message: string, code = 1): never {
   console.error(`open311: ${message}`);

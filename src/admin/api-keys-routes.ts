@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { apiKeyJson, createApiKey, listApiKeys, parseNewKey, revokeApiKey } from '../auth';
 import type { AppContext } from '../context';
-import { AppError, notFound } from '../http/errors';
+import { AppError, notFound } from '../core';
 
 export function apiKeysRouter(ctx: AppContext): Router {
   const router = Router();

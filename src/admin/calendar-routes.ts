@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { badRequest } from '../http/errors';
-import { saveCalendar } from '../sla/calendar-store';
+import { badRequest } from '../core';
+import { saveCalendar } from '../sla';
 import { validateCalendar } from '../sla';
 
 /** GET/PUT /admin/v1/jurisdictions/{id}/calendar: working hours per ISO weekday and holidays. */

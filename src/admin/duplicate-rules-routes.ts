@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { notFound, Problems } from '../http/errors';
-import { DEFAULT_DUPLICATE_RULE, ruleFor } from '../requests/duplicates';
-import { isDetailedStatus } from '../requests/statuses';
+import { notFound, Problems } from '../core';
+import { DEFAULT_DUPLICATE_RULE, ruleFor } from '../requests';
+import { isDetailedStatus } from '../requests';
 
 /**
  * GET/PUT /admin/v1/services/{service_code}/duplicate-rule (and `_default` for the jurisdiction-wide rule):

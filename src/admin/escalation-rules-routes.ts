@@ -1,7 +1,7 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
-import { badRequest } from '../http/errors';
-import { parseRuleInput } from '../sla/escalation-rule-input';
+import { badRequest } from '../core';
+import { parseRuleInput } from '../escalation';
 import { createRule, deleteRule, getRule, listRules, replaceRule } from '../escalation';
 
 const queryText = (req: Request, name: string): string | undefined => {

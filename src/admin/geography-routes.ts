@@ -1,8 +1,8 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { AppError, badRequest, translateDatabaseError } from '../http/errors';
-import { importLayerStream, parseLayer } from '../geo/import-file';
-import { scalar, type RawParams } from '../open311/params';
+import { AppError, badRequest, translateDatabaseError } from '../core';
+import { importLayerStream, parseLayer } from '../geo';
+import { scalar, type RawParams } from '../http';
 
 /**
  * POST /admin/v1/jurisdictions/{id}/geography/{layer}: the `geo import` command over HTTP. The body is

@@ -1,11 +1,11 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { notFound, Problems } from '../http/errors';
-import { scalar, type RawParams } from '../open311/params';
-import { parseDateTime } from '../open311/time';
-import { toCsv } from '../reports/csv';
-import { PERFORMANCE_COLUMNS, performance, type GroupBy, type PerformanceRow } from '../reports/performance';
-import { SATISFACTION_COLUMNS, satisfaction, type SatisfactionRow } from '../reports/satisfaction';
+import { notFound, Problems } from '../core';
+import { scalar, type RawParams } from '../http';
+import { parseDateTime } from '../core';
+import { toCsv } from '../reports';
+import { PERFORMANCE_COLUMNS, performance, type GroupBy, type PerformanceRow } from '../reports';
+import { SATISFACTION_COLUMNS, satisfaction, type SatisfactionRow } from '../reports';
 
 const DAY_MS = 86_400_000;
 

@@ -1,10 +1,10 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
-import { apiKeyOf } from '../http/auth';
-import { badRequest, notFound } from '../http/errors';
+import { apiKeyOf } from '../http';
+import { badRequest, notFound } from '../core';
 import { recomputeOpenRequests } from '../requests';
 import { loadResponseLevels, replaceResponseLevels } from '../catalog';
-import { parseResponseLevels } from '../sla/response-levels';
+import { parseResponseLevels } from '../sla';
 
 const wantsRecompute = (req: Request): boolean => {
   const v = req.query.recompute;

@@ -1,7 +1,7 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { requireKey } from '../http/auth';
-import { AppError } from '../http/errors';
+import { requireKey } from '../http';
+import { AppError } from '../core';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
 import { webhooksRouter } from './webhooks-routes';

@@ -1,8 +1,8 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { notFound, Problems } from '../http/errors';
-import { EVENT_TYPES } from '../notify/outbox';
+import { notFound, Problems } from '../core';
+import { EVENT_TYPES } from '../notify';
 
 interface SubscriptionRow {
   id: number;

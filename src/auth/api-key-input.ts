@@ -2,7 +2,7 @@
  * API keys as they cross the edge: the input that creates one (validated the same way for the admin API
  * and the CLI) and the listing shape (never the secret or its hash).
  */
-import { Problems } from '../http/errors';
+import { Problems } from '../core';
 import { CHANNELS, ROLES, type ApiKey, type Channel, type Role } from './api-keys';
 
 export interface NewApiKey {

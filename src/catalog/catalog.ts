@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { load, type LoadingCache } from '../cache';
-import { notFound, badRequest } from '../http/errors';
+import { notFound, badRequest } from '../core';
 import { catalogFingerprint, listJurisdictions, loadServices } from './repository';
 import type { Jurisdiction, Service } from './types';
 

@@ -3,7 +3,7 @@
  * Re-importing updates services in place and bumps their version so cached validators are rebuilt.
  */
 import type { Knex } from 'knex';
-import { Problems } from '../http/errors';
+import { Problems } from '../core';
 import type { Datatype, ServiceType, SlaUnit } from './types';
 
 export interface CatalogInput {

@@ -16,3 +16,4 @@ export type {
 } from './types';
 export { createJurisdiction, loadServices, setJurisdictionBoundary } from './repository';
 export { loadResponseLevels, replaceResponseLevels } from './response-levels';
+export { type CatalogInput, importCatalog } from './import';

@@ -3,8 +3,8 @@ import zlib from 'node:zlib';
 import type { Readable } from 'node:stream';
 import cliProgress from 'cli-progress';
 import type { Command } from 'commander';
-import type { Database } from '../db/connect';
-import { importLayerStream, parseLayer } from '../geo/import-file';
+import type { Database } from '../db';
+import { importLayerStream, parseLayer } from '../geo';
 
 interface GeoImportOptions {
   jurisdiction: string;

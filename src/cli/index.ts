@@ -1,6 +1,6 @@
 /** `npm run cli -- <command>`: see program.ts. A failure prints one line and exits 1 (2 for bad configuration). */
 import { ConfigError } from '../config';
-import { AppError } from '../http/errors';
+import { AppError } from '../core';
 import { buildProgram } from './program';
 
 buildProgram(process.env)

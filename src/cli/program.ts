@@ -6,9 +6,9 @@
 import { Command, Option } from 'commander';
 import { CHANNELS, ROLES, apiKeyJson, createApiKey, listApiKeys, parseNewKey, revokeApiKey } from '../auth';
 import { bootstrap, type Booted } from '../bootstrap';
-import type { Database } from '../db/connect';
-import { migrateRollback, migrationStatus } from '../db/migrate';
-import { hasJurisdiction, loadDemoCity } from '../demo/load-demo';
+import type { Database } from '../db';
+import { migrateRollback, migrationStatus } from '../db';
+import { hasJurisdiction, loadDemoCity } from '../demo';
 import { registerGeoImport } from './geo-import';
 
 type Env = Record<string, string | undefined>;

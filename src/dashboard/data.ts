@@ -3,9 +3,9 @@
  * (reports/performance.ts), so the two can never disagree.
  */
 import type { Knex } from 'knex';
-import { reportBase } from '../reports/base';
-import { performance, type PerformanceRow } from '../reports/performance';
-import { satisfaction, type SatisfactionRow } from '../reports/satisfaction';
+import { reportBase } from '../reports';
+import { performance, type PerformanceRow } from '../reports';
+import { satisfaction, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
 
 export interface Summary {

@@ -2,9 +2,9 @@ import path from 'node:path';
 import express, { Router } from 'express';
 import helmet from 'helmet';
 import type { AppContext } from '../context';
-import { badRequest, Problems } from '../http/errors';
-import { scalar, type RawParams } from '../open311/params';
-import { parseDateTime } from '../open311/time';
+import { badRequest, Problems } from '../core';
+import { scalar, type RawParams } from '../http';
+import { parseDateTime } from '../core';
 import { fromRoot } from '../paths';
 import { layerGeoJson, layers, points, summary } from './data';
 

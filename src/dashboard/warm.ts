@@ -7,7 +7,7 @@
  * computed on their first request and cached the same way.
  */
 import type { AppContext } from '../context';
-import { parseDateTime } from '../open311/time';
+import { parseDateTime } from '../core';
 import { layers, points, summary } from './data';
 
 const DAY_MS = 86_400_000;

@@ -8,15 +8,15 @@ import path from 'node:path';
 import zlib from 'node:zlib';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
-import { createJurisdiction, loadServices } from '../catalog/repository';
-import { importCatalog, type CatalogInput } from '../catalog/import';
+import { createJurisdiction, loadServices } from '../catalog';
+import { importCatalog, type CatalogInput } from '../catalog';
 import type { Jurisdiction } from '../catalog';
-import { readAddressCsv } from '../geo/address-csv';
-import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo/import';
+import { readAddressCsv } from '../geo';
+import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo';
 import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
 import { createRule, DEFAULT_LADDER } from '../escalation';
-import { readCalendar, saveCalendar } from '../sla/calendar-store';
+import { readCalendar, saveCalendar } from '../sla';
 import {
   computeExpected,
   describeResponseLevel,

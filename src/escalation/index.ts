@@ -1,2 +1,3 @@
 export { applicableRules, DEFAULT_LADDER, sweepEscalations, type EscalationRule } from './sweep';
 export * from './rules';
+export { parseRuleInput } from './rule-input';

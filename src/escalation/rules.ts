@@ -9,7 +9,7 @@
  * itself stays in the append-only request_history (data.rule_id).
  */
 import type { Knex } from 'knex';
-import { notFound } from '../http/errors';
+import { notFound } from '../core';
 import { rescheduleEscalations } from '../requests';
 
 export const ESCALATION_ACTIONS = ['warn', 'mark_overdue', 'escalate', 'raise_priority'] as const;

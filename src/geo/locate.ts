@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { geographyPoint, latOf, longOf, type LatLong } from './postgis';
-import { preparedRaw } from '../db/prepared';
+import { preparedRaw } from '../db';
 
 export interface AddressMatch {
   id: string;

@@ -2,8 +2,8 @@ import type { NextFunction, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { hasRole, type ApiKey, type Role } from '../auth';
 import type { AppContext } from '../context';
-import { AppError, forbidden } from './errors';
-import { scalar } from '../open311/params';
+import { AppError, forbidden } from '../core';
+import { scalar } from './params';
 
 /** The key a caller presents: `api_key` in the body or query (Open311), or an X-API-Key / Bearer header. */
 function presentedKey(req: Request): string | undefined {

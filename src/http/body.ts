@@ -1,6 +1,6 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
-import { AppError } from './errors';
+import { AppError } from '../core';
 
 const ACCEPTED = ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'];
 

@@ -1,6 +1,6 @@
 import type { NextFunction, Request, Response } from 'express';
-import { CONTENT_TYPES, render, type Format, type Payload } from '../open311/render';
-import { AppError, translateDatabaseError } from './errors';
+import { CONTENT_TYPES, render, type Format, type Payload } from './render';
+import { AppError, translateDatabaseError } from '../core';
 import type { Logger } from 'pino';
 
 /** The format a route answers in: set from the path suffix by `formatParam`, JSON by default. */

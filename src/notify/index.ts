@@ -9,3 +9,4 @@ export {
   type EventInput,
   type EventType,
 } from './outbox';
+export { deliverDue, dispatchOutbox } from './webhooks';

@@ -5,7 +5,7 @@
  * reporter's contact so the city's receiver can send the survey.
  */
 import type { Knex } from 'knex';
-import { preparedRaw } from '../db/prepared';
+import { preparedRaw } from '../db';
 
 export const EVENT_TYPES = [
   'request.created',

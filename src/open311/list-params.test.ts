@@ -1,5 +1,5 @@
 import type { Jurisdiction, Service } from '../catalog';
-import { AppError } from '../http/errors';
+import { AppError } from '../core/errors';
 import { MAX_PAGE_SIZE, MAX_RANGE_DAYS, parseAddressQuery, parseListParams } from './list-params';
 
 const DAY_MS = 86_400_000;

@@ -3,11 +3,11 @@
  * Every problem is collected, each naming its parameter.
  */
 import type { Jurisdiction, Service } from '../catalog';
-import { Problems } from '../http/errors';
-import { DETAILED_STATUSES, isDetailedStatus } from '../requests/statuses';
-import type { RequestFilter } from '../requests/types';
-import { boolean, list, number, scalar, type RawParams } from './params';
-import { parseDateTime } from './time';
+import { Problems } from '../core';
+import { DETAILED_STATUSES, isDetailedStatus } from '../requests';
+import type { RequestFilter } from '../requests';
+import { boolean, list, number, scalar, type RawParams } from '../http';
+import { parseDateTime } from '../core';
 
 export const MAX_PAGE_SIZE = 1000;
 export const MAX_RANGE_DAYS = 90;

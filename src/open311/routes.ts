@@ -4,19 +4,18 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { perKeyRateLimit, requireKey, apiKeyOf } from '../http/auth';
-import { writeBody } from '../http/body';
-import { notFound } from '../http/errors';
-import { formatParam, send } from '../http/respond';
-import { submitRequest } from '../requests/intake';
+import { perKeyRateLimit, requireKey, apiKeyOf } from '../http';
+import { writeBody } from '../http';
+import { notFound } from '../core';
+import { formatParam, send } from '../http';
+import { submitRequest } from '../requests';
 import { findRequest, listPublicRequests, tokenStatus } from '../requests';
 import { publicBaseUrl } from './base-url';
 import { parseAddressQuery, parseListParams } from './list-params';
-import { nearestAddresses, searchAddresses } from '../geo/address-search';
-import { scalar, type RawParams } from './params';
-import type { Value } from './render';
+import { nearestAddresses, searchAddresses } from '../geo';
+import { scalar, type RawParams } from '../http';
+import type { Value } from '../http';
 import { parseSubmission } from './submission';
-import { bulkRouter } from '../opendata/routes';
 import { mountUpdates } from './updates-routes';
 import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
 
@@ -45,8 +44,6 @@ export function open311Router(ctx: AppContext): Router {
   };
   router.get('/discovery.:format', discovery);
   router.get('/v2/discovery.:format', discovery);
-
-  router.use(bulkRouter(ctx));
 
   router.get('/v2/services.:format', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));

@@ -3,10 +3,10 @@
  * multipart bodies alike: `attribute[CODE]=v`, `attribute[CODE][]=a&attribute[CODE][]=b`, the same key
  * repeated without `[]` (FixMyStreet), or a JSON object `{"attribute": {"CODE": "v"}}`.
  */
-import { Problems } from '../http/errors';
-import type { Submission } from '../requests/intake';
-import { number, scalar, type RawParams } from './params';
-import { stripNonXmlChars } from './render';
+import { Problems } from '../core';
+import type { Submission } from '../requests';
+import { number, scalar, type RawParams } from '../http';
+import { stripNonXmlChars } from '../http';
 
 const MAX_ATTRIBUTES = 200;
 const MAX_MEDIA_URLS = 10;

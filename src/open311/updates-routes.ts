@@ -1,14 +1,14 @@
 import type { Router } from 'express';
 import type { AppContext } from '../context';
-import { apiKeyOf, perKeyRateLimit, requireKey } from '../http/auth';
-import { writeBody } from '../http/body';
-import { Problems } from '../http/errors';
-import { send } from '../http/respond';
-import { listUpdates, postUpdate } from '../requests/updates';
+import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
+import { writeBody } from '../http';
+import { Problems } from '../core';
+import { send } from '../http';
+import { listUpdates, postUpdate } from '../requests';
 import { MAX_PAGE_SIZE } from './list-params';
-import { number, scalar, type RawParams } from './params';
-import { stripNonXmlChars } from './render';
-import { formatDateTime, parseDateTime } from './time';
+import { number, scalar, type RawParams } from '../http';
+import { stripNonXmlChars } from '../http';
+import { formatDateTime, parseDateTime } from '../core';
 
 const DAY_MS = 86_400_000;
 

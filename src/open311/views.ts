@@ -3,10 +3,10 @@
  * because it is never selected (request_contacts is not joined by any public query).
  */
 import type { Jurisdiction, Service } from '../catalog';
-import type { AddressMatch } from '../geo/locate';
-import type { RequestNote, RequestRecord } from '../requests/types';
-import type { Value } from './render';
-import { formatDateTime } from './time';
+import type { AddressMatch } from '../geo';
+import type { RequestNote, RequestRecord } from '../requests';
+import type { Value } from '../http';
+import { formatDateTime } from '../core';
 
 export function serviceView(s: Service): Value {
   return {

@@ -15,9 +15,9 @@
  */
 import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
-import { latOf, longOf } from '../geo/postgis';
-import { applyFilter } from '../requests/query';
-import type { RequestFilter } from '../requests/types';
+import { latOf, longOf } from '../geo';
+import { applyFilter } from '../requests';
+import type { RequestFilter } from '../requests';
 
 export type BulkFormat = 'csv' | 'json' | 'geojson' | 'ndjson';
 export const BULK_FORMATS: readonly BulkFormat[] = ['csv', 'json', 'geojson', 'ndjson'];

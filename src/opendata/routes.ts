@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
-import { AppError, notFound } from '../http/errors';
-import { parseListParams } from '../open311/list-params';
-import { scalar, type RawParams } from '../open311/params';
+import { AppError, notFound } from '../core';
+import { parseListParams } from '../open311';
+import { scalar, type RawParams } from '../http';
 import { BULK_CONTENT_TYPES, BULK_FORMATS, exportRequests, type BulkFormat } from './bulk-export';
 
 /** GET /open311/v2/bulk/requests.{csv,json,geojson,ndjson}: every public request matching the filters. */

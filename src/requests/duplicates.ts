@@ -5,9 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { Service } from '../catalog';
-import type { LatLong } from '../geo/postgis';
+import type { LatLong } from '../geo';
 import { OPEN_STATUSES, PAUSE_STATUS, type DetailedStatus } from './statuses';
-import { preparedRaw } from '../db/prepared';
+import { preparedRaw } from '../db';
 
 export interface DuplicateRule {
   radiusMetres: number;

@@ -5,7 +5,7 @@
  * districts and nearest addresses are filled in for all of them at once.
  */
 import type { Knex } from 'knex';
-import { geographyPoint, type LatLong } from '../geo/postgis';
+import { geographyPoint, type LatLong } from '../geo';
 import { recordChanges, type Actor, type Change } from './record';
 import { statusOf, type DetailedStatus } from './statuses';
 

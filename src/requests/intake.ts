@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { ApiKey } from '../auth';
 import { validateAttributes, type Jurisdiction, type Service } from '../catalog';
 import type { AppContext } from '../context';
-import { badRequest, Problems } from '../http/errors';
+import { badRequest, Problems } from '../core';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';

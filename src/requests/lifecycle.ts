@@ -5,7 +5,7 @@
  * only with public changes; internal notes never show in public output.
  */
 import type { Knex } from 'knex';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../core';
 import { PRIORITIES, type Priority } from '../sla';
 import { recordChange, type Actor } from './record';
 import { recomputeResponseLevel } from './recompute';

@@ -3,7 +3,7 @@
  * supporters. Staff can link, unlink and merge; closing a parent tells every duplicate's reporter.
  */
 import type { Knex } from 'knex';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { applyStatus, lockRequest, touchPublic } from './status';
 

@@ -8,10 +8,10 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { geocode } from '../geo/geocode';
-import { addressById, pointFacts, type AddressMatch } from '../geo/locate';
-import type { LatLong } from '../geo/postgis';
-import type { Problems } from '../http/errors';
+import { geocode } from '../geo';
+import { addressById, pointFacts, type AddressMatch } from '../geo';
+import type { LatLong } from '../geo';
+import type { Problems } from '../core';
 
 export interface LocationInput {
   point?: LatLong;

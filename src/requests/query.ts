@@ -3,7 +3,7 @@
  * migration): time filters use the (jurisdiction, time DESC) indexes, location the GiST index.
  */
 import type { Knex } from 'knex';
-import { geographyEnvelope, geographyPoint, latOf, longOf } from '../geo/postgis';
+import { geographyEnvelope, geographyPoint, latOf, longOf } from '../geo';
 import type { RequestFilter, RequestNote, RequestRecord } from './types';
 
 interface Row {

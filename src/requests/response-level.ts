@@ -1,6 +1,6 @@
 import type { Service } from '../catalog';
 import { computeDueDate, levelFor, type BusinessCalendar } from '../sla';
-import { formatDateTime } from '../open311/time';
+import { formatDateTime } from '../core';
 
 /**
  * expected_datetime from the service's response level for the request's priority (new requests are

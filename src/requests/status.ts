@@ -4,9 +4,9 @@
  * Callers lock the request first (`lockRequest`) and record the change with `recordChange`.
  */
 import type { Knex } from 'knex';
-import { badRequest, notFound } from '../http/errors';
+import { badRequest, notFound } from '../core';
 import type { Priority } from '../sla';
-import { createSurvey } from '../surveys/surveys';
+import { createSurvey } from '../surveys';
 import { recordChanges, type Actor } from './record';
 import { recomputeResponseLevel } from './recompute';
 import { PAUSE_STATUS, statusOf, type DetailedStatus } from './statuses';

@@ -4,7 +4,7 @@
  * the caller's update_id), changing the status when it differs. Both read and write request_history.
  */
 import type { Knex } from 'knex';
-import { badRequest } from '../http/errors';
+import { badRequest } from '../core';
 import { recordChange, type Actor } from './record';
 import { applyStatus, lockRequest, touchPublic } from './status';
 import { isDetailedStatus, statusOf, type DetailedStatus } from './statuses';

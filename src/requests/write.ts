@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
-import { geographyPoint } from '../geo/postgis';
+import { geographyPoint } from '../geo';
 import type { ResolvedLocation } from './location';
 import { EVENT_RECORDSET, eventsParam, outboxInsertSql } from '../notify';
-import { preparedRaw } from '../db/prepared';
+import { preparedRaw } from '../db';
 import {
   eventsFor,
   historyInsertSql,

@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import type { Cache } from '../cache';
-import { defaultCalendar, validateCalendar, type BusinessCalendar } from './index';
+import { defaultCalendar, validateCalendar, type BusinessCalendar } from './business-calendar';
 
 /**
  * A jurisdiction's business calendar: the stored one (admin API), else the default (Mon–Fri 08:00–17:00

@@ -5,7 +5,7 @@
  * expected_datetime unless the caller asks for `recomputeOpenRequests`, which reuses the same
  * recomputation as a priority change and records an internal `sla` history row per request it moves.
  */
-import { Problems } from '../http/errors';
+import { Problems } from '../core';
 import type { ResponseLevel, SlaUnit } from './business-calendar';
 import { PRIORITIES, type Priority } from './levels';
 

@@ -6,12 +6,12 @@ import express, { Router, type Request, type Response } from 'express';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
-import { apiKeyOf, requireKey } from '../http/auth';
-import { badRequest, notFound } from '../http/errors';
-import { scalar, type RawParams } from '../open311/params';
-import { parseSubmission } from '../open311/submission';
+import { apiKeyOf, requireKey } from '../http';
+import { badRequest, notFound } from '../core';
+import { scalar, type RawParams } from '../http';
+import { parseSubmission } from '../open311';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
-import { submitRequest } from '../requests/intake';
+import { submitRequest } from '../requests';
 import { link, merge, unlink } from '../requests';
 import { fullHistory, staffRequestView } from './views';
 

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import type { Jurisdiction } from '../catalog';
-import { formatDateTime } from '../open311/time';
-import { requestView } from '../open311/views';
-import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests/query';
+import { formatDateTime } from '../core';
+import { requestView } from '../open311';
+import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests';
 
 /** A request as staff see it: the Open311 view with extensions, plus assignment and the reporter's contact. */
 export async function staffRequestView(

@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { AppError } from '../http/errors';
-import { escapeXml } from '../open311/render';
+import { AppError } from '../core';
+import { escapeXml } from '../http';
 import { answerSurvey, readSurvey, type SurveyView } from './surveys';
 
 const wantsJson = (req: Request) =>

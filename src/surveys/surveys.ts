@@ -6,8 +6,8 @@
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
-import { AppError, notFound, Problems } from '../http/errors';
-import { emit } from '../notify/outbox';
+import { AppError, notFound, Problems } from '../core';
+import { emit } from '../notify';
 
 const hash = (token: string) => crypto.createHash('sha256').update(token).digest('hex');
 

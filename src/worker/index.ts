@@ -1,5 +1,5 @@
 import type { AppContext } from '../context';
-import { dispatchOutbox, deliverDue } from '../notify/webhooks';
+import { dispatchOutbox, deliverDue } from '../notify';
 import { sweepEscalations } from '../escalation';
 import { processBatchTokens } from '../requests';
 

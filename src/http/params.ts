@@ -2,7 +2,7 @@
  * Reading query and body parameters the Open311 way: an empty value is absent, a repeated scalar takes
  * its first value, and lists are comma-separated (repeats are joined).
  */
-import type { Problems } from '../http/errors';
+import type { Problems } from '../core';
 
 export type RawParams = Record<string, unknown>;
 

@@ -1,7 +1,7 @@
 /** The body of a create/replace of an escalation rule (admin API), checked and its scope resolved. */
 import type { Knex } from 'knex';
-import { Problems } from '../http/errors';
-import { ESCALATION_ACTIONS, MAX_AT_FRACTION, type EscalationAction, type RuleInput } from '../escalation';
+import { Problems } from '../core';
+import { ESCALATION_ACTIONS, MAX_AT_FRACTION, type EscalationAction, type RuleInput } from './rules';
 
 const FIELDS: ReadonlySet<string> = new Set([
   'jurisdiction_id',

@@ -1,5 +1,5 @@
 import fc from 'fast-check';
-import { AppError, Problems } from '../http/errors';
+import { AppError, Problems } from '../core/errors';
 import { boolean, list, number, scalar } from './params';
 
 /** The descriptions a Problems collected, or [] when none. */

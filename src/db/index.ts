@@ -1,0 +1,3 @@
+export { type Database, DatabaseBusyError, type DatabaseTarget, openDatabase } from './connect';
+export { migrateLatest, migrateRollback, migrationStatus } from './migrate';
+export { preparedRaw } from './prepared';

@@ -1,0 +1,1 @@
+export { hasJurisdiction, loadDemoCity } from './load-demo';

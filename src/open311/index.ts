@@ -1,0 +1,4 @@
+export { parseListParams } from './list-params';
+export { open311Router } from './routes';
+export { parseSubmission } from './submission';
+export { requestView } from './views';

@@ -1,0 +1,2 @@
+export { surveysRouter } from './routes';
+export { createSurvey } from './surveys';
