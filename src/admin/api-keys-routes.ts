@@ -11,6 +11,7 @@ import {
 } from '../auth';
 import type { AppContext } from '../context';
 import { AppError, notFound, Problems } from '../http/errors';
+import { fieldsOnly } from '../http/validation';
 
 /** Keys as listed: never the secret or its hash. */
 export function apiKeyJson(k: ApiKey) {
@@ -46,11 +47,13 @@ export function parseNewKey(input: Record<string, unknown>): {
   return { name, role, channel, jurisdictionId };
 }
 
+const newKeyFields = fieldsOnly('admin/api-key', ['name', 'role', 'channel', 'jurisdiction_id']);
+
 export function apiKeysRouter(ctx: AppContext): Router {
   const router = Router();
 
   router.post('/api-keys', async (req, res) => {
-    const input = parseNewKey((req.body ?? {}) as Record<string, unknown>);
+    const input = parseNewKey(newKeyFields.parse(req.body ?? {}));
     if (input.jurisdictionId) await ctx.catalog.resolveJurisdiction(input.jurisdictionId);
     const { key, secret } = await createApiKey(ctx.knex, input, ctx.clock());
     // The secret is shown this once; only its hash is stored.
