@@ -216,6 +216,16 @@ async function readBatch(
   };
 }
 
+/** The jurisdiction's district layers, in name order: one export column each. */
+export async function districtLayers(knex: Knex, jurisdictionId: string): Promise<string[]> {
+  return (
+    (await knex('districts')
+      .where('jurisdiction_id', jurisdictionId)
+      .distinct('layer')
+      .orderBy('layer')) as Array<{ layer: string }>
+  ).map((l) => l.layer);
+}
+
 /** Streams the export to `out`; returns the number of rows written (stops early if `out` is destroyed). */
 export async function exportRequests(
   knex: Knex,
