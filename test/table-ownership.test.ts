@@ -27,7 +27,7 @@ function tablesOfMigrations(): string[] {
 function ownersOfDocs(): Map<string, string> {
   const text = fs.readFileSync(path.join(ROOT, 'docs/architecture.md'), 'utf8');
   const owners = new Map<string, string>();
-  for (const m of text.matchAll(/^\| ([a-z_]+) \| ([a-z-]+) \|/gm))
+  for (const m of text.matchAll(/^\|\s*([a-z_]+)\s*\|\s*([a-z-]+)\s*\|/gm))
     owners.set(m[1] as string, m[2] as string);
   return owners;
 }

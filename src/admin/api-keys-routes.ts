@@ -2,12 +2,15 @@ import { Router } from 'express';
 import { apiKeyJson, createApiKey, listApiKeys, parseNewKey, revokeApiKey } from '../auth';
 import type { AppContext } from '../context';
 import { AppError, notFound } from '../core';
+import { fieldsOnly } from '../core';
+
+const newKeyFields = fieldsOnly('admin/api-key', ['name', 'role', 'channel', 'jurisdiction_id']);
 
 export function apiKeysRouter(ctx: AppContext): Router {
   const router = Router();
 
   router.post('/api-keys', async (req, res) => {
-    const input = parseNewKey((req.body ?? {}) as Record<string, unknown>);
+    const input = parseNewKey(newKeyFields.parse(req.body ?? {}));
     if (input.jurisdictionId) await ctx.catalog.resolveJurisdiction(input.jurisdictionId);
     const { key, secret } = await createApiKey(ctx.knex, input, ctx.clock());
     // The secret is shown this once; only its hash is stored.

@@ -2,7 +2,10 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { badRequest } from '../core';
 import { saveCalendar } from '../sla';
+import { fieldsOnly } from '../core';
 import { validateCalendar } from '../sla';
+
+const calendarFields = fieldsOnly('admin/calendar', ['workingHours', 'working_hours', 'holidays']);
 
 /** GET/PUT /admin/v1/jurisdictions/{id}/calendar: working hours per ISO weekday and holidays. */
 export function calendarRouter(ctx: AppContext): Router {
@@ -13,7 +16,7 @@ export function calendarRouter(ctx: AppContext): Router {
   });
   router.put('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
-    const body = (req.body ?? {}) as Record<string, unknown>;
+    const body = calendarFields.parse(req.body ?? {});
     const checked = validateCalendar({
       timeZone: j.timeZone,
       workingHours: body.workingHours ?? body.working_hours,

@@ -1,8 +1,17 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { notFound, Problems } from '../core';
-import { DEFAULT_DUPLICATE_RULE, ruleFor } from '../requests';
-import { isDetailedStatus } from '../requests';
+import { fieldsOnly } from '../core';
+import { DEFAULT_DUPLICATE_RULE, ruleFor, saveRule } from '../requests';
+import { isDetailedStatus, type DetailedStatus } from '../requests';
+
+const ruleFields = fieldsOnly('admin/duplicate-rule', [
+  'radius_metres',
+  'window_hours',
+  'statuses',
+  'related_service_codes',
+  'enabled',
+]);
 
 /**
  * GET/PUT /admin/v1/services/{service_code}/duplicate-rule (and `_default` for the jurisdiction-wide rule):
@@ -38,7 +47,7 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
       String(req.params.code),
       req.query.jurisdiction_id as string | undefined,
     );
-    const b = (req.body ?? {}) as Record<string, unknown>;
+    const b = ruleFields.parse(req.body ?? {});
     const problems = new Problems();
     const radius = Number(b.radius_metres ?? DEFAULT_DUPLICATE_RULE.radiusMetres);
     const windowHours = Number(b.window_hours ?? DEFAULT_DUPLICATE_RULE.windowHours);
@@ -54,18 +63,12 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
       if (!(await ctx.catalog.service(j.id, code)))
         problems.add(`related_service_codes: "${code}" is not a service.`);
     problems.throwIfAny();
-    await ctx.knex.transaction(async (trx) => {
-      const q = trx('duplicate_rules').where('jurisdiction_id', j.id);
-      await (serviceId === null ? q.whereNull('service_id') : q.where('service_id', serviceId)).delete();
-      await trx('duplicate_rules').insert({
-        jurisdiction_id: j.id,
-        service_id: serviceId,
-        radius_metres: radius,
-        window_hours: windowHours,
-        statuses,
-        related_service_codes: related,
-        enabled: b.enabled !== false,
-      });
+    await saveRule(ctx.knex, j.id, serviceId, {
+      radiusMetres: radius,
+      windowHours: windowHours,
+      statuses: statuses as DetailedStatus[],
+      relatedServiceCodes: related,
+      enabled: b.enabled !== false,
     });
     res.json({
       radius_metres: radius,

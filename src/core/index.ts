@@ -1,2 +1,3 @@
 export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseError } from './errors';
-export { formatDateTime, parseDateTime } from './time';
+export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
+export { checker, fieldsOnly, queryInput } from './validation';

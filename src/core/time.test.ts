@@ -57,4 +57,10 @@ describe('formatDateTime', () => {
       '1996-10-26T23:59:00-02:30',
     );
   });
+
+  it('when a datetime has a year no column holds (fast-check found -1742990101), then it is not a datetime', () => {
+    expect(parseDateTime('-1742990101', 'UTC')).toBeNull();
+    expect(parseDateTime('+275760-09-13T00:00:00Z', 'UTC')).toBeNull();
+    expect(parseDateTime('9999-12-31T23:59:59Z', 'UTC')?.toISOString()).toBe('9999-12-31T23:59:59.000Z');
+  });
 });

@@ -7,6 +7,7 @@
  * offset is looked up once per quarter-hour (exactly, in a quarter-hour that holds a change) and the
  * string is built by hand; time.test.ts checks it against luxon.
  */
+import type { Knex } from 'knex';
 import { DateTime } from 'luxon';
 
 const QUARTER_HOUR = 900_000;
@@ -44,8 +45,35 @@ export function formatDateTime(value: Date | null | undefined, timeZone: string)
   return `${local}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
-/** Parses an input datetime; null when it is not ISO 8601. */
+/**
+ * Parses an input datetime; null when it is not ISO 8601 or its year is outside 0001–9999 (ISO 8601's
+ * four-digit years; luxon also reads expanded years such as -1742990101, which no database column holds).
+ */
 export function parseDateTime(text: string, timeZone: string): Date | null {
   const dt = DateTime.fromISO(text.trim(), { zone: timeZone });
-  return dt.isValid ? dt.toJSDate() : null;
+  if (!dt.isValid) return null;
+  const year = dt.toUTC().year;
+  return year >= 1 && year <= 9999 ? dt.toJSDate() : null;
+}
+
+/**
+ * formatDateTime in SQL (the bulk export has the database write its text): a timestamptz local time in `timeZone`, whole seconds (to_char truncates),
+ * and the zone's offset at that instant as ±HH:MM.
+ */
+export function sqlDateTime(knex: Knex, column: string, timeZone: string): Knex.Raw {
+  const offset = `(extract(epoch FROM (${column} AT TIME ZONE ?) - (${column} AT TIME ZONE 'UTC')) / 60)::int`;
+  return knex.raw(
+    `to_char(${column} AT TIME ZONE ?, 'YYYY-MM-DD"T"HH24:MI:SS') ||
+       CASE WHEN ${offset} < 0 THEN '-' ELSE '+' END ||
+       lpad((abs(${offset}) / 60)::text, 2, '0') || ':' || lpad((abs(${offset}) % 60)::text, 2, '0')`,
+    [timeZone, timeZone, timeZone, timeZone],
+  );
+}
+
+/**
+ * Event and admin times are UTC with milliseconds (Date#toISOString); this is that text in SQL, for events
+ * whose payload the database builds (notify/outbox.ts).
+ */
+export function sqlIsoUtc(column: string): string {
+  return `to_char(${column} AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"')`;
 }

@@ -1,32 +1,42 @@
 /** The body of a create/replace of an escalation rule (admin API), checked and its scope resolved. */
 import type { Knex } from 'knex';
 import { Problems } from '../core';
+import { checker } from '../core';
 import { ESCALATION_ACTIONS, MAX_AT_FRACTION, type EscalationAction, type RuleInput } from './rules';
 
-const FIELDS: ReadonlySet<string> = new Set([
-  'jurisdiction_id',
-  'service_code',
-  'agency',
-  'at_fraction',
-  'action',
-  'notify',
-  'description',
-]);
+const text = (max: number) => ({ type: ['string', 'null'], maxLength: max }) as const;
 
-const optionalText = (
-  b: Record<string, unknown>,
-  name: string,
-  max: number,
-  problems: Problems,
-): string | null => {
-  const v = b[name];
-  if (v === undefined || v === null) return null;
-  if (typeof v !== 'string' || v.length > max) {
-    problems.add(`${name} must be text of at most ${max} characters.`);
-    return null;
-  }
-  return v;
-};
+export const escalationRuleSchema = {
+  $id: 'sla/escalation-rule',
+  type: 'object',
+  additionalProperties: false,
+  required: ['at_fraction', 'action'],
+  properties: {
+    jurisdiction_id: { type: 'string' },
+    service_code: text(100),
+    agency: text(100),
+    at_fraction: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_AT_FRACTION,
+      'x-problem': `{field} must be a number greater than 0 and at most ${MAX_AT_FRACTION} (1 = at the response level).`,
+    },
+    action: { type: 'string', enum: ESCALATION_ACTIONS },
+    notify: text(200),
+    description: text(500),
+  },
+} as const;
+
+interface RuleBody {
+  at_fraction: number;
+  action: EscalationAction;
+  service_code?: string | null;
+  agency?: string | null;
+  notify?: string | null;
+  description?: string | null;
+}
+
+const ruleCheck = checker<RuleBody>(escalationRuleSchema);
 
 /**
  * Checks a create/replace body and resolves its scope (service_code or agency code, not both) within the
@@ -39,25 +49,13 @@ export async function parseRuleInput(
   serviceIdOf: (code: string) => Promise<number | undefined>,
 ): Promise<RuleInput> {
   const problems = new Problems();
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    problems.add('The body must be a JSON object.');
-    problems.throwIfAny();
-  }
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b))
-    if (!FIELDS.has(key)) problems.add(`Unknown field "${key}"; expected ${[...FIELDS].join(', ')}.`);
-
-  const atFraction = b.at_fraction;
-  if (typeof atFraction !== 'number' || !(atFraction > 0 && atFraction <= MAX_AT_FRACTION))
-    problems.add(
-      `at_fraction must be a number greater than 0 and at most ${MAX_AT_FRACTION} (1 = at the response level).`,
-    );
-  const action = b.action;
-  if (typeof action !== 'string' || !(ESCALATION_ACTIONS as readonly string[]).includes(action))
-    problems.add(`action must be one of ${ESCALATION_ACTIONS.join(', ')}.`);
-
-  const serviceCode = optionalText(b, 'service_code', 100, problems);
-  const agencyCode = optionalText(b, 'agency', 100, problems);
+  for (const p of ruleCheck.problems(body)) problems.add(p);
+  if (typeof body !== 'object' || body === null || Array.isArray(body)) problems.throwIfAny();
+  // Read on when a field is wrong, so the scope is checked too and every problem is reported at once.
+  const b = body as RuleBody;
+  const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
+  const serviceCode = str(b.service_code);
+  const agencyCode = str(b.agency);
   let serviceId: number | null = null;
   let agencyId: number | null = null;
   if (serviceCode !== null && agencyCode !== null) {
@@ -73,15 +71,13 @@ export async function parseRuleInput(
     if (agency) agencyId = Number(agency.id);
     else problems.add(`agency "${agencyCode}" is not an agency code of ${jurisdictionId}.`);
   }
-  const notify = optionalText(b, 'notify', 200, problems);
-  const description = optionalText(b, 'description', 500, problems) ?? '';
   problems.throwIfAny();
   return {
-    atFraction: atFraction as number,
-    action: action as EscalationAction,
+    atFraction: b.at_fraction,
+    action: b.action,
     serviceId,
     agencyId,
-    notify,
-    description,
+    notify: b.notify ?? null,
+    description: b.description ?? '',
   };
 }

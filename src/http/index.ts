@@ -1,6 +1,6 @@
 export { apiKeyOf, perKeyRateLimit, requireKey } from './auth';
 export { writeBody } from './body';
 export { createLogger, httpLogger } from './logging';
-export { type RawParams, boolean, list, number, scalar } from './params';
+export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';

@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { AppError, Problems } from '../core/errors';
-import { boolean, list, number, scalar } from './params';
+import { number, scalar } from './params';
 
 /** The descriptions a Problems collected, or [] when none. */
 function problemsOf(p: Problems): string[] {
@@ -32,25 +32,6 @@ describe('scalar', () => {
 
   test('when a value is an object, then it is absent', () => {
     expect(scalar({ a: { b: 'c' } }, 'a')).toBeUndefined();
-  });
-});
-
-describe('list', () => {
-  test('when values are comma-separated or repeated, then they are joined, trimmed and deduplicated in order', () => {
-    const p = new Problems();
-    expect(list({ s: ['a, b', 'c,,a'] }, 's', 10, p)).toEqual(['a', 'b', 'c']);
-    expect(problemsOf(p)).toEqual([]);
-  });
-
-  test('when nothing but commas and blanks is given, then the list is absent', () => {
-    expect(list({ s: ' , ,' }, 's', 10, new Problems())).toBeUndefined();
-    expect(list({}, 's', 10, new Problems())).toBeUndefined();
-  });
-
-  test('when more values than allowed are given, then it is a problem naming the parameter', () => {
-    const p = new Problems();
-    expect(list({ s: 'a,b,c' }, 's', 2, p)).toBeUndefined();
-    expect(problemsOf(p)).toEqual(['s lists 3 values; at most 2 are allowed.']);
   });
 });
 
@@ -94,26 +75,5 @@ describe('number', () => {
         return n === undefined || (Number.isFinite(n) && n >= -90 && n <= 90);
       }),
     );
-  });
-});
-
-describe('boolean', () => {
-  test.each([
-    ['true', true],
-    ['TRUE', true],
-    ['1', true],
-    ['false', false],
-    ['0', false],
-    ['', undefined],
-  ])('when "%s" is given, then %s', (raw, expected) => {
-    const p = new Problems();
-    expect(boolean({ extensions: raw }, 'extensions', p)).toBe(expected);
-    expect(problemsOf(p)).toEqual([]);
-  });
-
-  test('when anything else is given, then it is a problem naming the parameter', () => {
-    const p = new Problems();
-    expect(boolean({ extensions: 'yes' }, 'extensions', p)).toBeUndefined();
-    expect(problemsOf(p)).toEqual(['extensions must be true or false.']);
   });
 });

@@ -1,6 +1,6 @@
 /**
  * Reading query and body parameters the Open311 way: an empty value is absent, a repeated scalar takes
- * its first value, and lists are comma-separated (repeats are joined).
+ * its first value (lists and typed query parameters: http/validation.ts `queryInput`).
  */
 import type { Problems } from '../core';
 
@@ -13,21 +13,6 @@ export function scalar(params: RawParams, name: string): string | undefined {
   if (typeof v !== 'string') return undefined;
   const t = v.trim();
   return t === '' ? undefined : t;
-}
-
-export function list(params: RawParams, name: string, max: number, problems: Problems): string[] | undefined {
-  const raw = params[name];
-  const parts = (Array.isArray(raw) ? raw : [raw])
-    .filter((x): x is string => typeof x === 'string')
-    .flatMap((x) => x.split(','))
-    .map((x) => x.trim())
-    .filter((x) => x !== '');
-  if (parts.length === 0) return undefined;
-  if (parts.length > max) {
-    problems.add(`${name} lists ${parts.length} values; at most ${max} are allowed.`);
-    return undefined;
-  }
-  return [...new Set(parts)];
 }
 
 export function number(
@@ -52,13 +37,4 @@ export function number(
     return undefined;
   }
   return n;
-}
-
-export function boolean(params: RawParams, name: string, problems: Problems): boolean | undefined {
-  const raw = scalar(params, name)?.toLowerCase();
-  if (raw === undefined) return undefined;
-  if (raw === 'true' || raw === '1') return true;
-  if (raw === 'false' || raw === '0') return false;
-  problems.add(`${name} must be true or false.`);
-  return undefined;
 }

@@ -10,3 +10,9 @@ export {
   type EventType,
 } from './outbox';
 export { deliverDue, dispatchOutbox } from './webhooks';
+export {
+  createSubscription,
+  deactivateSubscription,
+  listDeliveries,
+  listSubscriptions,
+} from './subscriptions';

@@ -5,6 +5,7 @@
  * reporter's contact so the city's receiver can send the survey.
  */
 import type { Knex } from 'knex';
+import { sqlIsoUtc } from '../core';
 import { preparedRaw } from '../db';
 
 export const EVENT_TYPES = [
@@ -37,7 +38,7 @@ export function outboxInsertSql(rows: string, events: string): string {
      SELECT r.jurisdiction_id, e.type, r.id, s.service_code, a.code, e.at,
        jsonb_build_object(
          'event', e.type,
-         'occurred_at', to_char(e.at AT TIME ZONE 'UTC', 'YYYY-MM-DD"T"HH24:MI:SS.MS"Z"'),
+         'occurred_at', ${sqlIsoUtc('e.at')},
          'jurisdiction_id', r.jurisdiction_id,
          'service_request_id', r.id::text,
          'service_code', s.service_code,

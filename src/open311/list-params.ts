@@ -3,10 +3,11 @@
  * Every problem is collected, each naming its parameter.
  */
 import type { Jurisdiction, Service } from '../catalog';
-import { Problems } from '../core';
-import { DETAILED_STATUSES, isDetailedStatus } from '../requests';
+import { badRequest, Problems } from '../core';
+import { checker, queryInput } from '../core';
+import { DETAILED_STATUSES, type DetailedStatus } from '../requests';
 import type { RequestFilter } from '../requests';
-import { boolean, list, number, scalar, type RawParams } from '../http';
+import { scalar, type RawParams } from '../http';
 import { parseDateTime } from '../core';
 
 export const MAX_PAGE_SIZE = 1000;
@@ -14,6 +15,59 @@ export const MAX_RANGE_DAYS = 90;
 const DAY_MS = 86_400_000;
 const DEFAULT_RADIUS = 500;
 const MAX_RADIUS = 50_000;
+
+const textList = (max: number) => ({ type: 'array', items: { type: 'string' }, maxItems: max }) as const;
+
+/**
+ * The typed parameters of GET requests. Dates (read in the jurisdiction's time zone), bbox and the
+ * parameters that go together are checked by hand below, in the same list of problems.
+ */
+const listSchema = {
+  $id: 'open311/list-params',
+  type: 'object',
+  properties: {
+    service_request_id: textList(MAX_PAGE_SIZE),
+    service_code: textList(500),
+    status: {
+      ...textList(2),
+      items: { type: 'string', enum: ['open', 'closed'], 'x-problem': 'status must be open or closed.' },
+    },
+    detailed_status: {
+      ...textList(DETAILED_STATUSES.length),
+      items: {
+        type: 'string',
+        enum: DETAILED_STATUSES,
+        'x-problem': `detailed_status must be among ${DETAILED_STATUSES.join(', ')}.`,
+      },
+    },
+    lat: { type: 'number', minimum: -90, maximum: 90 },
+    long: { type: 'number', minimum: -180, maximum: 180 },
+    radius: { type: 'number', minimum: 1, maximum: MAX_RADIUS },
+    sort: { type: 'string', enum: ['requested', 'updated', 'distance'] },
+    page: { type: 'integer', minimum: 1, maximum: 1_000_000 },
+    page_size: { type: 'integer', minimum: 1, maximum: MAX_PAGE_SIZE },
+    extensions: { type: 'boolean' },
+  },
+} as const;
+
+interface ListInput {
+  service_request_id?: string[];
+  service_code?: string[];
+  status?: Array<'open' | 'closed'>;
+  detailed_status?: DetailedStatus[];
+  lat?: number;
+  long?: number;
+  radius?: number;
+  sort?: RequestFilter['sort'];
+  page?: number;
+  page_size?: number;
+  extensions?: boolean;
+}
+
+const listCheck = checker<ListInput>(listSchema);
+const lower = (v: unknown): unknown =>
+  Array.isArray(v) ? v.map(lower) : typeof v === 'string' ? v.toLowerCase() : v;
+const unique = <T>(v: T[] | undefined): T[] | undefined => (v ? [...new Set(v)] : undefined);
 
 function date(params: RawParams, name: string, tz: string, problems: Problems): Date | undefined {
   const raw = scalar(params, name);
@@ -38,14 +92,19 @@ export function parseListParams(
   now: Date,
   opts: { maxRangeDays?: number | null } = {},
 ): ListOptions {
+  const input = queryInput(listSchema, params);
+  for (const name of ['status', 'detailed_status', 'sort'] as const)
+    if (input[name] !== undefined) input[name] = lower(input[name]);
   const problems = new Problems();
+  for (const p of listCheck.problems(input)) problems.add(p);
+  // Read on even when a value is wrong, so every problem is reported; nothing is returned then.
+  const q = input as ListInput;
   const tz = j.timeZone;
   const filter: RequestFilter = { jurisdictionId: j.id, sort: 'requested', page: 1, pageSize: MAX_PAGE_SIZE };
 
-  const ids = list(params, 'service_request_id', MAX_PAGE_SIZE, problems);
+  const ids = unique(q.service_request_id);
   if (ids) filter.ids = ids;
-
-  const codes = list(params, 'service_code', 500, problems);
+  const codes = unique(q.service_code);
   if (codes) {
     const wanted = new Set(codes);
     filter.serviceIds = services.filter((s) => wanted.has(s.serviceCode)).map((s) => s.id);
@@ -80,30 +139,15 @@ export function parseListParams(
   if (updatedAfter) filter.updatedAfter = updatedAfter;
   if (updatedBefore) filter.updatedBefore = updatedBefore;
 
-  const statuses = list(params, 'status', 2, problems)?.map((s) => s.toLowerCase());
-  if (statuses) {
-    const bad = statuses.filter((s) => s !== 'open' && s !== 'closed');
-    if (bad.length > 0) problems.add(`status must be open or closed (got "${bad.join(', ')}").`);
-    else filter.statuses = statuses as Array<'open' | 'closed'>;
-  }
-  const detailed = list(params, 'detailed_status', DETAILED_STATUSES.length, problems)?.map((s) =>
-    s.toLowerCase(),
-  );
-  if (detailed) {
-    const bad = detailed.filter((s) => !isDetailedStatus(s));
-    if (bad.length > 0)
-      problems.add(
-        `detailed_status must be among ${DETAILED_STATUSES.join(', ')} (got "${bad.join(', ')}").`,
-      );
-    else filter.detailedStatuses = detailed.filter(isDetailedStatus);
-  }
+  const statuses = unique(q.status);
+  if (statuses) filter.statuses = statuses;
+  const detailed = unique(q.detailed_status);
+  if (detailed) filter.detailedStatuses = detailed;
 
   const agency = scalar(params, 'agency_responsible');
   if (agency) filter.agency = agency.slice(0, 200);
 
-  const lat = number(params, 'lat', problems, { min: -90, max: 90 });
-  const long = number(params, 'long', problems, { min: -180, max: 180 });
-  const radius = number(params, 'radius', problems, { min: 1, max: MAX_RADIUS });
+  const { lat, long, radius } = q;
   if ((lat === undefined) !== (long === undefined)) problems.add('lat and long must be given together.');
   else if (lat !== undefined && long !== undefined)
     filter.near = { lat, long, radius: radius ?? DEFAULT_RADIUS };
@@ -137,39 +181,39 @@ export function parseListParams(
     problems.add('district_layer and district must be given together.');
   else if (layer && district) filter.district = { layer: layer.slice(0, 100), name: district.slice(0, 200) };
 
-  const sort = scalar(params, 'sort')?.toLowerCase();
-  if (sort !== undefined) {
-    if (sort === 'distance' && !filter.near) problems.add('sort=distance needs lat and long.');
-    else if (sort === 'distance' || sort === 'requested' || sort === 'updated') filter.sort = sort;
-    else problems.add('sort must be requested, updated or distance.');
-  }
+  if (q.sort === 'distance' && !filter.near) problems.add('sort=distance needs lat and long.');
+  else if (q.sort) filter.sort = q.sort;
+  if (q.page !== undefined) filter.page = q.page;
+  if (q.page_size !== undefined) filter.pageSize = q.page_size;
 
-  const page = number(params, 'page', problems, { min: 1, max: 1_000_000, integer: true });
-  const pageSize = number(params, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true });
-  if (page !== undefined) filter.page = page;
-  if (pageSize !== undefined) filter.pageSize = pageSize;
-
-  const extensions = boolean(params, 'extensions', problems) ?? false;
   problems.throwIfAny();
-  return { filter, extensions };
+  return { filter, extensions: q.extensions ?? false };
 }
 
 export type AddressQuery =
   { q: string; limit: number } | { point: { lat: number; long: number }; radius: number; limit: number };
 
 /** GET addresses: `q` (autocomplete) or `lat` + `long` (+ `radius`, default 100 m) for a reverse lookup. */
+const addressSchema = {
+  $id: 'open311/address-query',
+  type: 'object',
+  properties: {
+    q: { type: 'string', maxLength: 200 },
+    lat: { type: 'number', minimum: -90, maximum: 90 },
+    long: { type: 'number', minimum: -180, maximum: 180 },
+    radius: { type: 'number', minimum: 1, maximum: 5000, default: 100 },
+    limit: { type: 'integer', minimum: 1, maximum: 10, default: 10 },
+  },
+} as const;
+
+const addressCheck = checker<{ q?: string; lat?: number; long?: number; radius: number; limit: number }>(
+  addressSchema,
+);
+
 export function parseAddressQuery(params: RawParams): AddressQuery {
-  const problems = new Problems();
-  const q = scalar(params, 'q');
-  const lat = number(params, 'lat', problems, { min: -90, max: 90 });
-  const long = number(params, 'long', problems, { min: -180, max: 180 });
-  const radius = number(params, 'radius', problems, { min: 1, max: 5000 }) ?? 100;
-  const limit = number(params, 'limit', problems, { min: 1, max: 10, integer: true }) ?? 10;
-  if (q !== undefined && q.length > 200) problems.add('q is too long (at most 200 characters).');
-  if (q === undefined && (lat === undefined || long === undefined) && !problems.any) {
-    problems.add('Send q (part of an address) or lat and long.');
-  }
-  problems.throwIfAny();
+  const { q, lat, long, radius, limit } = addressCheck.parse(queryInput(addressSchema, params));
   if (q !== undefined) return { q, limit };
-  return { point: { lat: lat as number, long: long as number }, radius, limit };
+  if (lat === undefined || long === undefined)
+    throw badRequest('Send q (part of an address) or lat and long.');
+  return { point: { lat, long }, radius, limit };
 }

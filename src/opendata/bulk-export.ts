@@ -15,6 +15,7 @@
  */
 import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
+import { sqlDateTime } from '../core';
 import { latOf, longOf } from '../geo';
 import { applyFilter } from '../requests';
 import type { RequestFilter } from '../requests';
@@ -48,20 +49,6 @@ export const BULK_COLUMNS = [
 /** Rows per keyset batch: one query, one string of about 50 KB of CSV (larger batches grew pg's read buffers). */
 const BATCH = 200;
 
-/**
- * A timestamptz as formatDateTime writes it: local time in `timeZone`, whole seconds (to_char truncates),
- * and the zone's offset at that instant as ±HH:MM.
- */
-function datetimeSql(knex: Knex, column: string, timeZone: string): Knex.Raw {
-  const offset = `(extract(epoch FROM (${column} AT TIME ZONE ?) - (${column} AT TIME ZONE 'UTC')) / 60)::int`;
-  return knex.raw(
-    `to_char(${column} AT TIME ZONE ?, 'YYYY-MM-DD"T"HH24:MI:SS') ||
-       CASE WHEN ${offset} < 0 THEN '-' ELSE '+' END ||
-       lpad((abs(${offset}) / 60)::text, 2, '0') || ':' || lpad((abs(${offset}) % 60)::text, 2, '0')`,
-    [timeZone, timeZone, timeZone, timeZone],
-  );
-}
-
 /** The bulk columns, then one per district layer, each as SQL of its value (text, or float8 for lat/long). */
 function columnSql(
   knex: Knex,
@@ -71,9 +58,9 @@ function columnSql(
   const text = (sql: string, bindings: string[] = []) => ({ sql: knex.raw(sql, bindings), number: false });
   return [
     text('r.id::text'),
-    { sql: datetimeSql(knex, 'r.requested_at', timeZone), number: false },
-    { sql: datetimeSql(knex, 'r.updated_at', timeZone), number: false },
-    { sql: datetimeSql(knex, 'r.closed_at', timeZone), number: false },
+    { sql: sqlDateTime(knex, 'r.requested_at', timeZone), number: false },
+    { sql: sqlDateTime(knex, 'r.updated_at', timeZone), number: false },
+    { sql: sqlDateTime(knex, 'r.closed_at', timeZone), number: false },
     text('r.status::text'),
     text('r.status_notes'),
     text('r.channel'),
@@ -214,6 +201,16 @@ async function readBatch(
     rows,
     next: rows === batchSize && row?.last_at && row.last_id ? { at: row.last_at, id: row.last_id } : null,
   };
+}
+
+/** The jurisdiction's district layers, in name order: one export column each. */
+export async function districtLayers(knex: Knex, jurisdictionId: string): Promise<string[]> {
+  return (
+    (await knex('districts')
+      .where('jurisdiction_id', jurisdictionId)
+      .distinct('layer')
+      .orderBy('layer')) as Array<{ layer: string }>
+  ).map((l) => l.layer);
 }
 
 /** Streams the export to `out`; returns the number of rows written (stops early if `out` is destroyed). */

@@ -4,7 +4,13 @@ import type { AppContext } from '../context';
 import { AppError, notFound } from '../core';
 import { parseListParams } from '../open311';
 import { scalar, type RawParams } from '../http';
-import { BULK_CONTENT_TYPES, BULK_FORMATS, exportRequests, type BulkFormat } from './bulk-export';
+import {
+  BULK_CONTENT_TYPES,
+  BULK_FORMATS,
+  districtLayers,
+  exportRequests,
+  type BulkFormat,
+} from './bulk-export';
 
 /** GET /open311/v2/bulk/requests.{csv,json,geojson,ndjson}: every public request matching the filters. */
 export function bulkRouter(ctx: AppContext): Router {
@@ -30,13 +36,7 @@ export function bulkRouter(ctx: AppContext): Router {
     const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
       maxRangeDays: null,
     });
-    const layers = (
-      (await ctx
-        .knex('districts')
-        .where('jurisdiction_id', j.id)
-        .distinct('layer')
-        .orderBy('layer')) as Array<{ layer: string }>
-    ).map((l) => l.layer);
+    const layers = await districtLayers(ctx.knex, j.id);
     res.status(200).type(BULK_CONTENT_TYPES[format]);
     res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);
     res.setHeader('Access-Control-Allow-Origin', '*');

@@ -93,6 +93,28 @@ export async function ruleFor(
   };
 }
 
+/** Replaces the jurisdiction's rule (serviceId null) or a service's rule (admin API). */
+export async function saveRule(
+  knex: Knex,
+  jurisdictionId: string,
+  serviceId: number | null,
+  rule: DuplicateRule,
+): Promise<void> {
+  await knex.transaction(async (trx) => {
+    const q = trx('duplicate_rules').where('jurisdiction_id', jurisdictionId);
+    await (serviceId === null ? q.whereNull('service_id') : q.where('service_id', serviceId)).delete();
+    await trx('duplicate_rules').insert({
+      jurisdiction_id: jurisdictionId,
+      service_id: serviceId,
+      radius_metres: rule.radiusMetres,
+      window_hours: rule.windowHours,
+      statuses: rule.statuses,
+      related_service_codes: rule.relatedServiceCodes,
+      enabled: rule.enabled,
+    });
+  });
+}
+
 /**
  * Finds the parent for a new report in one round trip: the service's rule (else the jurisdiction's,
  * else the defaults) and, under it, the open candidates of the service and its related services within

@@ -82,3 +82,4 @@ export async function tokenStatus(
 export { DEFAULT_DUPLICATE_RULE, ruleFor } from './duplicates';
 export { applyFilter, publicNotes, selectRequests, toRecord } from './query';
 export { listUpdates, postUpdate } from './updates';
+export { saveRule } from './duplicates';

@@ -5,7 +5,7 @@
  * expected_datetime unless the caller asks for `recomputeOpenRequests`, which reuses the same
  * recomputation as a priority change and records an internal `sla` history row per request it moves.
  */
-import { Problems } from '../core';
+import { checker } from '../core';
 import type { ResponseLevel, SlaUnit } from './business-calendar';
 import { PRIORITIES, type Priority } from './levels';
 
@@ -18,57 +18,42 @@ export interface ResponseLevels {
   priorities: Partial<Record<Priority, ResponseLevel>>;
 }
 
-function parseLevel(raw: unknown, name: string, problems: Problems): ResponseLevel | null {
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.add(`${name} must be an object {value, unit}.`);
-    return null;
-  }
-  const { value, unit, ...rest } = raw as Record<string, unknown>;
-  let ok = true;
-  for (const key of Object.keys(rest)) {
-    problems.add(`${name}: unknown field "${key}"; expected value and unit.`);
-    ok = false;
-  }
-  if (typeof value !== 'number' || !(value > 0 && value <= MAX_LEVEL_VALUE)) {
-    problems.add(`${name}.value must be a number greater than 0 and at most ${MAX_LEVEL_VALUE}.`);
-    ok = false;
-  }
-  if (typeof unit !== 'string' || !SLA_UNITS.includes(unit as SlaUnit)) {
-    problems.add(`${name}.unit must be one of ${SLA_UNITS.join(', ')}.`);
-    ok = false;
-  }
-  return ok ? { value: value as number, unit: unit as SlaUnit } : null;
-}
+const levelSchema = {
+  type: 'object',
+  additionalProperties: false,
+  required: ['value', 'unit'],
+  properties: {
+    value: {
+      type: 'number',
+      exclusiveMinimum: 0,
+      maximum: MAX_LEVEL_VALUE,
+      'x-problem': `{field} must be a number greater than 0 and at most ${MAX_LEVEL_VALUE}.`,
+    },
+    unit: { type: 'string', enum: SLA_UNITS, 'x-problem': `{field} must be one of ${SLA_UNITS.join(', ')}.` },
+  },
+} as const;
 
 /** The PUT body: both fields are required, so a forgotten one never silently removes levels. */
+export const responseLevelsSchema = {
+  $id: 'sla/response-levels',
+  type: 'object',
+  additionalProperties: false,
+  required: ['default', 'priorities'],
+  properties: {
+    default: { ...levelSchema, type: ['object', 'null'] },
+    priorities: {
+      type: 'object',
+      additionalProperties: false,
+      'x-unknown': `{field}: "{key}" is not a priority; use ${PRIORITIES.join(', ')}.`,
+      properties: Object.fromEntries(PRIORITIES.map((p) => [p, levelSchema])),
+    },
+  },
+} as const;
+
+const responseLevelsCheck = checker<ResponseLevels>(responseLevelsSchema);
+
 export function parseResponseLevels(body: unknown): ResponseLevels {
-  const problems = new Problems();
-  if (typeof body !== 'object' || body === null || Array.isArray(body)) {
-    problems.add('The body must be a JSON object {default, priorities}.');
-    problems.throwIfAny();
-  }
-  const b = body as Record<string, unknown>;
-  for (const key of Object.keys(b))
-    if (key !== 'default' && key !== 'priorities')
-      problems.add(`Unknown field "${key}"; expected default and priorities.`);
-  let level: ResponseLevel | null = null;
-  if (!('default' in b)) problems.add('default is required: {value, unit}, or null for no default level.');
-  else if (b.default !== null) level = parseLevel(b.default, 'default', problems);
-  const priorities: ResponseLevels['priorities'] = {};
-  const raw = b.priorities;
-  if (typeof raw !== 'object' || raw === null || Array.isArray(raw)) {
-    problems.add('priorities is required: an object keyed by priority ({} for none).');
-  } else {
-    for (const [p, v] of Object.entries(raw)) {
-      if (!(PRIORITIES as readonly string[]).includes(p)) {
-        problems.add(`priorities: "${p}" is not a priority; use ${PRIORITIES.join(', ')}.`);
-        continue;
-      }
-      const parsed = parseLevel(v, `priorities.${p}`, problems);
-      if (parsed) priorities[p as Priority] = parsed;
-    }
-  }
-  problems.throwIfAny();
+  const { default: level, priorities } = responseLevelsCheck.parse(body);
   const ordered: ResponseLevels['priorities'] = {};
   for (const p of PRIORITIES) if (priorities[p]) ordered[p] = priorities[p];
   return { default: level, priorities: ordered };

@@ -8,6 +8,7 @@ import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, requireKey } from '../http';
 import { badRequest, notFound } from '../core';
+import { checker } from '../core';
 import { scalar, type RawParams } from '../http';
 import { parseSubmission } from '../open311';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
@@ -29,6 +30,37 @@ const text = (body: RawParams, name: string, max: number, required = false): str
   return v;
 };
 
+/** Text fields may come as JSON numbers or form text; `public` as a boolean or "true"/"false". */
+const TEXT = { type: ['string', 'number'] } as const;
+const FLAG = { type: ['boolean', 'string', 'null'] } as const;
+
+/**
+ * The fields a staff action accepts (besides api_key and jurisdiction_id): anything else is a 400 naming
+ * it, so a misspelt `status_notes` is not silently dropped. Values are then read as before (trimmed,
+ * empty is absent) by `text` and `bool`.
+ */
+function actionBody(action: string, fields: Record<string, object>) {
+  return checker<RawParams>({
+    $id: `staff/${action}`,
+    type: 'object',
+    additionalProperties: false,
+    properties: { api_key: TEXT, jurisdiction_id: TEXT, ...fields },
+  });
+}
+
+const BODIES = {
+  status: actionBody('status', { detailed_status: TEXT, note: TEXT, public: FLAG }),
+  transfer: actionBody('transfer', { agency_code: TEXT, note: TEXT }),
+  priority: actionBody('priority', { priority: TEXT }),
+  assign: actionBody('assign', {
+    assigned_to: { type: ['string', 'number', 'null'] },
+  }),
+  notes: actionBody('notes', { text: TEXT, public: FLAG }),
+  link: actionBody('link', { parent_service_request_id: TEXT }),
+  unlink: actionBody('unlink', {}),
+  merge: actionBody('merge', { into_service_request_id: TEXT }),
+};
+
 const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
   const v = body[name];
   if (v === undefined || v === null || v === '') return fallback;
@@ -48,7 +80,7 @@ export function staffRouter(ctx: AppContext): Router {
       scalar(req.query as RawParams, 'jurisdiction_id') ??
         scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'),
     );
-  const body = (req: Request) => (req.body ?? {}) as RawParams;
+  const body = (req: Request, action: keyof typeof BODIES) => BODIES[action].parse(req.body ?? {});
   const id = (req: Request) => String(req.params.id);
 
   async function respondWithRequest(req: Request, res: Response, status = 200) {
@@ -69,7 +101,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/status', async (req, res) => {
     const j = await jurisdiction(req);
-    const b = body(req);
+    const b = body(req, 'status');
     const detailed = text(b, 'detailed_status', 50, true) as string;
     await ctx.knex.transaction((trx) =>
       changeStatus(
@@ -86,7 +118,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/transfer', async (req, res) => {
     const j = await jurisdiction(req);
-    const b = body(req);
+    const b = body(req, 'transfer');
     await ctx.knex.transaction((trx) =>
       transfer(
         trx,
@@ -108,7 +140,7 @@ export function staffRouter(ctx: AppContext): Router {
         trx,
         j.id,
         id(req),
-        text(body(req), 'priority', 20, true) as string,
+        text(body(req, 'priority'), 'priority', 20, true) as string,
         actorOf(apiKeyOf(res)),
         ctx.clock(),
       ),
@@ -118,7 +150,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/assign', async (req, res) => {
     const j = await jurisdiction(req);
-    const assignee = text(body(req), 'assigned_to', 200) ?? null;
+    const assignee = text(body(req, 'assign'), 'assigned_to', 200) ?? null;
     await ctx.knex.transaction((trx) =>
       assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock()),
     );
@@ -127,7 +159,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/notes', async (req, res) => {
     const j = await jurisdiction(req);
-    const b = body(req);
+    const b = body(req, 'notes');
     await ctx.knex.transaction((trx) =>
       addNote(
         trx,
@@ -144,7 +176,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/link', async (req, res) => {
     const j = await jurisdiction(req);
-    const parent = text(body(req), 'parent_service_request_id', 20, true) as string;
+    const parent = text(body(req, 'link'), 'parent_service_request_id', 20, true) as string;
     await ctx.knex.transaction((trx) =>
       link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()),
     );
@@ -153,13 +185,14 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/unlink', async (req, res) => {
     const j = await jurisdiction(req);
+    body(req, 'unlink');
     await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()));
     await respondWithRequest(req, res);
   });
 
   router.post('/requests/:id/merge', async (req, res) => {
     const j = await jurisdiction(req);
-    const into = text(body(req), 'into_service_request_id', 20, true) as string;
+    const into = text(body(req, 'merge'), 'into_service_request_id', 20, true) as string;
     await ctx.knex.transaction((trx) => merge(trx, j.id, id(req), into, actorOf(apiKeyOf(res)), ctx.clock()));
     await respondWithRequest(req, res);
   });
@@ -167,7 +200,7 @@ export function staffRouter(ctx: AppContext): Router {
   // A request taken by staff on behalf of a resident, recorded under the channel they used.
   router.post('/requests', async (req, res) => {
     const j = await jurisdiction(req);
-    const b = body(req);
+    const b = (req.body ?? {}) as RawParams;
     const channel = text(b, 'channel', 20, true) as string;
     if (!(CHANNELS as readonly string[]).includes(channel))
       throw badRequest(`channel must be one of ${CHANNELS.join(', ')}.`);
