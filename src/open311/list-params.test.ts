@@ -150,7 +150,7 @@ describe('parseListParams', () => {
     [{ radius: '100' }, 'radius needs lat and long.'],
     [{ sort: 'distance' }, 'sort=distance needs lat and long.'],
     [{ district: '5' }, 'district_layer and district must be given together.'],
-    [{ status: 'open,closed,open,closed,x' }, 'status lists 5 values; at most 2 are allowed.'],
+    [{ status: 'open,closed,open,closed' }, 'status must be a list of at most 2 values.'],
   ])('when %j, then "%s"', (params, message) => {
     expect(problems(() => parse(params))).toEqual([message]);
   });
@@ -190,6 +190,6 @@ describe('parseAddressQuery', () => {
     expect(found).toHaveLength(3);
     expect(found.some((d) => d.startsWith('lat'))).toBe(true);
     expect(found.some((d) => d.startsWith('limit'))).toBe(true);
-    expect(found.some((d) => d.startsWith('q is too long'))).toBe(true);
+    expect(found.some((d) => d.startsWith('q must be text of at most 200 characters'))).toBe(true);
   });
 });
