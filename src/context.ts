@@ -32,7 +32,7 @@ export function createContext(deps: {
     knex: deps.db.knex,
     clock,
     logger: deps.logger,
-    catalog: new Catalog(deps.db.knex, nowMs),
+    catalog: new Catalog(deps.db.knex, nowMs, 5000, deps.config.defaultJurisdiction ?? null),
     keys: new KeyVerifier(deps.db.knex, deps.config.adminApiKey, nowMs),
   };
 }

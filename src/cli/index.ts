@@ -11,6 +11,7 @@ import { migrateLatest, migrateRollback, migrationStatus } from '../db/migrate';
 import { hasJurisdiction, loadDemoCity } from '../demo/load-demo';
 import { AppError } from '../http/errors';
 import { registerGeoImport } from './geo-import';
+import { registerCatalogCommands } from './catalog';
 
 async function withDatabase<T>(fn: (db: Database) => Promise<T>): Promise<T> {
   const config = loadConfig(process.env);
@@ -115,6 +116,7 @@ keys
   );
 
 registerGeoImport(program, withDatabase);
+registerCatalogCommands(program, withDatabase);
 
 program.parseAsync(process.argv).catch((err: unknown) => {
   const message =
