@@ -5,6 +5,7 @@
  * naming where it is (`services[3] (S0301).attributes[1] (WHISPOLO).values: ...`).
  */
 import { IANAZone } from 'luxon';
+import { MAX_LEVEL_VALUE } from '../sla';
 import type { Datatype, ServiceType, SlaUnit } from './types';
 
 export interface JurisdictionDoc {
@@ -270,8 +271,8 @@ export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | 
     const rl = object(o.response_level, sub(where, 'response_level'), f, ['value', 'unit']);
     if (rl) {
       const value = rl.value;
-      if (typeof value !== 'number' || !(value > 0) || value > 100_000)
-        f.add(sub(where, 'response_level'), 'value must be a number above 0.');
+      if (typeof value !== 'number' || !(value > 0) || value > MAX_LEVEL_VALUE)
+        f.add(sub(where, 'response_level'), `value must be a number above 0 and at most ${MAX_LEVEL_VALUE}.`);
       const unit = oneOf(rl, 'unit', sub(where, 'response_level'), f, SLA_UNITS, 'hours');
       if (rl.unit === undefined) f.add(sub(where, 'response_level'), 'unit is required.');
       responseLevel = { value: Number(value), unit };
