@@ -116,7 +116,12 @@ describe('jurisdictions', () => {
   });
 
   it('when a city is updated, then its id stays and the new fields show', async () => {
-    const res = await api('put', base, { ...CITY, id: undefined, name: 'Bloomington, Indiana', language: 'es' });
+    const res = await api('put', base, {
+      ...CITY,
+      id: undefined,
+      name: 'Bloomington, Indiana',
+      language: 'es',
+    });
     expect(res.status).toBe(200);
     expect(res.body).toMatchObject({ id: CITY.id, name: 'Bloomington, Indiana', language: 'es' });
     const moved = await api('put', base, { ...CITY, id: 'elsewhere' });
@@ -186,13 +191,22 @@ describe('departments', () => {
       email: 'cfrd@bloomington.in.gov',
       phone: '812-349-3430',
     });
-    expect((await api('get', `${base}/agencies`)).body.map((a: { code: string }) => a.code)).toEqual(['CFRD', 'PW']);
-    const renamed = await api('put', `${base}/agencies/PW`, { name: 'Public Works Department', email: null, phone: null });
+    expect((await api('get', `${base}/agencies`)).body.map((a: { code: string }) => a.code)).toEqual([
+      'CFRD',
+      'PW',
+    ]);
+    const renamed = await api('put', `${base}/agencies/PW`, {
+      name: 'Public Works Department',
+      email: null,
+      phone: null,
+    });
     expect(renamed.body).toEqual({ code: 'PW', name: 'Public Works Department', email: null, phone: null });
     expect((await api('post', `${base}/agencies`, { code: 'PW', name: 'Again' })).status).toBe(409);
-    expect((await api('get', '/jurisdictions/boston/agencies')).body.some((a: { code: string }) => a.code === 'PW')).toBe(
-      false,
-    );
+    expect(
+      (await api('get', '/jurisdictions/boston/agencies')).body.some(
+        (a: { code: string }) => a.code === 'PW',
+      ),
+    ).toBe(false);
   });
 
   it('when a department has services, then deleting it is refused with 409 and merging moves them', async () => {
@@ -202,7 +216,12 @@ describe('departments', () => {
     expect(descriptions(refused)).toMatch(/1 service\(s\).*merge it into another/);
     const merged = await api('post', `${base}/agencies/PW/merge`, { into: 'CFRD' });
     expect(merged.status).toBe(200);
-    expect(merged.body).toEqual({ merged: 'PW', into: 'CFRD', services: [GRAFFITI.service_code], requests_moved: 0 });
+    expect(merged.body).toEqual({
+      merged: 'PW',
+      into: 'CFRD',
+      services: [GRAFFITI.service_code],
+      requests_moved: 0,
+    });
     expect((await api('get', `${base}/services/${GRAFFITI.service_code}`)).body.agency_code).toBe('CFRD');
     expect((await api('get', `${base}/agencies/PW`)).status).toBe(404);
     await api('post', `${base}/agencies`, { code: 'PW', name: 'Public Works' });
@@ -212,24 +231,53 @@ describe('departments', () => {
   it('when a Boston department with requests is merged, then its requests move with a history entry each', async () => {
     const client = await t.key('client', 'mobile');
     const plain = (await t.ctx.catalog.services('boston')).filter(
-      (s) => s.agency && s.active && s.type === 'realtime' && !s.isPrivate && s.attributes.every((a) => !a.required),
+      (s) =>
+        s.agency &&
+        s.active &&
+        s.type === 'realtime' &&
+        !s.isPrivate &&
+        s.attributes.every((a) => !a.required),
     );
     for (const s of plain.slice(0, 3))
       await request(t.app)
         .post('/open311/v2/requests.json')
         .type('form')
-        .send({ api_key: client, jurisdiction_id: 'boston', service_code: s.serviceCode, lat: 42.3504, long: -71.0867 })
+        .send({
+          api_key: client,
+          jurisdiction_id: 'boston',
+          service_code: s.serviceCode,
+          lat: 42.3504,
+          long: -71.0867,
+        })
         .expect(201);
-    const from = (await t.db.knex('service_requests as r').join('agencies as a', 'a.id', 'r.agency_id').where('r.jurisdiction_id', 'boston').groupBy('a.code').select('a.code').count({ n: '*' }).orderBy('n', 'desc').first()) as { code: string; n: string };
-    const into = (await t.db.knex('agencies').where('jurisdiction_id', 'boston').whereNot('code', from.code).first('code')) as { code: string };
+    const from = (await t.db
+      .knex('service_requests as r')
+      .join('agencies as a', 'a.id', 'r.agency_id')
+      .where('r.jurisdiction_id', 'boston')
+      .groupBy('a.code')
+      .select('a.code')
+      .count({ n: '*' })
+      .orderBy('n', 'desc')
+      .first()) as { code: string; n: string };
+    const into = (await t.db
+      .knex('agencies')
+      .where('jurisdiction_id', 'boston')
+      .whereNot('code', from.code)
+      .first('code')) as { code: string };
     const empty = await api('delete', `/jurisdictions/boston/agencies/${from.code}`);
     expect(empty.status).toBe(409);
     const res = await api('post', `/jurisdictions/boston/agencies/${from.code}/merge`, { into: into.code });
     expect(res.status).toBe(200);
     expect(res.body.requests_moved).toBe(Number(from.n));
-    const history = await t.db.knex('request_history').where({ kind: 'transfer', jurisdiction_id: 'boston' }).count({ n: '*' });
+    const history = await t.db
+      .knex('request_history')
+      .where({ kind: 'transfer', jurisdiction_id: 'boston' })
+      .count({ n: '*' });
     expect(Number(history[0]?.n)).toBe(Number(from.n));
-    const left = await t.db.knex('agencies').where({ jurisdiction_id: 'boston', code: from.code }).first('id');
+    const left = await t.db
+      .knex('agencies')
+      .where({ jurisdiction_id: 'boston', code: from.code })
+      .first('id');
     expect(left).toBeUndefined();
   });
 
@@ -313,7 +361,14 @@ describe('services', () => {
       request(t.app)
         .post('/open311/v2/requests.json')
         .type('form')
-        .send({ api_key: client, jurisdiction_id: CITY.id, service_code: code, lat: 39.1653, long: -86.5264, ...attrs });
+        .send({
+          api_key: client,
+          jurisdiction_id: CITY.id,
+          service_code: code,
+          lat: 39.1653,
+          long: -86.5264,
+          ...attrs,
+        });
     const first = await post({ 'attribute[surface]': 'wall', 'attribute[size]': '12' });
     expect(first.status).toBe(201);
     const oldId = first.body[0].service_request_id as string;
@@ -323,7 +378,10 @@ describe('services', () => {
       ...GRAFFITI,
       service_name: 'Graffiti removal',
       attributes: [
-        { ...GRAFFITI.attributes[0], values: [...GRAFFITI.attributes[0]!.values, { key: 'bridge', name: 'A bridge' }] },
+        {
+          ...GRAFFITI.attributes[0],
+          values: [...GRAFFITI.attributes[0]!.values, { key: 'bridge', name: 'A bridge' }],
+        },
       ],
     };
     const put = await api('put', url, edited);
@@ -334,7 +392,9 @@ describe('services', () => {
     expect(def.body.attributes.map((a: { code: string }) => a.code)).toEqual(['surface']);
 
     // The old request keeps its answer to the attribute that no longer exists.
-    const old = await request(t.app).get(`/open311/v2/requests/${oldId}.json?jurisdiction_id=${CITY.id}&extensions=true`);
+    const old = await request(t.app).get(
+      `/open311/v2/requests/${oldId}.json?jurisdiction_id=${CITY.id}&extensions=true`,
+    );
     expect(old.body[0].extended_attributes.attributes).toEqual({ surface: 'wall', size: 12 });
     expect(old.body[0].service_name).toBe('Graffiti removal');
 
@@ -373,7 +433,9 @@ describe('services', () => {
     expect(requests.body.length).toBe(2);
     const revived = await api('put', url, { ...res.body, deactivated_because: undefined, active: true });
     expect(revived.status).toBe(200);
-    expect((await request(t.app).get(`/open311/v2/services.json?jurisdiction_id=${CITY.id}`)).body).toHaveLength(1);
+    expect(
+      (await request(t.app).get(`/open311/v2/services.json?jurisdiction_id=${CITY.id}`)).body,
+    ).toHaveLength(1);
   });
 
   it('when a service without requests is deleted, then it is gone', async () => {
@@ -383,19 +445,24 @@ describe('services', () => {
   });
 
   it('when a Boston service is edited by the admin API, then its first version keeps what it was', async () => {
-    const bostonList = (await api('get', '/jurisdictions/boston/services')).body as Array<{ service_code: string; service_name: string }>;
+    const bostonList = (await api('get', '/jurisdictions/boston/services')).body as Array<{
+      service_code: string;
+      service_name: string;
+    }>;
     const s = bostonList[0]!;
     const res = await api('put', `/jurisdictions/boston/services/${encodeURIComponent(s.service_code)}`, {
       ...s,
       service_name: `${s.service_name} (renamed)`,
     });
     expect(res.status).toBe(200);
-    const versions = (await api('get', `/jurisdictions/boston/services/${encodeURIComponent(s.service_code)}/versions`)).body;
+    const versions = (
+      await api('get', `/jurisdictions/boston/services/${encodeURIComponent(s.service_code)}/versions`)
+    ).body;
     expect(versions).toHaveLength(2);
     expect(versions[1].document.service_name).toBe(s.service_name);
     const georeport = await request(t.app).get(`/open311/v2/services.json?jurisdiction_id=boston`);
-    expect(georeport.body.find((x: { service_code: string }) => x.service_code === s.service_code).service_name).toBe(
-      `${s.service_name} (renamed)`,
-    );
+    expect(
+      georeport.body.find((x: { service_code: string }) => x.service_code === s.service_code).service_name,
+    ).toBe(`${s.service_name} (renamed)`);
   });
 });

@@ -70,10 +70,15 @@ describe('import from a live Open311 server', () => {
     const res = await importFrom('dc.gov', `from_open311=${encodeURIComponent(`${remote.url}/dcfull`)}`);
     expect(res.status).toBe(502);
     expect(descriptions(res)).toMatch(/service definition of 85 service\(s\): CSRREPIS \(HTTP 404\)/);
-    expect((await exportOf('dc.gov')).services.map((s: { service_code: string }) => s.service_code)).toEqual(['S0301']);
+    expect((await exportOf('dc.gov')).services.map((s: { service_code: string }) => s.service_code)).toEqual([
+      'S0301',
+    ]);
 
     await createCity('bloomington.in.gov', 'America/Indiana/Indianapolis');
-    const json = await importFrom('bloomington.in.gov', `from_open311=${encodeURIComponent(`${remote.url}/bloomington`)}`);
+    const json = await importFrom(
+      'bloomington.in.gov',
+      `from_open311=${encodeURIComponent(`${remote.url}/bloomington`)}`,
+    );
     expect(json.status).toBe(502);
     expect(descriptions(json)).toMatch(/of 11 service\(s\): 4e090d24992b941e78000027 \(HTTP 404\)/);
   });
@@ -84,11 +89,17 @@ describe('import from a live Open311 server', () => {
     const sf = await importFrom('sf', `from_open311=${encodeURIComponent(`${remote.url}/sf/services.xml`)}`);
     expect(sf.status).toBe(200);
     expect(sf.body.services.added).toHaveLength(38);
-    const gi = await importFrom('giessen', `from_open311=${encodeURIComponent(`${remote.url}/giessen`)}&format=xml`);
+    const gi = await importFrom(
+      'giessen',
+      `from_open311=${encodeURIComponent(`${remote.url}/giessen`)}&format=xml`,
+    );
     expect(gi.body.services.added).toEqual(['015', '010', '013', '012', '011', '016', '017', '014']);
     const list = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=giessen');
     const sign = list.body.find((s: { service_code: string }) => s.service_code === '012');
-    expect(sign).toMatchObject({ service_name: 'Verkehrsschild beschädigt', keywords: 'graffiti, paintings' });
+    expect(sign).toMatchObject({
+      service_name: 'Verkehrsschild beschädigt',
+      keywords: 'graffiti, paintings',
+    });
   });
 
   it('when this server itself (JSON) is the source, then a copy of Boston serves the same services', async () => {
@@ -103,7 +114,9 @@ describe('import from a live Open311 server', () => {
       const original = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=boston');
       const copy = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=boston-copy');
       expect(copy.body).toEqual(original.body);
-      const withAttributes = (original.body as Array<{ service_code: string; metadata: boolean }>).find((s) => s.metadata);
+      const withAttributes = (original.body as Array<{ service_code: string; metadata: boolean }>).find(
+        (s) => s.metadata,
+      );
       const path = `/open311/v2/services/${withAttributes?.service_code}.json`;
       const a = await request(t.app).get(`${path}?jurisdiction_id=boston`);
       const b = await request(t.app).get(`${path}?jurisdiction_id=boston-copy`);
@@ -156,7 +169,10 @@ describe('the JSON catalog format', () => {
 
   it('when services are left out, then they are deactivated, not deleted', async () => {
     const good = await exportOf('boston-json');
-    const res = await api('post', '/jurisdictions/boston-json/catalog', { ...good, services: good.services.slice(1) });
+    const res = await api('post', '/jurisdictions/boston-json/catalog', {
+      ...good,
+      services: good.services.slice(1),
+    });
     expect(res.body.services.deactivated).toEqual([good.services[0].service_code]);
     const after = await exportOf('boston-json');
     expect(after.services[0]).toEqual({ ...good.services[0], active: false });
@@ -182,7 +198,11 @@ describe('CSV import', () => {
     expect(dry.body.agencies.added).toEqual(['PUBLIC_WORKS']);
     expect(dry.body.services.added).toEqual(['SL01', 'TR01']);
     expect(dry.body.services.changed[0].service_code).toBe('S0301');
-    const res = await request(t.app).post('/admin/v1/jurisdictions/dc.gov/catalog').set(admin).type('text/csv').send(csv);
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog')
+      .set(admin)
+      .type('text/csv')
+      .send(csv);
     expect(res.body.applied).toBe(true);
     const doc = await exportOf('dc.gov');
     const pothole = doc.services.find((s: { service_code: string }) => s.service_code === 'S0301');
@@ -209,7 +229,11 @@ describe('CSV import', () => {
     expect(res.status).toBe(400);
     expect(descriptions(res)).toMatch(/line 2 \(X1\): response_level "soon"/);
     expect(await exportOf('dc.gov')).toEqual(before);
-    const noCode = await request(t.app).post('/admin/v1/jurisdictions/dc.gov/catalog').set(admin).type('text/csv').send('name\nx\n');
+    const noCode = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog')
+      .set(admin)
+      .type('text/csv')
+      .send('name\nx\n');
     expect(descriptions(noCode)).toMatch(/needs a service_code/);
   });
 });
@@ -217,7 +241,11 @@ describe('CSV import', () => {
 describe('property: any valid catalog imports and exports unchanged', () => {
   const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 &'().,-]{0,20}[A-Za-z0-9]$/);
   const code = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/);
-  const values = fc.uniqueArray(fc.record({ key: code, name: word }), { minLength: 1, maxLength: 4, selector: (v) => v.key });
+  const values = fc.uniqueArray(fc.record({ key: code, name: word }), {
+    minLength: 1,
+    maxLength: 4,
+    selector: (v) => v.key,
+  });
   const attribute = fc
     .record({
       variable: fc.boolean(),
@@ -232,7 +260,12 @@ describe('property: any valid catalog imports and exports unchanged', () => {
   const catalog = fc
     .record({
       agencies: fc.uniqueArray(
-        fc.record({ code, name: word, email: fc.constant(null), phone: fc.option(fc.constant('311'), { nil: null }) }),
+        fc.record({
+          code,
+          name: word,
+          email: fc.constant(null),
+          phone: fc.option(fc.constant('311'), { nil: null }),
+        }),
         { minLength: 1, maxLength: 3, selector: (a) => a.code },
       ),
       services: fc.uniqueArray(

@@ -8,6 +8,11 @@ export function adminActor(res: Response): { label: string; actor: Actor } {
   const label = key.id === null ? 'admin (ADMIN_API_KEY)' : `api key ${key.id} (${key.name})`;
   return {
     label,
-    actor: { type: 'api_key', id: key.id === null ? null : String(key.id), label: key.name, channel: key.channel },
+    actor: {
+      type: 'api_key',
+      id: key.id === null ? null : String(key.id),
+      label: key.name,
+      channel: key.channel,
+    },
   };
 }

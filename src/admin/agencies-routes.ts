@@ -24,7 +24,10 @@ function agencyBody(req: Request, pathCode?: string): AgencyDoc {
   const f = new Findings();
   if (pathCode !== undefined) {
     if (body.code !== undefined && body.code !== pathCode)
-      f.add('', `code "${String(body.code)}" differs from the path (${pathCode}): merge into another department instead.`);
+      f.add(
+        '',
+        `code "${String(body.code)}" differs from the path (${pathCode}): merge into another department instead.`,
+      );
     body.code = pathCode;
   }
   const doc = parseAgency(body, f);
@@ -72,7 +75,8 @@ export function agenciesRouter(ctx: AppContext): Router {
   router.delete(`${base}/:code`, async (req, res) => {
     const j = await jurisdiction(req);
     const code = String(req.params.code);
-    if (!(await deleteAgency(ctx.knex, j.id, code))) throw notFound(`department "${code}" is not a department of ${j.id}.`);
+    if (!(await deleteAgency(ctx.knex, j.id, code)))
+      throw notFound(`department "${code}" is not a department of ${j.id}.`);
     ctx.catalog.invalidate();
     res.status(204).end();
   });
@@ -80,7 +84,8 @@ export function agenciesRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     const code = String(req.params.code);
     const into = (req.body as Record<string, unknown>).into;
-    if (typeof into !== 'string' || into === '') throw badRequest('into must name the department to merge into.');
+    if (typeof into !== 'string' || into === '')
+      throw badRequest('into must name the department to merge into.');
     if (into === code) throw badRequest('A department cannot be merged into itself.');
     const from = await agencyRow(ctx.knex, j.id, code);
     if (!from) throw notFound(`department "${code}" is not a department of ${j.id}.`);

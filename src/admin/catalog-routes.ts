@@ -18,28 +18,38 @@ export function catalogRouter(ctx: AppContext): Router {
     const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
     res.json(await exportCatalog(ctx.knex, j.id));
   });
-  router.post(path, express.text({ type: 'text/csv', limit: ctx.config.bodyLimitBytes }), async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
-    const q = req.query as RawParams;
-    const dryRun = scalar(q, 'dry_run');
-    if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false') throw badRequest('dry_run must be true or false.');
-    const url = scalar(q, 'from_open311');
-    const format = scalar(q, 'format');
-    if (format !== undefined && format !== 'json' && format !== 'xml') throw badRequest('format must be json or xml.');
-    let source: CatalogSource;
-    if (url !== undefined) {
-      if (!/^https?:\/\//.test(url)) throw badRequest('from_open311 must be an http(s) URL.');
-      source = { kind: 'open311', url, format, remoteJurisdiction: scalar(q, 'remote_jurisdiction_id') };
-    } else if (typeof req.body === 'string') source = { kind: 'csv', text: req.body };
-    else if (req.is('application/json')) source = { kind: 'json', document: req.body };
-    else throw new AppError(415, 'Send the catalog as application/json or text/csv, or give ?from_open311=URL.');
-    const plan = await importCatalogFrom(ctx.knex, j.id, source, {
-      dryRun: dryRun === 'true',
-      actor: adminActor(res).label,
-      at: ctx.clock(),
-    });
-    if (plan.applied) ctx.catalog.invalidate();
-    res.json(plan);
-  });
+  router.post(
+    path,
+    express.text({ type: 'text/csv', limit: ctx.config.bodyLimitBytes }),
+    async (req, res) => {
+      const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+      const q = req.query as RawParams;
+      const dryRun = scalar(q, 'dry_run');
+      if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
+        throw badRequest('dry_run must be true or false.');
+      const url = scalar(q, 'from_open311');
+      const format = scalar(q, 'format');
+      if (format !== undefined && format !== 'json' && format !== 'xml')
+        throw badRequest('format must be json or xml.');
+      let source: CatalogSource;
+      if (url !== undefined) {
+        if (!/^https?:\/\//.test(url)) throw badRequest('from_open311 must be an http(s) URL.');
+        source = { kind: 'open311', url, format, remoteJurisdiction: scalar(q, 'remote_jurisdiction_id') };
+      } else if (typeof req.body === 'string') source = { kind: 'csv', text: req.body };
+      else if (req.is('application/json')) source = { kind: 'json', document: req.body };
+      else
+        throw new AppError(
+          415,
+          'Send the catalog as application/json or text/csv, or give ?from_open311=URL.',
+        );
+      const plan = await importCatalogFrom(ctx.knex, j.id, source, {
+        dryRun: dryRun === 'true',
+        actor: adminActor(res).label,
+        at: ctx.clock(),
+      });
+      if (plan.applied) ctx.catalog.invalidate();
+      res.json(plan);
+    },
+  );
   return router;
 }

@@ -41,12 +41,20 @@ export function catalogServicesRouter(ctx: AppContext): Router {
       raw.service_code = pathCode;
     }
     const doc = parseService(raw, f);
-    if (doc?.agency_code && !(await listAgencyDocs(ctx.knex, jurisdictionId)).some((a) => a.code === doc.agency_code))
+    if (
+      doc?.agency_code &&
+      !(await listAgencyDocs(ctx.knex, jurisdictionId)).some((a) => a.code === doc.agency_code)
+    )
       f.add('', `agency_code "${doc.agency_code}" is not a department of ${jurisdictionId}.`);
     if (!doc || f.list.length > 0) throw new AppError(400, f.list);
     return doc;
   };
-  const save = async (jurisdictionId: string, before: Parameters<typeof saveService>[2], doc: ServiceDoc, label: string) => {
+  const save = async (
+    jurisdictionId: string,
+    before: Parameters<typeof saveService>[2],
+    doc: ServiceDoc,
+    label: string,
+  ) => {
     await ctx.knex.transaction(async (trx) =>
       saveService(trx, jurisdictionId, before, doc, await agencyIds(trx, jurisdictionId), label, ctx.clock()),
     );
@@ -61,7 +69,10 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     const doc = await body(req, j.id);
     if (await stored(j.id, doc.service_code))
-      throw new AppError(409, `service_code "${doc.service_code}" exists already in ${j.id}: PUT it to change it.`);
+      throw new AppError(
+        409,
+        `service_code "${doc.service_code}" exists already in ${j.id}: PUT it to change it.`,
+      );
     res.status(201).json(await save(j.id, null, doc, adminActor(res).label));
   });
   router.get(`${base}/:code`, async (req, res) => {

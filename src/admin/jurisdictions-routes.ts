@@ -18,7 +18,10 @@ export function jurisdictionBody(req: Request, pathId?: string): JurisdictionDoc
   const f = new Findings();
   if (pathId !== undefined) {
     if (body.id !== undefined && body.id !== pathId)
-      f.add('', `id "${String(body.id)}" differs from the path (${pathId}); a jurisdiction's id cannot change.`);
+      f.add(
+        '',
+        `id "${String(body.id)}" differs from the path (${pathId}); a jurisdiction's id cannot change.`,
+      );
     body.id = pathId;
   }
   const doc = parseJurisdiction(body, f);

@@ -15,11 +15,17 @@ const affected = (r: unknown): number =>
 const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
 
 export async function listJurisdictionDocs(knex: Knex): Promise<JurisdictionDoc[]> {
-  return (await knex('jurisdictions').select(...JURISDICTION_COLUMNS).orderBy('id')) as JurisdictionDoc[];
+  return (await knex('jurisdictions')
+    .select(...JURISDICTION_COLUMNS)
+    .orderBy('id')) as JurisdictionDoc[];
 }
 
 export async function jurisdictionDoc(knex: Knex, id: string): Promise<JurisdictionDoc | null> {
-  return ((await knex('jurisdictions').where('id', id).first(...JURISDICTION_COLUMNS)) as JurisdictionDoc) ?? null;
+  return (
+    ((await knex('jurisdictions')
+      .where('id', id)
+      .first(...JURISDICTION_COLUMNS)) as JurisdictionDoc) ?? null
+  );
 }
 
 export async function insertJurisdiction(knex: Knex, doc: JurisdictionDoc): Promise<void> {
@@ -33,7 +39,13 @@ export async function insertJurisdiction(knex: Knex, doc: JurisdictionDoc): Prom
 
 export async function updateJurisdiction(knex: Knex, doc: JurisdictionDoc, at: Date): Promise<boolean> {
   const { id, ...fields } = doc;
-  return affected(await knex('jurisdictions').where('id', id).update({ ...fields, updated_at: at })) > 0;
+  return (
+    affected(
+      await knex('jurisdictions')
+        .where('id', id)
+        .update({ ...fields, updated_at: at }),
+    ) > 0
+  );
 }
 
 /** Deletes a jurisdiction that has never had a request; its catalog, geography, keys and rules go with it. */
@@ -42,7 +54,10 @@ export async function deleteJurisdiction(knex: Knex, id: string): Promise<boolea
     const request = await trx('service_requests').where('jurisdiction_id', id).first('id');
     const token = await trx('request_tokens').where('jurisdiction_id', id).first('token');
     if (request || token)
-      throw new AppError(409, `jurisdiction "${id}" has requests: it cannot be deleted (its requests are records).`);
+      throw new AppError(
+        409,
+        `jurisdiction "${id}" has requests: it cannot be deleted (its requests are records).`,
+      );
     return affected(await trx('jurisdictions').where('id', id).delete()) > 0;
   });
 }
@@ -71,7 +86,8 @@ export async function insertAgency(knex: Knex, jurisdictionId: string, doc: Agen
   try {
     await knex('agencies').insert({ jurisdiction_id: jurisdictionId, ...doc });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError(409, `department "${doc.code}" exists already in ${jurisdictionId}.`);
+    if (isUniqueViolation(err))
+      throw new AppError(409, `department "${doc.code}" exists already in ${jurisdictionId}.`);
     throw err;
   }
 }
@@ -95,9 +111,14 @@ export async function updateAgency(knex: Knex, jurisdictionId: string, doc: Agen
 }
 
 /** What still refers to a department: its services and its requests. */
-export async function agencyUse(knex: Knex, agencyId: number): Promise<{ services: number; requests: number }> {
+export async function agencyUse(
+  knex: Knex,
+  agencyId: number,
+): Promise<{ services: number; requests: number }> {
   const count = async (table: string) =>
-    Number(((await knex(table).where('agency_id', agencyId).count({ n: '*' })) as Array<{ n: string }>)[0]?.n ?? 0);
+    Number(
+      ((await knex(table).where('agency_id', agencyId).count({ n: '*' })) as Array<{ n: string }>)[0]?.n ?? 0,
+    );
   return { services: await count('services'), requests: await count('service_requests') };
 }
 

@@ -79,7 +79,12 @@ const defaults = (code: string): ServiceDoc => ({
 export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
   let rows: string[][];
   try {
-    rows = parse(text, { bom: true, skip_empty_lines: true, relax_column_count: true, trim: true }) as string[][];
+    rows = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }) as string[][];
   } catch (err) {
     throw new AppError(400, `The CSV cannot be read: ${(err as Error).message}`);
   }
@@ -95,7 +100,8 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
   const agencyFor = (value: string): string | null => {
     if (value === '') return null;
     const found =
-      agencies.find((a) => a.code === value) ?? agencies.find((a) => a.name.toLowerCase() === value.toLowerCase());
+      agencies.find((a) => a.code === value) ??
+      agencies.find((a) => a.name.toLowerCase() === value.toLowerCase());
     if (found) return found.code;
     let code = slug(value);
     while (agencies.some((a) => a.code === code)) code = `${code}_`;
@@ -124,7 +130,9 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
     if (level !== undefined) {
       const parsed = parseResponseLevelText(level);
       if (parsed === undefined)
-        problems.push(`line ${i + 2} (${code}): response_level "${level}" is not like "48 hours" or "5 business days".`);
+        problems.push(
+          `line ${i + 2} (${code}): response_level "${level}" is not like "48 hours" or "5 business days".`,
+        );
       else base.response_level = parsed;
     }
     const description = cell('description');

@@ -22,18 +22,22 @@ function attributeChanges(before: AttributeDoc, after: AttributeDoc): string[] {
   const out: string[] = [];
   for (const k of Object.keys(after) as Array<keyof AttributeDoc>) {
     if (k === 'values') continue;
-    if (!same(before[k], after[k])) out.push(`attribute ${after.code}: ${k} ${show(before[k])} → ${show(after[k])}`);
+    if (!same(before[k], after[k]))
+      out.push(`attribute ${after.code}: ${k} ${show(before[k])} → ${show(after[k])}`);
   }
   const keysBefore = new Map(before.values.map((v) => [v.key, v.name]));
   const keysAfter = new Map(after.values.map((v) => [v.key, v.name]));
   for (const [key, name] of keysAfter) {
     if (!keysBefore.has(key)) out.push(`attribute ${after.code}: value ${show(key)} (${show(name)}) added`);
     else if (keysBefore.get(key) !== name)
-      out.push(`attribute ${after.code}: value ${show(key)} renamed ${show(keysBefore.get(key))} → ${show(name)}`);
+      out.push(
+        `attribute ${after.code}: value ${show(key)} renamed ${show(keysBefore.get(key))} → ${show(name)}`,
+      );
   }
   for (const key of keysBefore.keys())
     if (!keysAfter.has(key)) out.push(`attribute ${after.code}: value ${show(key)} removed`);
-  if (out.length === 0 && !same(before.values, after.values)) out.push(`attribute ${after.code}: values reordered`);
+  if (out.length === 0 && !same(before.values, after.values))
+    out.push(`attribute ${after.code}: values reordered`);
   return out;
 }
 

@@ -102,7 +102,13 @@ function object(v: unknown, where: string, f: Findings, allowed: readonly string
   return v;
 }
 
-function text(o: Obj, key: string, where: string, f: Findings, opts: { required?: boolean; max?: number } = {}) {
+function text(
+  o: Obj,
+  key: string,
+  where: string,
+  f: Findings,
+  opts: { required?: boolean; max?: number } = {},
+) {
   const v = o[key];
   if (v === undefined || v === null) {
     if (opts.required) f.add(where, `${key} is required.`);
@@ -113,7 +119,8 @@ function text(o: Obj, key: string, where: string, f: Findings, opts: { required?
     return null;
   }
   if (opts.required && v.trim() === '') f.add(where, `${key} must not be empty.`);
-  if (opts.max !== undefined && v.length > opts.max) f.add(where, `${key} is longer than ${opts.max} characters.`);
+  if (opts.max !== undefined && v.length > opts.max)
+    f.add(where, `${key} is longer than ${opts.max} characters.`);
   return v;
 }
 
@@ -137,7 +144,14 @@ function strings(o: Obj, key: string, where: string, f: Findings): string[] {
   return v as string[];
 }
 
-function oneOf<T extends string>(o: Obj, key: string, where: string, f: Findings, allowed: readonly T[], fallback: T): T {
+function oneOf<T extends string>(
+  o: Obj,
+  key: string,
+  where: string,
+  f: Findings,
+  allowed: readonly T[],
+  fallback: T,
+): T {
   const v = o[key];
   if (v === undefined) return fallback;
   if (typeof v !== 'string' || !(allowed as readonly string[]).includes(v)) {
@@ -152,7 +166,10 @@ export function parseJurisdiction(v: unknown, f: Findings, where = ''): Jurisdic
   if (!o) return null;
   const id = text(o, 'id', where, f, { required: true }) ?? '';
   if (id && !JURISDICTION_ID.test(id))
-    f.add(where, `id "${id}" must start with a letter or digit and use only letters, digits, . _ - (at most 100).`);
+    f.add(
+      where,
+      `id "${id}" must start with a letter or digit and use only letters, digits, . _ - (at most 100).`,
+    );
   const name = text(o, 'name', where, f, { required: true, max: 200 }) ?? '';
   const timeZone = text(o, 'time_zone', where, f, { required: true }) ?? '';
   if (timeZone && !IANAZone.isValidZone(timeZone))
@@ -179,7 +196,8 @@ export function parseAgency(v: unknown, f: Findings, where = ''): AgencyDoc | nu
   const o = object(v, where, f, ['code', 'name', 'email', 'phone']);
   if (!o) return null;
   const code = text(o, 'code', where, f, { required: true }) ?? '';
-  if (code && !PATH_SAFE.test(code)) f.add(where, `code "${code}" must be at most 100 characters, without "/".`);
+  if (code && !PATH_SAFE.test(code))
+    f.add(where, `code "${code}" must be at most 100 characters, without "/".`);
   const email = text(o, 'email', where, f, { max: 200 });
   if (email && !EMAIL.test(email)) f.add(where, `email "${email}" is not an e-mail address.`);
   return {
@@ -208,7 +226,10 @@ function parseAttribute(v: unknown, index: number, where: string, f: Findings): 
   if (!o) return null;
   const code = text(o, 'code', at, f, { required: true }) ?? '';
   if (code && !ATTRIBUTE_CODE.test(code))
-    f.add(at, `code "${code}" must start with a letter or _ and use letters, digits, _ . - (it names an XML element).`);
+    f.add(
+      at,
+      `code "${code}" must start with a letter or _ and use letters, digits, _ . - (it names an XML element).`,
+    );
   const datatype = oneOf(o, 'datatype', at, f, DATATYPES, 'string');
   if (o.datatype === undefined) f.add(at, 'datatype is required.');
   let order = index + 1;
@@ -231,8 +252,10 @@ function parseAttribute(v: unknown, index: number, where: string, f: Findings): 
       });
   }
   const isList = datatype === 'singlevaluelist' || datatype === 'multivaluelist';
-  if (isList && values.length === 0) f.add(at, `a ${datatype} needs values (a list without values can never be answered).`);
-  if (!isList && values.length > 0) f.add(at, `values are only for singlevaluelist and multivaluelist, not ${datatype}.`);
+  if (isList && values.length === 0)
+    f.add(at, `a ${datatype} needs values (a list without values can never be answered).`);
+  if (!isList && values.length > 0)
+    f.add(at, `values are only for singlevaluelist and multivaluelist, not ${datatype}.`);
   return {
     variable: bool(o, 'variable', at, f, true),
     code,
@@ -265,7 +288,8 @@ export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | 
   const code = text(o, 'service_code', where, f, { required: true }) ?? '';
   if (code && !PATH_SAFE.test(code))
     f.add(where, `service_code "${code}" must be at most 100 characters, without "/" or surrounding spaces.`);
-  if (o.metadata !== undefined && typeof o.metadata !== 'boolean') f.add(where, 'metadata must be true or false.');
+  if (o.metadata !== undefined && typeof o.metadata !== 'boolean')
+    f.add(where, 'metadata must be true or false.');
   let responseLevel: ServiceDoc['response_level'] = null;
   if (o.response_level !== undefined && o.response_level !== null) {
     const rl = object(o.response_level, sub(where, 'response_level'), f, ['value', 'unit']);
@@ -320,7 +344,8 @@ export function parseCatalog(v: unknown, f: Findings, knownAgencies: Iterable<st
   (Array.isArray(o.agencies) ? o.agencies : []).forEach((a, i) => {
     const parsed = parseAgency(a, f, `agencies[${i}]${label(a, 'code')}`);
     if (!parsed) return;
-    if (doc.agencies.some((x) => x.code === parsed.code)) f.add(`agencies[${i}]`, `code "${parsed.code}" appears twice.`);
+    if (doc.agencies.some((x) => x.code === parsed.code))
+      f.add(`agencies[${i}]`, `code "${parsed.code}" appears twice.`);
     doc.agencies.push(parsed);
   });
   const agencies = new Set([...knownAgencies, ...doc.agencies.map((a) => a.code)]);

@@ -26,7 +26,8 @@ export async function importCatalogFrom(
 ): Promise<CatalogPlan> {
   let raw: unknown;
   if (source.kind === 'json') raw = source.document;
-  else if (source.kind === 'csv') raw = catalogFromCsv(source.text, await exportCatalog(knex, jurisdictionId));
+  else if (source.kind === 'csv')
+    raw = catalogFromCsv(source.text, await exportCatalog(knex, jurisdictionId));
   else {
     const remote = await fetchOpen311Services(source.url, {
       format: source.format,

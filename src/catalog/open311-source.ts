@@ -29,7 +29,8 @@ function str(v: unknown): string {
   return '';
 }
 const truthy = (v: unknown) => v === true || str(v).trim().toLowerCase() === 'true';
-const list = (v: unknown): unknown[] => (v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v]);
+const list = (v: unknown): unknown[] =>
+  v === undefined || v === null || v === '' ? [] : Array.isArray(v) ? v : [v];
 
 function endpoint(url: string, format?: RemoteFormat): { base: string; format?: RemoteFormat } {
   const m = /^(.*)\/services\.(json|xml)(\?.*)?$/.exec(url);
@@ -143,7 +144,9 @@ export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}
   const worker = async () => {
     for (let d = queue.shift(); d; d = queue.shift()) {
       const code = d.service_code as string;
-      const r = await get(withQuery(`${ep.base}/services/${encodeURIComponent(code)}.${format}`, opts.remoteJurisdiction));
+      const r = await get(
+        withQuery(`${ep.base}/services/${encodeURIComponent(code)}.${format}`, opts.remoteJurisdiction),
+      );
       try {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);
         d.attributes = attributesOf(await parse(r.body, format), format).map(attributeDoc);
@@ -155,7 +158,10 @@ export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}
   };
   await Promise.all(Array.from({ length: Math.max(1, opts.concurrency ?? 4) }, worker));
   if (failed.length > 0)
-    throw new AppError(502, `Could not read the service definition of ${failed.length} service(s): ${failed.join(', ')}. Nothing was imported.`);
+    throw new AppError(
+      502,
+      `Could not read the service definition of ${failed.length} service(s): ${failed.join(', ')}. Nothing was imported.`,
+    );
   for (const d of docs) delete d.metadata;
   return docs;
 }

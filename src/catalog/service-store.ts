@@ -42,7 +42,9 @@ export interface SaveResult {
 
 /** The departments of a jurisdiction by code, for documents that name them. */
 export async function agencyIds(knex: Knex, jurisdictionId: string): Promise<Map<string, number>> {
-  const rows = (await knex('agencies').where('jurisdiction_id', jurisdictionId).select('id', 'code')) as Array<{
+  const rows = (await knex('agencies')
+    .where('jurisdiction_id', jurisdictionId)
+    .select('id', 'code')) as Array<{
     id: number;
     code: string;
   }>;
@@ -63,7 +65,10 @@ async function recordVersion(
     version,
     changed_at: at,
     actor,
-    summary: changes.length > 3 ? `${changes.slice(0, 3).join('; ')}; and ${changes.length - 3} more` : changes.join('; '),
+    summary:
+      changes.length > 3
+        ? `${changes.slice(0, 3).join('; ')}; and ${changes.length - 3} more`
+        : changes.join('; '),
     changes: JSON.stringify(changes),
     document: JSON.stringify(doc),
   });
@@ -89,7 +94,8 @@ export async function saveService(
   let agencyId: number | null = null;
   if (doc.agency_code !== null) {
     agencyId = agencies.get(doc.agency_code) ?? null;
-    if (agencyId === null) throw new AppError(400, `agency_code "${doc.agency_code}" is not a department of ${jurisdictionId}.`);
+    if (agencyId === null)
+      throw new AppError(400, `agency_code "${doc.agency_code}" is not a department of ${jurisdictionId}.`);
   }
   const fields = {
     service_name: doc.service_name,
@@ -116,7 +122,15 @@ export async function saveService(
     // A service edited for the first time since versioning began: keep what it was as the base version.
     const known = (await trx('service_versions').where('service_id', serviceId).first('id')) as unknown;
     if (!known && previous)
-      await recordVersion(trx, serviceId, before.version, at, 'system', ['state before the first recorded change'], previous);
+      await recordVersion(
+        trx,
+        serviceId,
+        before.version,
+        at,
+        'system',
+        ['state before the first recorded change'],
+        previous,
+      );
     const [row] = (await trx('services')
       .where('id', serviceId)
       .update({ ...fields, version: trx.raw('version + 1') })

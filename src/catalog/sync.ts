@@ -82,7 +82,15 @@ export async function applyCatalog(
     for (const s of doc.services)
       await saveService(trx, jurisdictionId, stored.get(s.service_code) ?? null, s, ids, opts.actor, opts.at);
     for (const s of retired)
-      await saveService(trx, jurisdictionId, s, { ...serviceDocOf(s), active: false }, ids, opts.actor, opts.at);
+      await saveService(
+        trx,
+        jurisdictionId,
+        s,
+        { ...serviceDocOf(s), active: false },
+        ids,
+        opts.actor,
+        opts.at,
+      );
     return plan;
   };
   return opts.dryRun ? run(knex as Knex.Transaction) : knex.transaction(run);

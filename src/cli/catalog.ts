@@ -26,7 +26,9 @@ interface ImportOptions {
 function printPlan(plan: CatalogPlan): void {
   const s = plan.services;
   console.log(plan.applied ? 'Imported:' : 'Dry run, nothing written. The import would:');
-  console.log(`  departments: ${plan.agencies.added.length} to add, ${plan.agencies.changed.length} to change`);
+  console.log(
+    `  departments: ${plan.agencies.added.length} to add, ${plan.agencies.changed.length} to change`,
+  );
   for (const code of plan.agencies.added) console.log(`    + ${code}`);
   for (const code of plan.agencies.changed) console.log(`    ~ ${code}`);
   console.log(
@@ -77,6 +79,7 @@ export function registerCatalogCommands(
             onProgress: (done, total) => {
               if (done === 0) progress.start(total, 0);
               else progress.update(done);
+              if (done === total) console.error(`${total} service definition(s) fetched`);
             },
           };
         } else {

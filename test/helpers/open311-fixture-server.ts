@@ -37,7 +37,9 @@ export async function startFixtureServer(): Promise<FixtureServer> {
       return;
     }
     res
-      .writeHead(200, { 'content-type': file.endsWith('.xml') ? 'text/xml; charset=utf-8' : 'application/json' })
+      .writeHead(200, {
+        'content-type': file.endsWith('.xml') ? 'text/xml; charset=utf-8' : 'application/json',
+      })
       .end(fs.readFileSync(path.join(DIR, file)));
   });
   await new Promise<void>((resolve) => server.listen(0, '127.0.0.1', resolve));
