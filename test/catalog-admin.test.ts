@@ -5,6 +5,7 @@
 import request from 'supertest';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
+import { expectMatchesSpec } from './helpers/openapi';
 
 let t: TestServer;
 const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
@@ -57,10 +58,18 @@ const GRAFFITI = {
   active: true,
 };
 
-const api = (method: 'get' | 'post' | 'put' | 'delete', url: string, body?: unknown) => {
+/** An admin call whose response is checked against spec/openapi.yaml. */
+const api = async (method: 'get' | 'post' | 'put' | 'delete', url: string, body?: unknown) => {
   let r = request(t.app)[method](`/admin/v1${url}`).set(admin);
   if (body !== undefined) r = r.send(body as object);
-  return r;
+  const res = await r;
+  expectMatchesSpec(
+    method.toUpperCase(),
+    `/admin/v1${url}`,
+    res.status,
+    res.status === 204 ? undefined : res.body,
+  );
+  return res;
 };
 const descriptions = (res: request.Response): string =>
   (res.body as Array<{ description: string }>).map((e) => e.description).join('\n');
