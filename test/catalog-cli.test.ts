@@ -124,4 +124,4 @@ it('when an operator sets up a city with the CLI, then the catalog is imported, 
     deactivated: [],
     unchanged: 1,
   });
-}, 180_000);
+}, 420_000); // each command starts a process and opens the database (embedded: PGlite boots each time)

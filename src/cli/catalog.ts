@@ -135,24 +135,25 @@ export function registerCatalogCommands(
     .option('--phone <phone>')
     .option('--website <url>')
     .option('--language <tag>', 'default language, e.g. en')
-    .action((o: Record<string, string | undefined>) =>
-      withDatabase(async (db) => {
-        const f = new Findings();
-        const doc = parseJurisdiction(
-          {
-            id: o.id,
-            name: o.name,
-            time_zone: o.timeZone,
-            email: o.email ?? null,
-            phone: o.phone ?? null,
-            website: o.website ?? null,
-            language: o.language ?? null,
-          },
-          f,
-        );
-        if (!doc || f.list.length > 0) throw new AppError(400, f.list);
+    .action((o: Record<string, string | undefined>) => {
+      // Checked before the database is opened: a typo costs nothing.
+      const f = new Findings();
+      const doc = parseJurisdiction(
+        {
+          id: o.id,
+          name: o.name,
+          time_zone: o.timeZone,
+          email: o.email ?? null,
+          phone: o.phone ?? null,
+          website: o.website ?? null,
+          language: o.language ?? null,
+        },
+        f,
+      );
+      if (!doc || f.list.length > 0) throw new AppError(400, f.list);
+      return withDatabase(async (db) => {
         await insertJurisdiction(db.knex, doc);
         console.log(`created jurisdiction ${doc.id}`);
-      }),
-    );
+      });
+    });
 }
