@@ -40,6 +40,8 @@ export interface Config {
   surveyTtlDays: number;
   /** Optional base-map tiles for the dashboard, e.g. https://tile.openstreetmap.org/{z}/{x}/{y}.png */
   dashboardTileUrl: string | null;
+  /** The jurisdiction of GeoReport calls without jurisdiction_id when the server hosts several. */
+  defaultJurisdiction: string | null;
 }
 
 export class ConfigError extends Error {
@@ -105,6 +107,9 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     problems.push('ADMIN_API_KEY must be at least 16 characters long');
   }
   const publicUrl = url('PUBLIC_URL', ['http:', 'https:']);
+  const defaultJurisdiction = read(env, 'DEFAULT_JURISDICTION') ?? null;
+  if (defaultJurisdiction !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(defaultJurisdiction))
+    problems.push(`DEFAULT_JURISDICTION must be a jurisdiction id (got "${defaultJurisdiction}")`);
 
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),
@@ -127,6 +132,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),
     surveyTtlDays: int('SURVEY_TTL_DAYS', 30, 1, 365),
     dashboardTileUrl: url('DASHBOARD_TILE_URL', ['http:', 'https:']),
+    defaultJurisdiction,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -42,10 +42,14 @@ export function createContext(deps: {
   const clock = deps.clock ?? (() => new Date());
   const knex = deps.db.knex;
   // A catalog entry past its TTL is re-checked against a cheap fingerprint, not reloaded.
-  const catalog = new Catalog(knex, {
-    jurisdictions: createLoadingCache(clock, { max: 1, ttlMs: 5 * SECOND }),
-    services: createLoadingCache(clock, { max: 1000, ttlMs: 5 * SECOND }),
-  });
+  const catalog = new Catalog(
+    knex,
+    {
+      jurisdictions: createLoadingCache(clock, { max: 1, ttlMs: 5 * SECOND }),
+      services: createLoadingCache(clock, { max: 1000, ttlMs: 5 * SECOND }),
+    },
+    deps.config.defaultJurisdiction ?? null,
+  );
   const keys = new KeyVerifier(
     knex,
     deps.config.adminApiKey,

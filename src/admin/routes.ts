@@ -10,6 +10,10 @@ import { calendarRouter } from './calendar-routes';
 import { duplicateRulesRouter } from './duplicate-rules-routes';
 import { escalationRulesRouter } from './escalation-rules-routes';
 import { responseLevelsRouter } from './response-levels-routes';
+import { jurisdictionsRouter } from './jurisdictions-routes';
+import { agenciesRouter } from './agencies-routes';
+import { catalogServicesRouter } from './catalog-services-routes';
+import { catalogRouter } from './catalog-routes';
 
 /** /admin/v1: JSON only, admin role. Disabled entirely while ADMIN_API_KEY is unset (issue #3). */
 export function adminRouter(ctx: AppContext): Router {
@@ -29,6 +33,10 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(duplicateRulesRouter(ctx));
   router.use(escalationRulesRouter(ctx));
   router.use(responseLevelsRouter(ctx));
+  router.use(jurisdictionsRouter(ctx));
+  router.use(agenciesRouter(ctx));
+  router.use(catalogServicesRouter(ctx));
+  router.use(catalogRouter(ctx));
   router.use((req, _res, next) =>
     next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
   );

@@ -25,6 +25,8 @@ export class Catalog {
   constructor(
     private readonly knex: Knex,
     private readonly caches: CatalogCaches,
+    /** DEFAULT_JURISDICTION: the jurisdiction of calls without jurisdiction_id on a server hosting several. */
+    private readonly defaultJurisdiction: string | null = null,
   ) {}
 
   /** Services of one jurisdiction, or everything (jurisdictions too) without one. */
@@ -43,13 +45,16 @@ export class Catalog {
 
   /**
    * OPEN311.md: with one jurisdiction, `jurisdiction_id` is optional but must match when given; with
-   * several it is required. Unknown is 404, missing (when required) 400.
+   * several it is required (unless DEFAULT_JURISDICTION names one). Unknown is 404, missing (when
+   * required) 400 listing the valid ids.
    */
   async resolveJurisdiction(jurisdictionId: string | undefined): Promise<Jurisdiction> {
     const list = await this.listJurisdictions();
     if (jurisdictionId === undefined) {
       if (list.length === 1) return list[0] as Jurisdiction;
       if (list.length === 0) throw notFound('No jurisdiction is configured on this server yet.');
+      const fallback = list.find((j) => j.id === this.defaultJurisdiction);
+      if (fallback) return fallback;
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
     const found = list.find((j) => j.id === jurisdictionId);

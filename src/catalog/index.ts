@@ -17,3 +17,44 @@ export type {
 export { createJurisdiction, loadServices, setJurisdictionBoundary } from './repository';
 export { loadResponseLevels, replaceResponseLevels } from './response-levels';
 export { type CatalogInput, importCatalog } from './import';
+export {
+  DATATYPES,
+  Findings,
+  parseAgency,
+  parseCatalog,
+  parseJurisdiction,
+  parseService,
+  type AgencyDoc,
+  type AttributeDoc,
+  type CatalogDoc,
+  type JurisdictionDoc,
+  type ServiceDoc,
+} from './document';
+export {
+  agencyRow,
+  agencyUse,
+  deleteAgency,
+  deleteJurisdiction,
+  insertAgency,
+  insertJurisdiction,
+  jurisdictionDoc,
+  listAgencyDocs,
+  listJurisdictionDocs,
+  removeMergedAgency,
+  updateAgency,
+  updateJurisdiction,
+} from './admin-store';
+export {
+  agencyIds,
+  deleteService,
+  saveService,
+  serviceDocOf,
+  serviceHasRequests,
+  serviceVersions,
+  type ServiceVersion,
+} from './service-store';
+export { applyCatalog, checkCatalogDoc, exportCatalog, type CatalogPlan } from './sync';
+export { catalogFromCsv, catalogFromOpen311 } from './csv-source';
+export { fetchOpen311Services, type RemoteFormat } from './open311-source';
+export { diffService } from './diff';
+export { importCatalogFrom, type CatalogSource } from './import-source';

@@ -9,6 +9,7 @@ import { bootstrap, type Booted } from '../bootstrap';
 import type { Database } from '../db';
 import { migrateRollback, migrationStatus } from '../db';
 import { hasJurisdiction, loadDemoCity } from '../demo';
+import { registerCatalogCommands } from './catalog';
 import { registerGeoImport } from './geo-import';
 
 type Env = Record<string, string | undefined>;
@@ -111,5 +112,6 @@ export function buildProgram(env: Env): Command {
     );
 
   registerGeoImport(program, withDatabase);
+  registerCatalogCommands(program, withDatabase);
   return program;
 }

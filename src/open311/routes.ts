@@ -35,8 +35,9 @@ export function open311Router(ctx: AppContext): Router {
   router.use(cors);
 
   const discovery = async (req: Request, res: Response) => {
+    // Discovery describes the jurisdiction asked for; a single-jurisdiction server describes its one.
     const list = await ctx.catalog.listJurisdictions();
-    const j = list[0];
+    const j = list.length > 1 ? await ctx.catalog.resolveJurisdiction(jurisdictionParam(req)) : list[0];
     send(res, {
       root: 'discovery',
       body: discoveryView(`${publicBaseUrl(req, ctx.config)}/open311/v2`, j, CHANGESET, j?.timeZone ?? 'UTC'),

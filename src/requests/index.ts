@@ -24,6 +24,7 @@ export {
 export { lockRequest, type LockedRequest } from './status';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';
+export { moveAgencyRequests, type AgencyRef } from './agency-move';
 export { processBatchTokens } from './batch-tokens';
 export { computeExpected, describeResponseLevel } from './response-level';
 export { PRIORITIES, type Priority } from '../sla';

@@ -1,0 +1,55 @@
+import express, { Router } from 'express';
+import { exportCatalog, importCatalogFrom, type CatalogSource } from '../catalog';
+import type { AppContext } from '../context';
+import { AppError, badRequest } from '../core';
+import { scalar, type RawParams } from '../http';
+import { adminActor } from './actor';
+
+/**
+ * GET /admin/v1/jurisdictions/{id}/catalog: the whole catalog in the server's JSON format.
+ * POST the same path imports one, all-or-nothing: a JSON document (application/json), a CSV of services
+ * (text/csv), or `?from_open311=URL` (with `format`, `remote_jurisdiction_id`) to read a live GeoReport
+ * server. `?dry_run=true` answers what would be added, changed and deactivated, and writes nothing.
+ */
+export function catalogRouter(ctx: AppContext): Router {
+  const router = Router();
+  const path = '/jurisdictions/:id/catalog';
+  router.get(path, async (req, res) => {
+    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+    res.json(await exportCatalog(ctx.knex, j.id));
+  });
+  router.post(
+    path,
+    express.text({ type: 'text/csv', limit: ctx.config.bodyLimitBytes }),
+    async (req, res) => {
+      const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+      const q = req.query as RawParams;
+      const dryRun = scalar(q, 'dry_run');
+      if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
+        throw badRequest('dry_run must be true or false.');
+      const url = scalar(q, 'from_open311');
+      const format = scalar(q, 'format');
+      if (format !== undefined && format !== 'json' && format !== 'xml')
+        throw badRequest('format must be json or xml.');
+      let source: CatalogSource;
+      if (url !== undefined) {
+        if (!/^https?:\/\//.test(url)) throw badRequest('from_open311 must be an http(s) URL.');
+        source = { kind: 'open311', url, format, remoteJurisdiction: scalar(q, 'remote_jurisdiction_id') };
+      } else if (typeof req.body === 'string') source = { kind: 'csv', text: req.body };
+      else if (req.is('application/json')) source = { kind: 'json', document: req.body };
+      else
+        throw new AppError(
+          415,
+          'Send the catalog as application/json or text/csv, or give ?from_open311=URL.',
+        );
+      const plan = await importCatalogFrom(ctx.knex, j.id, source, {
+        dryRun: dryRun === 'true',
+        actor: adminActor(res).label,
+        at: ctx.clock(),
+      });
+      if (plan.applied) ctx.catalog.invalidate();
+      res.json(plan);
+    },
+  );
+  return router;
+}

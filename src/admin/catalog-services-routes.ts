@@ -1,0 +1,103 @@
+import { Router, type Request } from 'express';
+import {
+  agencyIds,
+  deleteService,
+  Findings,
+  listAgencyDocs,
+  loadServices,
+  parseService,
+  saveService,
+  serviceDocOf,
+  serviceHasRequests,
+  serviceVersions,
+  type ServiceDoc,
+} from '../catalog';
+import type { AppContext } from '../context';
+import { AppError, notFound } from '../core';
+import { adminActor } from './actor';
+
+/**
+ * /admin/v1/jurisdictions/{id}/services (issue #14): service definitions as whole documents. A service
+ * with requests is deactivated, never deleted. Every change is a version (…/{code}/versions), and the
+ * catalog cache (and the validators keyed by the service version) change at once.
+ */
+export function catalogServicesRouter(ctx: AppContext): Router {
+  const router = Router();
+  const base = '/jurisdictions/:id/services';
+  const jurisdiction = (req: Request) => ctx.catalog.resolveJurisdiction(String(req.params.id));
+  const stored = async (jurisdictionId: string, code: string) =>
+    (await loadServices(ctx.knex, jurisdictionId)).find((s) => s.serviceCode === code) ?? null;
+  const found = async (jurisdictionId: string, code: string) => {
+    const s = await stored(jurisdictionId, code);
+    if (!s) throw notFound(`service_code "${code}" is not a service of ${jurisdictionId}.`);
+    return s;
+  };
+  const body = async (req: Request, jurisdictionId: string, pathCode?: string): Promise<ServiceDoc> => {
+    const raw = { ...(req.body as Record<string, unknown>) };
+    const f = new Findings();
+    if (pathCode !== undefined) {
+      if (raw.service_code !== undefined && raw.service_code !== pathCode)
+        f.add('', `service_code "${String(raw.service_code)}" differs from the path (${pathCode}).`);
+      raw.service_code = pathCode;
+    }
+    const doc = parseService(raw, f);
+    if (
+      doc?.agency_code &&
+      !(await listAgencyDocs(ctx.knex, jurisdictionId)).some((a) => a.code === doc.agency_code)
+    )
+      f.add('', `agency_code "${doc.agency_code}" is not a department of ${jurisdictionId}.`);
+    if (!doc || f.list.length > 0) throw new AppError(400, f.list);
+    return doc;
+  };
+  const save = async (
+    jurisdictionId: string,
+    before: Parameters<typeof saveService>[2],
+    doc: ServiceDoc,
+    label: string,
+  ) => {
+    await ctx.knex.transaction(async (trx) =>
+      saveService(trx, jurisdictionId, before, doc, await agencyIds(trx, jurisdictionId), label, ctx.clock()),
+    );
+    ctx.catalog.invalidate();
+    return serviceDocOf(await found(jurisdictionId, doc.service_code));
+  };
+
+  router.get(base, async (req, res) => {
+    res.json((await loadServices(ctx.knex, (await jurisdiction(req)).id)).map(serviceDocOf));
+  });
+  router.post(base, async (req, res) => {
+    const j = await jurisdiction(req);
+    const doc = await body(req, j.id);
+    if (await stored(j.id, doc.service_code))
+      throw new AppError(
+        409,
+        `service_code "${doc.service_code}" exists already in ${j.id}: PUT it to change it.`,
+      );
+    res.status(201).json(await save(j.id, null, doc, adminActor(res).label));
+  });
+  router.get(`${base}/:code`, async (req, res) => {
+    res.json(serviceDocOf(await found((await jurisdiction(req)).id, String(req.params.code))));
+  });
+  router.put(`${base}/:code`, async (req, res) => {
+    const j = await jurisdiction(req);
+    const code = String(req.params.code);
+    const before = await found(j.id, code);
+    res.json(await save(j.id, before, await body(req, j.id, code), adminActor(res).label));
+  });
+  router.delete(`${base}/:code`, async (req, res) => {
+    const j = await jurisdiction(req);
+    const s = await found(j.id, String(req.params.code));
+    if (await serviceHasRequests(ctx.knex, s.id)) {
+      const doc = await save(j.id, s, { ...serviceDocOf(s), active: false }, adminActor(res).label);
+      return void res.json({ ...doc, deactivated_because: 'the service has requests, which keep it' });
+    }
+    await deleteService(ctx.knex, s.id);
+    ctx.catalog.invalidate();
+    res.status(204).end();
+  });
+  router.get(`${base}/:code/versions`, async (req, res) => {
+    const s = await found((await jurisdiction(req)).id, String(req.params.code));
+    res.json(await serviceVersions(ctx.knex, s.id));
+  });
+  return router;
+}

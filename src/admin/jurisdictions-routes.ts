@@ -1,0 +1,67 @@
+import { Router, type Request } from 'express';
+import {
+  deleteJurisdiction,
+  Findings,
+  insertJurisdiction,
+  jurisdictionDoc,
+  listJurisdictionDocs,
+  parseJurisdiction,
+  updateJurisdiction,
+  type JurisdictionDoc,
+} from '../catalog';
+import type { AppContext } from '../context';
+import { AppError, notFound } from '../core';
+
+/** A jurisdiction document from a body, every problem at once; on PUT the id comes from the path. */
+export function jurisdictionBody(req: Request, pathId?: string): JurisdictionDoc {
+  const body = { ...(req.body as Record<string, unknown>) };
+  const f = new Findings();
+  if (pathId !== undefined) {
+    if (body.id !== undefined && body.id !== pathId)
+      f.add(
+        '',
+        `id "${String(body.id)}" differs from the path (${pathId}); a jurisdiction's id cannot change.`,
+      );
+    body.id = pathId;
+  }
+  const doc = parseJurisdiction(body, f);
+  if (!doc || f.list.length > 0) throw new AppError(400, f.list);
+  return doc;
+}
+
+/** /admin/v1/jurisdictions (issue #14): a city's jurisdiction, delete only while it has no requests. */
+export function jurisdictionsRouter(ctx: AppContext): Router {
+  const router = Router();
+  const found = async (id: string) => {
+    const doc = await jurisdictionDoc(ctx.knex, id);
+    if (!doc) throw notFound(`jurisdiction "${id}" is not served here.`);
+    return doc;
+  };
+
+  router.get('/jurisdictions', async (_req, res) => {
+    res.json(await listJurisdictionDocs(ctx.knex));
+  });
+  router.post('/jurisdictions', async (req, res) => {
+    const doc = jurisdictionBody(req);
+    await insertJurisdiction(ctx.knex, doc);
+    ctx.catalog.invalidate();
+    res.status(201).json(await found(doc.id));
+  });
+  router.get('/jurisdictions/:id', async (req, res) => {
+    res.json(await found(String(req.params.id)));
+  });
+  router.put('/jurisdictions/:id', async (req, res) => {
+    const id = String(req.params.id);
+    await found(id);
+    await updateJurisdiction(ctx.knex, jurisdictionBody(req, id), ctx.clock());
+    ctx.catalog.invalidate();
+    res.json(await found(id));
+  });
+  router.delete('/jurisdictions/:id', async (req, res) => {
+    const id = String(req.params.id);
+    if (!(await deleteJurisdiction(ctx.knex, id))) throw notFound(`jurisdiction "${id}" is not served here.`);
+    ctx.catalog.invalidate();
+    res.status(204).end();
+  });
+  return router;
+}

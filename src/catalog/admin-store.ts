@@ -1,0 +1,143 @@
+/**
+ * Jurisdictions and their departments (agencies) as the admin API edits them (issue #14). Refusals are
+ * 409s that say why: a jurisdiction with requests, a department with services or requests.
+ */
+import type { Knex } from 'knex';
+import { AppError } from '../core';
+import type { AgencyDoc, JurisdictionDoc } from './document';
+
+const JURISDICTION_COLUMNS = ['id', 'name', 'time_zone', 'email', 'phone', 'website', 'language'] as const;
+
+/** Rows a delete/update touched: a number from pg, a result object from the embedded driver. */
+const affected = (r: unknown): number =>
+  typeof r === 'number' ? r : Number((r as { rowCount?: number } | null)?.rowCount ?? 0);
+
+const isUniqueViolation = (err: unknown) => (err as { code?: string } | null)?.code === '23505';
+
+export async function listJurisdictionDocs(knex: Knex): Promise<JurisdictionDoc[]> {
+  return (await knex('jurisdictions')
+    .select(...JURISDICTION_COLUMNS)
+    .orderBy('id')) as JurisdictionDoc[];
+}
+
+export async function jurisdictionDoc(knex: Knex, id: string): Promise<JurisdictionDoc | null> {
+  return (
+    ((await knex('jurisdictions')
+      .where('id', id)
+      .first(...JURISDICTION_COLUMNS)) as JurisdictionDoc) ?? null
+  );
+}
+
+export async function insertJurisdiction(knex: Knex, doc: JurisdictionDoc): Promise<void> {
+  try {
+    await knex('jurisdictions').insert({ ...doc });
+  } catch (err) {
+    if (isUniqueViolation(err)) throw new AppError(409, `jurisdiction "${doc.id}" exists already.`);
+    throw err;
+  }
+}
+
+export async function updateJurisdiction(knex: Knex, doc: JurisdictionDoc, at: Date): Promise<boolean> {
+  const { id, ...fields } = doc;
+  return (
+    affected(
+      await knex('jurisdictions')
+        .where('id', id)
+        .update({ ...fields, updated_at: at }),
+    ) > 0
+  );
+}
+
+/** Deletes a jurisdiction that has never had a request; its catalog, geography, keys and rules go with it. */
+export async function deleteJurisdiction(knex: Knex, id: string): Promise<boolean> {
+  return knex.transaction(async (trx) => {
+    const request = await trx('service_requests').where('jurisdiction_id', id).first('id');
+    const token = await trx('request_tokens').where('jurisdiction_id', id).first('token');
+    if (request || token)
+      throw new AppError(
+        409,
+        `jurisdiction "${id}" has requests: it cannot be deleted (its requests are records).`,
+      );
+    return affected(await trx('jurisdictions').where('id', id).delete()) > 0;
+  });
+}
+
+const AGENCY_COLUMNS = ['code', 'name', 'email', 'phone'] as const;
+
+export async function listAgencyDocs(knex: Knex, jurisdictionId: string): Promise<AgencyDoc[]> {
+  return (await knex('agencies')
+    .where('jurisdiction_id', jurisdictionId)
+    .select(...AGENCY_COLUMNS)
+    .orderBy('code')) as AgencyDoc[];
+}
+
+export async function agencyRow(
+  knex: Knex,
+  jurisdictionId: string,
+  code: string,
+): Promise<(AgencyDoc & { id: number }) | null> {
+  const row = (await knex('agencies')
+    .where({ jurisdiction_id: jurisdictionId, code })
+    .first('id', ...AGENCY_COLUMNS)) as (AgencyDoc & { id: number }) | undefined;
+  return row ? { ...row, id: Number(row.id) } : null;
+}
+
+export async function insertAgency(knex: Knex, jurisdictionId: string, doc: AgencyDoc): Promise<void> {
+  try {
+    await knex('agencies').insert({ jurisdiction_id: jurisdictionId, ...doc });
+  } catch (err) {
+    if (isUniqueViolation(err))
+      throw new AppError(409, `department "${doc.code}" exists already in ${jurisdictionId}.`);
+    throw err;
+  }
+}
+
+/** Adds or updates departments by code (catalog import); returns the codes added and changed. */
+export async function upsertAgencies(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  docs: AgencyDoc[],
+): Promise<void> {
+  for (const a of docs)
+    await trx('agencies')
+      .insert({ jurisdiction_id: jurisdictionId, ...a })
+      .onConflict(['jurisdiction_id', 'code'])
+      .merge(['name', 'email', 'phone']);
+}
+
+export async function updateAgency(knex: Knex, jurisdictionId: string, doc: AgencyDoc): Promise<boolean> {
+  const { code, ...fields } = doc;
+  return affected(await knex('agencies').where({ jurisdiction_id: jurisdictionId, code }).update(fields)) > 0;
+}
+
+/** What still refers to a department: its services and its requests. */
+export async function agencyUse(
+  knex: Knex,
+  agencyId: number,
+): Promise<{ services: number; requests: number }> {
+  const count = async (table: string) =>
+    Number(
+      ((await knex(table).where('agency_id', agencyId).count({ n: '*' })) as Array<{ n: string }>)[0]?.n ?? 0,
+    );
+  return { services: await count('services'), requests: await count('service_requests') };
+}
+
+export async function deleteAgency(knex: Knex, jurisdictionId: string, code: string): Promise<boolean> {
+  return knex.transaction(async (trx) => {
+    const row = await agencyRow(trx, jurisdictionId, code);
+    if (!row) return false;
+    const use = await agencyUse(trx, row.id);
+    if (use.services > 0 || use.requests > 0)
+      throw new AppError(
+        409,
+        `department "${code}" has ${use.services} service(s) and ${use.requests} request(s): rename it, or merge it into another (POST .../agencies/${code}/merge).`,
+      );
+    await trx('agencies').where('id', row.id).delete();
+    return true;
+  });
+}
+
+/** The last step of a merge, once its services and requests have moved. */
+export async function removeMergedAgency(trx: Knex.Transaction, agencyId: number): Promise<void> {
+  await trx('agencies').where('id', agencyId).delete();
+}

@@ -1,0 +1,160 @@
+/**
+ * Catalog sources other than the server's own JSON (issue #14): a CSV of services for cities whose catalog
+ * lives in a spreadsheet, and a remote Open311 catalog. Neither carries everything a service document
+ * has, so each is laid over the stored catalog: a CSV keeps a service's attribute definitions, an Open311
+ * import keeps its department and response level. A service missing from the source is then deactivated.
+ */
+import { parse } from 'csv-parse/sync';
+import { AppError } from '../core';
+import type { CatalogDoc, ServiceDoc } from './document';
+
+type Obj = Record<string, unknown>;
+
+const COLUMNS: Record<string, string[]> = {
+  service_code: ['service_code', 'code'],
+  service_name: ['service_name', 'name'],
+  group: ['group', 'groups'],
+  department: ['department', 'agency', 'agency_code'],
+  response_level: ['response_level', 'sla'],
+  keywords: ['keywords'],
+  description: ['description'],
+  type: ['type'],
+};
+
+const UNITS: Record<string, string> = {
+  hour: 'hours',
+  hours: 'hours',
+  business_hour: 'business_hours',
+  business_hours: 'business_hours',
+  business_day: 'business_days',
+  business_days: 'business_days',
+  day: 'calendar_days',
+  days: 'calendar_days',
+  calendar_day: 'calendar_days',
+  calendar_days: 'calendar_days',
+};
+
+/** "48 hours", "5 business days", "3 calendar_days" → {value, unit}; '' → null. */
+export function parseResponseLevelText(s: string): { value: number; unit: string } | null | undefined {
+  const t = s.trim().toLowerCase();
+  if (t === '') return null;
+  const m = /^(\d+(?:\.\d+)?)\s*([a-z _]+)$/.exec(t);
+  const unit = m ? UNITS[(m[2] as string).trim().replace(/\s+/g, '_')] : undefined;
+  return m && unit ? { value: Number(m[1]), unit } : undefined;
+}
+
+const splitList = (s: string, sep: RegExp) =>
+  s
+    .split(sep)
+    .map((x) => x.trim())
+    .filter((x) => x !== '');
+
+const slug = (s: string) =>
+  s
+    .trim()
+    .toUpperCase()
+    .replace(/[^A-Z0-9]+/g, '_')
+    .replace(/^_+|_+$/g, '')
+    .slice(0, 100) || 'DEPT';
+
+const defaults = (code: string): ServiceDoc => ({
+  service_code: code,
+  service_name: '',
+  description: '',
+  type: 'realtime',
+  metadata: false,
+  keywords: [],
+  groups: [],
+  agency_code: null,
+  response_level: null,
+  attributes: [],
+  active: true,
+});
+
+/**
+ * The CSV laid over `current`. Columns (header names, any case): service_code|code, service_name|name,
+ * group (several separated by ";" or "|"), department (a code or name; a new name becomes a department),
+ * response_level ("48 hours", "5 business days"), keywords (";" or ","), optional description and type.
+ */
+export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
+  let rows: string[][];
+  try {
+    rows = parse(text, {
+      bom: true,
+      skip_empty_lines: true,
+      relax_column_count: true,
+      trim: true,
+    }) as string[][];
+  } catch (err) {
+    throw new AppError(400, `The CSV cannot be read: ${(err as Error).message}`);
+  }
+  const header = (rows[0] ?? []).map((h) => h.toLowerCase().replace(/\s+/g, '_'));
+  const col = (name: string) => header.findIndex((h) => (COLUMNS[name] ?? []).includes(h));
+  const at = Object.fromEntries(Object.keys(COLUMNS).map((k) => [k, col(k)]));
+  const problems: string[] = [];
+  if (at.service_code === -1) problems.push('The CSV needs a service_code (or code) column.');
+  if (at.service_name === -1) problems.push('The CSV needs a service_name (or name) column.');
+  if (problems.length > 0) throw new AppError(400, problems);
+
+  const agencies = [...current.agencies];
+  const agencyFor = (value: string): string | null => {
+    if (value === '') return null;
+    const found =
+      agencies.find((a) => a.code === value) ??
+      agencies.find((a) => a.name.toLowerCase() === value.toLowerCase());
+    if (found) return found.code;
+    let code = slug(value);
+    while (agencies.some((a) => a.code === code)) code = `${code}_`;
+    agencies.push({ code, name: value, email: null, phone: null });
+    return code;
+  };
+  const stored = new Map(current.services.map((s) => [s.service_code, s]));
+  const services: Obj[] = [];
+  rows.slice(1).forEach((row, i) => {
+    const cell = (name: string) => {
+      const c = at[name] as number;
+      return c === -1 ? undefined : (row[c] ?? '');
+    };
+    const code = cell('service_code') ?? '';
+    const base: Obj = { ...(stored.get(code) ?? defaults(code)) };
+    delete base.metadata;
+    base.service_name = cell('service_name') ?? '';
+    base.active = true;
+    const group = cell('group');
+    if (group !== undefined) base.groups = splitList(group, /[;|]/);
+    const keywords = cell('keywords');
+    if (keywords !== undefined) base.keywords = splitList(keywords, /[;,]/);
+    const department = cell('department');
+    if (department !== undefined) base.agency_code = agencyFor(department);
+    const level = cell('response_level');
+    if (level !== undefined) {
+      const parsed = parseResponseLevelText(level);
+      if (parsed === undefined)
+        problems.push(
+          `line ${i + 2} (${code}): response_level "${level}" is not like "48 hours" or "5 business days".`,
+        );
+      else base.response_level = parsed;
+    }
+    const description = cell('description');
+    if (description !== undefined) base.description = description;
+    const type = cell('type');
+    if (type) base.type = type.toLowerCase();
+    services.push(base);
+  });
+  if (problems.length > 0) throw new AppError(400, problems);
+  return { agencies, services };
+}
+
+/** A remote Open311 catalog laid over `current`: departments and response levels stay as stored. */
+export function catalogFromOpen311(remote: Obj[], current: CatalogDoc): unknown {
+  const stored = new Map(current.services.map((s) => [s.service_code, s]));
+  return {
+    agencies: current.agencies,
+    services: remote.map((r) => {
+      const old = stored.get(String(r.service_code));
+      const base: Obj = { ...(old ?? defaults(String(r.service_code))), ...r, active: true };
+      delete base.metadata;
+      return base;
+    }),
+  };
+}

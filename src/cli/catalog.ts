@@ -1,0 +1,159 @@
+import fs from 'node:fs';
+import os from 'node:os';
+import cliProgress from 'cli-progress';
+import type { Command } from 'commander';
+import {
+  exportCatalog,
+  Findings,
+  importCatalogFrom,
+  insertJurisdiction,
+  parseJurisdiction,
+  type CatalogPlan,
+  type CatalogSource,
+} from '../catalog';
+import type { Database } from '../db';
+import { AppError } from '../core';
+
+interface ImportOptions {
+  jurisdiction: string;
+  fromOpen311?: string;
+  format?: string;
+  remoteJurisdiction?: string;
+  dryRun?: boolean;
+  json?: boolean;
+}
+
+function printPlan(plan: CatalogPlan): void {
+  const s = plan.services;
+  console.log(plan.applied ? 'Imported:' : 'Dry run, nothing written. The import would:');
+  console.log(
+    `  departments: ${plan.agencies.added.length} to add, ${plan.agencies.changed.length} to change`,
+  );
+  for (const code of plan.agencies.added) console.log(`    + ${code}`);
+  for (const code of plan.agencies.changed) console.log(`    ~ ${code}`);
+  console.log(
+    `  services: ${s.added.length} to add, ${s.changed.length} to change, ${s.deactivated.length} to deactivate, ${s.unchanged} unchanged`,
+  );
+  for (const code of s.added) console.log(`    + ${code}`);
+  for (const c of s.changed) console.log(`    ~ ${c.service_code}: ${c.changes.join('; ')}`);
+  for (const code of s.deactivated) console.log(`    - ${code} (deactivated)`);
+}
+
+/**
+ * `catalog import --jurisdiction ID FILE|--from-open311 URL [--dry-run]`, `catalog export --jurisdiction ID
+ * [FILE]` and `jurisdiction create` (issue #14): a city set up from its own files.
+ */
+export function registerCatalogCommands(
+  program: Command,
+  withDatabase: <T>(fn: (db: Database) => Promise<T>) => Promise<T>,
+): void {
+  const actor = `cli (${os.userInfo().username})`;
+  const catalog = program.command('catalog').description("a jurisdiction's service catalog");
+  catalog
+    .command('import')
+    .argument('[file]', 'catalog JSON (the export format) or CSV of services')
+    .requiredOption('--jurisdiction <id>', 'jurisdiction id')
+    .option('--from-open311 <url>', 'read services and definitions from a live GeoReport v2 endpoint')
+    .option('--format <f>', 'file: json or csv (default: from the name); --from-open311: json or xml')
+    .option('--remote-jurisdiction <id>', '--from-open311: jurisdiction_id to send to the remote server')
+    .option('--dry-run', 'show what would be added, changed and deactivated; write nothing')
+    .option('--json', 'print the plan as JSON')
+    .action((file: string | undefined, o: ImportOptions) =>
+      withDatabase(async (db) => {
+        let source: CatalogSource;
+        let bar: cliProgress.SingleBar | null = null;
+        if (o.fromOpen311) {
+          if (file) throw new Error('give either a FILE or --from-open311 URL, not both');
+          if (o.format !== undefined && o.format !== 'json' && o.format !== 'xml')
+            throw new Error('--format must be json or xml with --from-open311');
+          bar = new cliProgress.SingleBar(
+            { format: 'service definitions |{bar}| {value}/{total}', stream: process.stderr },
+            cliProgress.Presets.shades_classic,
+          );
+          const progress = bar;
+          source = {
+            kind: 'open311',
+            url: o.fromOpen311,
+            format: o.format as 'json' | 'xml' | undefined,
+            remoteJurisdiction: o.remoteJurisdiction,
+            onProgress: (done, total) => {
+              if (done === 0) progress.start(total, 0);
+              else progress.update(done);
+              if (done === total) console.error(`${total} service definition(s) fetched`);
+            },
+          };
+        } else {
+          if (!file) throw new Error('give a FILE (JSON or CSV) or --from-open311 URL');
+          if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
+          const text = fs.readFileSync(file, 'utf8');
+          const format = o.format ?? (/\.csv$/i.test(file) ? 'csv' : 'json');
+          if (format === 'csv') source = { kind: 'csv', text };
+          else if (format === 'json') {
+            try {
+              source = { kind: 'json', document: JSON.parse(text) as unknown };
+            } catch (err) {
+              throw new Error(`${file} is not JSON: ${(err as Error).message}`);
+            }
+          } else throw new Error('--format must be json or csv for a file');
+        }
+        let plan: CatalogPlan;
+        try {
+          plan = await importCatalogFrom(db.knex, o.jurisdiction, source, {
+            dryRun: o.dryRun === true,
+            actor,
+            at: new Date(),
+          });
+        } finally {
+          bar?.stop();
+        }
+        if (o.json) console.log(JSON.stringify(plan, null, 2));
+        else printPlan(plan);
+      }),
+    );
+  catalog
+    .command('export')
+    .argument('[file]', 'write here instead of standard output')
+    .requiredOption('--jurisdiction <id>', 'jurisdiction id')
+    .action((file: string | undefined, o: { jurisdiction: string }) =>
+      withDatabase(async (db) => {
+        const exists = await db.knex('jurisdictions').where('id', o.jurisdiction).first('id');
+        if (!exists) throw new Error(`no jurisdiction "${o.jurisdiction}"`);
+        const text = `${JSON.stringify(await exportCatalog(db.knex, o.jurisdiction), null, 2)}\n`;
+        if (file) fs.writeFileSync(file, text);
+        else process.stdout.write(text);
+      }),
+    );
+
+  program
+    .command('jurisdiction')
+    .description('jurisdictions (cities) served')
+    .command('create')
+    .requiredOption('--id <id>', 'the Open311 jurisdiction_id, e.g. bloomington.in.gov')
+    .requiredOption('--name <name>', 'e.g. "City of Bloomington"')
+    .requiredOption('--time-zone <tz>', 'IANA time zone, e.g. America/Indiana/Indianapolis')
+    .option('--email <email>')
+    .option('--phone <phone>')
+    .option('--website <url>')
+    .option('--language <tag>', 'default language, e.g. en')
+    .action((o: Record<string, string | undefined>) => {
+      // Checked before the database is opened: a typo costs nothing.
+      const f = new Findings();
+      const doc = parseJurisdiction(
+        {
+          id: o.id,
+          name: o.name,
+          time_zone: o.timeZone,
+          email: o.email ?? null,
+          phone: o.phone ?? null,
+          website: o.website ?? null,
+          language: o.language ?? null,
+        },
+        f,
+      );
+      if (!doc || f.list.length > 0) throw new AppError(400, f.list);
+      return withDatabase(async (db) => {
+        await insertJurisdiction(db.knex, doc);
+        console.log(`created jurisdiction ${doc.id}`);
+      });
+    });
+}

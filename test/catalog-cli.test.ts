@@ -1,0 +1,127 @@
+/**
+ * Issue #14: `npm run cli -- jurisdiction create`, `catalog import` (file, CSV, --from-open311, --dry-run) and
+ * `catalog export`, run as a city's operator runs them, against a fresh database of the kind under test.
+ */
+import { execFile } from 'node:child_process';
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import os from 'node:os';
+import path from 'node:path';
+import knexFactory from 'knex';
+import { postgresUrl, usePostgres } from './helpers/template';
+import { startFixtureServer, type FixtureServer } from './helpers/open311-fixture-server';
+
+const ROOT = path.resolve(__dirname, '..');
+const TSX = path.join(ROOT, 'node_modules/.bin/tsx');
+let env: Record<string, string>;
+let tmp: string;
+let dropDatabase: (() => Promise<void>) | null = null;
+let remote: FixtureServer;
+
+function cli(...args: string[]): Promise<{ code: number; stdout: string; stderr: string }> {
+  return new Promise((resolve) => {
+    execFile(
+      TSX,
+      ['src/cli/index.ts', ...args],
+      { cwd: ROOT, env: { ...process.env, ...env } },
+      (err, stdout, stderr) =>
+        resolve({ code: err ? Number((err as { code?: number }).code ?? 1) : 0, stdout, stderr }),
+    );
+  });
+}
+
+beforeAll(async () => {
+  tmp = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-cli-'));
+  remote = await startFixtureServer();
+  env = { LOG_LEVEL: 'silent', DEMO: 'false' };
+  if (usePostgres()) {
+    const name = `open311_cli_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+    const adminDb = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
+    await adminDb.raw(`CREATE DATABASE "${name}"`);
+    await adminDb.destroy();
+    const url = new URL(postgresUrl());
+    url.pathname = `/${name}`;
+    env.DATABASE_URL = url.toString();
+    dropDatabase = async () => {
+      const d = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
+      await d.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
+      await d.destroy();
+    };
+  } else {
+    env.DATA_DIR = path.join(tmp, 'data');
+    env.DATABASE_URL = '';
+  }
+}, 120_000);
+afterAll(async () => {
+  await remote.close();
+  await dropDatabase?.();
+  fs.rmSync(tmp, { recursive: true, force: true });
+});
+
+it('when an operator sets up a city with the CLI, then the catalog is imported, shown first on --dry-run, and exported', async () => {
+  const created = await cli(
+    'jurisdiction',
+    'create',
+    '--id',
+    'dc.gov',
+    '--name',
+    'District of Columbia',
+    '--time-zone',
+    'America/New_York',
+  );
+  expect(created.stderr).toBe('');
+  expect(created.stdout).toContain('created jurisdiction dc.gov');
+  const badZone = await cli('jurisdiction', 'create', '--id', 'x', '--name', 'X', '--time-zone', 'Mars/Base');
+  expect(badZone.code).toBe(1);
+  expect(badZone.stderr).toMatch(/time_zone "Mars\/Base" is not an IANA time zone/);
+
+  const dry = await cli(
+    'catalog',
+    'import',
+    '--jurisdiction',
+    'dc.gov',
+    '--from-open311',
+    `${remote.url}/dc`,
+    '--dry-run',
+  );
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toContain('Dry run, nothing written');
+  expect(dry.stdout).toContain('+ S0301');
+  expect(dry.stderr).toContain('1 service definition(s) fetched');
+
+  const real = await cli(
+    'catalog',
+    'import',
+    '--jurisdiction',
+    'dc.gov',
+    '--from-open311',
+    `${remote.url}/dc`,
+  );
+  expect(real.stdout).toContain('Imported:');
+
+  const csv = await cli(
+    'catalog',
+    'import',
+    '--jurisdiction',
+    'dc.gov',
+    'test/fixtures/bloomington/services.csv',
+    '--dry-run',
+    '--json',
+  );
+  const plan = JSON.parse(csv.stdout) as { services: { added: string[]; deactivated: string[] } };
+  expect(plan.services.added).toHaveLength(53);
+  expect(plan.services.deactivated).toEqual(['S0301']);
+
+  const out = path.join(tmp, 'dc.json');
+  expect((await cli('catalog', 'export', '--jurisdiction', 'dc.gov', out)).code).toBe(0);
+  const exported = JSON.parse(fs.readFileSync(out, 'utf8')) as { services: Array<{ attributes: unknown[] }> };
+  expect(exported.services).toHaveLength(1);
+  expect(exported.services[0]?.attributes).toHaveLength(6);
+  const again = await cli('catalog', 'import', '--jurisdiction', 'dc.gov', out, '--json');
+  expect(JSON.parse(again.stdout).services).toEqual({
+    added: [],
+    changed: [],
+    deactivated: [],
+    unchanged: 1,
+  });
+}, 420_000); // each command starts a process and opens the database (embedded: PGlite boots each time)

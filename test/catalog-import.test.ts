@@ -1,0 +1,324 @@
+/**
+ * Issue #14: importing and exporting a whole catalog over the admin API, from the server's JSON format,
+ * a CSV and live Open311 servers (real cities' responses served from 127.0.0.1), all-or-nothing.
+ */
+import type { AddressInfo } from 'node:net';
+import type { Server } from 'node:http';
+import fc from 'fast-check';
+import request from 'supertest';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+import { startFixtureServer, type FixtureServer } from './helpers/open311-fixture-server';
+
+let t: TestServer;
+let remote: FixtureServer;
+const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+
+const api = (method: 'get' | 'post' | 'put', url: string, body?: unknown) => {
+  let r = request(t.app)[method](`/admin/v1${url}`).set(admin);
+  if (body !== undefined) r = r.send(body as object);
+  return r;
+};
+const createCity = (id: string, timeZone = 'America/New_York') =>
+  api('post', '/jurisdictions', { id, name: `City ${id}`, time_zone: timeZone }).expect(201);
+const importFrom = (id: string, query: string) => api('post', `/jurisdictions/${id}/catalog?${query}`);
+const exportOf = async (id: string) => (await api('get', `/jurisdictions/${id}/catalog`).expect(200)).body;
+const descriptions = (res: request.Response): string =>
+  (res.body as Array<{ description: string }>).map((e) => e.description).join('\n');
+
+beforeAll(async () => {
+  t = await startTestServer();
+  remote = await startFixtureServer();
+});
+afterAll(async () => {
+  await remote.close();
+  await t.close();
+});
+
+describe('import from a live Open311 server', () => {
+  it('when DC (XML) is imported, then a dry run writes nothing and the import keeps its codes and definition', async () => {
+    await createCity('dc.gov');
+    const url = encodeURIComponent(`${remote.url}/dc`);
+    const dry = await importFrom('dc.gov', `from_open311=${url}&dry_run=true`);
+    expect(dry.status).toBe(200);
+    expect(dry.body).toEqual({
+      agencies: { added: [], changed: [] },
+      services: { added: ['S0301'], changed: [], deactivated: [], unchanged: 0 },
+      applied: false,
+    });
+    expect((await exportOf('dc.gov')).services).toEqual([]);
+
+    const res = await importFrom('dc.gov', `from_open311=${url}`);
+    expect(res.body.applied).toBe(true);
+    const def = await request(t.app).get('/open311/v2/services/S0301.json?jurisdiction_id=dc.gov');
+    expect(def.status).toBe(200);
+    expect(def.body.attributes.map((a: { order: number }) => a.order)).toEqual([1, 2, 3, 4, 8, 9]);
+    const info = def.body.attributes.find((a: { code: string }) => a.code === 'DSITR001');
+    expect(info).toMatchObject({ variable: false, datatype: 'text', values: [] });
+    const list = await request(t.app).get('/open311/v2/services.xml?jurisdiction_id=dc.gov');
+    expect(list.text).toContain('<group>Toa - Street &amp; Bridge Maintenance</group>');
+    // The JSON endpoint was tried first, then XML.
+    expect(remote.hits).toContain('/dc/services.json');
+    expect(remote.hits).toContain('/dc/services/S0301.xml');
+  });
+
+  it('when the same server is imported again, then nothing changes', async () => {
+    const res = await importFrom('dc.gov', `from_open311=${encodeURIComponent(`${remote.url}/dc`)}`);
+    expect(res.body.services).toEqual({ added: [], changed: [], deactivated: [], unchanged: 1 });
+  });
+
+  it('when definitions cannot be read, then nothing is imported and the 502 names them', async () => {
+    const res = await importFrom('dc.gov', `from_open311=${encodeURIComponent(`${remote.url}/dcfull`)}`);
+    expect(res.status).toBe(502);
+    expect(descriptions(res)).toMatch(/service definition of 85 service\(s\): CSRREPIS \(HTTP 404\)/);
+    expect((await exportOf('dc.gov')).services.map((s: { service_code: string }) => s.service_code)).toEqual([
+      'S0301',
+    ]);
+
+    await createCity('bloomington.in.gov', 'America/Indiana/Indianapolis');
+    const json = await importFrom(
+      'bloomington.in.gov',
+      `from_open311=${encodeURIComponent(`${remote.url}/bloomington`)}`,
+    );
+    expect(json.status).toBe(502);
+    expect(descriptions(json)).toMatch(/of 11 service\(s\): 4e090d24992b941e78000027 \(HTTP 404\)/);
+  });
+
+  it('when San Francisco and Gießen (quirky XML) are imported, then every service arrives with its code', async () => {
+    await createCity('sf', 'America/Los_Angeles');
+    await createCity('giessen', 'Europe/Berlin');
+    const sf = await importFrom('sf', `from_open311=${encodeURIComponent(`${remote.url}/sf/services.xml`)}`);
+    expect(sf.status).toBe(200);
+    expect(sf.body.services.added).toHaveLength(38);
+    const gi = await importFrom(
+      'giessen',
+      `from_open311=${encodeURIComponent(`${remote.url}/giessen`)}&format=xml`,
+    );
+    expect(gi.body.services.added).toEqual(['015', '010', '013', '012', '011', '016', '017', '014']);
+    const list = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=giessen');
+    const sign = list.body.find((s: { service_code: string }) => s.service_code === '012');
+    expect(sign).toMatchObject({
+      service_name: 'Verkehrsschild beschädigt',
+      keywords: 'graffiti, paintings',
+    });
+  });
+
+  it('when this server itself (JSON) is the source, then a copy of Boston serves the same services', async () => {
+    const server: Server = t.app.listen(0, '127.0.0.1');
+    await new Promise((resolve) => server.once('listening', resolve));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await createCity('boston-copy');
+      const url = encodeURIComponent(`http://127.0.0.1:${port}/open311/v2`);
+      const res = await importFrom('boston-copy', `from_open311=${url}&remote_jurisdiction_id=boston`);
+      expect(res.status).toBe(200);
+      const original = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=boston');
+      const copy = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=boston-copy');
+      expect(copy.body).toEqual(original.body);
+      const withAttributes = (original.body as Array<{ service_code: string; metadata: boolean }>).find(
+        (s) => s.metadata,
+      );
+      const path = `/open311/v2/services/${withAttributes?.service_code}.json`;
+      const a = await request(t.app).get(`${path}?jurisdiction_id=boston`);
+      const b = await request(t.app).get(`${path}?jurisdiction_id=boston-copy`);
+      expect(b.body).toEqual(a.body);
+    } finally {
+      await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('the JSON catalog format', () => {
+  it('when Boston is exported and imported into a new city, then that city exports the same catalog', async () => {
+    const boston = await exportOf('boston');
+    expect(boston.services.length).toBeGreaterThan(50);
+    await createCity('boston-json');
+    const res = await api('post', '/jurisdictions/boston-json/catalog', boston);
+    expect(res.status).toBe(200);
+    expect(await exportOf('boston-json')).toEqual(boston);
+  });
+
+  it('when an export is re-imported, then nothing changes and no version is written', async () => {
+    const before = await t.db.knex('service_versions').count({ n: '*' });
+    const boston = await exportOf('boston');
+    const res = await api('post', '/jurisdictions/boston/catalog', boston);
+    expect(res.body.services).toMatchObject({ added: [], changed: [], deactivated: [] });
+    expect(res.body.agencies).toEqual({ added: [], changed: [] });
+    expect(await t.db.knex('service_versions').count({ n: '*' })).toEqual(before);
+    expect(await exportOf('boston')).toEqual(boston);
+  });
+
+  it('when a document has problems, then a 400 names each one and nothing is written', async () => {
+    const good = await exportOf('boston-json');
+    const bad = {
+      agencies: [...good.agencies, good.agencies[0]],
+      services: [
+        { ...good.services[0], service_name: 'Renamed' },
+        good.services[1],
+        good.services[1],
+        { ...good.services[2], attributes: [{ code: 'kind', datatype: 'multivaluelist', values: [] }] },
+      ],
+    };
+    const res = await api('post', '/jurisdictions/boston-json/catalog', bad);
+    expect(res.status).toBe(400);
+    const text = descriptions(res);
+    expect(text).toMatch(/agencies\[\d+\]: code ".*" appears twice/);
+    expect(text).toMatch(/services\[2\] \(.*\): service_code ".*" appears twice/);
+    expect(text).toMatch(/attributes\[0\] \(kind\): a multivaluelist needs values/);
+    expect((await exportOf('boston-json')).services[0].service_name).toBe(good.services[0].service_name);
+  });
+
+  it('when services are left out, then they are deactivated, not deleted', async () => {
+    const good = await exportOf('boston-json');
+    const res = await api('post', '/jurisdictions/boston-json/catalog', {
+      ...good,
+      services: good.services.slice(1),
+    });
+    expect(res.body.services.deactivated).toEqual([good.services[0].service_code]);
+    const after = await exportOf('boston-json');
+    expect(after.services[0]).toEqual({ ...good.services[0], active: false });
+  });
+});
+
+describe('CSV import', () => {
+  const csv = [
+    'Code,Name,Group,Department,Response Level,Keywords',
+    'S0301,Pothole,Streets;Roads,Public Works,3 business days,pothole; road',
+    'SL01,Streetlight out,Streets,Public Works,48 hours,light',
+    'TR01,Missed trash,Sanitation,DPW_SAN,,',
+  ].join('\n');
+
+  it('when a spreadsheet is imported, then services, departments and response levels come from it and definitions stay', async () => {
+    await api('post', '/jurisdictions/dc.gov/agencies', { code: 'DPW_SAN', name: 'Sanitation' }).expect(201);
+    const dry = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog?dry_run=true')
+      .set(admin)
+      .type('text/csv')
+      .send(csv);
+    expect(dry.status).toBe(200);
+    expect(dry.body.agencies.added).toEqual(['PUBLIC_WORKS']);
+    expect(dry.body.services.added).toEqual(['SL01', 'TR01']);
+    expect(dry.body.services.changed[0].service_code).toBe('S0301');
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog')
+      .set(admin)
+      .type('text/csv')
+      .send(csv);
+    expect(res.body.applied).toBe(true);
+    const doc = await exportOf('dc.gov');
+    const pothole = doc.services.find((s: { service_code: string }) => s.service_code === 'S0301');
+    expect(pothole).toMatchObject({
+      groups: ['Streets', 'Roads'],
+      agency_code: 'PUBLIC_WORKS',
+      response_level: { value: 3, unit: 'business_days' },
+      keywords: ['pothole', 'road'],
+    });
+    expect(pothole.attributes).toHaveLength(6);
+    expect(doc.services.find((s: { service_code: string }) => s.service_code === 'TR01')).toMatchObject({
+      agency_code: 'DPW_SAN',
+      response_level: null,
+    });
+  });
+
+  it('when a CSV row is wrong, then a 400 names its line and nothing changes', async () => {
+    const before = await exportOf('dc.gov');
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog')
+      .set(admin)
+      .type('text/csv')
+      .send('code,name,response_level\nX1,Thing,soon\nX2,,1 hours\n');
+    expect(res.status).toBe(400);
+    expect(descriptions(res)).toMatch(/line 2 \(X1\): response_level "soon"/);
+    expect(await exportOf('dc.gov')).toEqual(before);
+    const noCode = await request(t.app)
+      .post('/admin/v1/jurisdictions/dc.gov/catalog')
+      .set(admin)
+      .type('text/csv')
+      .send('name\nx\n');
+    expect(descriptions(noCode)).toMatch(/needs a service_code/);
+  });
+});
+
+describe('property: any valid catalog imports and exports unchanged', () => {
+  const word = fc.stringMatching(/^[A-Za-z][A-Za-z0-9 &'().,-]{0,20}[A-Za-z0-9]$/);
+  const code = fc.stringMatching(/^[A-Za-z][A-Za-z0-9_-]{0,11}$/);
+  const values = fc.uniqueArray(fc.record({ key: code, name: word }), {
+    minLength: 1,
+    maxLength: 4,
+    selector: (v) => v.key,
+  });
+  const attribute = fc
+    .record({
+      variable: fc.boolean(),
+      code,
+      datatype: fc.constantFrom('string', 'number', 'datetime', 'text', 'singlevaluelist', 'multivaluelist'),
+      required: fc.boolean(),
+      datatype_description: fc.option(word, { nil: null }),
+      description: word,
+      values,
+    })
+    .map((a) => ({ ...a, values: a.datatype.endsWith('valuelist') ? a.values : [] }));
+  const catalog = fc
+    .record({
+      agencies: fc.uniqueArray(
+        fc.record({
+          code,
+          name: word,
+          email: fc.constant(null),
+          phone: fc.option(fc.constant('311'), { nil: null }),
+        }),
+        { minLength: 1, maxLength: 3, selector: (a) => a.code },
+      ),
+      services: fc.uniqueArray(
+        fc.record({
+          service_code: code,
+          service_name: word,
+          description: fc.oneof(fc.constant(''), word),
+          type: fc.constantFrom('realtime', 'batch', 'blackbox'),
+          keywords: fc.array(word, { maxLength: 3 }),
+          groups: fc.array(word, { maxLength: 2 }),
+          useAgency: fc.boolean(),
+          response_level: fc.option(
+            fc.record({
+              value: fc.integer({ min: 1, max: 500 }),
+              unit: fc.constantFrom('hours', 'business_hours', 'business_days', 'calendar_days'),
+            }),
+            { nil: null },
+          ),
+          attributes: fc.uniqueArray(attribute, { maxLength: 4, selector: (a) => a.code }),
+          active: fc.boolean(),
+        }),
+        { maxLength: 6, selector: (s) => s.service_code },
+      ),
+    })
+    .map(({ agencies, services }) => ({
+      agencies: [...agencies].sort((a, b) => (a.code < b.code ? -1 : 1)),
+      services: services
+        .map(({ useAgency, ...s }) => ({
+          ...s,
+          metadata: s.attributes.length > 0,
+          agency_code: useAgency ? (agencies[0]?.code ?? null) : null,
+          attributes: s.attributes.map((a, i) => ({ ...a, order: i + 1 })),
+        }))
+        .sort((a, b) => (a.service_code < b.service_code ? -1 : 1)),
+    }));
+  const sorted = (doc: { agencies: Array<{ code: string }>; services: Array<{ service_code: string }> }) => ({
+    agencies: [...doc.agencies].sort((a, b) => (a.code < b.code ? -1 : 1)),
+    services: [...doc.services].sort((a, b) => (a.service_code < b.service_code ? -1 : 1)),
+  });
+
+  it('when a generated catalog is imported into a new city, then its export is the same document', async () => {
+    let n = 0;
+    await fc.assert(
+      fc.asyncProperty(catalog, async (doc) => {
+        const id = `prop-${++n}`;
+        await createCity(id);
+        const res = await api('post', `/jurisdictions/${id}/catalog`, doc);
+        expect(res.status).toBe(200);
+        expect(sorted(await exportOf(id))).toEqual(doc);
+        const again = await api('post', `/jurisdictions/${id}/catalog`, await exportOf(id));
+        expect(again.body.services).toMatchObject({ added: [], changed: [], deactivated: [] });
+      }),
+      { numRuns: 25 },
+    );
+  });
+});
