@@ -46,6 +46,7 @@ export {
 } from './admin-store';
 export {
   agencyIds,
+  attributeDoc,
   deleteService,
   saveService,
   serviceDocOf,

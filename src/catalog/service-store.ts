@@ -6,8 +6,22 @@
 import type { Knex } from 'knex';
 import { AppError } from '../core';
 import { diffService } from './diff';
-import type { ServiceDoc } from './document';
-import type { Service } from './types';
+import type { AttributeDoc, ServiceDoc } from './document';
+import type { Service, ServiceAttribute } from './types';
+
+/** An attribute exactly as a GeoReport service definition publishes it (and as the admin API takes it). */
+export function attributeDoc(a: ServiceAttribute): AttributeDoc {
+  return {
+    variable: a.variable,
+    code: a.code,
+    datatype: a.datatype,
+    required: a.required,
+    datatype_description: a.datatypeDescription,
+    order: a.order,
+    description: a.description,
+    values: a.values.map((v) => ({ key: v.key, name: v.name })),
+  };
+}
 
 export function serviceDocOf(s: Service): ServiceDoc {
   return {
@@ -20,16 +34,7 @@ export function serviceDocOf(s: Service): ServiceDoc {
     groups: [...s.groups],
     agency_code: s.agency?.code ?? null,
     response_level: s.sla ? { value: s.sla.value, unit: s.sla.unit } : null,
-    attributes: s.attributes.map((a) => ({
-      variable: a.variable,
-      code: a.code,
-      datatype: a.datatype,
-      required: a.required,
-      datatype_description: a.datatypeDescription,
-      order: a.order,
-      description: a.description,
-      values: a.values.map((v) => ({ key: v.key, name: v.name })),
-    })),
+    attributes: s.attributes.map(attributeDoc),
     active: s.active,
   };
 }

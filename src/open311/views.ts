@@ -2,7 +2,7 @@
  * Domain objects → Open311 payloads, field order as in the standard. Personal data is never read here
  * because it is never selected (request_contacts is not joined by any public query).
  */
-import type { Jurisdiction, Service } from '../catalog';
+import { attributeDoc, type Jurisdiction, type Service } from '../catalog';
 import type { AddressMatch } from '../geo';
 import type { RequestNote, RequestRecord } from '../requests';
 import type { Value } from '../http';
@@ -25,16 +25,7 @@ export function serviceView(s: Service): Value {
 export function serviceDefinitionView(s: Service): Value {
   return {
     service_code: s.serviceCode,
-    attributes: s.attributes.map((a) => ({
-      variable: a.variable,
-      code: a.code,
-      datatype: a.datatype,
-      required: a.required,
-      datatype_description: a.datatypeDescription,
-      order: a.order,
-      description: a.description,
-      values: a.values.map((v) => ({ key: v.key, name: v.name })),
-    })),
+    attributes: s.attributes.map((a) => ({ ...attributeDoc(a) })),
   };
 }
 
