@@ -89,21 +89,12 @@ async function apply(
   u: IncomingUpdate,
   wanted: DetailedStatus,
   poster: UpdatePoster,
+  canReopen: boolean,
 ): Promise<string> {
   const r: LockedRequest = await lockRequest(trx, jurisdictionId, u.serviceRequestId);
-  let decision: Decision;
-  if (poster.resident) {
-    const service = (await trx('service_requests').where('id', r.id).first('service_id')) as {
-      service_id: number;
-    };
-    decision = residentChange(
-      r.detailed_status,
-      wanted,
-      await poster.residentsCanReopen(Number(service.service_id)),
-    );
-  } else {
-    decision = staffChange(r.detailed_status, wanted);
-  }
+  const decision = poster.resident
+    ? residentChange(r.detailed_status, wanted, canReopen)
+    : staffChange(r.detailed_status, wanted);
   const { to } = decision;
   // A resident closing their own report asked for no survey; a linked report never closes its parent.
   if (to)
@@ -164,8 +155,16 @@ export async function postUpdate(
     const first = await previous(knex, key, u.updateId, u.serviceRequestId);
     if (first !== null) return first;
   }
+  // Read before the transaction: the catalog answers from its own connection (one only, on PGlite).
+  let canReopen = true;
+  if (poster.resident && /^\d{1,18}$/.test(u.serviceRequestId)) {
+    const row = (await knex('service_requests')
+      .where({ id: u.serviceRequestId, jurisdiction_id: jurisdictionId })
+      .first('service_id')) as { service_id: number } | undefined;
+    if (row) canReopen = await poster.residentsCanReopen(Number(row.service_id));
+  }
   try {
-    return await knex.transaction((trx) => apply(trx, jurisdictionId, u, wanted, poster));
+    return await knex.transaction((trx) => apply(trx, jurisdictionId, u, wanted, poster, canReopen));
   } catch (err) {
     // Lost a race with an identical retry (the unique index on key and update_id): answer as the winner did.
     if (key !== null && (err as { code?: string }).code === '23505') {
