@@ -10,7 +10,7 @@ import YAML from 'yaml';
 import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
-import { httpLogger } from './http';
+import { httpLogger, open311Cors } from './http';
 import { errorHandler } from './http';
 import { open311Router } from './open311';
 import { bulkRouter } from './opendata';
@@ -41,6 +41,7 @@ export function createApp(ctx: AppContext): Express {
     }
   });
 
+  app.use('/open311', open311Cors());
   app.use('/open311', bulkRouter(ctx));
   app.use('/open311', open311Router(ctx));
   app.use('/admin/v1', adminRouter(ctx));

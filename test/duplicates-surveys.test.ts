@@ -38,7 +38,7 @@ const read = async (id: string) =>
   (await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`)).body[0];
 
 describe('duplicates', () => {
-  it('when twenty people report one pothole, then one parent has nineteen duplicates, each told, and closing the parent tells them all', async () => {
+  it('when twenty people report one pothole, then one parent has nineteen linked reports, each told and still open, and closing the parent closes them all', async () => {
     const first = await report(0, { email: 'first@example.com' });
     const others = [];
     for (let i = 1; i < 20; i += 1)
@@ -46,9 +46,10 @@ describe('duplicates', () => {
     for (const o of others) {
       expect(o.service_notice).toContain(`already been reported as ${first.service_request_id}`);
       const r = await read(o.service_request_id);
-      expect(r.status).toBe('closed');
+      // A machine guess never closes a resident's report: it stays open and follows its parent.
+      expect(r.status).toBe('open');
       expect(r.extended_attributes).toMatchObject({
-        detailed_status: 'duplicate',
+        detailed_status: 'open',
         duplicate: true,
         parent_service_request_id: first.service_request_id,
       });
@@ -97,8 +98,14 @@ describe('duplicates', () => {
     ).toBe(200);
     for (const o of others) {
       const r = await read(o.service_request_id);
-      expect(r.status_notes).toContain(`${first.service_request_id} was closed as "fixed"`);
-      expect(r.notes.at(-1).description).toContain('Filled');
+      expect(r.status).toBe('closed');
+      expect(r.extended_attributes.detailed_status).toBe('fixed');
+      expect(r.status_notes).toBe('Filled');
+      expect(r.notes.at(-1)).toMatchObject({
+        type: 'status_change',
+        summary: `Status changed from open to fixed, following ${first.service_request_id}`,
+        description: 'Filled',
+      });
     }
     // Both reporters who left contact details are asked how it went.
     expect(await t.db.knex('surveys').count({ n: '*' })).toEqual([{ n: 2 }]);
@@ -120,7 +127,7 @@ describe('duplicates', () => {
     const b = await report(1);
     expect(
       (await staffPost(b.service_request_id, '/unlink', {})).body.extended_attributes.detailed_status,
-    ).toBe('reopen');
+    ).toBe('open');
     expect((await read(a.service_request_id)).extended_attributes.supporter_count).toBe(0);
     const linked = await staffPost(b.service_request_id, '/link', {
       parent_service_request_id: a.service_request_id,

@@ -59,6 +59,7 @@ interface ServiceRow {
   is_private: boolean;
   active: boolean;
   version: number;
+  residents_can_reopen: boolean;
 }
 
 interface AttributeRow {
@@ -95,6 +96,7 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
       's.is_private',
       's.active',
       's.version',
+      's.residents_can_reopen',
     )
     .orderBy('s.service_code');
   const attributes: AttributeRow[] = await knex('service_attributes as at')
@@ -152,6 +154,7 @@ export async function loadServices(knex: Knex, jurisdictionId: string): Promise<
     active: r.active,
     version: r.version,
     attributes: byService.get(Number(r.id)) ?? [],
+    residentsCanReopen: r.residents_can_reopen,
   }));
 }
 

@@ -46,4 +46,6 @@ export interface Service {
   active: boolean;
   version: number;
   attributes: ServiceAttribute[];
+  /** Whether a resident (client key) may reopen a closed request of this service with REOPEN (absent: yes). */
+  residentsCanReopen?: boolean;
 }

@@ -4,3 +4,4 @@ export { createLogger, httpLogger } from './logging';
 export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';
+export { open311Cors } from './cors';

@@ -17,22 +17,22 @@ import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
 import { parseSubmission } from './submission';
 import { mountUpdates } from './updates-routes';
-import { addressView, discoveryView, requestView, serviceDefinitionView, serviceView } from './views';
+import {
+  addressView,
+  discoveryView,
+  featureCollection,
+  requestView,
+  serviceDefinitionView,
+  serviceView,
+} from './views';
 
 const jurisdictionParam = (req: Request) =>
   scalar(req.query as RawParams, 'jurisdiction_id') ??
   scalar((req.body ?? {}) as RawParams, 'jurisdiction_id');
 
-// Clients run in browsers too: reads are public, so any origin may make them.
-function cors(_req: Request, res: Response, next: () => void): void {
-  res.setHeader('Access-Control-Allow-Origin', '*');
-  next();
-}
-
 export function open311Router(ctx: AppContext): Router {
   const router = Router();
   router.param('format', formatParam);
-  router.use(cors);
 
   const discovery = async (req: Request, res: Response) => {
     // Discovery describes the jurisdiction asked for; a single-jurisdiction server describes its one.
@@ -71,7 +71,14 @@ export function open311Router(ctx: AppContext): Router {
       const result = await submitRequest(ctx, j, apiKeyOf(res), submission);
       const first: Record<string, Value> =
         result.token !== null ? { token: result.token } : { service_request_id: result.serviceRequestId };
-      const body: Value = [{ ...first, service_notice: result.serviceNotice, account_id: result.accountId }];
+      // account_id is left out when there is none: the official RequestResponse schema types it a string.
+      const body: Value = [
+        {
+          ...first,
+          service_notice: result.serviceNotice,
+          ...(result.accountId !== null ? { account_id: result.accountId } : {}),
+        },
+      ];
       send(res, { root: 'service_requests', body }, 201);
     },
   );
@@ -86,7 +93,7 @@ export function open311Router(ctx: AppContext): Router {
     });
   });
 
-  router.get('/v2/requests.:format', async (req, res) => {
+  const listRequests = async (req: Request) => {
     const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
     const { filter, extensions } = parseListParams(
       req.query as RawParams,
@@ -95,10 +102,21 @@ export function open311Router(ctx: AppContext): Router {
       ctx.clock(),
     );
     const { records, notes } = await listPublicRequests(ctx.knex, filter, extensions);
-    send(res, {
-      root: 'service_requests',
-      body: records.map((r) => requestView(r, { timeZone: j.timeZone, extensions, notes: notes.get(r.id) })),
-    });
+    return records.map((r) => ({
+      record: r,
+      view: requestView(r, { timeZone: j.timeZone, extensions, notes: notes.get(r.id) }),
+    }));
+  };
+
+  // For civic-tech map clients: the same list, with every filter of requests.json, as GeoJSON.
+  router.get('/v2/requests.geojson', async (req, res) => {
+    const list = await listRequests(req);
+    res.type('application/geo+json; charset=utf-8').send(JSON.stringify(featureCollection(list)));
+  });
+
+  router.get('/v2/requests.:format', async (req, res) => {
+    const list = await listRequests(req);
+    send(res, { root: 'service_requests', body: list.map((l) => l.view) });
   });
 
   router.get('/v2/requests/:service_request_id.:format', async (req, res) => {

@@ -1,4 +1,5 @@
 import type { Router } from 'express';
+import { hasRole } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
 import { writeBody } from '../http';
@@ -55,7 +56,7 @@ export function mountUpdates(
   router.post(
     '/v2/servicerequestupdates.:format',
     ...writeBody(ctx.config.bodyLimitBytes),
-    requireKey(ctx, 'staff'),
+    requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
       const b = (req.body ?? {}) as RawParams;
@@ -84,10 +85,17 @@ export function mountUpdates(
         j.id,
         { serviceRequestId, updateId, status, updatedAt: updatedAt as Date, description, mediaUrl },
         {
-          type: 'api_key',
-          id: key.id === null ? null : String(key.id),
-          label: key.name,
-          channel: key.channel,
+          actor: {
+            type: 'api_key',
+            id: key.id === null ? null : String(key.id),
+            label: key.name,
+            channel: key.channel,
+          },
+          apiKeyId: key.id,
+          // A front end (FixMyStreet) posts its residents' comments with its client key.
+          resident: !hasRole(key, 'staff'),
+          residentsCanReopen: async (serviceId) =>
+            (await ctx.catalog.services(j.id)).find((s) => s.id === serviceId)?.residentsCanReopen !== false,
         },
       );
       send(res, { root: 'service_request_updates', body: [{ update_id: id }] });

@@ -61,7 +61,8 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
       channel: r.channel,
       priority: r.priority,
       ...r.districts,
-      duplicate: r.parentRequestId !== null && r.detailedStatus === 'duplicate',
+      // A report linked to another of the same problem (it follows that one; `duplicate` status once confirmed).
+      duplicate: r.parentRequestId !== null,
       parent_service_request_id: r.parentRequestId,
       supporter_count: r.supporterCount,
       ...(r.distanceMetres !== undefined ? { distance: Math.round(r.distanceMetres * 10) / 10 } : {}),
@@ -76,6 +77,19 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
     }));
   }
   return view;
+}
+
+/** GeoJSON (RFC 7946) of a request list: one Point feature per request, the JSON fields as properties. */
+export function featureCollection(list: Array<{ record: RequestRecord; view: Value }>): Value {
+  return {
+    type: 'FeatureCollection',
+    features: list.map(({ record: r, view }) => ({
+      type: 'Feature',
+      id: r.id,
+      geometry: r.lat === null || r.long === null ? null : { type: 'Point', coordinates: [r.long, r.lat] },
+      properties: view,
+    })),
+  };
 }
 
 export function discoveryView(

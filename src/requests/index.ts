@@ -14,7 +14,7 @@ export {
   type RequestRef,
 } from './record';
 export { addNote, assign, changeStatus, setPriority, transfer, type StatusChange } from './lifecycle';
-export { link, merge, unlink } from './links';
+export { confirmDuplicate, link, merge, unlink } from './links';
 export {
   applyEscalations,
   recomputeOpenRequests,
@@ -82,5 +82,6 @@ export async function tokenStatus(
 }
 export { DEFAULT_DUPLICATE_RULE, ruleFor } from './duplicates';
 export { applyFilter, publicNotes, selectRequests, toRecord } from './query';
-export { listUpdates, postUpdate } from './updates';
+export { listUpdates } from './updates';
+export { postUpdate, type IncomingUpdate, type UpdatePoster } from './incoming-update';
 export { saveRule } from './duplicates';

@@ -14,6 +14,7 @@ import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
 import { findParent } from './duplicates';
 import type { Contact } from './types';
+import type { DetailedStatus } from './statuses';
 
 export interface Submission {
   serviceCode?: string;
@@ -125,6 +126,7 @@ export async function submitRequest(
       ? `This problem has already been reported as ${parent.id}. Your report has been added to it; you can follow ${parent.id} for progress.`
       : describeResponseLevel(service, expectedAt, j.timeZone),
     parentRequestId: parent?.id ?? null,
+    parentStatus: parent ? (parent.detailedStatus as DetailedStatus) : null,
     location,
     mediaUrls: sub.mediaUrls,
     channel: key.channel,

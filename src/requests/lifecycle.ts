@@ -9,7 +9,7 @@ import { badRequest } from '../core';
 import { PRIORITIES, type Priority } from '../sla';
 import { recordChange, type Actor } from './record';
 import { recomputeResponseLevel } from './recompute';
-import { applyStatus, lockRequest, touchPublic, type LockedRequest } from './status';
+import { applyStatus, lockRequest, mirrorNote, touchPublic, type LockedRequest } from './status';
 import { isDetailedStatus, statusOf } from './statuses';
 
 export interface StatusChange {
@@ -61,7 +61,10 @@ export async function addNote(
     summary: isPublic ? 'Update' : 'Internal note',
     description: text,
   });
-  if (isPublic) await touchPublic(trx, r.id, at);
+  if (isPublic) {
+    await touchPublic(trx, r.id, at);
+    await mirrorNote(trx, r, text, actor, at);
+  }
 }
 
 export async function transfer(

@@ -1,11 +1,13 @@
 /**
- * Links between reports of one problem: a duplicate points at its parent, the parent counts its
- * supporters. Staff can link, unlink and merge; closing a parent tells every duplicate's reporter.
+ * Links between reports of one problem (issue #16): a linked report points at its parent, stays open and
+ * follows the parent's status (status.ts mirrors every change); the parent counts its supporters. Closing a
+ * report as `duplicate` is a staff decision only (`confirmDuplicate`); staff can also link, unlink and merge.
  */
 import type { Knex } from 'knex';
 import { badRequest } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
-import { applyStatus, lockRequest, touchPublic } from './status';
+import { recomputeResponseLevel } from './recompute';
+import { applyStatus, lockRequest, setStatus, touchPublic, type LockedRequest } from './status';
 
 const SYSTEM: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
 
@@ -47,6 +49,7 @@ async function rootOf(trx: Knex.Transaction, jurisdictionId: string, id: string)
   return current;
 }
 
+/** Links a report to the root of `parentIdGiven`: it stays open and takes the parent's status from now on. */
 export async function link(
   trx: Knex.Transaction,
   jurisdictionId: string,
@@ -64,15 +67,16 @@ export async function link(
     throw badRequest(`${childId} is already a duplicate of ${child.parent_request_id}; unlink it first.`);
   if (child.status === 'closed')
     throw badRequest(`${childId} is closed as "${child.detailed_status}"; reopen it before linking.`);
-  await applyStatus(trx, child, 'duplicate', `Duplicate of ${parentId}`, at, actor);
+  if (child.detailed_status !== parent.detailed_status)
+    await setStatus(trx, child, parent.detailed_status, null, at);
   await trx('service_requests')
     .where('id', childId)
     .update({ parent_request_id: parentId, next_escalation_at: null });
   await recordChange(trx, child, at, actor, {
     kind: 'link',
     public: true,
-    detailedStatus: 'duplicate',
-    summary: `Linked as a duplicate of ${parentId}`,
+    detailedStatus: parent.detailed_status,
+    summary: `Linked to ${parentId}, a report of the same problem; it follows that request`,
   });
   await touchPublic(trx, childId, at);
   // The child's own supporters (when merging) come along.
@@ -83,7 +87,8 @@ export async function link(
   return parentId;
 }
 
-export async function unlink(
+/** Staff confirm a link: the linked report is closed as `duplicate` (only staff ever close one so). */
+export async function confirmDuplicate(
   trx: Knex.Transaction,
   jurisdictionId: string,
   childId: string,
@@ -92,16 +97,44 @@ export async function unlink(
 ): Promise<void> {
   const child = await lockRequest(trx, jurisdictionId, childId);
   if (!child.parent_request_id) throw badRequest(`${childId} is not linked to another request.`);
-  await applyStatus(trx, child, 'reopen', null, at, actor);
+  const note = `Duplicate of ${child.parent_request_id}`;
+  await applyStatus(trx, child, 'duplicate', note, at, actor);
+  await recordChange(trx, child, at, actor, {
+    kind: 'status_change',
+    public: true,
+    detailedStatus: 'duplicate',
+    summary: `Confirmed as a duplicate of ${child.parent_request_id}`,
+    description: note,
+  });
+  await touchPublic(trx, childId, at);
+}
+
+/**
+ * Unlinks a report: it becomes independent, with its own response-level clock from its own requested time
+ * (a report closed as a duplicate is reopened).
+ */
+export async function unlink(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  childId: string,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
+  const child = await lockRequest(trx, jurisdictionId, childId);
+  const parentId = child.parent_request_id;
+  if (!parentId) throw badRequest(`${childId} is not linked to another request.`);
   await trx('service_requests').where('id', childId).update({ parent_request_id: null });
-  await trx('service_requests').where('id', child.parent_request_id).decrement('supporter_count', 1);
+  await trx('service_requests').where('id', parentId).decrement('supporter_count', 1);
+  const independent = { ...child, parent_request_id: null };
+  if (child.status === 'closed') await applyStatus(trx, independent, 'reopen', null, at, actor);
+  else await recomputeResponseLevel(trx, childId, at);
   await recordChange(trx, child, at, actor, {
     kind: 'unlink',
     public: true,
-    detailedStatus: 'reopen',
-    summary: `Unlinked from ${child.parent_request_id}`,
+    detailedStatus: child.status === 'closed' ? 'reopen' : child.detailed_status,
+    summary: `Unlinked from ${parentId}`,
   });
-  await recordChange(trx, { id: child.parent_request_id, jurisdiction_id: jurisdictionId }, at, actor, {
+  await recordChange(trx, { id: parentId, jurisdiction_id: jurisdictionId }, at, actor, {
     kind: 'unlink',
     public: false,
     summary: `${childId} is no longer a duplicate of this request`,
@@ -109,7 +142,10 @@ export async function unlink(
   await touchPublic(trx, childId, at);
 }
 
-/** Merges `fromId` (and its duplicates) into `intoId`. */
+/**
+ * Merges `fromId` (and the reports linked to it) into `intoId`: a staff decision, so `fromId` is closed as a
+ * duplicate; its linked reports follow the new parent.
+ */
 export async function merge(
   trx: Knex.Transaction,
   jurisdictionId: string,
@@ -119,9 +155,21 @@ export async function merge(
   at: Date,
 ): Promise<string> {
   const target = await rootOf(trx, jurisdictionId, intoId);
+  if (target === fromId) throw badRequest('A request cannot be merged into itself.');
+  const into = await lockRequest(trx, jurisdictionId, target);
   const children = (await trx('service_requests')
     .where({ parent_request_id: fromId, jurisdiction_id: jurisdictionId })
-    .select(trx.raw('id::text AS id'))) as Array<{ id: string }>;
+    .orderBy('id')
+    .forUpdate()
+    .select(
+      trx.raw('id::text AS id'),
+      'jurisdiction_id',
+      'detailed_status',
+      'status',
+      'agency_id',
+      'priority',
+      trx.raw('parent_request_id::text AS parent_request_id'),
+    )) as LockedRequest[];
   await trx('service_requests')
     .whereIn(
       'id',
@@ -129,15 +177,19 @@ export async function merge(
     )
     .update({ parent_request_id: target });
   for (const c of children) {
-    await recordChange(trx, { id: c.id, jurisdiction_id: jurisdictionId }, at, actor, {
+    // A report still following its old parent now follows the new one.
+    const follows = c.status === 'open' && c.detailed_status !== into.detailed_status;
+    if (follows) await setStatus(trx, c, into.detailed_status, null, at);
+    await recordChange(trx, c, at, actor, {
       kind: 'merge',
       public: true,
-      detailedStatus: 'duplicate',
-      summary: `Now a duplicate of ${target} (merged from ${fromId})`,
+      detailedStatus: follows ? into.detailed_status : c.detailed_status,
+      summary: `Now linked to ${target} (merged from ${fromId})`,
     });
   }
   await trx('service_requests').where('id', fromId).update({ supporter_count: 0 });
   await link(trx, jurisdictionId, fromId, target, actor, at);
+  await confirmDuplicate(trx, jurisdictionId, fromId, actor, at);
   await trx('service_requests').where('id', target).increment('supporter_count', children.length);
   return target;
 }

@@ -24,7 +24,9 @@ export interface HistoryEntry {
   summary?: string | null;
   description?: string | null;
   mediaUrl?: string | null;
-  updateId?: string | null;
+  /** A client's own id for a posted update (servicerequestupdates): an idempotency key of `apiKeyId`. */
+  clientUpdateId?: string | null;
+  apiKeyId?: number | null;
   data?: Record<string, unknown>;
   /** The outbox event: by default derived from the kind (notify's eventForHistory); null writes none. */
   event?: EventType | null;
@@ -61,13 +63,14 @@ export interface HistoryRow {
   summary: string | null;
   description: string | null;
   media_url: string | null;
-  update_id: string | null;
+  client_update_id: string | null;
+  api_key_id: number | null;
   data: Record<string, unknown>;
 }
 
 const HISTORY_RECORDSET = `jsonb_to_recordset(?::jsonb) AS x(n int, request_id bigint, jurisdiction_id text,
   occurred_at timestamptz, kind text, public boolean, actor_type text, actor_id text, actor_label text, channel text,
-  detailed_status text, summary text, description text, media_url text, update_id text, data jsonb)`;
+  detailed_status text, summary text, description text, media_url text, client_update_id text, api_key_id bigint, data jsonb)`;
 
 /**
  * The history rows of a change as one jsonb parameter for `historyInsertSql`. `request` may be null when the
@@ -97,7 +100,8 @@ export function historyRows(
       summary: e.summary ?? null,
       description: e.description ?? null,
       media_url: e.mediaUrl ?? null,
-      update_id: e.updateId ?? null,
+      client_update_id: e.clientUpdateId ?? null,
+      api_key_id: e.apiKeyId ?? null,
       data: e.data ?? {},
     };
   });
@@ -117,7 +121,8 @@ const HISTORY_COLUMNS = [
   'summary',
   'description',
   'media_url',
-  'update_id',
+  'client_update_id',
+  'api_key_id',
   'data',
 ] as const;
 

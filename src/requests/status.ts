@@ -1,6 +1,6 @@
 /**
  * A request's status, the rule for moving it, and what moving it sets off: closing stops the escalation
- * clock and tells the duplicates, `waiting_on_resident` pauses the response level, reopening restarts it.
+ * clock, linked reports follow their parent, `waiting_on_resident` pauses the response level, reopening restarts it.
  * Callers lock the request first (`lockRequest`) and record the change with `recordChange`.
  */
 import type { Knex } from 'knex';
@@ -64,19 +64,18 @@ export function checkTransition(from: DetailedStatus, to: DetailedStatus): void 
 }
 
 /**
- * Sets the status columns of a locked request. Closing stops the escalation clock; entering
- * `waiting_on_resident` pauses the response level and leaving it resumes it (the due time moves by the
- * pause); reopening restarts the clock from the original request time.
+ * Sets the status columns of a locked request (no history: the caller records it). Closing stops the
+ * escalation clock; entering `waiting_on_resident` pauses the response level and leaving it resumes it (the
+ * due time moves by the pause); reopening restarts the clock from the original request time. A linked report
+ * has no clock of its own while it follows its parent.
  */
-export async function applyStatus(
+export async function setStatus(
   trx: Knex.Transaction,
   r: LockedRequest,
   to: DetailedStatus,
   statusNotes: string | null,
   at: Date,
-  actor: Actor,
 ): Promise<void> {
-  checkTransition(r.detailed_status, to);
   const closing = statusOf(to) === 'closed';
   await trx('service_requests')
     .where('id', r.id)
@@ -95,47 +94,125 @@ export async function applyStatus(
       .whereNull('paused_to')
       .update({ paused_to: at });
   }
-  if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed'))
+  if (!closing && (r.detailed_status === PAUSE_STATUS || r.status === 'closed')) {
     await recomputeResponseLevel(trx, r.id, at);
-  if (closing && to !== 'duplicate') {
-    // Closing a parent tells its duplicates; everyone who reported the problem is asked how it went.
-    const duplicates = await tellDuplicates(trx, r, to, statusNotes, actor, at);
-    if (to !== 'cancelled')
-      for (const id of [r.id, ...duplicates]) await createSurvey(trx, id, r.jurisdiction_id, at);
+    if (r.parent_request_id)
+      await trx('service_requests').where('id', r.id).update({ next_escalation_at: null });
   }
 }
 
-/** When a parent closes, each duplicate gets a public note with the outcome (they are closed already). */
-async function tellDuplicates(
+/**
+ * Moves a locked request to `to` under the transition rule. A parent's change is mirrored to every report
+ * linked to it (issue #16: linked reports follow their parent), each with its own history row; when the
+ * parent closes, everyone who reported the problem is asked how it went (unless `surveys` is false).
+ */
+export async function applyStatus(
   trx: Knex.Transaction,
-  parent: { id: string; jurisdiction_id: string },
-  outcome: string,
+  r: LockedRequest,
+  to: DetailedStatus,
+  statusNotes: string | null,
+  at: Date,
+  actor: Actor,
+  options: { surveys?: boolean } = {},
+): Promise<void> {
+  checkTransition(r.detailed_status, to);
+  await setStatus(trx, r, to, statusNotes, at);
+  if (r.parent_request_id) return;
+  const followers = await mirrorStatus(trx, r, to, statusNotes, actor, at);
+  if (statusOf(to) === 'closed' && to !== 'duplicate' && to !== 'cancelled' && options.surveys !== false)
+    for (const id of [r.id, ...followers]) await createSurvey(trx, id, r.jurisdiction_id, at);
+}
+
+/**
+ * The reports following a parent: linked to it, not confirmed as duplicates by staff, and in the parent's
+ * open/closed state (a report its resident closed stays closed while the parent is open).
+ */
+async function followers(
+  trx: Knex.Transaction,
+  parent: { id: string; status: 'open' | 'closed' },
+): Promise<LockedRequest[]> {
+  return (await trx('service_requests')
+    .where({ parent_request_id: parent.id, status: parent.status })
+    .whereNot('detailed_status', 'duplicate')
+    .orderBy('id')
+    .forUpdate()
+    .select(
+      trx.raw('id::text AS id'),
+      'jurisdiction_id',
+      'detailed_status',
+      'status',
+      'agency_id',
+      'priority',
+      trx.raw('parent_request_id::text AS parent_request_id'),
+    )) as LockedRequest[];
+}
+
+/** Mirrors a parent's status change (and its notes) onto its followers; returns their ids. */
+async function mirrorStatus(
+  trx: Knex.Transaction,
+  parent: LockedRequest,
+  to: DetailedStatus,
   notes: string | null,
   actor: Actor,
   at: Date,
 ): Promise<string[]> {
-  const text = `The original report ${parent.id} was closed as "${outcome}"${notes ? `: ${notes}` : '.'}`;
-  const children = (
-    (await trx('service_requests')
-      .where('parent_request_id', parent.id)
-      .update({ status_notes: text })
-      .returning(trx.raw('id::text AS id'))) as Array<{ id: string }>
-  ).map((c) => c.id);
+  const children = (await followers(trx, parent)).filter((c) => c.detailed_status !== to);
+  for (const c of children) await setStatus(trx, c, to, notes, at);
   await recordChanges(
     trx,
     at,
     actor,
-    children.map((id) => ({
-      request: { id, jurisdiction_id: parent.jurisdiction_id },
+    children.map((c) => ({
+      request: c,
       entry: {
-        kind: 'note',
+        kind: 'status_change',
         public: true,
-        detailedStatus: 'duplicate' as const,
-        summary: 'The original report was closed',
-        description: text,
+        detailedStatus: to,
+        summary: `Status changed from ${c.detailed_status} to ${to}, following ${parent.id}`,
+        description: notes,
+        data: { parent_service_request_id: parent.id },
       },
     })),
   );
-  if (children.length > 0) await touchPublic(trx, children, at);
-  return children;
+  if (children.length > 0)
+    await touchPublic(
+      trx,
+      children.map((c) => c.id),
+      at,
+    );
+  return children.map((c) => c.id);
+}
+
+/** A public note on a parent is shown on every report following it, with its own history row. */
+export async function mirrorNote(
+  trx: Knex.Transaction,
+  parent: LockedRequest,
+  text: string,
+  actor: Actor,
+  at: Date,
+): Promise<void> {
+  if (parent.parent_request_id) return;
+  const children = await followers(trx, parent);
+  await recordChanges(
+    trx,
+    at,
+    actor,
+    children.map((c) => ({
+      request: c,
+      entry: {
+        kind: 'note',
+        public: true,
+        detailedStatus: c.detailed_status,
+        summary: `Update on ${parent.id}`,
+        description: text,
+        data: { parent_service_request_id: parent.id },
+      },
+    })),
+  );
+  if (children.length > 0)
+    await touchPublic(
+      trx,
+      children.map((c) => c.id),
+      at,
+    );
 }

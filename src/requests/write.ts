@@ -13,6 +13,7 @@ import {
   type HistoryEntry,
 } from './record';
 import type { Contact } from './types';
+import type { DetailedStatus } from './statuses';
 
 /** Everything needed to create a request, already validated (also stored as a batch token's submission). */
 export interface NewRequest {
@@ -31,14 +32,18 @@ export interface NewRequest {
   attributes: Record<string, unknown>;
   clientRequestId: string | null;
   contact: Contact;
-  /** Set when the report duplicates an open request: it is linked to it and closed as `duplicate`. */
+  /**
+   * Set when the report matches an open request under the duplicate rule: it is linked to it, stays open
+   * and takes the parent's status (`parentStatus`), which it follows from then on.
+   */
   parentRequestId?: string | null;
+  parentStatus?: DetailedStatus | null;
 }
 
 const DUPLICATE_CHECK: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
 const GEOGRAPHY_CHECK: Actor = { type: 'system', id: null, label: 'geography check', channel: null };
 
-/** The history of a new request: received, recognised as a duplicate, location notes for staff. */
+/** The history of a new request: received, linked to the report it repeats, location notes for staff. */
 function creationEntries(plan: NewRequest): HistoryEntry[] {
   return [
     {
@@ -53,8 +58,8 @@ function creationEntries(plan: NewRequest): HistoryEntry[] {
           {
             kind: 'link',
             public: false,
-            detailedStatus: 'duplicate' as const,
-            summary: `Recognised as a duplicate of ${plan.parentRequestId}`,
+            detailedStatus: plan.parentStatus ?? ('open' as const),
+            summary: `Linked to ${plan.parentRequestId}, an earlier report of the same problem; it follows that request`,
             actor: DUPLICATE_CHECK,
             event: null,
           },
@@ -103,14 +108,10 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
       client_request_id: plan.clientRequestId,
-      // The escalation sweep schedules the first ladder step from here (duplicates have no clock of their own).
+      // The escalation sweep schedules the first ladder step from here (a linked report has no clock of its own).
       next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
       ...(plan.parentRequestId
-        ? {
-            parent_request_id: plan.parentRequestId,
-            detailed_status: 'duplicate',
-            closed_at: plan.requestedAt,
-          }
+        ? { parent_request_id: plan.parentRequestId, detailed_status: plan.parentStatus ?? 'open' }
         : {}),
     })
     .into('service_requests')

@@ -13,7 +13,7 @@ import { scalar, type RawParams } from '../http';
 import { parseSubmission } from '../open311';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
-import { link, merge, unlink } from '../requests';
+import { confirmDuplicate, link, merge, unlink } from '../requests';
 import { fullHistory, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({
@@ -58,6 +58,7 @@ const BODIES = {
   notes: actionBody('notes', { text: TEXT, public: FLAG }),
   link: actionBody('link', { parent_service_request_id: TEXT }),
   unlink: actionBody('unlink', {}),
+  confirm: actionBody('confirm-duplicate', {}),
   merge: actionBody('merge', { into_service_request_id: TEXT }),
 };
 
@@ -187,6 +188,16 @@ export function staffRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req);
     body(req, 'unlink');
     await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()));
+    await respondWithRequest(req, res);
+  });
+
+  // Confirming a link closes the report as `duplicate`: a staff decision, never the duplicate rule's.
+  router.post('/requests/:id/confirm-duplicate', async (req, res) => {
+    const j = await jurisdiction(req);
+    body(req, 'confirm');
+    await ctx.knex.transaction((trx) =>
+      confirmDuplicate(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()),
+    );
     await respondWithRequest(req, res);
   });
 

@@ -59,7 +59,7 @@ export async function fullHistory(
     detailed_status: r.detailed_status,
     summary: r.summary,
     description: r.description,
-    update_id: r.update_id,
+    client_update_id: r.client_update_id,
     data: r.data,
   }));
 }
