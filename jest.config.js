@@ -4,6 +4,6 @@ module.exports = {
   transform: { '^.+\\.ts$': ['@swc/jest', { jsc: { parser: { syntax: 'typescript' }, target: 'es2022' } }] },
   testMatch: ['<rootDir>/test/**/*.test.ts', '<rootDir>/src/**/*.test.ts'],
   globalSetup: '<rootDir>/test/global-setup.ts',
-  testTimeout: 60000,
+  testTimeout: 120000,
   maxWorkers: 2,
 };
