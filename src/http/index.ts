@@ -1,4 +1,11 @@
-export { apiKeyOf, perKeyRateLimit, requireKey } from './auth';
+export {
+  apiKeyOf,
+  assertJurisdiction,
+  boundJurisdictionOf,
+  perKeyRateLimit,
+  requireKey,
+  resolveJurisdictionFor,
+} from './auth';
 export { writeBody } from './body';
 export { createLogger, httpLogger } from './logging';
 export { type RawParams, number, scalar } from './params';

@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, notFound } from '../core';
 import { parseListParams } from '../open311';
-import { scalar, type RawParams } from '../http';
+import { resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
   BULK_CONTENT_TYPES,
   BULK_FORMATS,
@@ -31,7 +31,7 @@ export function bulkRouter(ctx: AppContext): Router {
     if (!BULK_FORMATS.includes(format))
       throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
     const q = req.query as RawParams;
-    const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
+    const j = await resolveJurisdictionFor(ctx, res, scalar(q, 'jurisdiction_id'));
     // The GeoReport filters without the 90-day limit; paging does not apply to an export.
     const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
       maxRangeDays: null,
