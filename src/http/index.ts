@@ -7,6 +7,7 @@ export {
   resolveJurisdictionFor,
 } from './auth';
 export { writeBody } from './body';
+export { securityHeaders } from './security-headers';
 export { createLogger, httpLogger } from './logging';
 export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';

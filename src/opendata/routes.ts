@@ -20,6 +20,8 @@ export function bulkRouter(ctx: AppContext): Router {
     limit: 30,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    // Counted per client address; X-Forwarded-For from a proxy not in TRUST_PROXY is ignored, not an error.
+    validate: { xForwardedForHeader: false },
     handler: (_req, _res, next, options) => {
       const e = new AppError(429, 'Too many bulk exports from this address. Please retry later.');
       e.headers['Retry-After'] = String(Math.ceil(options.windowMs / 1000));
