@@ -9,7 +9,8 @@ export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {})
   const batchTokens = await processBatchTokens(ctx.knex, now);
   const escalations = await sweepEscalations(ctx.knex, now, ctx.calendars);
   const events = await dispatchOutbox(ctx.knex, now);
-  const deliveries = await deliverDue(ctx.knex, now, {
+  // Deliveries read the clock as they go: a lease and a signature are timed when they happen.
+  const deliveries = await deliverDue(ctx.knex, ctx.clock, {
     maxAttempts: ctx.config.webhookMaxAttempts,
     fetch: opts.fetch,
   });
