@@ -73,6 +73,8 @@ export interface DeliveryOptions {
   concurrency?: number;
   /** Deliveries sent per call at most (one tick), so a backlog cannot hold a tick for long. */
   limit?: number;
+  /** True once the process is shutting down: lanes finish what they hold and claim nothing more. */
+  stopping?: () => boolean;
 }
 
 /**
@@ -92,7 +94,7 @@ export async function deliverDue(
   const totals = { delivered: 0, failed: 0 };
   let claims = 0;
   const lane = async () => {
-    while (claims < limit) {
+    while (claims < limit && !opts.stopping?.()) {
       claims += 1;
       const d = await claimOne(knex, clock(), 2 * timeoutMs);
       if (!d) return;
