@@ -7,4 +7,4 @@ cd "$(dirname "$0")/.." || exit 1
 out="$(mktemp)"
 trap 'rm -f "$out"' EXIT
 timeout 120 npm audit --omit=dev --json >"$out" 2>/dev/null
-node scripts/audit-verdict.cjs <"$out"
+node scripts/audit-verdict.mjs <"$out"

@@ -2,7 +2,7 @@
 import { spawnSync } from 'node:child_process';
 import path from 'node:path';
 
-const SCRIPT = path.resolve(__dirname, '../scripts/audit-verdict.cjs');
+const SCRIPT = path.resolve(__dirname, '../scripts/audit-verdict.mjs');
 const verdict = (input: string) => spawnSync(process.execPath, [SCRIPT], { input, encoding: 'utf8' });
 const report = (vulnerabilities: Record<string, { name: string; severity: string }>) =>
   JSON.stringify({
@@ -10,7 +10,7 @@ const report = (vulnerabilities: Record<string, { name: string; severity: string
     metadata: { vulnerabilities: { info: 0, low: 0, moderate: 1, high: 0, critical: 0 } },
   });
 
-describe('scripts/audit-verdict.cjs', () => {
+describe('scripts/audit-verdict.mjs', () => {
   it('when a production dependency has a high or critical advisory, then the step fails naming it', () => {
     for (const severity of ['high', 'critical']) {
       const r = verdict(report({ qs: { name: 'qs', severity } }));

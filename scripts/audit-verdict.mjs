@@ -1,5 +1,7 @@
 // Reads `npm audit --json` on stdin; prints a verdict. Exit 1 only for a known high or critical advisory.
-const fs = require('node:fs');
+import fs from 'node:fs';
+import process from 'node:process';
+/* global console */
 
 const text = fs.readFileSync(0, 'utf8');
 let report;
