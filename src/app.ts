@@ -4,13 +4,12 @@
  */
 import fs from 'node:fs';
 import express, { type Express } from 'express';
-import helmet from 'helmet';
 import swaggerUi from 'swagger-ui-express';
 import YAML from 'yaml';
 import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
-import { httpLogger, open311Cors } from './http';
+import { httpLogger, open311Cors, securityHeaders } from './http';
 import { errorHandler } from './http';
 import { open311Router } from './open311';
 import { bulkRouter } from './opendata';
@@ -24,10 +23,11 @@ const SPEC_PATH = fromRoot('spec/openapi.yaml');
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
-  app.set('trust proxy', 'loopback, linklocal, uniquelocal');
+  // Off unless TRUST_PROXY names the proxies in front: otherwise any client could pick its own address.
+  app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
   app.use(httpLogger(ctx.logger));
-  app.use(helmet());
+  app.use(securityHeaders(ctx.config));
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });

@@ -35,7 +35,21 @@ describe('loadConfig', () => {
       workerIntervalMs: 5000,
       surveyTtlDays: 30,
       dashboardTileUrl: null,
+      trustProxy: false,
     });
+  });
+
+  test('when TRUST_PROXY is a hop count or a list of addresses, then express gets exactly that; anything else is named', () => {
+    expect(loadConfig({ TRUST_PROXY: '1' }).trustProxy).toBe(1);
+    expect(loadConfig({ TRUST_PROXY: 'off' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: '0' }).trustProxy).toBe(false);
+    expect(loadConfig({ TRUST_PROXY: 'loopback, 10.0.0.0/8,fd00::1' }).trustProxy).toEqual([
+      'loopback',
+      '10.0.0.0/8',
+      'fd00::1',
+    ]);
+    for (const bad of ['true', '10.0.0.0/33', 'proxy.example', '21', '1.2.3.4/8/2'])
+      expect(problems({ TRUST_PROXY: bad })).toEqual([expect.stringMatching(/^TRUST_PROXY must be/)]);
   });
 
   test('when the result is returned, then it is frozen', () => {

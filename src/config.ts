@@ -4,10 +4,13 @@
  * `.env.example`.
  * Names and defaults are a public interface (issue #3): add, never rename.
  */
+import net from 'node:net';
 import path from 'node:path';
 
 export type LogLevel = 'fatal' | 'error' | 'warn' | 'info' | 'debug' | 'trace' | 'silent';
 export type WorkerMode = 'inline' | 'off';
+/** Which proxies' X-Forwarded-For/-Proto to believe: none, the nearest N hops, or these addresses/subnets. */
+export type TrustProxy = false | number | string[];
 
 export interface Config {
   port: number;
@@ -42,6 +45,8 @@ export interface Config {
   dashboardTileUrl: string | null;
   /** The jurisdiction of GeoReport calls without jurisdiction_id when the server hosts several. */
   defaultJurisdiction: string | null;
+  /** TRUST_PROXY: off unless set, so a client cannot pick its own address (rate limits) or scheme. */
+  trustProxy: TrustProxy;
 }
 
 export class ConfigError extends Error {
@@ -59,6 +64,17 @@ const LOG_LEVELS: readonly LogLevel[] = ['fatal', 'error', 'warn', 'info', 'debu
 function read(env: Env, name: string): string | undefined {
   const value = env[name];
   return value === undefined || value.trim() === '' ? undefined : value.trim();
+}
+
+const PROXY_PRESETS = ['loopback', 'linklocal', 'uniquelocal'];
+
+function isProxyAddress(text: string): boolean {
+  if (PROXY_PRESETS.includes(text)) return true;
+  const [address = '', prefix, ...rest] = text.split('/');
+  const family = net.isIP(address);
+  if (family === 0 || rest.length > 0) return false;
+  if (prefix === undefined) return true;
+  return /^\d{1,3}$/.test(prefix) && Number(prefix) <= (family === 4 ? 32 : 128);
 }
 
 export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Config> {
@@ -102,6 +118,22 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     }
   };
 
+  const trustProxy = (): TrustProxy => {
+    const raw = read(env, 'TRUST_PROXY');
+    if (raw === undefined || ['false', 'off', 'no', '0'].includes(raw.toLowerCase())) return false;
+    if (/^\d+$/.test(raw)) {
+      const hops = Number(raw);
+      if (hops <= 20) return hops;
+    }
+    const list = raw.split(',').map((a) => a.trim());
+    const bad = list.filter((a) => !isProxyAddress(a));
+    if (bad.length === 0) return list;
+    problems.push(
+      `TRUST_PROXY must be off, a hop count from 1 to 20, or a comma-separated list of addresses, subnets (10.0.0.0/8) or loopback, linklocal, uniquelocal (got "${raw}")`,
+    );
+    return false;
+  };
+
   const adminApiKey = read(env, 'ADMIN_API_KEY') ?? null;
   if (adminApiKey !== null && adminApiKey.length < 16) {
     problems.push('ADMIN_API_KEY must be at least 16 characters long');
@@ -133,6 +165,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     surveyTtlDays: int('SURVEY_TTL_DAYS', 30, 1, 365),
     dashboardTileUrl: url('DASHBOARD_TILE_URL', ['http:', 'https:']),
     defaultJurisdiction,
+    trustProxy: trustProxy(),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

@@ -3,13 +3,19 @@
  * Failures an operator can fix (bad configuration, busy port, unreachable database) print one clear line
  * and exit non-zero; SIGTERM/SIGINT drain in-flight requests and exit 0 within 10 s.
  */
-import { createServer, type Server } from 'node:http';
+import { createServer, type Server, type ServerResponse } from 'node:http';
+import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
 import { bootstrap, StartupError, type Booted } from './bootstrap';
 import { ConfigError } from './config';
 import { DatabaseBusyError } from './db';
 import { startWorker } from './worker';
 import { startDashboardWarmer } from './dashboard';
+
+/** In-flight requests get this long to finish after SIGTERM; what is still running then is cut off. */
+const DRAIN_MS = 7_000;
+/** The whole shutdown, after which the process exits 1 whatever is left. */
+const SHUTDOWN_BUDGET_MS = 10_000;
 
 function die(message: string, code = 1): never {
   console.error(`open311: ${message}`);
@@ -38,7 +44,20 @@ async function main(): Promise<void> {
   }
   const { config, db, ctx, logger } = booted;
 
-  const http = createServer(createApp(ctx));
+  const app = createApp(ctx);
+  // Responses in flight, so that on SIGTERM each can be told to close its connection (issue #15.4).
+  const inFlight = new Set<ServerResponse>();
+  let stopping = false;
+  const http = createServer((req, res) => {
+    if (stopping) res.setHeader('Connection', 'close');
+    inFlight.add(res);
+    res.on('close', () => {
+      inFlight.delete(res);
+      // A keep-alive connection whose answer just went out is idle now: close it rather than wait.
+      if (stopping) setImmediate(() => http.closeIdleConnections());
+    });
+    app(req, res);
+  });
   http.keepAliveTimeout = 5000;
   try {
     await listen(http, config.port, config.host);
@@ -63,17 +82,32 @@ async function main(): Promise<void> {
     'open311 server listening',
   );
 
-  let stopping = false;
+  /**
+   * Stop accepting; answer what is in flight with `Connection: close` and close idle keep-alive sockets;
+   * give in-flight requests (and exports) DRAIN_MS, then cut off what is still streaming; stop the
+   * worker (it claims nothing more; a delivery cut off mid-send is retried after its lease); exit 0.
+   */
   const shutdown = async (signal: string) => {
     if (stopping) return;
     stopping = true;
-    logger.info({ signal }, 'shutting down');
-    setTimeout(() => die('shutdown took longer than 10 s; exiting'), 10_000).unref();
+    const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
+    logger.info({ signal, inFlight: inFlight.size }, 'shutting down');
+    setTimeout(() => die('shutdown took longer than 10 s; exiting'), SHUTDOWN_BUDGET_MS).unref();
+    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
     const closed = new Promise<void>((resolve) => http.close(() => resolve()));
     http.closeIdleConnections();
-    await closed;
+    const workerStopped = worker?.stop() ?? Promise.resolve();
     warmer.stop();
-    await worker?.stop();
+    const drained = await Promise.race([closed.then(() => true), delay(DRAIN_MS, false, { ref: false })]);
+    if (!drained) {
+      logger.warn({ inFlight: inFlight.size }, 'requests still running after the drain period: closing them');
+      http.closeAllConnections();
+      await closed;
+    }
+    await Promise.race([
+      workerStopped,
+      delay(Math.max(0, deadline - Date.now() - 1_000), null, { ref: false }),
+    ]);
     await booted.close();
     logger.info('stopped');
     process.exit(0);

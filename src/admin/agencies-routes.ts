@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
   agencyIds,
   agencyRow,
@@ -15,6 +15,7 @@ import {
   type AgencyDoc,
 } from '../catalog';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest, notFound } from '../core';
 import { moveAgencyRequests } from '../requests';
 import { adminActor } from './actor';
@@ -43,7 +44,8 @@ function agencyBody(req: Request, pathCode?: string): AgencyDoc {
 export function agenciesRouter(ctx: AppContext): Router {
   const router = Router();
   const base = '/jurisdictions/:id/agencies';
-  const jurisdiction = (req: Request) => ctx.catalog.resolveJurisdiction(String(req.params.id));
+  const jurisdiction = (req: Request, res: Response) =>
+    resolveJurisdictionFor(ctx, res, String(req.params.id));
   const found = async (jurisdictionId: string, code: string) => {
     const row = await agencyRow(ctx.knex, jurisdictionId, code);
     if (!row) throw notFound(`department "${code}" is not a department of ${jurisdictionId}.`);
@@ -52,36 +54,36 @@ export function agenciesRouter(ctx: AppContext): Router {
   };
 
   router.get(base, async (req, res) => {
-    res.json(await listAgencyDocs(ctx.knex, (await jurisdiction(req)).id));
+    res.json(await listAgencyDocs(ctx.knex, (await jurisdiction(req, res)).id));
   });
   router.post(base, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const doc = agencyBody(req);
     await insertAgency(ctx.knex, j.id, doc);
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.status(201).json(await found(j.id, doc.code));
   });
   router.get(`${base}/:code`, async (req, res) => {
-    res.json(await found((await jurisdiction(req)).id, String(req.params.code)));
+    res.json(await found((await jurisdiction(req, res)).id, String(req.params.code)));
   });
   router.put(`${base}/:code`, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const code = String(req.params.code);
     await found(j.id, code);
     await updateAgency(ctx.knex, j.id, agencyBody(req, code));
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.json(await found(j.id, code));
   });
   router.delete(`${base}/:code`, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const code = String(req.params.code);
     if (!(await deleteAgency(ctx.knex, j.id, code)))
       throw notFound(`department "${code}" is not a department of ${j.id}.`);
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.status(204).end();
   });
   router.post(`${base}/:code/merge`, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const code = String(req.params.code);
     const into = (req.body as Record<string, unknown>).into;
     if (typeof into !== 'string' || into === '')
@@ -102,7 +104,7 @@ export function agenciesRouter(ctx: AppContext): Router {
       await removeMergedAgency(trx, from.id);
       return { services: services.map((s) => s.serviceCode), requests };
     });
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.json({ merged: code, into, services: result.services, requests_moved: result.requests });
   });
   return router;

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { badRequest } from '../core';
 import { saveCalendar } from '../sla';
 import { fieldsOnly } from '../core';
@@ -11,11 +12,11 @@ const calendarFields = fieldsOnly('admin/calendar', ['workingHours', 'working_ho
 export function calendarRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/jurisdictions/:id/calendar', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+    const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     res.json(await ctx.calendars.get(j.id, j.timeZone));
   });
   router.put('/jurisdictions/:id/calendar', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+    const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     const body = calendarFields.parse(req.body ?? {});
     const checked = validateCalendar({
       timeZone: j.timeZone,

@@ -1,6 +1,7 @@
 import express, { Router } from 'express';
 import { exportCatalog, importCatalogFrom, type CatalogSource } from '../catalog';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest } from '../core';
 import { scalar, type RawParams } from '../http';
 import { adminActor } from './actor';
@@ -15,14 +16,14 @@ export function catalogRouter(ctx: AppContext): Router {
   const router = Router();
   const path = '/jurisdictions/:id/catalog';
   router.get(path, async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+    const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     res.json(await exportCatalog(ctx.knex, j.id));
   });
   router.post(
     path,
     express.text({ type: 'text/csv', limit: ctx.config.bodyLimitBytes }),
     async (req, res) => {
-      const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+      const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
       const q = req.query as RawParams;
       const dryRun = scalar(q, 'dry_run');
       if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
@@ -47,7 +48,7 @@ export function catalogRouter(ctx: AppContext): Router {
         actor: adminActor(res).label,
         at: ctx.clock(),
       });
-      if (plan.applied) ctx.catalog.invalidate();
+      if (plan.applied) ctx.invalidate('catalog');
       res.json(plan);
     },
   );

@@ -1,4 +1,4 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import {
   agencyIds,
   deleteService,
@@ -13,6 +13,7 @@ import {
   type ServiceDoc,
 } from '../catalog';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { AppError, notFound } from '../core';
 import { adminActor } from './actor';
 
@@ -24,7 +25,8 @@ import { adminActor } from './actor';
 export function catalogServicesRouter(ctx: AppContext): Router {
   const router = Router();
   const base = '/jurisdictions/:id/services';
-  const jurisdiction = (req: Request) => ctx.catalog.resolveJurisdiction(String(req.params.id));
+  const jurisdiction = (req: Request, res: Response) =>
+    resolveJurisdictionFor(ctx, res, String(req.params.id));
   const stored = async (jurisdictionId: string, code: string) =>
     (await loadServices(ctx.knex, jurisdictionId)).find((s) => s.serviceCode === code) ?? null;
   const found = async (jurisdictionId: string, code: string) => {
@@ -58,15 +60,15 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     await ctx.knex.transaction(async (trx) =>
       saveService(trx, jurisdictionId, before, doc, await agencyIds(trx, jurisdictionId), label, ctx.clock()),
     );
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     return serviceDocOf(await found(jurisdictionId, doc.service_code));
   };
 
   router.get(base, async (req, res) => {
-    res.json((await loadServices(ctx.knex, (await jurisdiction(req)).id)).map(serviceDocOf));
+    res.json((await loadServices(ctx.knex, (await jurisdiction(req, res)).id)).map(serviceDocOf));
   });
   router.post(base, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const doc = await body(req, j.id);
     if (await stored(j.id, doc.service_code))
       throw new AppError(
@@ -76,27 +78,27 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     res.status(201).json(await save(j.id, null, doc, adminActor(res).label));
   });
   router.get(`${base}/:code`, async (req, res) => {
-    res.json(serviceDocOf(await found((await jurisdiction(req)).id, String(req.params.code))));
+    res.json(serviceDocOf(await found((await jurisdiction(req, res)).id, String(req.params.code))));
   });
   router.put(`${base}/:code`, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const code = String(req.params.code);
     const before = await found(j.id, code);
     res.json(await save(j.id, before, await body(req, j.id, code), adminActor(res).label));
   });
   router.delete(`${base}/:code`, async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const s = await found(j.id, String(req.params.code));
     if (await serviceHasRequests(ctx.knex, s.id)) {
       const doc = await save(j.id, s, { ...serviceDocOf(s), active: false }, adminActor(res).label);
       return void res.json({ ...doc, deactivated_because: 'the service has requests, which keep it' });
     }
     await deleteService(ctx.knex, s.id);
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.status(204).end();
   });
   router.get(`${base}/:code/versions`, async (req, res) => {
-    const s = await found((await jurisdiction(req)).id, String(req.params.code));
+    const s = await found((await jurisdiction(req, res)).id, String(req.params.code));
     res.json(await serviceVersions(ctx.knex, s.id));
   });
   return router;

@@ -1,5 +1,6 @@
-import { Router } from 'express';
+import { Router, type Response } from 'express';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { notFound, Problems } from '../core';
 import { fieldsOnly } from '../core';
 import { DEFAULT_DUPLICATE_RULE, ruleFor, saveRule } from '../requests';
@@ -19,8 +20,8 @@ const ruleFields = fieldsOnly('admin/duplicate-rule', [
  */
 export function duplicateRulesRouter(ctx: AppContext): Router {
   const router = Router();
-  const scope = async (code: string, jurisdictionId: string | undefined) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionId);
+  const scope = async (res: Response, code: string, jurisdictionId: string | undefined) => {
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionId);
     if (code === '_default') return { j, serviceId: null };
     const s = await ctx.catalog.service(j.id, code);
     if (!s) throw notFound(`service_code "${code}" is not a service of ${j.name}.`);
@@ -29,6 +30,7 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
 
   router.get('/services/:code/duplicate-rule', async (req, res) => {
     const { j, serviceId } = await scope(
+      res,
       String(req.params.code),
       req.query.jurisdiction_id as string | undefined,
     );
@@ -44,6 +46,7 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
 
   router.put('/services/:code/duplicate-rule', async (req, res) => {
     const { j, serviceId } = await scope(
+      res,
       String(req.params.code),
       req.query.jurisdiction_id as string | undefined,
     );

@@ -1,5 +1,6 @@
 import { Router, type Request } from 'express';
 import type { AppContext } from '../context';
+import { assertJurisdiction, boundJurisdictionOf, resolveJurisdictionFor } from '../http';
 import { badRequest } from '../core';
 import { parseRuleInput } from '../escalation';
 import { createRule, deleteRule, getRule, listRules, replaceRule } from '../escalation';
@@ -22,8 +23,11 @@ export function escalationRulesRouter(ctx: AppContext): Router {
     (await ctx.catalog.service(jurisdictionId, code))?.id;
 
   router.get('/escalation-rules', async (req, res) => {
-    const jurisdictionId = queryText(req, 'jurisdiction_id');
-    if (jurisdictionId !== undefined) await ctx.catalog.resolveJurisdiction(jurisdictionId);
+    const requested = queryText(req, 'jurisdiction_id');
+    const jurisdictionId =
+      requested !== undefined || boundJurisdictionOf(res) !== null
+        ? (await resolveJurisdictionFor(ctx, res, requested)).id
+        : undefined;
     res.json(
       await listRules(ctx.knex, {
         jurisdictionId,
@@ -38,7 +42,9 @@ export function escalationRulesRouter(ctx: AppContext): Router {
     const fromBody = (body as { jurisdiction_id?: unknown } | null)?.jurisdiction_id;
     if (fromBody !== undefined && typeof fromBody !== 'string')
       throw badRequest('jurisdiction_id must be text.');
-    const j = await ctx.catalog.resolveJurisdiction(
+    const j = await resolveJurisdictionFor(
+      ctx,
+      res,
       typeof fromBody === 'string' ? fromBody : queryText(req, 'jurisdiction_id'),
     );
     const input = await parseRuleInput(ctx.knex, j.id, body, serviceIdOf(j.id));
@@ -46,12 +52,15 @@ export function escalationRulesRouter(ctx: AppContext): Router {
   });
 
   router.get('/escalation-rules/:id', async (req, res) => {
-    res.json(await getRule(ctx.knex, String(req.params.id)));
+    const rule = await getRule(ctx.knex, String(req.params.id));
+    assertJurisdiction(res, rule.jurisdiction_id);
+    res.json(rule);
   });
 
   router.put('/escalation-rules/:id', async (req, res) => {
     const id = String(req.params.id);
     const existing = await getRule(ctx.knex, id);
+    assertJurisdiction(res, existing.jurisdiction_id);
     const body = req.body as unknown;
     const fromBody = (body as { jurisdiction_id?: unknown } | null)?.jurisdiction_id;
     if (fromBody !== undefined && fromBody !== existing.jurisdiction_id)
@@ -68,6 +77,7 @@ export function escalationRulesRouter(ctx: AppContext): Router {
   });
 
   router.delete('/escalation-rules/:id', async (req, res) => {
+    assertJurisdiction(res, (await getRule(ctx.knex, String(req.params.id))).jurisdiction_id);
     await deleteRule(ctx.knex, String(req.params.id), ctx.clock());
     res.status(204).end();
   });

@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest, translateDatabaseError } from '../core';
 import { importLayerStream, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
@@ -12,7 +13,7 @@ import { scalar, type RawParams } from '../http';
 export function geographyRouter(ctx: AppContext): Router {
   const router = Router();
   router.post('/jurisdictions/:id/geography/:layer', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(String(req.params.id));
+    const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     const layer = parseLayer(String(req.params.layer));
     if (!layer)
       throw badRequest('layer must be boundary, addresses or districts:NAME (e.g. districts:ward).');

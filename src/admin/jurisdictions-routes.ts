@@ -10,7 +10,8 @@ import {
   type JurisdictionDoc,
 } from '../catalog';
 import type { AppContext } from '../context';
-import { AppError, notFound } from '../core';
+import { AppError, forbidden, notFound } from '../core';
+import { assertJurisdiction, boundJurisdictionOf } from '../http';
 
 /** A jurisdiction document from a body, every problem at once; on PUT the id comes from the path. */
 export function jurisdictionBody(req: Request, pathId?: string): JurisdictionDoc {
@@ -38,29 +39,37 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
     return doc;
   };
 
+  // A key bound to one jurisdiction sees and edits only that one, and cannot create or delete cities.
   router.get('/jurisdictions', async (_req, res) => {
-    res.json(await listJurisdictionDocs(ctx.knex));
+    const bound = boundJurisdictionOf(res);
+    res.json((await listJurisdictionDocs(ctx.knex)).filter((j) => bound === null || j.id === bound));
   });
   router.post('/jurisdictions', async (req, res) => {
+    if (boundJurisdictionOf(res) !== null)
+      throw forbidden('This api_key is bound to one jurisdiction and cannot create another.');
     const doc = jurisdictionBody(req);
     await insertJurisdiction(ctx.knex, doc);
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.status(201).json(await found(doc.id));
   });
   router.get('/jurisdictions/:id', async (req, res) => {
+    assertJurisdiction(res, String(req.params.id));
     res.json(await found(String(req.params.id)));
   });
   router.put('/jurisdictions/:id', async (req, res) => {
     const id = String(req.params.id);
+    assertJurisdiction(res, id);
     await found(id);
     await updateJurisdiction(ctx.knex, jurisdictionBody(req, id), ctx.clock());
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.json(await found(id));
   });
   router.delete('/jurisdictions/:id', async (req, res) => {
     const id = String(req.params.id);
+    if (boundJurisdictionOf(res) !== null)
+      throw forbidden('This api_key is bound to one jurisdiction and cannot delete one.');
     if (!(await deleteJurisdiction(ctx.knex, id))) throw notFound(`jurisdiction "${id}" is not served here.`);
-    ctx.catalog.invalidate();
+    ctx.invalidate('catalog');
     res.status(204).end();
   });
   return router;

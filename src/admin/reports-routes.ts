@@ -1,5 +1,6 @@
 import { Router } from 'express';
 import type { AppContext } from '../context';
+import { resolveJurisdictionFor } from '../http';
 import { notFound, Problems } from '../core';
 import { scalar, type RawParams } from '../http';
 import { parseDateTime } from '../core';
@@ -26,7 +27,7 @@ export function reportsRouter(ctx: AppContext): Router {
     if (report !== 'sla' && report !== 'satisfaction')
       throw notFound(`No report "${report}": try sla or satisfaction.`);
     const q = req.query as RawParams;
-    const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
+    const j = await resolveJurisdictionFor(ctx, res, scalar(q, 'jurisdiction_id'));
     const problems = new Problems();
     const date = (name: string) => {
       const raw = scalar(q, name);

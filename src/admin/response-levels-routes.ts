@@ -1,6 +1,6 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { apiKeyOf } from '../http';
+import { apiKeyOf, resolveJurisdictionFor } from '../http';
 import { badRequest, notFound } from '../core';
 import { recomputeOpenRequests } from '../requests';
 import { loadResponseLevels, replaceResponseLevels } from '../catalog';
@@ -20,8 +20,8 @@ const wantsRecompute = (req: Request): boolean => {
  */
 export function responseLevelsRouter(ctx: AppContext): Router {
   const router = Router();
-  const serviceOf = async (req: Request) => {
-    const j = await ctx.catalog.resolveJurisdiction(req.query.jurisdiction_id as string | undefined);
+  const serviceOf = async (req: Request, res: Response) => {
+    const j = await resolveJurisdictionFor(ctx, res, req.query.jurisdiction_id as string | undefined);
     const code = String(req.params.service_code);
     const s = await ctx.catalog.service(j.id, code);
     if (!s) throw notFound(`service_code "${code}" is not a service of ${j.name}.`);
@@ -29,12 +29,12 @@ export function responseLevelsRouter(ctx: AppContext): Router {
   };
 
   router.get('/services/:service_code/response-levels', async (req, res) => {
-    const s = await serviceOf(req);
+    const s = await serviceOf(req, res);
     res.json(await loadResponseLevels(ctx.knex, s.id));
   });
 
   router.put('/services/:service_code/response-levels', async (req, res) => {
-    const s = await serviceOf(req);
+    const s = await serviceOf(req, res);
     const recompute = wantsRecompute(req);
     const levels = parseResponseLevels(req.body);
     await replaceResponseLevels(ctx.knex, s.id, levels);

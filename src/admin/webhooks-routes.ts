@@ -1,6 +1,7 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { AppContext } from '../context';
+import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
 import { notFound, Problems } from '../core';
 import { checker } from '../core';
 import { EVENT_TYPES, type EventType } from '../notify';
@@ -64,7 +65,7 @@ export function webhooksRouter(ctx: AppContext): Router {
     const b = (req.body ?? {}) as WebhookInput;
     if (typeof b.url === 'string' && !isHttpUrl(b.url)) problems.add('url must be an http or https URL.');
     problems.throwIfAny();
-    const j = await ctx.catalog.resolveJurisdiction(b.jurisdiction_id || undefined);
+    const j = await resolveJurisdictionFor(ctx, res, b.jurisdiction_id || undefined);
     const secret = b.secret ?? crypto.randomBytes(24).toString('base64url');
     const subscription = await createSubscription(
       ctx.knex,
@@ -81,18 +82,19 @@ export function webhooksRouter(ctx: AppContext): Router {
     res.status(201).json({ ...subscription, secret });
   });
 
+  // A key bound to a jurisdiction sees and touches only its subscriptions; others are "not found".
   router.get('/webhooks', async (_req, res) => {
-    res.json(await listSubscriptions(ctx.knex));
+    res.json(await listSubscriptions(ctx.knex, boundJurisdictionOf(res)));
   });
 
   router.delete('/webhooks/:id', async (req, res) => {
-    if (!(await deactivateSubscription(ctx.knex, String(req.params.id))))
+    if (!(await deactivateSubscription(ctx.knex, String(req.params.id), boundJurisdictionOf(res))))
       throw notFound(`Webhook subscription ${req.params.id} was not found.`);
     res.status(204).end();
   });
 
   router.get('/webhooks/:id/deliveries', async (req, res) => {
-    const deliveries = await listDeliveries(ctx.knex, String(req.params.id));
+    const deliveries = await listDeliveries(ctx.knex, String(req.params.id), boundJurisdictionOf(res));
     if (!deliveries) throw notFound(`Webhook subscription ${req.params.id} was not found.`);
     res.json(deliveries);
   });

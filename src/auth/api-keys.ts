@@ -108,15 +108,24 @@ export async function createApiKey(
   return { key: toApiKey(row as ApiKeyRow), secret };
 }
 
-export async function listApiKeys(knex: Knex): Promise<ApiKey[]> {
-  const rows = (await knex('api_keys').select(COLUMNS).orderBy('id')) as ApiKeyRow[];
+/** `scope` narrows to the keys bound to one jurisdiction (what a bound admin key may manage); null: all. */
+export async function listApiKeys(knex: Knex, scope: string | null = null): Promise<ApiKey[]> {
+  const q = knex('api_keys').select(COLUMNS);
+  if (scope !== null) q.where('jurisdiction_id', scope);
+  const rows = (await q.orderBy('id')) as ApiKeyRow[];
   return rows.map(toApiKey);
 }
 
 /** Revokes a key; returns false when no active key has that id. */
-export async function revokeApiKey(knex: Knex, id: number, now: Date): Promise<boolean> {
-  const n = await knex('api_keys').where({ id }).whereNull('revoked_at').update({ revoked_at: now });
-  return n > 0;
+export async function revokeApiKey(
+  knex: Knex,
+  id: number,
+  now: Date,
+  scope: string | null = null,
+): Promise<boolean> {
+  const q = knex('api_keys').where({ id }).whereNull('revoked_at');
+  if (scope !== null) q.where('jurisdiction_id', scope);
+  return (await q.update({ revoked_at: now })) > 0;
 }
 
 export async function findActiveKey(knex: Knex, secret: string): Promise<ApiKey | null> {

@@ -1,9 +1,8 @@
 import path from 'node:path';
 import express, { Router } from 'express';
-import helmet from 'helmet';
 import type { AppContext } from '../context';
 import { badRequest, Problems } from '../core';
-import { scalar, type RawParams } from '../http';
+import { scalar, securityHeaders, type RawParams } from '../http';
 import { parseDateTime } from '../core';
 import { fromRoot } from '../paths';
 import { layerGeoJson, layers, points, summary } from './data';
@@ -25,11 +24,9 @@ export function dashboardRouter(ctx: AppContext): Router {
     ? new URL(ctx.config.dashboardTileUrl.replace(/\{[a-z]\}/g, 'a')).origin
     : null;
   router.use(
-    helmet.contentSecurityPolicy({
-      directives: {
-        'img-src': ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])],
-        'script-src': ["'self'"],
-      },
+    securityHeaders(ctx.config, {
+      'img-src': ["'self'", 'data:', ...(tileOrigin ? [tileOrigin] : [])],
+      'script-src': ["'self'"],
     }),
   );
   router.use('/vendor/leaflet', express.static(LEAFLET_DIR, { maxAge: '1d' }));

@@ -1,6 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import { hasRole, type ApiKey, type Role } from '../auth';
+import type { Jurisdiction } from '../catalog';
 import type { AppContext } from '../context';
 import { AppError, forbidden } from '../core';
 import { scalar } from './params';
@@ -18,6 +19,39 @@ function presentedKey(req: Request): string | undefined {
 }
 
 export const apiKeyOf = (res: Response): ApiKey => res.locals.apiKey as ApiKey;
+
+/** The jurisdiction the caller's key is bound to, or null (no key on this route, or an unbound key). */
+export const boundJurisdictionOf = (res: Response): string | null =>
+  (res.locals.apiKey as ApiKey | undefined)?.jurisdictionId ?? null;
+
+/**
+ * 403 unless the caller may act on `jurisdictionId`: a key bound to a jurisdiction reads and writes only
+ * that one (issue #15.1); an unbound key (single-city installs, the operator's ADMIN_API_KEY) and an
+ * anonymous public read act on any. For resources addressed by id, call it with the resource's jurisdiction.
+ */
+export function assertJurisdiction(res: Response, jurisdictionId: string): void {
+  const bound = boundJurisdictionOf(res);
+  if (bound !== null && bound !== jurisdictionId)
+    throw forbidden(
+      `This api_key is bound to jurisdiction_id "${bound}" and cannot act on "${jurisdictionId}".`,
+    );
+}
+
+/**
+ * The jurisdiction a keyed route acts on: the one requested (or the only one served), checked against the
+ * key. A bound key that names none acts on its own. Every route that resolves a jurisdiction goes through
+ * here, so the rule is enforced in one place.
+ */
+export async function resolveJurisdictionFor(
+  ctx: AppContext,
+  res: Response,
+  requested: string | undefined,
+): Promise<Jurisdiction> {
+  const bound = boundJurisdictionOf(res);
+  if (bound === null) return ctx.catalog.resolveJurisdiction(requested);
+  if (requested !== undefined) assertJurisdiction(res, requested);
+  return ctx.catalog.resolveJurisdiction(bound);
+}
 
 /** 403 (the Open311 status for a missing or invalid api_key) unless the key is valid and has the role. */
 export function requireKey(ctx: AppContext, role: Role) {

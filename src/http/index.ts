@@ -1,5 +1,13 @@
-export { apiKeyOf, perKeyRateLimit, requireKey } from './auth';
+export {
+  apiKeyOf,
+  assertJurisdiction,
+  boundJurisdictionOf,
+  perKeyRateLimit,
+  requireKey,
+  resolveJurisdictionFor,
+} from './auth';
 export { writeBody } from './body';
+export { securityHeaders } from './security-headers';
 export { createLogger, httpLogger } from './logging';
 export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';

@@ -77,10 +77,16 @@ export async function createSubscription(
   return toSubscription(row as SubscriptionRow);
 }
 
-export async function listSubscriptions(knex: Knex): Promise<Subscription[]> {
-  return ((await knex('webhook_subscriptions').select(COLUMNS).orderBy('id')) as SubscriptionRow[]).map(
-    toSubscription,
-  );
+/** `scope` narrows every call to one jurisdiction's subscriptions (a bound key); null reads them all. */
+type Scope = string | null;
+const scoped = (q: Knex.QueryBuilder, scope: Scope) =>
+  scope === null ? q : q.where('jurisdiction_id', scope);
+
+export async function listSubscriptions(knex: Knex, scope: Scope = null): Promise<Subscription[]> {
+  const rows = (await scoped(knex('webhook_subscriptions').select(COLUMNS), scope).orderBy(
+    'id',
+  )) as SubscriptionRow[];
+  return rows.map(toSubscription);
 }
 
 const validId = (id: string): number | null => {
@@ -89,10 +95,11 @@ const validId = (id: string): number | null => {
 };
 
 /** Stops deliveries to an active subscription; false when there is none by that id. */
-export async function deactivateSubscription(knex: Knex, id: string): Promise<boolean> {
+export async function deactivateSubscription(knex: Knex, id: string, scope: Scope = null): Promise<boolean> {
   const n = validId(id);
   if (n === null) return false;
-  return (await knex('webhook_subscriptions').where({ id: n, active: true }).update({ active: false })) > 0;
+  const q = scoped(knex('webhook_subscriptions').where({ id: n, active: true }), scope);
+  return (await q.update({ active: false })) > 0;
 }
 
 export interface DeliveryView {
@@ -108,9 +115,14 @@ export interface DeliveryView {
 }
 
 /** The latest 500 deliveries of a subscription, newest first; null when there is no such subscription. */
-export async function listDeliveries(knex: Knex, id: string): Promise<DeliveryView[] | null> {
+export async function listDeliveries(
+  knex: Knex,
+  id: string,
+  scope: Scope = null,
+): Promise<DeliveryView[] | null> {
   const n = validId(id);
-  if (n === null || !(await knex('webhook_subscriptions').where({ id: n }).first('id'))) return null;
+  if (n === null || !(await scoped(knex('webhook_subscriptions').where({ id: n }), scope).first('id')))
+    return null;
   const rows = await knex('webhook_deliveries as d')
     .join('outbox as o', 'o.id', 'd.outbox_id')
     .where('d.subscription_id', n)

@@ -4,7 +4,7 @@
  */
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { perKeyRateLimit, requireKey, apiKeyOf } from '../http';
+import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
 import { writeBody } from '../http';
 import { notFound } from '../core';
 import { formatParam, send } from '../http';
@@ -47,13 +47,13 @@ export function open311Router(ctx: AppContext): Router {
   router.get('/v2/discovery.:format', discovery);
 
   router.get('/v2/services.:format', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const services = (await ctx.catalog.services(j.id)).filter((s) => s.active);
     send(res, { root: 'services', body: services.map(serviceView) });
   });
 
   router.get('/v2/services/:service_code.:format', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const service = await ctx.catalog.service(j.id, String(req.params.service_code));
     if (!service || !service.active)
       throw notFound(`service_code "${req.params.service_code}" is not a service of ${j.name}.`);
@@ -66,7 +66,7 @@ export function open311Router(ctx: AppContext): Router {
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
-      const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+      const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
       const submission = parseSubmission(req.body as RawParams, req.get('Idempotency-Key'));
       const result = await submitRequest(ctx, j, apiKeyOf(res), submission);
       const first: Record<string, Value> =
@@ -84,7 +84,7 @@ export function open311Router(ctx: AppContext): Router {
   );
 
   router.get('/v2/tokens/:token.:format', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const status = await tokenStatus(ctx.knex, j.id, String(req.params.token));
     if (!status) throw notFound(`token "${req.params.token}" is not known.`);
     send(res, {
@@ -93,8 +93,8 @@ export function open311Router(ctx: AppContext): Router {
     });
   });
 
-  const listRequests = async (req: Request) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+  const listRequests = async (req: Request, res: Response) => {
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const { filter, extensions } = parseListParams(
       req.query as RawParams,
       j,
@@ -110,17 +110,17 @@ export function open311Router(ctx: AppContext): Router {
 
   // For civic-tech map clients: the same list, with every filter of requests.json, as GeoJSON.
   router.get('/v2/requests.geojson', async (req, res) => {
-    const list = await listRequests(req);
+    const list = await listRequests(req, res);
     res.type('application/geo+json; charset=utf-8').send(JSON.stringify(featureCollection(list)));
   });
 
   router.get('/v2/requests.:format', async (req, res) => {
-    const list = await listRequests(req);
+    const list = await listRequests(req, res);
     send(res, { root: 'service_requests', body: list.map((l) => l.view) });
   });
 
   router.get('/v2/requests/:service_request_id.:format', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const id = String(req.params.service_request_id);
     const extensions = scalar(req.query as RawParams, 'extensions') === 'true';
     const found = await findRequest(ctx.knex, j.id, id, extensions);
@@ -132,7 +132,7 @@ export function open311Router(ctx: AppContext): Router {
   });
 
   router.get('/v2/addresses.:format', async (req, res) => {
-    const j = await ctx.catalog.resolveJurisdiction(jurisdictionParam(req));
+    const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const query = parseAddressQuery(req.query as RawParams);
     const matches =
       'q' in query
@@ -141,7 +141,9 @@ export function open311Router(ctx: AppContext): Router {
     send(res, { root: 'addresses', body: matches.map(addressView) });
   });
 
-  mountUpdates(router, ctx, (params) => ctx.catalog.resolveJurisdiction(scalar(params, 'jurisdiction_id')));
+  mountUpdates(router, ctx, (params, res) =>
+    resolveJurisdictionFor(ctx, res, scalar(params, 'jurisdiction_id')),
+  );
 
   router.use((req, _res, next) =>
     next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),

@@ -1,4 +1,4 @@
-import type { Router } from 'express';
+import type { Response, Router } from 'express';
 import { hasRole } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
@@ -17,11 +17,11 @@ const DAY_MS = 86_400_000;
 export function mountUpdates(
   router: Router,
   ctx: AppContext,
-  jurisdictionOf: (params: RawParams) => Promise<{ id: string; timeZone: string }>,
+  jurisdictionOf: (params: RawParams, res: Response) => Promise<{ id: string; timeZone: string }>,
 ): void {
   router.get('/v2/servicerequestupdates.:format', async (req, res) => {
     const q = req.query as RawParams;
-    const j = await jurisdictionOf(q);
+    const j = await jurisdictionOf(q, res);
     const problems = new Problems();
     const when = (name: string) => {
       const raw = scalar(q, name);
@@ -60,7 +60,7 @@ export function mountUpdates(
     perKeyRateLimit(ctx),
     async (req, res) => {
       const b = (req.body ?? {}) as RawParams;
-      const j = await jurisdictionOf({ ...(req.query as RawParams), ...b });
+      const j = await jurisdictionOf({ ...(req.query as RawParams), ...b }, res);
       const problems = new Problems();
       const required = (name: string, max: number) => {
         const v = scalar(b, name);

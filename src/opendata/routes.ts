@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, notFound } from '../core';
 import { parseListParams } from '../open311';
-import { scalar, type RawParams } from '../http';
+import { resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
   BULK_CONTENT_TYPES,
   BULK_FORMATS,
@@ -20,6 +20,8 @@ export function bulkRouter(ctx: AppContext): Router {
     limit: 30,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
+    // Counted per client address; X-Forwarded-For from a proxy not in TRUST_PROXY is ignored, not an error.
+    validate: { xForwardedForHeader: false },
     handler: (_req, _res, next, options) => {
       const e = new AppError(429, 'Too many bulk exports from this address. Please retry later.');
       e.headers['Retry-After'] = String(Math.ceil(options.windowMs / 1000));
@@ -31,7 +33,7 @@ export function bulkRouter(ctx: AppContext): Router {
     if (!BULK_FORMATS.includes(format))
       throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
     const q = req.query as RawParams;
-    const j = await ctx.catalog.resolveJurisdiction(scalar(q, 'jurisdiction_id'));
+    const j = await resolveJurisdictionFor(ctx, res, scalar(q, 'jurisdiction_id'));
     // The GeoReport filters without the 90-day limit; paging does not apply to an export.
     const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
       maxRangeDays: null,

@@ -6,7 +6,7 @@ import express, { Router, type Request, type Response } from 'express';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
-import { apiKeyOf, requireKey } from '../http';
+import { apiKeyOf, requireKey, resolveJurisdictionFor } from '../http';
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
 import { scalar, type RawParams } from '../http';
@@ -76,8 +76,10 @@ export function staffRouter(ctx: AppContext): Router {
   router.use(express.urlencoded({ extended: true, limit: ctx.config.bodyLimitBytes }));
   router.use(requireKey(ctx, 'staff'));
 
-  const jurisdiction = (req: Request) =>
-    ctx.catalog.resolveJurisdiction(
+  const jurisdiction = (req: Request, res: Response) =>
+    resolveJurisdictionFor(
+      ctx,
+      res,
       scalar(req.query as RawParams, 'jurisdiction_id') ??
         scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'),
     );
@@ -85,7 +87,7 @@ export function staffRouter(ctx: AppContext): Router {
   const id = (req: Request) => String(req.params.id);
 
   async function respondWithRequest(req: Request, res: Response, status = 200) {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const view = await staffRequestView(ctx.knex, j, id(req));
     if (!view) throw notFound(`service_request_id "${id(req)}" was not found.`);
     res.status(status).json(view);
@@ -94,14 +96,14 @@ export function staffRouter(ctx: AppContext): Router {
   router.get('/requests/:id', (req, res) => respondWithRequest(req, res));
 
   router.get('/requests/:id/history', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const history = await fullHistory(ctx.knex, j, id(req));
     if (!history) throw notFound(`service_request_id "${id(req)}" was not found.`);
     res.json(history);
   });
 
   router.post('/requests/:id/status', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const b = body(req, 'status');
     const detailed = text(b, 'detailed_status', 50, true) as string;
     await ctx.knex.transaction((trx) =>
@@ -118,7 +120,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/transfer', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const b = body(req, 'transfer');
     await ctx.knex.transaction((trx) =>
       transfer(
@@ -135,7 +137,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/priority', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     await ctx.knex.transaction((trx) =>
       setPriority(
         trx,
@@ -150,7 +152,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/assign', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const assignee = text(body(req, 'assign'), 'assigned_to', 200) ?? null;
     await ctx.knex.transaction((trx) =>
       assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock()),
@@ -159,7 +161,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/notes', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const b = body(req, 'notes');
     await ctx.knex.transaction((trx) =>
       addNote(
@@ -176,7 +178,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/link', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const parent = text(body(req, 'link'), 'parent_service_request_id', 20, true) as string;
     await ctx.knex.transaction((trx) =>
       link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()),
@@ -185,7 +187,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/unlink', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     body(req, 'unlink');
     await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()));
     await respondWithRequest(req, res);
@@ -193,7 +195,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   // Confirming a link closes the report as `duplicate`: a staff decision, never the duplicate rule's.
   router.post('/requests/:id/confirm-duplicate', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     body(req, 'confirm');
     await ctx.knex.transaction((trx) =>
       confirmDuplicate(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()),
@@ -202,7 +204,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   router.post('/requests/:id/merge', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const into = text(body(req, 'merge'), 'into_service_request_id', 20, true) as string;
     await ctx.knex.transaction((trx) => merge(trx, j.id, id(req), into, actorOf(apiKeyOf(res)), ctx.clock()));
     await respondWithRequest(req, res);
@@ -210,7 +212,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   // A request taken by staff on behalf of a resident, recorded under the channel they used.
   router.post('/requests', async (req, res) => {
-    const j = await jurisdiction(req);
+    const j = await jurisdiction(req, res);
     const b = (req.body ?? {}) as RawParams;
     const channel = text(b, 'channel', 20, true) as string;
     if (!(CHANNELS as readonly string[]).includes(channel))

@@ -4,14 +4,19 @@ import { sweepEscalations } from '../escalation';
 import { processBatchTokens } from '../requests';
 
 /** One pass of background work; exported so tests run ticks with their own clock instead of waiting. */
-export async function tick(ctx: AppContext, opts: { fetch?: typeof fetch } = {}): Promise<TickResult> {
+export async function tick(
+  ctx: AppContext,
+  opts: { fetch?: typeof fetch; stopping?: () => boolean } = {},
+): Promise<TickResult> {
   const now = ctx.clock();
   const batchTokens = await processBatchTokens(ctx.knex, now);
   const escalations = await sweepEscalations(ctx.knex, now, ctx.calendars);
   const events = await dispatchOutbox(ctx.knex, now);
-  const deliveries = await deliverDue(ctx.knex, now, {
+  // Deliveries read the clock as they go: a lease and a signature are timed when they happen.
+  const deliveries = await deliverDue(ctx.knex, ctx.clock, {
     maxAttempts: ctx.config.webhookMaxAttempts,
     fetch: opts.fetch,
+    stopping: opts.stopping,
   });
   return { batchTokens, escalations, events, ...deliveries };
 }
@@ -35,7 +40,7 @@ export function startWorker(
     running = running.then(async () => {
       if (stopped) return;
       try {
-        const result = await tick(ctx);
+        const result = await tick(ctx, { stopping: () => stopped });
         if (Object.values(result).some((n) => n > 0)) ctx.logger.info(result, 'worker tick');
       } catch (err) {
         ctx.logger.error({ err }, 'worker tick failed');

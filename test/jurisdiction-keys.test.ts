@@ -1,0 +1,239 @@
+/**
+ * Issue #15.1: on a server hosting two cities, a key bound to one jurisdiction reads and writes only that
+ * one, on every route family; an unbound key (single-city installs, the operator's ADMIN_API_KEY) acts on any.
+ */
+import request from 'supertest';
+import { createApiKey, type Channel, type Role } from '../src/auth';
+import { createJurisdiction } from '../src/catalog';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+import { HEREFORD, disableDuplicateDetection, plainService } from './helpers/fixtures';
+
+let t: TestServer;
+let id: string;
+const keys: Record<string, { secret: string; id: string }> = {};
+
+async function boundKey(name: string, role: Role, jurisdictionId: string | null, channel: Channel = 'staff') {
+  const { key, secret } = await createApiKey(
+    t.db.knex,
+    { name, role, channel, jurisdictionId },
+    t.clock.now(),
+  );
+  keys[name] = { secret, id: String(key.id) };
+  return secret;
+}
+const as = (name: string) => `Bearer ${keys[name]?.secret}`;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await disableDuplicateDetection(t);
+  await createJurisdiction(t.db.knex, {
+    id: 'springfield',
+    name: 'Springfield',
+    timeZone: 'America/Chicago',
+  });
+  t.ctx.catalog.invalidate();
+  await boundKey('boston-client', 'client', 'boston', 'mobile');
+  await boundKey('boston-staff', 'staff', 'boston');
+  await boundKey('spring-client', 'client', 'springfield', 'mobile');
+  await boundKey('spring-staff', 'staff', 'springfield');
+  await boundKey('spring-admin', 'admin', 'springfield');
+  const s = await plainService(t);
+  // A bound key that names no jurisdiction acts on its own, even though the server hosts two.
+  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
+    api_key: keys['boston-client']?.secret,
+    service_code: s.serviceCode,
+    lat: HEREFORD.lat,
+    long: HEREFORD.long,
+    email: 'resident@boston.example',
+    phone: '617-555-0100',
+  });
+  expect(res.status).toBe(201);
+  id = res.body[0].service_request_id;
+});
+afterAll(() => t.close());
+
+const historyCount = async () =>
+  Number((await t.db.knex('request_history').count({ n: '*' }).first())?.n ?? 0);
+
+describe('a key bound to one jurisdiction on a two-city server', () => {
+  it('when the Springfield staff key reads a Boston request, then 403 and no contact details', async () => {
+    const res = await request(t.app)
+      .get(`/staff/v1/requests/${id}?jurisdiction_id=boston`)
+      .set('Authorization', as('spring-staff'));
+    expect(res.status).toBe(403);
+    expect(JSON.stringify(res.body)).not.toMatch(/resident@boston|617-555/);
+    expect(res.body[0].description).toMatch(/bound to jurisdiction_id "springfield"/);
+    const history = await request(t.app)
+      .get(`/staff/v1/requests/${id}/history?jurisdiction_id=boston`)
+      .set('Authorization', as('spring-staff'));
+    expect(history.status).toBe(403);
+    // Naming no jurisdiction means its own: the Boston request is simply not there.
+    const own = await request(t.app).get(`/staff/v1/requests/${id}`).set('Authorization', as('spring-staff'));
+    expect(own.status).toBe(404);
+  });
+
+  it('when the Springfield staff key writes on a Boston request, then 403 and nothing is written', async () => {
+    const before = await historyCount();
+    for (const [path, body] of [
+      ['notes', { text: 'snooping', jurisdiction_id: 'boston' }],
+      ['status', { detailed_status: 'closed', jurisdiction_id: 'boston' }],
+      ['priority', { priority: 'high', jurisdiction_id: 'boston' }],
+      ['assign', { assigned_to: 'x', jurisdiction_id: 'boston' }],
+    ] as const) {
+      const res = await request(t.app)
+        .post(`/staff/v1/requests/${id}/${path}`)
+        .set('Authorization', as('spring-staff'))
+        .send(body);
+      expect([path, res.status]).toEqual([path, 403]);
+    }
+    const update = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({
+      api_key: keys['spring-staff']?.secret,
+      jurisdiction_id: 'boston',
+      service_request_id: id,
+      update_id: 'u-1',
+      status: 'closed',
+      description: 'closed from afar',
+      updated_datetime: '2026-11-23T15:00:00Z',
+    });
+    expect(update.status).toBe(403);
+    expect(await historyCount()).toBe(before);
+  });
+
+  it('when the Boston staff key acts on its own city, then it reads contacts and writes notes', async () => {
+    const read = await request(t.app)
+      .get(`/staff/v1/requests/${id}?jurisdiction_id=boston`)
+      .set('Authorization', as('boston-staff'));
+    expect(read.status).toBe(200);
+    expect(read.body.contact.email).toBe('resident@boston.example');
+    const note = await request(t.app)
+      .post(`/staff/v1/requests/${id}/notes`)
+      .set('Authorization', as('boston-staff'))
+      .send({ text: 'called back' });
+    expect(note.status).toBe(201);
+  });
+
+  it('when a Springfield client key posts a request to Boston, then 403', async () => {
+    const s = await plainService(t);
+    const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
+      api_key: keys['spring-client']?.secret,
+      jurisdiction_id: 'boston',
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
+    expect(res.status).toBe(403);
+    // XML callers get the same answer in their format.
+    const xml = await request(t.app).post('/open311/v2/requests.xml').type('form').send({
+      api_key: keys['spring-client']?.secret,
+      jurisdiction_id: 'boston',
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+    });
+    expect(xml.status).toBe(403);
+    expect(xml.text).toMatch(/<errors>/);
+  });
+
+  it('when the Springfield admin key reads Boston reports, calendar, rules or levels, then 403', async () => {
+    const s = await plainService(t);
+    for (const path of [
+      '/admin/v1/reports/sla?jurisdiction_id=boston',
+      '/admin/v1/reports/satisfaction?jurisdiction_id=boston&format=csv',
+      '/admin/v1/jurisdictions/boston/calendar',
+      '/admin/v1/escalation-rules?jurisdiction_id=boston',
+      '/admin/v1/services/_default/duplicate-rule?jurisdiction_id=boston',
+      `/admin/v1/services/${s.serviceCode}/response-levels?jurisdiction_id=boston`,
+    ]) {
+      const res = await request(t.app).get(path).set('Authorization', as('spring-admin'));
+      expect([path, res.status]).toEqual([path, 403]);
+      const operator = await request(t.app).get(path).set('Authorization', `Bearer ${ADMIN_KEY}`);
+      expect([path, operator.status]).toEqual([path, 200]);
+    }
+    const put = await request(t.app)
+      .put('/admin/v1/jurisdictions/boston/calendar')
+      .set('Authorization', as('spring-admin'))
+      .send({});
+    expect(put.status).toBe(403);
+    const geo = await request(t.app)
+      .post('/admin/v1/jurisdictions/boston/geography/ward')
+      .set('Authorization', as('spring-admin'))
+      .set('Content-Type', 'application/geo+json')
+      .send('{}');
+    expect(geo.status).toBe(403);
+  });
+
+  it('when the Springfield admin key touches a Boston escalation rule by id, then 403 and the rule stays', async () => {
+    const created = await request(t.app)
+      .post('/admin/v1/escalation-rules')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ jurisdiction_id: 'boston', at_fraction: 0.5, action: 'warn' });
+    expect(created.status).toBe(201);
+    const path = `/admin/v1/escalation-rules/${created.body.id}`;
+    expect((await request(t.app).get(path).set('Authorization', as('spring-admin'))).status).toBe(403);
+    expect((await request(t.app).delete(path).set('Authorization', as('spring-admin'))).status).toBe(403);
+    const list = await request(t.app)
+      .get('/admin/v1/escalation-rules')
+      .set('Authorization', as('spring-admin'));
+    expect(list.status).toBe(200);
+    expect(list.body.map((r: { jurisdiction_id: string }) => r.jurisdiction_id)).not.toContain('boston');
+    expect((await request(t.app).get(path).set('Authorization', `Bearer ${ADMIN_KEY}`)).status).toBe(200);
+  });
+
+  it('when the Springfield admin key manages keys, then it sees, mints and revokes only Springfield keys', async () => {
+    const list = await request(t.app).get('/admin/v1/api-keys').set('Authorization', as('spring-admin'));
+    expect(list.status).toBe(200);
+    expect(new Set(list.body.map((k: { jurisdiction_id: string }) => k.jurisdiction_id))).toEqual(
+      new Set(['springfield']),
+    );
+    const toBoston = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set('Authorization', as('spring-admin'))
+      .send({ name: 'escape', role: 'admin', jurisdiction_id: 'boston' });
+    expect(toBoston.status).toBe(403);
+    const unnamed = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set('Authorization', as('spring-admin'))
+      .send({ name: 'new springfield staff', role: 'staff' });
+    expect(unnamed.status).toBe(201);
+    expect(unnamed.body.jurisdiction_id).toBe('springfield');
+    const revoke = await request(t.app)
+      .delete(`/admin/v1/api-keys/${keys['boston-staff']?.id}`)
+      .set('Authorization', as('spring-admin'));
+    expect(revoke.status).toBe(404);
+    const still = await request(t.app)
+      .get(`/staff/v1/requests/${id}`)
+      .set('Authorization', as('boston-staff'));
+    expect(still.status).toBe(200);
+  });
+
+  it('when the Springfield admin key manages webhooks, then Boston subscriptions are out of its reach', async () => {
+    const boston = await request(t.app)
+      .post('/admin/v1/webhooks')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ jurisdiction_id: 'boston', url: 'http://127.0.0.1:9/hook' });
+    expect(boston.status).toBe(201);
+    const sub = `/admin/v1/webhooks/${boston.body.id}`;
+    const create = await request(t.app)
+      .post('/admin/v1/webhooks')
+      .set('Authorization', as('spring-admin'))
+      .send({ jurisdiction_id: 'boston', url: 'http://127.0.0.1:9/steal' });
+    expect(create.status).toBe(403);
+    const list = await request(t.app).get('/admin/v1/webhooks').set('Authorization', as('spring-admin'));
+    expect(list.body.map((w: { id: string }) => w.id)).not.toContain(boston.body.id);
+    expect(
+      (await request(t.app).get(`${sub}/deliveries`).set('Authorization', as('spring-admin'))).status,
+    ).toBe(404);
+    expect((await request(t.app).delete(sub).set('Authorization', as('spring-admin'))).status).toBe(404);
+    const all = await request(t.app).get('/admin/v1/webhooks').set('Authorization', `Bearer ${ADMIN_KEY}`);
+    expect(all.body.find((w: { id: string }) => w.id === boston.body.id)?.active).toBe(true);
+  });
+
+  it('when the unbound operator key names a jurisdiction, then it acts on either city', async () => {
+    for (const j of ['boston', 'springfield']) {
+      const res = await request(t.app)
+        .get(`/admin/v1/reports/sla?jurisdiction_id=${j}`)
+        .set('Authorization', `Bearer ${ADMIN_KEY}`);
+      expect([j, res.status]).toEqual([j, 200]);
+    }
+  });
+});
