@@ -117,6 +117,17 @@ export function validateAttributes(
     }
     return { ok: false, problems };
   }
+  // Coercion reads "1e309" as Infinity, which JSON stores as null: a number must be finite.
+  const infinite = service.attributes.filter(
+    (a) => a.datatype === 'number' && typeof data[a.code] === 'number' && !Number.isFinite(data[a.code]),
+  );
+  if (infinite.length > 0)
+    return {
+      ok: false,
+      problems: infinite.map(
+        (a) => `attribute[${a.code}] must be a finite number (got a value out of range).`,
+      ),
+    };
   for (const attr of service.attributes) {
     const v = data[attr.code];
     if (attr.datatype === 'datetime' && typeof v === 'string') {

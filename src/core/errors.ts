@@ -50,17 +50,25 @@ const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   '08001',
   '08003',
   '08006',
+  '08004',
+  '53300',
   'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
 ]);
+
+/** Connection-level failures pg and knex report by message only (a database stopped mid-query). */
+const UNAVAILABLE_MESSAGES =
+  /Knex: Timeout acquiring a connection|PGlite is closed|Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client was closed and is not queryable|Cannot use a pool after calling end/i;
 
 /** Translates database failures at the edge: unreachable → 503, never a stack trace to the client. */
 export function translateDatabaseError(err: unknown): AppError | null {
   const code = (err as { code?: string } | null)?.code;
   const message = (err as Error | null)?.message ?? '';
-  if (
-    (code && UNAVAILABLE_CODES.has(code)) ||
-    /Knex: Timeout acquiring a connection|PGlite is closed/.test(message)
-  ) {
+  if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
     const e = new AppError(503, 'The service is temporarily unavailable. Please try again shortly.');
     e.headers['Retry-After'] = '5';
     return e;

@@ -30,6 +30,8 @@ export interface NewRequest {
   actorLabel: string;
   attributes: Record<string, unknown>;
   clientRequestId: string | null;
+  /** Hash of the submission behind clientRequestId: a reuse with another body is a conflict. */
+  clientRequestFingerprint?: string | null;
   contact: Contact;
   /** Set when the report duplicates an open request: it is linked to it and closed as `duplicate`. */
   parentRequestId?: string | null;
@@ -103,6 +105,7 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
       client_request_id: plan.clientRequestId,
+      client_request_fingerprint: plan.clientRequestFingerprint ?? null,
       // The escalation sweep schedules the first ladder step from here (duplicates have no clock of their own).
       next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
       ...(plan.parentRequestId
