@@ -156,6 +156,10 @@ describe('no input reaches the database unchecked', () => {
     ['multipart/form-data', 'a=b'],
     ['multipart/form-data; boundary=XX', '--XX\r\nContent-Disposition: form-data; name="a"\r\n\r\nb'],
     ['multipart/form-data; boundary=XX', '--XX\r\nnonsense\r\n\r\n--XX--'],
+    [
+      'multipart/form-data; boundary=XX',
+      '--XX\r\nContent-Disposition: form-data; name=""\r\n\r\nv\r\n--XX--\r\n',
+    ],
   ])(
     'when a multipart body is malformed (%s), then it is a 400 and nothing is written',
     async (type, body) => {

@@ -13,10 +13,12 @@ export function writeBody(limitBytes: number) {
   const form = express.urlencoded({ extended: true, limit: limitBytes, parameterLimit: 1000 });
   const json = express.json({ limit: limitBytes, strict: true });
   const multer0 = multer({ limits: { fieldSize: limitBytes, fields: 1000, files: 0, parts: 1000 } }).none();
-  // busboy's own failures (no boundary, "Unexpected end of form", a malformed part) are the client's body.
+  // busboy's and multer's own failures (no boundary, "Unexpected end of form", a part without a field
+  // name) are the client's body: a 400. Size limits (LIMIT_*) go on to the error handler's 413/400.
   const multipart = (req: Request, res: Response, next: NextFunction) =>
     multer0(req, res, (err?: unknown) => {
-      if (!err || (err as { code?: unknown }).code !== undefined) return next(err);
+      const code = (err as { code?: unknown } | undefined)?.code;
+      if (!err || (typeof code === 'string' && code.startsWith('LIMIT_'))) return next(err);
       next(new AppError(400, `The multipart body could not be read: ${multipartReason(err)}`));
     });
   return [

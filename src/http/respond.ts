@@ -95,7 +95,7 @@ export function errorHandler(logger: Logger) {
         500,
         `Something went wrong on our side. It has been logged${id}; please try again later.`,
       );
-    } else if (appError.status >= 500) {
+    } else if (appError.status >= 500 || appError.logAsWarning) {
       (req.log ?? logger).warn({ err }, appError.message);
     }
     if (res.headersSent) {

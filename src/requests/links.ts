@@ -3,7 +3,7 @@
  * supporters. Staff can link, unlink and merge; closing a parent tells every duplicate's reporter.
  */
 import type { Knex } from 'knex';
-import { badRequest } from '../core';
+import { badRequest, notFound } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { applyStatus, lockRequest, touchPublic } from './status';
 
@@ -36,6 +36,7 @@ export async function addSupporter(
 
 /** Follows parent links to the root, so duplicates never chain. */
 async function rootOf(trx: Knex.Transaction, jurisdictionId: string, id: string): Promise<string> {
+  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
   let current = id;
   for (let i = 0; i < 10; i += 1) {
     const row = (await trx('service_requests')
