@@ -28,7 +28,7 @@ beforeAll(async () => {
     .type('form')
     .send({ api_key: client, service_code: code, lat: HEREFORD.lat, long: HEREFORD.long });
   requestId = made.body[0].service_request_id as string;
-});
+}, 180_000);
 afterAll(() => t.close());
 
 /** Tables some route writes: a refused request must leave every count as it was. */

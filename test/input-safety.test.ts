@@ -327,6 +327,25 @@ describe('the smaller items', () => {
     expect(read.headers['cache-control']).toBe('no-store');
   });
 
+  it('when a datetime attribute is past year 9999, then it is a 400', async () => {
+    const s = await buildService(t, {
+      attributes: [{ code: 'seen', datatype: 'datetime', required: true, description: 'When' }],
+    });
+    const res = await post({ service_code: s.serviceCode, 'attribute[seen]': '+275760-09-13T00:00:00Z' });
+    expectOpen311Error(res, 400);
+    expect(
+      (await post({ service_code: s.serviceCode, 'attribute[seen]': '2026-11-20T08:00:00Z' })).status,
+    ).toBe(201);
+  });
+
+  it('when the dashboard shows district names, then they are text: tooltips get an element, nothing writes HTML', () => {
+    const js = fs.readFileSync(path.join(__dirname, '../src/dashboard/public/dashboard.js'), 'utf8');
+    expect(js).not.toMatch(/innerHTML|outerHTML|insertAdjacentHTML|document\.write/);
+    const calls = [...js.matchAll(/\.(bindTooltip|bindPopup|setContent)\(([^)]*)/g)];
+    expect(calls.length).toBeGreaterThan(0);
+    for (const c of calls) expect(c[2]!.trim()).toMatch(/^el\(/);
+  });
+
   it('when PUBLIC_URL is unset, then discovery echoes only a well-formed Host', async () => {
     const good = await request(t.app).get('/open311/discovery.json').set('Host', 'city.example.org:8080');
     expect(JSON.stringify(good.body)).toContain('//city.example.org:8080/open311/v2');

@@ -7,9 +7,11 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { DateTime } from 'luxon';
 import type { Cache } from '../cache';
 import type { Service, ServiceAttribute } from './types';
+import { parseDateTime } from '../core';
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: 'all', useDefaults: false });
-ajv.addFormat('open311-datetime', (v: string) => DateTime.fromISO(v, { setZone: true }).isValid);
+// Years 0001-9999 only, as every other datetime input (core/time.ts parseDateTime).
+ajv.addFormat('open311-datetime', (v: string) => parseDateTime(v, 'UTC') !== null);
 
 const STRING_MAX = 1000;
 const TEXT_MAX = 4000;
