@@ -9,9 +9,9 @@ import YAML from 'yaml';
 import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
-import { httpLogger, open311Cors, securityHeaders } from './http';
+import { guardPathAndQuery, httpLogger, open311Cors, securityHeaders } from './http';
 import { errorHandler } from './http';
-import { open311Router } from './open311';
+import { open311Router, publicBaseUrl } from './open311';
 import { bulkRouter } from './opendata';
 import { fromRoot } from './paths';
 import { staffRouter } from './staff';
@@ -28,6 +28,7 @@ export function createApp(ctx: AppContext): Express {
   app.set('query parser', 'simple');
   app.use(httpLogger(ctx.logger));
   app.use(securityHeaders(ctx.config));
+  app.use(guardPathAndQuery);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
@@ -62,7 +63,7 @@ export function createApp(ctx: AppContext): Express {
   }
 
   app.get('/', (req, res) => {
-    const base = ctx.config.publicUrl ?? `${req.protocol}://${req.get('host') ?? 'localhost'}`;
+    const base = publicBaseUrl(req, ctx.config);
     res.json({
       name: 'Open311 GeoReport v2 server',
       discovery: `${base}/open311/discovery.json`,

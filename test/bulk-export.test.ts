@@ -120,7 +120,9 @@ describe('bulk export', () => {
       },
     });
     const filter = { jurisdictionId: 'boston', sort: 'requested' as const, page: 1, pageSize: 1000 };
-    const n = await exportRequests(t.db.knex, filter, 'ndjson', 'America/New_York', [], out, 2);
+    const n = await exportRequests(t.db.knex, filter, 'ndjson', 'America/New_York', [], out, {
+      batchSize: 2,
+    });
     const ids = chunks
       .join('')
       .trim()

@@ -44,7 +44,8 @@ describe('POST requests', () => {
     const read = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
     expect(read.status).toBe(200);
     const r = read.body[0];
-    expect(r.description).toBe('Broken thing & more');
+    // Stored as written (issue #15.6): the writers encode it, nothing is stripped.
+    expect(r.description).toBe('Broken <b>thing</b> & more');
     expect(r.lat).toBeCloseTo(HEREFORD.lat, 4);
     expect(r.address).toMatch(/Hereford St/i);
     expect(r.zipcode).toBe('02115');

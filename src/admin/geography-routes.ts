@@ -57,8 +57,21 @@ export function geographyRouter(ctx: AppContext): Router {
       const unavailable = translateDatabaseError(err);
       if (unavailable) throw unavailable;
       // Bad geometry, unknown SRID, unparseable file: the import rolled back and the old data stands.
-      throw badRequest(`The import failed and nothing was changed: ${(err as Error).message}`);
+      throw badRequest(`The import failed and nothing was changed: ${importFailure(err)}`);
     }
   });
   return router;
+}
+
+/**
+ * Why an import failed, for the admin: the database's own reason without the statement (knex puts the
+ * SQL text, with bound values, before " - "), a file problem's message as it is; both bounded.
+ */
+export function importFailure(err: unknown): string {
+  const e = err as { code?: unknown; message?: unknown } | null;
+  const message = typeof e?.message === 'string' ? e.message : 'unknown error';
+  const isDatabase = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
+  const reason = isDatabase ? (message.split(' - ').pop() ?? '') : message;
+  const clean = reason.replace(/\s+/g, ' ').trim().slice(0, 300);
+  return isDatabase ? `the database refused the data (${clean || e?.code}).` : clean;
 }

@@ -1,6 +1,6 @@
 import express, { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { requireKey } from '../http';
+import { guardBody, requireKey } from '../http';
 import { AppError } from '../core';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
@@ -23,9 +23,14 @@ export function adminRouter(ctx: AppContext): Router {
       return next(new AppError(403, 'The admin API is disabled: set ADMIN_API_KEY to enable it.'));
     next();
   });
+  // Admin answers hold secrets (a new key is shown once) and personal data: never stored by a cache.
+  router.use((_req: Request, res: Response, next: NextFunction) => {
+    res.setHeader('Cache-Control', 'no-store');
+    next();
+  });
   router.use(requireKey(ctx, 'admin'));
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
-  router.use(express.json({ limit: ctx.config.bodyLimitBytes }));
+  router.use(express.json({ limit: ctx.config.bodyLimitBytes }), guardBody);
   router.use(apiKeysRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));

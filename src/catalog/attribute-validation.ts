@@ -7,9 +7,11 @@ import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
 import { DateTime } from 'luxon';
 import type { Cache } from '../cache';
 import type { Service, ServiceAttribute } from './types';
+import { parseDateTime } from '../core';
 
 const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: 'all', useDefaults: false });
-ajv.addFormat('open311-datetime', (v: string) => DateTime.fromISO(v, { setZone: true }).isValid);
+// Years 0001-9999 only, as every other datetime input (core/time.ts parseDateTime).
+ajv.addFormat('open311-datetime', (v: string) => parseDateTime(v, 'UTC') !== null);
 
 const STRING_MAX = 1000;
 const TEXT_MAX = 4000;
@@ -117,6 +119,17 @@ export function validateAttributes(
     }
     return { ok: false, problems };
   }
+  // Coercion reads "1e309" as Infinity, which JSON stores as null: a number must be finite.
+  const infinite = service.attributes.filter(
+    (a) => a.datatype === 'number' && typeof data[a.code] === 'number' && !Number.isFinite(data[a.code]),
+  );
+  if (infinite.length > 0)
+    return {
+      ok: false,
+      problems: infinite.map(
+        (a) => `attribute[${a.code}] must be a finite number (got a value out of range).`,
+      ),
+    };
   for (const attr of service.attributes) {
     const v = data[attr.code];
     if (attr.datatype === 'datetime' && typeof v === 'string') {

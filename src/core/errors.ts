@@ -11,6 +11,8 @@ export class AppError extends Error {
   readonly errors: Open311Error[];
   /** Extra response headers, e.g. Retry-After on 429. */
   headers: Record<string, string> = {};
+  /** A client error that reached the database: logged, so the missing check gets found and added. */
+  logAsWarning = false;
 
   constructor(
     readonly status: number,
@@ -50,17 +52,40 @@ const UNAVAILABLE_CODES: ReadonlySet<string> = new Set([
   '08001',
   '08003',
   '08006',
+  '08004',
+  '53300',
   'ECONNREFUSED',
+  'ECONNRESET',
+  'EPIPE',
+  'ETIMEDOUT',
+  'EHOSTUNREACH',
+  'ENOTFOUND',
 ]);
 
-/** Translates database failures at the edge: unreachable → 503, never a stack trace to the client. */
+/** Connection-level failures pg and knex report by message only (a database stopped mid-query). */
+const UNAVAILABLE_MESSAGES =
+  /Knex: Timeout acquiring a connection|PGlite is closed|Connection terminated|Client has encountered a connection error|Connection ended unexpectedly|the database system is (shutting down|starting up)|terminating connection due to administrator command|Client was closed and is not queryable|Cannot use a pool after calling end/i;
+
+/**
+ * SQLSTATE class 22 ("data exception": a value the column's type cannot hold — a bigint out of range,
+ * text that is not a number, a date past the range, a NUL in text) can only come from a value a client
+ * sent that a check missed: a 400, never a 500 (the handler still logs it as a warning).
+ */
+const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
+
+/** Translates database failures at the edge: unreachable → 503, bad value → 400, never a stack trace. */
 export function translateDatabaseError(err: unknown): AppError | null {
   const code = (err as { code?: string } | null)?.code;
+  if (code && DATA_EXCEPTION.test(code)) {
+    const e = new AppError(
+      400,
+      'A value in the request is not valid for its field (out of range or malformed).',
+    );
+    e.logAsWarning = true;
+    return e;
+  }
   const message = (err as Error | null)?.message ?? '';
-  if (
-    (code && UNAVAILABLE_CODES.has(code)) ||
-    /Knex: Timeout acquiring a connection|PGlite is closed/.test(message)
-  ) {
+  if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
     const e = new AppError(503, 'The service is temporarily unavailable. Please try again shortly.');
     e.headers['Retry-After'] = '5';
     return e;

@@ -50,22 +50,37 @@ export class DatabaseBusyError extends Error {}
 
 /**
  * The embedded database is a single process's: a second process opening the same data dir would corrupt
- * it. A lock file with the owner's pid guards it; a stale lock (dead pid) is taken over.
+ * it. A lock file with the owner's pid guards it, created exclusively ('wx'), so of two processes starting
+ * together exactly one gets it; a stale lock (dead pid) is removed and the exclusive create tried again.
  */
-function lockDataDir(dataDir: string): () => void {
+export function lockDataDir(dataDir: string): () => void {
   fs.mkdirSync(dataDir, { recursive: true });
   const lockFile = path.join(dataDir, 'server.lock');
-  try {
-    const pid = Number(fs.readFileSync(lockFile, 'utf8'));
-    if (pid && pid !== process.pid && isAlive(pid)) {
-      throw new DatabaseBusyError(
-        `The embedded database in ${dataDir} is in use by another process (pid ${pid}); stop it first, or use the HTTP admin API.`,
-      );
+  const readPid = () => {
+    try {
+      return Number(fs.readFileSync(lockFile, 'utf8'));
+    } catch {
+      return NaN;
     }
-  } catch (err) {
-    if (err instanceof DatabaseBusyError) throw err;
+  };
+  const busy = (pid: number) =>
+    new DatabaseBusyError(
+      `The embedded database in ${dataDir} is in use by another process (pid ${pid}); stop it first, or use the HTTP admin API.`,
+    );
+  for (let attempt = 0; ; attempt++) {
+    try {
+      fs.writeFileSync(lockFile, String(process.pid), { flag: 'wx' });
+      break;
+    } catch (err) {
+      if ((err as NodeJS.ErrnoException).code !== 'EEXIST') throw err;
+    }
+    const pid = readPid();
+    if (pid === process.pid) break; // this process already holds it
+    if (pid && isAlive(pid)) throw busy(pid);
+    if (attempt > 0) throw busy(pid);
+    // Stale: remove it only if it still names the dead owner, then race for it once more.
+    if (readPid() === pid || Number.isNaN(pid)) fs.rmSync(lockFile, { force: true });
   }
-  fs.writeFileSync(lockFile, String(process.pid));
   return () => {
     try {
       if (Number(fs.readFileSync(lockFile, 'utf8')) === process.pid) fs.unlinkSync(lockFile);

@@ -4,4 +4,4 @@ export { geocode } from './geocode';
 export { type FeatureCollection, importAddresses, importBoundary, importDistricts } from './import';
 export { importLayerStream, parseLayer } from './import-file';
 export { type AddressMatch, addressById, pointFacts } from './locate';
-export { type LatLong, geographyInBox, geographyPoint, latOf, longOf } from './postgis';
+export { type LatLong, type Bbox, geographyPoint, withinBbox, latOf, longOf } from './postgis';

@@ -21,42 +21,49 @@ export function geometryPoint(knex: Knex, p: LatLong): Knex.Raw {
   return knex.raw(`ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})`, [p.long, p.lat]);
 }
 
-/** Sphere radius for the bbox pre-filter; the 1% margin covers the spheroid ST_DWithin measures on. */
-const EARTH_RADIUS_M = 6_371_008.8;
-
-function haversineMetres(a: LatLong, b: LatLong): number {
-  const rad = Math.PI / 180;
-  const dLat = (b.lat - a.lat) * rad;
-  const dLong = (b.long - a.long) * rad;
-  const h =
-    Math.sin(dLat / 2) ** 2 + Math.cos(a.lat * rad) * Math.cos(b.lat * rad) * Math.sin(dLong / 2) ** 2;
-  return 2 * EARTH_RADIUS_M * Math.asin(Math.min(1, Math.sqrt(h)));
+export interface Bbox {
+  minLong: number;
+  minLat: number;
+  maxLong: number;
+  maxLat: number;
 }
 
+const envelope = (knex: Knex, b: Bbox) =>
+  knex.raw(`ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, ${SRID})`, [
+    b.minLong,
+    b.minLat,
+    b.maxLong,
+    b.maxLat,
+  ]);
+
+/** Boxes up to this size get the GiST prefilter; larger ones cover so much that a scan is as good. */
+const PREFILTER_MAX_DEGREES = 90;
+const PREFILTER_MAX_LAT = 85;
+/** Margin for the prefilter: a 0.5° great-circle edge strays < 0.0003° from its line of latitude. */
+const MARGIN = 0.001;
+
 /**
- * Exactly the points of a geography `column` inside or on a longitude/latitude box (issue #16). `&&` on
- * geography compares approximate geodetic boxes (both ways wrong near the edges), so: an index-assisted
- * pre-filter that contains the whole box (a disc around its centre reaching past every corner, and the
- * farthest point of a lat/long box from its centre is a corner), then the exact coordinate comparison.
+ * `column` (a geography point) inside a longitude/latitude box, exactly as a map draws it. A bbox is a
+ * rectangle in degrees, but a geography polygon has great-circle edges: the whole world (-180..180) has
+ * antipodal edges PostGIS refuses, and a wide box (-179..179) is read as the small polygon on the other
+ * side of the globe. So the exact test is in geometry (plain degrees), and boxes of a sane size first use
+ * the geography GiST index through a slightly widened box whose edges are densified to 0.5°.
  */
-export function geographyInBox(
-  knex: Knex,
-  column: string,
-  b: { minLong: number; minLat: number; maxLong: number; maxLat: number },
-): Knex.Raw {
-  const centre = { long: (b.minLong + b.maxLong) / 2, lat: (b.minLat + b.maxLat) / 2 };
-  const corners: LatLong[] = [
-    { long: b.minLong, lat: b.minLat },
-    { long: b.minLong, lat: b.maxLat },
-    { long: b.maxLong, lat: b.minLat },
-    { long: b.maxLong, lat: b.maxLat },
-  ];
-  const reach = Math.max(...corners.map((c) => haversineMetres(centre, c))) * 1.01 + 10;
-  return knex.raw(
-    `(ST_DWithin(${column}, ?, ?) AND ${longOf(column)} BETWEEN ?::float8 AND ?::float8
-      AND ${latOf(column)} BETWEEN ?::float8 AND ?::float8)`,
-    [geographyPoint(knex, centre), reach, b.minLong, b.maxLong, b.minLat, b.maxLat],
-  );
+export function withinBbox(knex: Knex, column: string, b: Bbox): Knex.Raw {
+  const exact = knex.raw(`ST_Intersects(${column}::geometry, ?)`, [envelope(knex, b)]);
+  const small =
+    b.maxLong - b.minLong <= PREFILTER_MAX_DEGREES &&
+    b.maxLat - b.minLat <= PREFILTER_MAX_DEGREES &&
+    Math.abs(b.minLat) <= PREFILTER_MAX_LAT &&
+    Math.abs(b.maxLat) <= PREFILTER_MAX_LAT;
+  if (!small) return exact;
+  const wide: Bbox = {
+    minLong: Math.max(-180, b.minLong - MARGIN),
+    minLat: b.minLat - MARGIN,
+    maxLong: Math.min(180, b.maxLong + MARGIN),
+    maxLat: b.maxLat + MARGIN,
+  };
+  return knex.raw(`(${column} && ST_Segmentize(?, 0.5)::geography AND ?)`, [envelope(knex, wide), exact]);
 }
 
 export const latOf = (column: string) => `ST_Y(${column}::geometry)`;

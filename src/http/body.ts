@@ -1,6 +1,7 @@
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../core';
+import { guardBody } from './input-guard';
 
 const ACCEPTED = ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'];
 
@@ -11,7 +12,15 @@ const ACCEPTED = ['application/x-www-form-urlencoded', 'application/json', 'mult
 export function writeBody(limitBytes: number) {
   const form = express.urlencoded({ extended: true, limit: limitBytes, parameterLimit: 1000 });
   const json = express.json({ limit: limitBytes, strict: true });
-  const multipart = multer({ limits: { fieldSize: limitBytes, fields: 1000, files: 0, parts: 1000 } }).none();
+  const multer0 = multer({ limits: { fieldSize: limitBytes, fields: 1000, files: 0, parts: 1000 } }).none();
+  // busboy's and multer's own failures (no boundary, "Unexpected end of form", a part without a field
+  // name) are the client's body: a 400. Size limits (LIMIT_*) go on to the error handler's 413/400.
+  const multipart = (req: Request, res: Response, next: NextFunction) =>
+    multer0(req, res, (err?: unknown) => {
+      const code = (err as { code?: unknown } | undefined)?.code;
+      if (!err || (typeof code === 'string' && code.startsWith('LIMIT_'))) return next(err);
+      next(new AppError(400, `The multipart body could not be read: ${multipartReason(err)}`));
+    });
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
@@ -34,5 +43,12 @@ export function writeBody(limitBytes: number) {
       req.body ??= {};
       next();
     },
+    guardBody,
   ];
+}
+
+/** busboy's message, kept only when it is one of its short fixed texts (never echoing input). */
+function multipartReason(err: unknown): string {
+  const message = err instanceof Error ? err.message : '';
+  return /^[\w :.-]{1,80}$/.test(message) ? `${message.replace(/\.$/, '')}.` : 'it is malformed.';
 }

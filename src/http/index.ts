@@ -8,6 +8,7 @@ export {
 } from './auth';
 export { writeBody } from './body';
 export { securityHeaders } from './security-headers';
+export { guardBody, guardPathAndQuery } from './input-guard';
 export { createLogger, httpLogger } from './logging';
 export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';

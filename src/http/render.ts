@@ -84,8 +84,9 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
   '\r': '&#13;',
 };
 
+/** Escapes markup and drops what XML 1.0 forbids outright, so no answer (errors included) fails to parse. */
 export function escapeXml(text: string): string {
-  return text.replace(/[&<>"'\r]/g, (c) => XML_ESCAPES[c] as string);
+  return stripNonXmlChars(text).replace(/[&<>"'\r]/g, (c) => XML_ESCAPES[c] as string);
 }
 
 /**

@@ -32,9 +32,20 @@ function guessFormat(req: Request, res: Response): Format {
 interface HttpishError {
   type?: string;
   status?: number;
+  statusCode?: number;
   code?: string;
   field?: string;
 }
+
+/** What a client error from a library (http-errors, router, zlib) is called, without its own message. */
+const CLIENT_ERROR_TEXT: Readonly<Record<number, string>> = {
+  400: 'The request could not be read.',
+  404: 'Nothing was found here.',
+  405: 'The method is not allowed here.',
+  413: 'The request body is too large.',
+  414: 'The request URL is too long.',
+  415: 'The request body uses an unsupported type or encoding.',
+};
 
 /** Maps errors thrown by body parsers and multer to client errors. */
 function fromParserError(err: HttpishError): AppError | null {
@@ -62,7 +73,13 @@ function fromParserError(err: HttpishError): AppError | null {
       `The multipart body is not accepted (${err.code.toLowerCase()}${err.field ? `: ${err.field}` : ''}).`,
     );
   }
-  if (err.status === 400 && err.type) return new AppError(400, 'The request could not be read.');
+  // A corrupt gzip/deflate/br body: body-parser passes zlib's error on as a 400.
+  if (typeof err.code === 'string' && /^(Z_|ERR_BROTLI|ERR__ZLIB|ERR_ZLIB)/.test(err.code))
+    return new AppError(400, 'The compressed request body is corrupt or truncated.');
+  // Any other client error a library raised (a path that does not decode, an aborted body...) stays 4xx.
+  const status = err.status ?? err.statusCode;
+  if (typeof status === 'number' && status >= 400 && status < 500)
+    return new AppError(status, CLIENT_ERROR_TEXT[status] ?? 'The request could not be handled.');
   return null;
 }
 
@@ -72,11 +89,13 @@ export function errorHandler(logger: Logger) {
     appError ??= translateDatabaseError(err);
     if (!appError) {
       (req.log ?? logger).error({ err }, 'unhandled error');
+      // The request id only: the log line (same id) holds the error, the client never sees it.
+      const id = typeof req.id === 'string' || typeof req.id === 'number' ? ` (request id ${req.id})` : '';
       appError = new AppError(
         500,
-        'Something went wrong on our side. It has been logged; please try again later.',
+        `Something went wrong on our side. It has been logged${id}; please try again later.`,
       );
-    } else if (appError.status >= 500) {
+    } else if (appError.status >= 500 || appError.logAsWarning) {
       (req.log ?? logger).warn({ err }, appError.message);
     }
     if (res.headersSent) {

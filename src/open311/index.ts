@@ -1,3 +1,4 @@
+export { publicBaseUrl } from './base-url';
 export { parseListParams } from './list-params';
 export { open311Router } from './routes';
 export { parseSubmission } from './submission';

@@ -73,9 +73,6 @@ function mediaUrls(params: RawParams, problems: Problems): string[] {
   return urls;
 }
 
-/** Removes HTML tags: descriptions are plain text (OPEN311.md), and text that looks like a tag never renders. */
-const stripTags = (text: string) => text.replace(/<\/?[a-zA-Z][^<>]*>/g, '').replace(/<!--[\s\S]*?-->/g, '');
-
 export function parseSubmission(body: RawParams, idempotencyHeader: string | undefined): Submission {
   const problems = new Problems();
   const lat = number(body, 'lat', problems, { min: -90, max: 90 });
@@ -86,7 +83,9 @@ export function parseSubmission(body: RawParams, idempotencyHeader: string | und
   const descriptionRaw = scalar(body, 'description');
   let description: string | undefined;
   if (descriptionRaw !== undefined) {
-    description = clean(stripTags(descriptionRaw)).trim();
+    // Stored as the resident wrote it (issue #15.6): tag-stripping was bypassable (`<scr<b>ipt>`) and lost
+    // text like "a <b> c"; every output encodes instead (JSON, XML, CSV, and HTML pages escape it).
+    description = clean(descriptionRaw).trim();
     if (description.length > DESCRIPTION_MAX)
       problems.add(`description is too long (at most ${DESCRIPTION_MAX} characters).`);
     if (description === '') description = undefined;

@@ -89,12 +89,20 @@ function lineSql(
   format: BulkFormat,
   columns: string[],
   numeric: boolean[],
+  raw: boolean,
 ): { line: Knex.Raw; separator: string } {
   const v = (i: number) => `b.v${i}`;
+  // A text cell a spreadsheet would run as a formula gets a leading apostrophe (OWASP "CSV injection"),
+  // unless the client asked for the exact text with raw=true. The apostrophe adds no comma or quote, so
+  // whether to quote is still decided on the stored text.
+  const cell = (i: number) =>
+    raw
+      ? v(i)
+      : `(CASE WHEN ${v(i)} ~ ('^[-=+@' || chr(9) || chr(13) || ']') THEN '''' || ${v(i)} ELSE ${v(i)} END)`;
   const csv = (i: number) =>
     numeric[i]
       ? `coalesce(${v(i)}::text, '')`
-      : `CASE WHEN ${v(i)} IS NULL THEN '' WHEN ${v(i)} ~ ('[",' || chr(13) || chr(10) || ']') THEN '"' || replace(${v(i)}, '"', '""') || '"' ELSE ${v(i)} END`;
+      : `CASE WHEN ${v(i)} IS NULL THEN '' WHEN ${v(i)} ~ ('[",' || chr(13) || chr(10) || ']') THEN '"' || replace(${cell(i)}, '"', '""') || '"' ELSE ${cell(i)} END`;
   const json = (i: number) => `coalesce(to_json(${v(i)})::text, 'null')`;
   // The keys are bound as parameters (quoted by JSON.stringify), so no column name is ever SQL text.
   const object = (skip: (i: number) => boolean) => {
@@ -213,6 +221,22 @@ export async function districtLayers(knex: Knex, jurisdictionId: string): Promis
   ).map((l) => l.layer);
 }
 
+/** A header cell (a district layer name is an admin's text): quoted and neutralised as the rows are. */
+export function csvHeaderCell(name: string, raw = false): string {
+  const text = !raw && /^[-=+@\t\r]/.test(name) ? `'${name}` : name;
+  return /[",\r\n]/.test(text) ? `"${text.replace(/"/g, '""')}"` : text;
+}
+
+export interface ExportOptions {
+  batchSize?: number;
+  /** CSV: the exact stored text, without the apostrophe before formula-like cells. */
+  raw?: boolean;
+  /** CSV: start with a UTF-8 byte-order mark (for spreadsheets that guess the encoding otherwise). */
+  bom?: boolean;
+  /** Called once, just before the first byte: the first batch was read, so the filter worked. */
+  onStart?: () => void;
+}
+
 /** Streams the export to `out`; returns the number of rows written (stops early if `out` is destroyed). */
 export async function exportRequests(
   knex: Knex,
@@ -221,8 +245,9 @@ export async function exportRequests(
   timeZone: string,
   layers: string[],
   out: Writable,
-  batchSize = BATCH,
+  options: ExportOptions = {},
 ): Promise<number> {
+  const batchSize = options.batchSize ?? BATCH;
   const columns = [...BULK_COLUMNS, ...layers];
   const values = columnSql(knex, timeZone, layers);
   const line = lineSql(
@@ -230,21 +255,25 @@ export async function exportRequests(
     format,
     columns,
     values.map((v) => v.number),
+    options.raw === true,
   );
   const valueSql = values.map((v) => v.sql);
+  // The first batch is read before anything is written: a failing filter is still an error status.
+  let batch = await readBatch(knex, filter, valueSql, line, null, batchSize);
+  options.onStart?.();
   let n = 0;
-  if (format === 'csv') await write(out, `\uFEFF${columns.join(',')}\r\n`);
-  else if (format === 'json') await write(out, '[');
+  if (format === 'csv') {
+    const header = columns.map((c) => csvHeaderCell(c, options.raw === true)).join(',');
+    await write(out, `${options.bom ? '\uFEFF' : ''}${header}\r\n`);
+  } else if (format === 'json') await write(out, '[');
   else if (format === 'geojson') await write(out, '{"type":"FeatureCollection","features":[');
-  let after: Cursor | null = null;
-  do {
-    if (out.destroyed) break;
-    const batch = await readBatch(knex, filter, valueSql, line, after, batchSize);
+  for (;;) {
     if (batch.rows === 0 || out.destroyed) break;
     n += batch.rows;
-    after = batch.next;
     await write(out, n > batch.rows ? `${line.separator}${batch.text}` : batch.text);
-  } while (after);
+    if (!batch.next || out.destroyed) break;
+    batch = await readBatch(knex, filter, valueSql, line, batch.next, batchSize);
+  }
   if (format === 'json') await write(out, ']');
   else if (format === 'geojson') await write(out, ']}');
   return n;

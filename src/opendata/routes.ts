@@ -1,7 +1,7 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
-import { AppError, notFound } from '../core';
+import { AppError, badRequest, notFound } from '../core';
 import { parseListParams } from '../open311';
 import { resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
@@ -39,10 +39,21 @@ export function bulkRouter(ctx: AppContext): Router {
       maxRangeDays: null,
     });
     const layers = await districtLayers(ctx.knex, j.id);
-    res.status(200).type(BULK_CONTENT_TYPES[format]);
-    res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);
+    const flag = (name: string) => {
+      const v = scalar(q, name);
+      if (v !== undefined && v !== 'true' && v !== 'false')
+        throw badRequest(`${name} must be true or false.`);
+      return v === 'true';
+    };
+    const options = { raw: flag('raw'), bom: flag('bom') };
     res.setHeader('Access-Control-Allow-Origin', '*');
-    await exportRequests(ctx.knex, filter, format, j.timeZone, layers, res);
+    await exportRequests(ctx.knex, filter, format, j.timeZone, layers, res, {
+      ...options,
+      onStart: () => {
+        res.status(200).type(BULK_CONTENT_TYPES[format]);
+        res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);
+      },
+    });
     res.end();
   });
   return router;

@@ -1,7 +1,12 @@
-/** RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF. */
+/**
+ * RFC 4180 CSV: CRLF line ends, fields quoted when they hold a comma, quote, CR or LF. A text cell a
+ * spreadsheet would run as a formula (starting with =, +, -, @, tab or CR) gets a leading apostrophe, as
+ * OWASP recommends against CSV injection; numbers are written as numbers.
+ */
 export function csvField(v: unknown): string {
   if (v === null || v === undefined) return '';
-  const s = String(v);
+  let s = String(v);
+  if (typeof v === 'string' && /^[-=+@\t\r]/.test(s)) s = `'${s}`;
   return /[",\r\n]/.test(s) ? `"${s.replace(/"/g, '""')}"` : s;
 }
 

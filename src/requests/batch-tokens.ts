@@ -15,7 +15,11 @@ export async function processBatchTokens(knex: Knex, now: Date, limit = 100): Pr
       .skipLocked()
       .select('token', 'submission')) as Array<{ token: string; submission: NewRequest }>;
     for (const p of pending) {
-      const id = await insertRequest(trx, { ...p.submission, clientRequestId: null });
+      const id = await insertRequest(trx, {
+        ...p.submission,
+        clientRequestId: null,
+        clientRequestFingerprint: null,
+      });
       // The contact now lives in request_contacts only; the queued copy is dropped.
       await trx('request_tokens')
         .where('token', p.token)

@@ -31,6 +31,8 @@ export interface Candidate {
   distanceMetres: number;
   requestedAt: Date;
   detailedStatus: string;
+  /** A request of a private service: it may be linked, but its id is never told to the reporter. */
+  isPrivate?: boolean;
 }
 
 /**
@@ -141,10 +143,11 @@ export async function findParent(
          UNION ALL
          SELECT ?::float8, ?::float8, ?::text[], '{}'::text[], ?::boolean WHERE NOT EXISTS (SELECT 1 FROM found))
        SELECT rule.radius_metres, rule.window_hours, rule.statuses, rule.related_service_codes, rule.enabled,
-         c.id, c.requested_at, c.detailed_status, c.distance
+         c.id, c.requested_at, c.detailed_status, c.distance, c.is_private
        FROM rule CROSS JOIN p
        LEFT JOIN LATERAL (
-         SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance
+         SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance,
+           (SELECT sp.is_private FROM services sp WHERE sp.id = r.service_id) AS is_private
          FROM service_requests r
          WHERE rule.enabled
            AND r.jurisdiction_id = ?
@@ -171,7 +174,13 @@ export async function findParent(
       ],
     )
   ).rows as Array<
-    RuleRow & { id: string | null; requested_at: Date; detailed_status: string; distance: number }
+    RuleRow & {
+      id: string | null;
+      requested_at: Date;
+      detailed_status: string;
+      distance: number;
+      is_private: boolean | null;
+    }
   >;
   const first = rows[0];
   if (!first) return null;
@@ -190,6 +199,7 @@ export async function findParent(
         requestedAt: new Date(r.requested_at),
         detailedStatus: r.detailed_status,
         distanceMetres: Number(r.distance),
+        isPrivate: r.is_private === true,
       })),
     rule,
     now,

@@ -8,7 +8,7 @@ import type { Knex } from 'knex';
 import type { ApiKey } from '../auth';
 import { validateAttributes, type Jurisdiction, type Service } from '../catalog';
 import type { AppContext } from '../context';
-import { badRequest, Problems } from '../core';
+import { AppError, badRequest, Problems } from '../core';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
@@ -51,18 +51,65 @@ async function findService(
   return service;
 }
 
+/**
+ * What makes two submissions "the same request" for idempotency: everything the resident sent, in a
+ * canonical order, hashed (the key itself is not part of it).
+ */
+export function submissionFingerprint(sub: Submission): string {
+  const canonical = (v: unknown): unknown =>
+    Array.isArray(v)
+      ? v.map(canonical)
+      : v && typeof v === 'object'
+        ? Object.fromEntries(
+            Object.keys(v)
+              .sort()
+              .filter((k) => (v as Record<string, unknown>)[k] !== undefined)
+              .map((k) => [k, canonical((v as Record<string, unknown>)[k])]),
+          )
+        : v;
+  const { clientRequestId: _ignored, ...rest } = sub;
+  return crypto
+    .createHash('sha256')
+    .update(JSON.stringify(canonical(rest)))
+    .digest('base64url');
+}
+
+function conflict(clientRequestId: string): AppError {
+  return new AppError(
+    409,
+    `The Idempotency-Key or client_request_id "${clientRequestId.slice(0, 80)}" was already used for a different request; send a new key for a new request.`,
+  );
+}
+
 async function previousResult(
   knex: Knex,
   apiKeyId: number,
   clientRequestId: string,
+  fingerprint: string,
 ): Promise<IntakeResult | null> {
   const request = (await knex('service_requests as r')
     .leftJoin('request_contacts as c', 'c.request_id', 'r.id')
     .where({ 'r.api_key_id': apiKeyId, 'r.client_request_id': clientRequestId })
-    .first(knex.raw('r.id::text AS id'), 'r.service_notice', 'c.account_id', 's.type')
+    .first(
+      knex.raw('r.id::text AS id'),
+      'r.service_notice',
+      'c.account_id',
+      's.type',
+      'r.client_request_fingerprint',
+    )
     .join('services as s', 's.id', 'r.service_id')) as
-    { id: string; service_notice: string | null; account_id: string | null; type: string } | undefined;
+    | {
+        id: string;
+        service_notice: string | null;
+        account_id: string | null;
+        type: string;
+        client_request_fingerprint: string | null;
+      }
+    | undefined;
   if (request) {
+    // Requests stored before fingerprints existed (null) keep answering with the first result.
+    if (request.client_request_fingerprint !== null && request.client_request_fingerprint !== fingerprint)
+      throw conflict(clientRequestId);
     return {
       serviceRequestId: request.type === 'blackbox' ? null : request.id,
       token: null,
@@ -74,6 +121,8 @@ async function previousResult(
     .where({ api_key_id: apiKeyId, client_request_id: clientRequestId })
     .first('token', 'submission')) as { token: string; submission: NewRequest } | undefined;
   if (token) {
+    const stored = token.submission.clientRequestFingerprint;
+    if (stored && stored !== fingerprint) throw conflict(clientRequestId);
     return {
       serviceRequestId: null,
       token: token.token,
@@ -107,8 +156,9 @@ export async function submitRequest(
   problems.throwIfAny();
   if (!service || !location) throw badRequest('The request could not be accepted.');
 
+  const fingerprint = submissionFingerprint(sub);
   if (sub.clientRequestId !== undefined && key.id !== null) {
-    const previous = await previousResult(ctx.knex, key.id, sub.clientRequestId);
+    const previous = await previousResult(ctx.knex, key.id, sub.clientRequestId, fingerprint);
     if (previous) return previous;
   }
 
@@ -123,7 +173,9 @@ export async function submitRequest(
     requestedAt: now,
     expectedAt,
     serviceNotice: parent
-      ? `This problem has already been reported as ${parent.id}. Your report has been added to it; you can follow ${parent.id} for progress.`
+      ? parent.isPrivate
+        ? 'This problem has already been reported. Your report has been added to it.'
+        : `This problem has already been reported as ${parent.id}. Your report has been added to it; you can follow ${parent.id} for progress.`
       : describeResponseLevel(service, expectedAt, j.timeZone),
     parentRequestId: parent?.id ?? null,
     parentStatus: parent ? (parent.detailedStatus as DetailedStatus) : null,
@@ -134,20 +186,31 @@ export async function submitRequest(
     actorLabel: key.name,
     attributes,
     clientRequestId: sub.clientRequestId ?? null,
+    clientRequestFingerprint: sub.clientRequestId !== undefined ? fingerprint : null,
     contact: sub.contact,
   };
 
   if (service.type === 'batch') {
     const token = crypto.randomUUID();
-    await ctx.knex('request_tokens').insert({
-      token,
-      jurisdiction_id: j.id,
-      service_id: service.id,
-      api_key_id: key.id,
-      submission: JSON.stringify(plan),
-      client_request_id: plan.clientRequestId,
-      created_at: now,
-    });
+    // Concurrent retries with one key: the unique index decides, as for requests; losers answer with the winner.
+    const inserted = (await ctx
+      .knex('request_tokens')
+      .insert({
+        token,
+        jurisdiction_id: j.id,
+        service_id: service.id,
+        api_key_id: key.id,
+        submission: JSON.stringify(plan),
+        client_request_id: plan.clientRequestId,
+        created_at: now,
+      })
+      .onConflict(ctx.knex.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
+      .ignore()
+      .returning('token')) as Array<{ token: string }>;
+    if (inserted.length === 0 && plan.clientRequestId !== null && key.id !== null) {
+      const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
+      if (previous) return previous;
+    }
     return {
       serviceRequestId: null,
       token,
@@ -159,7 +222,7 @@ export async function submitRequest(
   const id = await insertRequest(ctx.knex, plan); // one statement, parent's supporters included
   if (id === null && plan.clientRequestId !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
-    const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId);
+    const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
     if (previous) return previous;
   }
   return {

@@ -4,7 +4,7 @@
  * report as `duplicate` is a staff decision only (`confirmDuplicate`); staff can also link, unlink and merge.
  */
 import type { Knex } from 'knex';
-import { badRequest } from '../core';
+import { badRequest, notFound } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { recomputeResponseLevel } from './recompute';
 import { applyStatus, lockRequest, setStatus, touchPublic, type LockedRequest } from './status';
@@ -38,6 +38,7 @@ export async function addSupporter(
 
 /** Follows parent links to the root, so duplicates never chain. */
 async function rootOf(trx: Knex.Transaction, jurisdictionId: string, id: string): Promise<string> {
+  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
   let current = id;
   for (let i = 0; i < 10; i += 1) {
     const row = (await trx('service_requests')

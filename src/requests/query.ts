@@ -3,7 +3,7 @@
  * migration): time filters use the (jurisdiction, time DESC) indexes, location the GiST index.
  */
 import type { Knex } from 'knex';
-import { geographyInBox, geographyPoint, latOf, longOf } from '../geo';
+import { geographyPoint, latOf, longOf, withinBbox } from '../geo';
 import type { RequestFilter, RequestNote, RequestRecord } from './types';
 
 interface Row {
@@ -122,7 +122,7 @@ export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter):
     q.where((w) => w.whereRaw('lower(a.code) = ?', [agency]).orWhereRaw('lower(a.name) = ?', [agency]));
   }
   if (f.near) q.whereRaw('ST_DWithin(r.location, ?, ?)', [geographyPoint(knex, f.near), f.near.radius]);
-  if (f.bbox) q.where(geographyInBox(knex, 'r.location', f.bbox));
+  if (f.bbox) q.where(withinBbox(knex, 'r.location', f.bbox));
   if (f.district)
     q.whereRaw('r.districts @> ?::jsonb', [JSON.stringify({ [f.district.layer]: f.district.name })]);
   return q;

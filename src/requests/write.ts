@@ -31,6 +31,8 @@ export interface NewRequest {
   actorLabel: string;
   attributes: Record<string, unknown>;
   clientRequestId: string | null;
+  /** Hash of the submission behind clientRequestId: a reuse with another body is a conflict. */
+  clientRequestFingerprint?: string | null;
   contact: Contact;
   /**
    * Set when the report matches an open request under the duplicate rule: it is linked to it, stays open
@@ -108,6 +110,7 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
       client_request_id: plan.clientRequestId,
+      client_request_fingerprint: plan.clientRequestFingerprint ?? null,
       // The escalation sweep schedules the first ladder step from here (a linked report has no clock of its own).
       next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
       ...(plan.parentRequestId

@@ -162,7 +162,8 @@
           };
         },
         onEachFeature: function (f, l) {
-          l.bindTooltip(f.properties.name + ': ' + pct(shares[f.properties.name]) + ' on time');
+          // A district name is data, not markup: Leaflet renders a string tooltip as HTML, an element as is.
+          l.bindTooltip(el('span', f.properties.name + ': ' + pct(shares[f.properties.name]) + ' on time'));
         },
       }).addTo(state.map);
       if (!state.map.getCenter || !state.map._loaded) state.map.fitBounds(state.areas.getBounds());
