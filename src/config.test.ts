@@ -36,6 +36,7 @@ describe('loadConfig', () => {
       surveyTtlDays: 30,
       dashboardTileUrl: null,
       trustProxy: false,
+      defaultJurisdiction: null,
     });
   });
 
