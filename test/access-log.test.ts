@@ -39,7 +39,7 @@ describe('access log', () => {
 
     const lines = access();
     expect(lines).toHaveLength(2);
-    const [miss, line] = lines as [Record<string, any>, Record<string, any>];
+    const [miss, line] = lines as [Record<string, unknown>, Record<string, unknown>];
     expect(line).toMatchObject({
       level: 30,
       route: '/open311/v2/services.:format',
@@ -76,7 +76,7 @@ describe('access log', () => {
       .expect(201);
     await request(app).get('/admin/v1/api-keys').set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200);
 
-    const [post, admin] = access() as [Record<string, any>, Record<string, any>];
+    const [post, admin] = access() as [Record<string, unknown>, Record<string, unknown>];
     expect(post).toMatchObject({
       route: '/open311/v2/requests.:format',
       status: 201,

@@ -4,6 +4,7 @@
  * there fails this test until it is documented. Also: no well-known default secret ships anywhere.
  */
 import fs from 'node:fs';
+import os from 'node:os';
 import path from 'node:path';
 import YAML from 'yaml';
 import { loadConfig } from '../src/config';
@@ -61,7 +62,7 @@ describe('configuration documentation', () => {
   });
 
   it('when .env exists, then its values fill in what the environment leaves unset, and the environment wins', () => {
-    const dir = fs.mkdtempSync(path.join(require('node:os').tmpdir(), 'open311-env-'));
+    const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-env-'));
     fs.writeFileSync(path.join(dir, '.env'), 'PORT=4100\nLOG_LEVEL=debug\n# a comment\nDEMO="false"\n');
     const env = withEnvFile({ PORT: '5000', HOME: '/home/x', EMPTY: undefined }, dir);
     expect(env).toMatchObject({ PORT: '5000', LOG_LEVEL: 'debug', DEMO: 'false', HOME: '/home/x' });

@@ -185,11 +185,12 @@ describeBrowser('dashboard in a real browser', () => {
     // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays on.
     await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
     const violations = await page.evaluate(async () => {
-      const axe = (window as unknown as { axe: { run(): Promise<{ violations: any[] }> } }).axe;
+      type Violation = { id: string; impact: string | null; nodes: Array<{ target: string[] }> };
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
       const result = await axe.run();
       return result.violations
         .filter((v) => v.impact === 'serious' || v.impact === 'critical')
-        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n: any) => n.target.join(' ')).join(', ')}`);
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
     });
     expect(violations).toEqual([]);
 
