@@ -35,6 +35,7 @@ describe('loadConfig', () => {
       workerIntervalMs: 5000,
       surveyTtlDays: 30,
       dashboardTileUrl: null,
+      defaultJurisdiction: null,
     });
   });
 
