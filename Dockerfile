@@ -2,6 +2,9 @@
 #   docker build -t open311-server .
 #   docker run -p 3000:3000 -v open311-data:/data open311-server          # embedded database in /data
 #   docker run -p 3000:3000 -e DATABASE_URL=postgres://... open311-server  # PostgreSQL + PostGIS
+#   docker run --rm -e DATABASE_URL=... open311-server npm run cli -- api-keys list   # operator commands
+#   docker run -e DATABASE_URL=... open311-server npm run worker                      # a background worker
+# scripts/container-check.sh replays this runtime stage without Docker (CI step "container runtime check").
 # Install scripts are skipped (--ignore-scripts): nothing here needs them (esbuild and @swc/core work
 # without their postinstall checks, and tsc is plain JavaScript), and no package phones home.
 
@@ -25,6 +28,8 @@ COPY --from=build /app/dist ./dist
 COPY seeds ./seeds
 COPY spec ./spec
 COPY src/dashboard/public ./src/dashboard/public
+# `npm start`, `npm run worker` and `npm run cli -- …` exec node on dist/ here (NODE_ENV=production).
+COPY scripts/launch.sh ./scripts/launch.sh
 RUN mkdir -p /data && chown node:node /data
 USER node
 # The embedded database (when DATABASE_URL is unset) and other local state.

@@ -20,6 +20,26 @@ import { dashboardRouter } from './dashboard';
 
 const SPEC_PATH = fromRoot('spec/openapi.yaml');
 
+const INDEX_PAGE = `<!doctype html>
+<html lang="en">
+<head><meta charset="utf-8"><meta name="viewport" content="width=device-width, initial-scale=1">
+<title>Open311 server</title></head>
+<body>
+<main>
+<h1>Open311 GeoReport v2 server</h1>
+<ul>
+<li><a href="/dashboard/">Dashboard</a>: how requests are served, by area and channel</li>
+<li><a href="/docs">API documentation</a> (<a href="/openapi.yaml">OpenAPI document</a>)</li>
+<li><a href="/open311/discovery.json">Discovery</a>, <a href="/open311/v2/services.json">services</a> and
+<a href="/open311/v2/requests.json?page_size=20">recent requests</a> (GeoReport v2, JSON; also .xml)</li>
+<li><a href="/open311/v2/bulk/requests.csv">Open data export</a> (CSV)</li>
+<li>Staff and administration: <code>/staff/v1</code> and <code>/admin/v1</code> (API keys; see the documentation)</li>
+</ul>
+</main>
+</body>
+</html>
+`;
+
 export function createApp(ctx: AppContext): Express {
   const app = express();
   app.disable('x-powered-by');
@@ -62,15 +82,22 @@ export function createApp(ctx: AppContext): Express {
     );
   }
 
+  // A small index for people (HTML) and programs (JSON, or ?format=json).
   app.get('/', (req, res) => {
     const base = publicBaseUrl(req, ctx.config);
-    res.json({
-      name: 'Open311 GeoReport v2 server',
+    const links = {
+      dashboard: `${base}/dashboard/`,
+      docs: `${base}/docs`,
       discovery: `${base}/open311/discovery.json`,
       services: `${base}/open311/v2/services.json`,
       requests: `${base}/open311/v2/requests.json`,
-      docs: `${base}/docs`,
-    });
+      openapi: `${base}/openapi.yaml`,
+    };
+    if (req.query.format === 'json' || req.accepts(['html', 'json']) !== 'html') {
+      res.json({ name: 'Open311 GeoReport v2 server', ...links });
+      return;
+    }
+    res.type('html').send(INDEX_PAGE);
   });
 
   app.use((req, _res, next) => next(new AppError(404, `Nothing at ${req.method} ${req.path}.`)));

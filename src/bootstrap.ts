@@ -5,7 +5,7 @@
  * not answer); the caller prints their message on one line and exits non-zero.
  */
 import pino, { type Logger } from 'pino';
-import { loadConfig, type Config, type LogLevel } from './config';
+import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
 import { createContext, type AppContext, type Clock } from './context';
 import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db';
 import { migrateLatest } from './db';
@@ -67,8 +67,27 @@ function defaultLogger(role: ProcessRole, level: LogLevel): Logger {
   return createLogger(severity(level) > severity('warn') ? level : 'warn', pino.destination(2));
 }
 
+/**
+ * An embedded data dir is held by one process, so with WORKER=off no `npm run worker` could open it and
+ * escalations, webhooks and batch tokens would silently stop: refused before the database is opened.
+ */
+export function checkRole(role: ProcessRole, config: Readonly<Config>): void {
+  if (role === 'server' && config.worker === 'off' && !config.databaseUrl) {
+    throw new ConfigError([
+      'WORKER=off needs DATABASE_URL: the embedded database is held by this server alone, so no `npm run worker` could open it (leave WORKER=inline)',
+    ]);
+  }
+}
+
+/** The address to print at start-up: one a person can open (0.0.0.0 and :: listen everywhere, so localhost). */
+export function listenUrl(config: Pick<Config, 'host' | 'port'>, port = config.port): string {
+  const host = ['0.0.0.0', '::', ''].includes(config.host) ? 'localhost' : config.host;
+  return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   const config = loadConfig(opts.env, opts.cwd);
+  checkRole(opts.role, config);
   const logger = opts.logger ?? defaultLogger(opts.role, config.logLevel);
 
   let db: Database;

@@ -6,9 +6,10 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
-import { bootstrap, StartupError, type Booted } from './bootstrap';
+import { bootstrap, listenUrl, StartupError, type Booted } from './bootstrap';
 import { ConfigError } from './config';
 import { DatabaseBusyError } from './db';
+import { withEnvFile } from './env-file';
 import { startWorker } from './worker';
 import { startDashboardWarmer } from './dashboard';
 
@@ -36,7 +37,7 @@ async function main(): Promise<void> {
   const started = Date.now();
   let booted: Booted;
   try {
-    booted = await bootstrap({ env: process.env, role: 'server', loadDemo: true });
+    booted = await bootstrap({ env: withEnvFile(process.env), role: 'server', loadDemo: true });
   } catch (err) {
     if (err instanceof ConfigError) die(err.message, 2);
     if (err instanceof StartupError || err instanceof DatabaseBusyError) die(err.message);
@@ -74,12 +75,12 @@ async function main(): Promise<void> {
   const warmer = startDashboardWarmer(ctx);
   logger.info(
     {
-      url: `http://${config.host}:${config.port}`,
+      url: listenUrl(config),
       database: db.kind,
       worker: config.worker,
       startupMs: Date.now() - started,
     },
-    'open311 server listening',
+    `open311 server listening: open ${listenUrl(config)}`,
   );
 
   /**

@@ -4,6 +4,7 @@
  */
 import { bootstrap } from './bootstrap';
 import { ConfigError } from './config';
+import { withEnvFile } from './env-file';
 import { startWorker } from './worker';
 
 function die(message: string, code = 1): never {
@@ -12,7 +13,7 @@ function die(message: string, code = 1): never {
 }
 
 async function main(): Promise<void> {
-  const booted = await bootstrap({ env: process.env, role: 'worker' }).catch((err: unknown) =>
+  const booted = await bootstrap({ env: withEnvFile(process.env), role: 'worker' }).catch((err: unknown) =>
     die((err as Error).message, err instanceof ConfigError ? 2 : 1),
   );
   const { config, db, ctx, logger } = booted;

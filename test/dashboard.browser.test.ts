@@ -7,6 +7,13 @@ import request from 'supertest';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { TEMPLATE_NOW } from './helpers/template';
 
+const AXE_SOURCE = require.resolve('axe-core/axe.min.js');
+/** 1×1 transparent PNG: the base-map tiles, served by the test itself (no network). */
+const TILE = Buffer.from(
+  'iVBORw0KGgoAAAANSUhEUgAAAAEAAAABCAQAAAC1HAwCAAAAC0lEQVR42mNkYAAAAAYAAjCB0C8AAAAASUVORK5CYII=',
+  'base64',
+);
+
 const CHROMIUM = process.env.CHROMIUM_PATH ?? '/usr/bin/chromium';
 const hasChromium = fs.existsSync(CHROMIUM);
 if (!hasChromium) {
@@ -158,4 +165,80 @@ describeBrowser('dashboard in a real browser', () => {
     });
     expect(errors).toEqual([]);
   }, 60_000);
+
+  it('when the page is checked with axe-core, the areas sort as numbers, the partial week is marked, the base map credits OpenStreetMap, and a failure clears the figures and is announced', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    const errors: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    // The configured tile URL, as DASHBOARD_TILE_URL would give it, served from this test.
+    await page.route('**/dashboard/api/config', async (route) => {
+      const res = await route.fetch();
+      const config = (await res.json()) as Record<string, unknown>;
+      await route.fulfill({ response: res, json: { ...config, tile_url: `${base}/tiles/{z}/{x}/{y}.png` } });
+    });
+    await page.route('**/tiles/**', (route) => route.fulfill({ contentType: 'image/png', body: TILE }));
+    await page.goto(`${base}/dashboard/`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#map[data-features]');
+
+    // Accessibility: no serious or critical violation.
+    // Evaluated through the DevTools protocol: the page's CSP (script-src 'self') stays on.
+    await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+    const violations = await page.evaluate(async () => {
+      type Violation = { id: string; impact: string | null; nodes: Array<{ target: string[] }> };
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
+      const result = await axe.run();
+      return result.violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => `${v.id} (${v.impact}): ${v.nodes.map((n) => n.target.join(' ')).join(', ')}`);
+    });
+    expect(violations).toEqual([]);
+
+    // Ward 1, 2, … 10, not Ward 1, 10, 11, … 2.
+    const wards = await page.locator('#districts tbody th').allTextContents();
+    const numbers = wards.map((w) => Number(/(\d+)/.exec(w)?.[1]));
+    expect(numbers.length).toBeGreaterThan(10);
+    expect(numbers).toEqual([...numbers].sort((a, b) => a - b));
+
+    // A period ending on the Wednesday of its last week with requests: that week is marked as partial.
+    const start = await page.inputValue('#start');
+    const summary = await request(t.app).get(
+      `/dashboard/api/summary?start_date=${start}&end_date=${await page.inputValue('#end')}&layer=ward`,
+    );
+    const weeks = (summary.body.weekly as Array<{ week: string }>).map((w) => w.week);
+    const lastWeek = weeks[weeks.length - 1]!;
+    const wednesday = new Date(Date.parse(`${lastWeek}T00:00:00Z`) + 2 * 86_400_000)
+      .toISOString()
+      .slice(0, 10);
+    await page.fill('#end', wednesday);
+    await page.click('#filters button');
+    await page.waitForFunction(
+      () => Number(document.querySelector('#trend')?.getAttribute('data-partial-weeks')) > 0,
+    );
+    expect(await page.locator('#trend-note').textContent()).toContain(`the week of ${lastWeek}`);
+
+    expect(await page.locator('.leaflet-control-attribution').textContent()).toContain(
+      '© OpenStreetMap contributors',
+    );
+
+    // A failing refresh: the old figures go, the message is in an alert region.
+    await page.route('**/dashboard/api/summary*', (route) =>
+      route.fulfill({ status: 503, json: [{ code: 503, description: 'The database is not answering.' }] }),
+    );
+    await page.click('#filters button');
+    await page.waitForSelector('body[data-error="true"]');
+    const alert = page.locator('[role="alert"]');
+    expect(await alert.isVisible()).toBe(true);
+    expect(await alert.textContent()).toContain('The database is not answering.');
+    expect(await page.locator('#cards div').count()).toBe(0);
+    expect(await page.locator('#districts tbody tr').count()).toBe(0);
+
+    // And the next good answer brings them back and hides the message.
+    await page.unroute('**/dashboard/api/summary*');
+    await page.click('#filters button');
+    await page.waitForFunction(() => !document.body.hasAttribute('data-error'));
+    expect(await page.locator('#cards div').count()).toBeGreaterThan(0);
+    expect(await alert.isVisible()).toBe(false);
+    expect(errors).toEqual([]);
+  }, 90_000);
 });

@@ -1,9 +1,10 @@
 /** `npm run cli -- <command>`: see program.ts. A failure prints one line and exits 1 (2 for bad configuration). */
 import { ConfigError } from '../config';
 import { AppError } from '../core';
+import { withEnvFile } from '../env-file';
 import { buildProgram } from './program';
 
-buildProgram(process.env)
+buildProgram(withEnvFile(process.env))
   .parseAsync(process.argv)
   .catch((err: unknown) => {
     const message =

@@ -46,14 +46,70 @@ function requestId(req: IncomingMessage, res: ServerResponse): string {
   return id;
 }
 
+type LoggedRequest = IncomingMessage & { ip?: string; baseUrl?: string; route?: { path?: unknown } };
+type LoggedResponse = ServerResponse & { locals?: { apiKey?: { id: number | null }; userId?: unknown } };
+
+const ROUTE = Symbol('open311.route');
+type Tracked = LoggedRequest & { [ROUTE]?: string };
+
+/**
+ * The route pattern that answered (`/open311/v2/requests/:service_request_id.:format`), never the raw URL.
+ * Noted when the router matches (its mount path is known then; an error leaving the router resets it).
+ */
+function trackRoute(req: Tracked): void {
+  let route: LoggedRequest['route'];
+  Object.defineProperty(req, 'route', {
+    configurable: true,
+    enumerable: true,
+    get: () => route,
+    set: (value: LoggedRequest['route']) => {
+      route = value;
+      if (typeof value?.path === 'string') req[ROUTE] = `${req.baseUrl ?? ''}${value.path}`;
+    },
+  });
+}
+
+function routeOf(req: LoggedRequest): string | null {
+  return (req as Tracked)[ROUTE] ?? null;
+}
+
+/**
+ * The access log: one line per request at `info` (5xx at `error`), so LOG_LEVEL=warn silences it. Who
+ * asked is the key's id (`env` for ADMIN_API_KEY) or a user id, never the secret; the URL is scrubbed.
+ */
+function accessFields(req: LoggedRequest, res: LoggedResponse) {
+  const key = res.locals?.apiKey;
+  return {
+    route: routeOf(req),
+    status: res.statusCode,
+    key_id: key ? (key.id === null ? 'env' : String(key.id)) : undefined,
+    user_id: res.locals?.userId === undefined ? undefined : String(res.locals.userId),
+    client: req.ip ?? req.socket?.remoteAddress,
+  };
+}
+
 export function httpLogger(logger: Logger) {
   return pinoHttp({
     logger,
-    genReqId: requestId,
-    customLogLevel: (_req, res, err) =>
-      err || res.statusCode >= 500 ? 'error' : res.statusCode >= 400 ? 'info' : 'debug',
+    genReqId: (req, res) => {
+      trackRoute(req as Tracked);
+      return requestId(req, res);
+    },
+    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customSuccessMessage: (req, res, ms) =>
+      `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode} ${ms} ms`,
+    customErrorMessage: (req, res, err) =>
+      `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode}: ${err.message}`,
+    customSuccessObject: (req, res, value: object) => ({
+      ...value,
+      ...accessFields(req as LoggedRequest, res as LoggedResponse),
+    }),
+    customErrorObject: (req, res, _err, value: object) => ({
+      ...value,
+      ...accessFields(req as LoggedRequest, res as LoggedResponse),
+    }),
     serializers: {
-      req: (req: { id: string; method: string; url: string; remoteAddress?: string }) => ({
+      req: (req: { id: string; method: string; url: string }) => ({
         id: req.id,
         method: req.method,
         url: scrubUrl(req.url),

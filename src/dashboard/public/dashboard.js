@@ -112,7 +112,11 @@
     head.appendChild(tr);
     table.appendChild(head);
     var body = el('tbody');
-    rows.forEach(function (r) {
+    // Natural order, so Ward 2 comes before Ward 10.
+    var sorted = rows.slice().sort(function (a, b) {
+      return String(a.group).localeCompare(String(b.group), 'en', { numeric: true, sensitivity: 'base' });
+    });
+    sorted.forEach(function (r) {
       var row = el('tr');
       row.appendChild(el('th', r.group, { scope: 'row' }));
       var link = exportLink(filterFor(r.group));
@@ -140,7 +144,11 @@
     if (!state.map) {
       state.map = L.map('map', { keyboard: true, zoomSnap: 0.25 });
       if (state.config.tile_url)
-        L.tileLayer(state.config.tile_url, { maxZoom: 19, attribution: 'Base map' }).addTo(state.map);
+        L.tileLayer(state.config.tile_url, {
+          maxZoom: 19,
+          attribution:
+            'Base map © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
+        }).addTo(state.map);
       getJson('/dashboard/api/layers/boundary.geojson').then(function (b) {
         var boundary = L.geoJSON(b, { style: { color: '#333', weight: 2, fill: false } }).addTo(state.map);
         if (b.features.length) state.map.fitBounds(boundary.getBounds());
@@ -187,25 +195,55 @@
       'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
   }
 
+  /** A week (starting w.week, a Monday) not wholly inside the period, or not over yet, is partial. */
+  function isPartialWeek(week) {
+    var day = 86400000;
+    var startOfWeek = Date.parse(week + 'T00:00:00Z');
+    var nextWeek = startOfWeek + 7 * day;
+    var periodStart = Date.parse($('start').value + 'T00:00:00Z');
+    var periodEnd = Date.parse($('end').value + 'T00:00:00Z') + day;
+    var today = Date.parse(isoDay(new Date()) + 'T00:00:00Z') + day;
+    return startOfWeek < periodStart || nextWeek > periodEnd || nextWeek > today;
+  }
+
   function renderTrend(s) {
+    var partial = s.weekly.filter(function (w) {
+      return isPartialWeek(w.week);
+    });
+    var labels = s.weekly.map(function (w) {
+      return isPartialWeek(w.week) ? w.week + ' (partial week)' : w.week;
+    });
+    $('trend-note').textContent = partial.length
+      ? 'Weeks start on Monday. Marked "partial week" and drawn lighter: ' +
+        partial
+          .map(function (w) {
+            return 'the week of ' + w.week;
+          })
+          .join(' and ') +
+        ', which the period covers only in part or which is not over yet.'
+      : 'Weeks start on Monday.';
+    $('trend').setAttribute('data-partial-weeks', String(partial.length));
+    var shade = function (full, light) {
+      return s.weekly.map(function (w) {
+        return isPartialWeek(w.week) ? light : full;
+      });
+    };
     var data = {
-      labels: s.weekly.map(function (w) {
-        return w.week;
-      }),
+      labels: labels,
       datasets: [
         {
           label: 'Received',
           data: s.weekly.map(function (w) {
             return w.received;
           }),
-          backgroundColor: '#0b4f8a',
+          backgroundColor: shade('#0b4f8a', '#9dbbd6'),
         },
         {
           label: 'Closed',
           data: s.weekly.map(function (w) {
             return w.closed;
           }),
-          backgroundColor: '#7aa62b',
+          backgroundColor: shade('#7aa62b', '#cadcab'),
         },
       ],
     };
@@ -221,11 +259,42 @@
     });
   }
 
+  /** After a failure no figure of an earlier period stays up; the message is announced (role=alert). */
+  function showError(message) {
+    var box = $('error');
+    if (message === null) {
+      box.hidden = true;
+      box.textContent = '';
+      document.body.removeAttribute('data-error');
+      return;
+    }
+    $('cards').textContent = '';
+    $('spread').textContent = '';
+    ['districts', 'channels'].forEach(function (id) {
+      var table = $(id);
+      var caption = table.querySelector('caption');
+      table.textContent = '';
+      table.appendChild(caption);
+    });
+    if (state.areas) state.areas.remove();
+    if (state.points) state.points.remove();
+    state.areas = state.points = null;
+    if (state.chart) {
+      state.chart.destroy();
+      state.chart = null;
+    }
+    $('trend-note').textContent = '';
+    box.textContent = message;
+    box.hidden = false;
+    document.body.setAttribute('data-error', 'true');
+  }
+
   function refresh() {
     var layer = $('layer').value;
     document.body.setAttribute('aria-busy', 'true');
     return getJson('/dashboard/api/summary?' + query() + '&layer=' + encodeURIComponent(layer))
       .then(function (s) {
+        showError(null);
         renderCards(s);
         renderTable('districts', s.by_district, 'Area', function (g) {
           return '&district_layer=' + encodeURIComponent(layer) + '&district=' + encodeURIComponent(g);
@@ -238,7 +307,7 @@
         document.body.setAttribute('data-ready', 'true');
       })
       .catch(function (e) {
-        $('spread').textContent = 'Could not load the figures: ' + e.message;
+        showError('Could not load the figures for this period: ' + e.message);
       })
       .then(function () {
         document.body.removeAttribute('aria-busy');

@@ -1,0 +1,99 @@
+import { Writable } from 'node:stream';
+import request from 'supertest';
+import { createApp } from '../src/app';
+import { loadConfig } from '../src/config';
+import { createContext } from '../src/context';
+import { createLogger } from '../src/http';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+import { plainService, HEREFORD } from './helpers/fixtures';
+
+let t: TestServer;
+beforeAll(async () => {
+  t = await startTestServer();
+});
+afterAll(() => t.close());
+
+/** The app as the server builds it, logging at LOG_LEVEL into an array of parsed lines. */
+function appLoggingAt(level: string) {
+  const lines: Record<string, unknown>[] = [];
+  const raw: string[] = [];
+  const sink = new Writable({
+    write(chunk: Buffer, _enc, done) {
+      raw.push(chunk.toString());
+      lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+      done();
+    },
+  });
+  const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: level });
+  const logger = createLogger(config.logLevel, sink);
+  const app = createApp(createContext({ config, db: t.db, logger, clock: t.clock.now }));
+  const access = () => lines.filter((l) => 'responseTime' in l);
+  return { app, access, raw };
+}
+
+describe('access log', () => {
+  it('when a request succeeds at LOG_LEVEL=info, then one line names method, route, status, duration, request id and client', async () => {
+    const { app, access } = appLoggingAt('info');
+    const res = await request(app).get('/open311/v2/requests/12345.json?page_size=1').expect(404);
+    const ok = await request(app).get('/open311/v2/services.json').expect(200);
+
+    const lines = access();
+    expect(lines).toHaveLength(2);
+    const [miss, line] = lines as [Record<string, unknown>, Record<string, unknown>];
+    expect(line).toMatchObject({
+      level: 30,
+      route: '/open311/v2/services.:format',
+      status: 200,
+      req: { id: ok.headers['x-request-id'], method: 'GET', url: '/open311/v2/services.json' },
+      client: expect.stringMatching(/127\.0\.0\.1|::1/),
+    });
+    expect(typeof line.responseTime).toBe('number');
+    expect(line.msg).toMatch(/^GET \/open311\/v2\/services\.:format 200 \d+ ms$/);
+    expect(miss).toMatchObject({
+      level: 30,
+      status: 404,
+      route: '/open311/v2/requests/:service_request_id.:format',
+      req: { id: res.headers['x-request-id'] },
+    });
+  });
+
+  it('when a client posts with its key and personal data, then the line carries the key id but neither the secret nor the personal data', async () => {
+    const { app, access, raw } = appLoggingAt('info');
+    const s = await plainService(t);
+    const secret = await t.key('client', 'mobile');
+    const keyRow = (await t.db.knex('api_keys').orderBy('id', 'desc').first('id')) as { id: number | string };
+    await request(app)
+      .post(`/open311/v2/requests.json?api_key=${secret}&email=jane%40example.com`)
+      .type('form')
+      .send({
+        service_code: s.serviceCode,
+        lat: HEREFORD.lat,
+        long: HEREFORD.long,
+        email: 'resident@example.com',
+        first_name: 'Jane',
+        phone: '617-555-0100',
+      })
+      .expect(201);
+    await request(app).get('/admin/v1/api-keys').set('Authorization', `Bearer ${ADMIN_KEY}`).expect(200);
+
+    const [post, admin] = access() as [Record<string, unknown>, Record<string, unknown>];
+    expect(post).toMatchObject({
+      route: '/open311/v2/requests.:format',
+      status: 201,
+      key_id: String(keyRow.id),
+    });
+    expect(admin).toMatchObject({ route: '/admin/v1/api-keys', status: 200, key_id: 'env' });
+    const all = raw.join('');
+    for (const leak of [secret, 'jane', 'resident@example.com', 'Jane', '617-555-0100', ADMIN_KEY]) {
+      expect(all).not.toContain(leak);
+    }
+  });
+
+  it('when LOG_LEVEL=warn, then successful and client-error requests write no line', async () => {
+    const { app, access, raw } = appLoggingAt('warn');
+    await request(app).get('/open311/v2/services.json').expect(200);
+    await request(app).get('/nothing-here').expect(404);
+    expect(access()).toEqual([]);
+    expect(raw).toEqual([]);
+  });
+});
