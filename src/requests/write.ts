@@ -102,6 +102,8 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
       api_key_id: plan.apiKeyId,
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
+      location_match: loc.match,
+      location_accuracy_m: loc.accuracyM,
       client_request_id: plan.clientRequestId,
       // The escalation sweep schedules the first ladder step from here (duplicates have no clock of their own).
       next_escalation_at: plan.expectedAt && !plan.parentRequestId ? plan.requestedAt : null,
