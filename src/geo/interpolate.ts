@@ -70,7 +70,24 @@ export function interpolate(
   zip: string | null = null,
 ): Interpolation {
   const inZip = zip === null ? [] : street.filter((p) => p.zip === zip);
-  const pool = inZip.length > 0 ? inZip : street;
+  if (inZip.length > 0) return placeOn(n, inZip);
+  const found = placeOn(n, street);
+  // No zip to go by: when another zip's stretch of the same name also covers the number, far from where
+  // it was placed, the name is two streets (Centre St in Jamaica Plain and in West Roxbury): no guess.
+  if (found.kind === 'placed') {
+    for (const z of new Set(street.map((p) => p.zip))) {
+      const group = street.filter((p) => p.zip === z);
+      const nums = group.map((p) => p.num);
+      const covers = Math.min(...nums) - snapReach(n) <= n && n <= Math.max(...nums) + snapReach(n);
+      const nearest = [...group].sort((x, y) => Math.abs(x.num - n) - Math.abs(y.num - n))[0];
+      if (covers && nearest && metresBetween(nearest, found) > MAX_SPAN_M)
+        return { kind: 'refused', near: [...found.from, nearest].slice(0, 4) };
+    }
+  }
+  return found;
+}
+
+function placeOn(n: number, pool: readonly NumberedPoint[]): Interpolation {
   const sameSide = pool.filter((p) => p.num % 2 === n % 2);
   const otherSide = pool.filter((p) => p.num % 2 !== n % 2);
   for (const [side, across] of [

@@ -25,7 +25,7 @@ export const STREET_CONFIDENT = 0.78;
 export const STREET_LEAD = 0.04;
 
 const isSuffix = (w: string | undefined) => w !== undefined && SUFFIXES.has(w);
-const abbreviations = new Set(DIRECTIONALS.values());
+const abbreviations: ReadonlySet<string> = new Set(DIRECTIONALS.values());
 const isDirectional = (w: string | undefined) => w !== undefined && abbreviations.has(w);
 
 /** The words of a street key without its suffix and directionals: "N WASHINGTON ST" → "WASHINGTON". */
