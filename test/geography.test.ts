@@ -112,6 +112,8 @@ describe('address search for clients', () => {
       address_id: expect.stringMatching(/^\d+$/),
       address: '29 Hereford St',
       zipcode: '02115',
+      location_match: 'address_point',
+      location_accuracy_m: 10,
       lat: expect.any(Number),
       long: expect.any(Number),
     });

@@ -16,7 +16,9 @@ export function geographyRouter(ctx: AppContext): Router {
     const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     const layer = parseLayer(String(req.params.layer));
     if (!layer)
-      throw badRequest('layer must be boundary, addresses or districts:NAME (e.g. districts:ward).');
+      throw badRequest(
+        'layer must be boundary, addresses, intersections or districts:NAME (e.g. districts:ward).',
+      );
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     const format = type.startsWith('text/csv') ? 'csv' : type.includes('json') ? 'geojson' : null;
     if (!format) throw new AppError(415, 'Send GeoJSON (application/geo+json) or CSV (text/csv).');

@@ -36,9 +36,15 @@ export function registerGeoImport(
     .command('geo')
     .description("import a city's GIS layers")
     .command('import')
-    .argument('<file>', 'GeoJSON FeatureCollection or CSV of address points (.gz accepted)')
+    .argument(
+      '<file>',
+      'GeoJSON FeatureCollection, or CSV of address points or intersections (street_a, street_b, lat, long, zip) (.gz accepted)',
+    )
     .requiredOption('--jurisdiction <id>', 'jurisdiction id')
-    .requiredOption('--layer <layer>', 'boundary | addresses | districts:NAME (e.g. districts:ward)')
+    .requiredOption(
+      '--layer <layer>',
+      'boundary | addresses | intersections | districts:NAME (e.g. districts:ward)',
+    )
     .option('--srid <n>', 'EPSG code of the coordinates (default: the GeoJSON crs, else 4326)')
     .option('--replace', 'replace the layer atomically instead of adding to it')
     .option('--name-property <p>', 'districts: the property holding the district name', 'name')
@@ -54,7 +60,9 @@ export function registerGeoImport(
       withDatabase(async (db) => {
         const layer = parseLayer(o.layer);
         if (!layer)
-          throw new Error(`--layer must be boundary, addresses or districts:NAME (got "${o.layer}")`);
+          throw new Error(
+            `--layer must be boundary, addresses, intersections or districts:NAME (got "${o.layer}")`,
+          );
         if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
         const srid = o.srid === undefined ? undefined : Number(o.srid);
         if (srid !== undefined && !Number.isInteger(srid))

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { normaliseAddress } from './address-normalise';
+import { geocode } from './geocode';
 import {
   HOUSE_NUMBER_SQL,
   houseNumberOfKey,
@@ -29,6 +30,22 @@ export async function searchAddresses(
 ): Promise<AddressMatch[]> {
   const key = normaliseAddress(q);
   if (key.length < 2) return [];
+  // Issue #17: an intersection is offered as such, and a number the file lacks as its interpolated place.
+  const placed = await geocode(knex, jurisdictionId, q);
+  if (placed.kind === 'match' && placed.match.match === 'intersection') return [placed.match];
+  if (placed.kind === 'none' && placed.suggestions[0]?.match === 'intersection')
+    return placed.suggestions.slice(0, limit);
+  const found = await searchPoints(knex, jurisdictionId, key, limit);
+  if (placed.kind === 'match' && placed.match.id === null) return [placed.match, ...found].slice(0, limit);
+  return found;
+}
+
+async function searchPoints(
+  knex: Knex,
+  jurisdictionId: string,
+  key: string,
+  limit: number,
+): Promise<AddressMatch[]> {
   const prefix = `${key.replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const houseNumber = houseNumberOfKey(key);
   const rows = (await knex

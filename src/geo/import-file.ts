@@ -6,6 +6,7 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
+import { parse } from 'csv-parse';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
@@ -14,18 +15,24 @@ import {
   importAddresses,
   importBoundary,
   importDistricts,
+  importIntersections,
   sridOf,
+  type IntersectionRecord,
   type AddressRecord,
   type Feature,
   type ImportReport,
 } from './import';
 import { SRID } from './postgis';
 
-export type LayerSpec = { kind: 'boundary' } | { kind: 'addresses' } | { kind: 'districts'; name: string };
+export type LayerSpec =
+  | { kind: 'boundary' }
+  | { kind: 'addresses' }
+  | { kind: 'intersections' }
+  | { kind: 'districts'; name: string };
 
-/** `boundary`, `addresses` or `districts:NAME` (NAME: letters, digits, underscore). */
+/** `boundary`, `addresses`, `intersections` or `districts:NAME` (NAME: letters, digits, underscore). */
 export function parseLayer(text: string): LayerSpec | null {
-  if (text === 'boundary' || text === 'addresses') return { kind: text };
+  if (text === 'boundary' || text === 'addresses' || text === 'intersections') return { kind: text };
   const m = /^districts:([a-z][a-z0-9_]{0,49})$/.exec(text);
   return m?.[1] ? { kind: 'districts', name: m[1] } : null;
 }
@@ -96,6 +103,49 @@ async function* pointFeaturesAsAddresses(
   }
 }
 
+/** An intersection from CSV columns or GeoJSON properties `street_a`, `street_b`, `zip`, `external_id`. */
+function intersectionOf(
+  get: (k: string) => string | null,
+  lat: number,
+  long: number,
+): IntersectionRecord | string {
+  const a = get('street_a');
+  const b = get('street_b');
+  if (!a || !b) return 'no "street_a" and "street_b"';
+  if (!Number.isFinite(lat) || !Number.isFinite(long)) return 'missing or non-numeric coordinates';
+  return { streetA: a, streetB: b, zip: get('zip'), externalId: get('external_id'), lat, long };
+}
+
+async function* csvIntersections(input: Readable): AsyncGenerator<[number, IntersectionRecord | string]> {
+  const rows = input.pipe(
+    parse({
+      columns: true,
+      bom: true,
+      skip_empty_lines: true,
+      trim: true,
+      info: true,
+      relax_column_count: true,
+    }),
+  );
+  for await (const { record, info } of rows as AsyncIterable<{
+    record: Record<string, string>;
+    info: { lines: number };
+  }>) {
+    const get = (k: string) => (record[k] === undefined || record[k] === '' ? null : (record[k] as string));
+    yield [info.lines, intersectionOf(get, Number(get('lat') ?? NaN), Number(get('long') ?? NaN))];
+  }
+}
+
+async function* featureIntersections(input: Readable): AsyncGenerator<[number, IntersectionRecord | string]> {
+  for await (const [n, f] of features(input)) {
+    const p = f.properties ?? {};
+    const get = (k: string) => (p[k] === undefined || p[k] === null || p[k] === '' ? null : String(p[k]));
+    const coords = f.geometry?.type === 'Point' ? (f.geometry.coordinates as number[]) : null;
+    if (!coords || coords.length < 2) yield [n, 'not a Point feature'];
+    else yield [n, intersectionOf(get, Number(coords[1]), Number(coords[0]))];
+  }
+}
+
 export async function importLayerStream(
   knex: Knex,
   jurisdictionId: string,
@@ -104,6 +154,12 @@ export async function importLayerStream(
   opts: FileImportOptions,
 ): Promise<ImportReport> {
   const columns = { ...DEFAULT_ADDRESS_COLUMNS, ...opts.columns };
+  if (layer.kind === 'intersections' && opts.format === 'csv')
+    return importIntersections(knex, jurisdictionId, csvIntersections(input), {
+      srid: opts.srid,
+      replace: opts.replace,
+      onProgress: opts.onProgress,
+    });
   if (opts.format === 'csv') {
     if (layer.kind !== 'addresses')
       throw new Error('CSV files can only hold address points; use GeoJSON for boundaries and districts.');
@@ -119,6 +175,8 @@ export async function importLayerStream(
   const common = { srid, replace: opts.replace, onProgress: opts.onProgress };
   if (layer.kind === 'addresses')
     return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), common);
+  if (layer.kind === 'intersections')
+    return importIntersections(knex, jurisdictionId, featureIntersections(stream), common);
   const all: Feature[] = [];
   for await (const [, f] of features(stream)) all.push(f);
   const fc = { type: 'FeatureCollection' as const, features: all };

@@ -5,7 +5,7 @@
  * 4326 from the CRS named in the file (or `srid`). The Boston demo is loaded through this same code.
  */
 import type { Knex } from 'knex';
-import { normaliseAddress } from './address-normalise';
+import { normaliseAddress, normaliseStreet } from './address-normalise';
 import { setJurisdictionBoundary } from '../catalog';
 import { SRID } from './postgis';
 
@@ -198,10 +198,92 @@ export async function importAddresses(
     await inFlight;
     if (report.accepted === 0)
       throw new Error(`no usable address in the file (${report.rejected.length} rejected)`);
+    await refreshStreets(trx, jurisdictionId);
   });
   // Fresh statistics for the planner: the embedded database has no autovacuum, so after a large import
   // it kept planning for the old row count (reverse lookups 35 ms at 500,000 points); PostgreSQL's
   // autovacuum would get there within a minute or so.
   await knex.raw('ANALYZE address_points');
+  return report;
+}
+
+/** address_streets: the distinct street keys of a jurisdiction's points, rebuilt after each import. */
+async function refreshStreets(trx: Knex.Transaction, jurisdictionId: string): Promise<void> {
+  await trx.raw('DELETE FROM address_streets WHERE jurisdiction_id = ?', [jurisdictionId]);
+  await trx.raw(
+    `INSERT INTO address_streets (jurisdiction_id, street_key, points)
+     SELECT jurisdiction_id, street_key, count(*) FROM address_points
+     WHERE jurisdiction_id = ? AND street_key <> '' GROUP BY jurisdiction_id, street_key`,
+    [jurisdictionId],
+  );
+}
+
+export interface IntersectionRecord {
+  externalId?: string | null;
+  streetA: string;
+  streetB: string;
+  zip?: string | null;
+  lat: number;
+  long: number;
+}
+
+/**
+ * A city's intersections layer (issue #17): points with two street names, e.g. the nodes of its street
+ * centreline. Street names are normalised as addresses' are and stored in order (street_a < street_b),
+ * so "A & B" and "B & A" find the same row. One transaction; `replace` swaps the layer.
+ */
+export async function importIntersections(
+  knex: Knex,
+  jurisdictionId: string,
+  records: AsyncIterable<[number, IntersectionRecord | string]>,
+  opts: ImportOptions = {},
+): Promise<ImportReport> {
+  const srid = opts.srid ?? SRID;
+  const report: ImportReport = { layer: 'intersections', accepted: 0, rejected: [] };
+  await knex.transaction(async (trx) => {
+    if (opts.replace) await trx('intersections').where('jurisdiction_id', jurisdictionId).delete();
+    let batch: Array<Record<string, unknown>> = [];
+    const flush = async () => {
+      if (batch.length === 0) return;
+      const json = JSON.stringify(batch);
+      const rows = batch.length;
+      batch = [];
+      await trx.raw(
+        `INSERT INTO intersections (jurisdiction_id, external_id, street_a, street_b, name, zip, location)
+         SELECT ?, e, a, b, n, z, ST_Transform(ST_SetSRID(ST_MakePoint(x, y), ?::int), ${SRID})::geography
+         FROM json_to_recordset(?::json) AS t(e text, a text, b text, n text, z text, x float8, y float8)`,
+        [jurisdictionId, srid, json],
+      );
+      report.accepted += rows;
+      opts.onProgress?.(report.accepted);
+    };
+    for await (const [line, rec] of records) {
+      if (typeof rec === 'string') {
+        report.rejected.push({ line, reason: rec });
+        continue;
+      }
+      const a = normaliseStreet(rec.streetA);
+      const b = normaliseStreet(rec.streetB);
+      if (a === '' || b === '' || a === b) {
+        report.rejected.push({ line, reason: 'two different street names are needed' });
+        continue;
+      }
+      const [s1, s2] = a < b ? [a, b] : [b, a];
+      batch.push({
+        e: rec.externalId ?? null,
+        a: s1,
+        b: s2,
+        n: `${rec.streetA.trim()} & ${rec.streetB.trim()}`,
+        z: rec.zip ?? null,
+        x: rec.long,
+        y: rec.lat,
+      });
+      if (batch.length >= BATCH) await flush();
+    }
+    await flush();
+    if (report.accepted === 0)
+      throw new Error(`no usable intersection in the file (${report.rejected.length} rejected)`);
+  });
+  await knex.raw('ANALYZE intersections');
   return report;
 }

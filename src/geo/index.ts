@@ -1,7 +1,13 @@
 export { readAddressCsv } from './address-csv';
 export { nearestAddresses, searchAddresses } from './address-search';
-export { geocode } from './geocode';
-export { type FeatureCollection, importAddresses, importBoundary, importDistricts } from './import';
+export { ADDRESS_POINT_ACCURACY_M, geocode, type LocationMatch } from './geocode';
+export {
+  type FeatureCollection,
+  importAddresses,
+  importBoundary,
+  importDistricts,
+  importIntersections,
+} from './import';
 export { importLayerStream, parseLayer } from './import-file';
 export { type AddressMatch, addressById, pointFacts } from './locate';
 export { type LatLong, type Bbox, geographyPoint, withinBbox, latOf, longOf } from './postgis';

@@ -8,13 +8,17 @@ import { geographyPoint, latOf, longOf, type LatLong } from './postgis';
 import { preparedRaw } from '../db';
 
 export interface AddressMatch {
-  id: string;
+  /** The address point's id; null for a place without one (interpolated, an intersection). */
+  id: string | null;
   address: string;
   zip: string | null;
   lat: number;
   long: number;
   distanceMetres?: number;
   similarity?: number;
+  /** How the point was found (issue #17) and its estimated accuracy in metres. */
+  match?: 'address_point' | 'interpolated' | 'intersection' | 'reverse' | 'client_point';
+  accuracyM?: number;
 }
 
 export interface PointFacts {

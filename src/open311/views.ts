@@ -3,7 +3,7 @@
  * because it is never selected (request_contacts is not joined by any public query).
  */
 import { attributeDoc, type Jurisdiction, type Service } from '../catalog';
-import type { AddressMatch } from '../geo';
+import { ADDRESS_POINT_ACCURACY_M, type AddressMatch } from '../geo';
 import type { RequestNote, RequestRecord } from '../requests';
 import type { Value } from '../http';
 import { formatDateTime } from '../core';
@@ -61,6 +61,8 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
       channel: r.channel,
       priority: r.priority,
       ...r.districts,
+      location_match: r.locationMatch,
+      location_accuracy_m: r.locationAccuracyM,
       // A report linked to another of the same problem (it follows that one; `duplicate` status once confirmed).
       duplicate: r.parentRequestId !== null,
       parent_service_request_id: r.parentRequestId,
@@ -122,6 +124,8 @@ export function addressView(a: AddressMatch): Value {
     zipcode: a.zip,
     lat: a.lat,
     long: a.long,
+    location_match: a.match ?? 'address_point',
+    location_accuracy_m: a.accuracyM ?? ADDRESS_POINT_ACCURACY_M,
     ...(a.distanceMetres !== undefined ? { distance: Math.round(a.distanceMetres * 10) / 10 } : {}),
   };
 }

@@ -8,9 +8,9 @@
  */
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { geocode } from '../geo';
+import { ADDRESS_POINT_ACCURACY_M, geocode } from '../geo';
 import { addressById, pointFacts, type AddressMatch } from '../geo';
-import type { LatLong } from '../geo';
+import type { LatLong, LocationMatch } from '../geo';
 import type { Problems } from '../core';
 
 export interface LocationInput {
@@ -25,6 +25,10 @@ export interface ResolvedLocation {
   addressId: string | null;
   zipcode: string | null;
   districts: Record<string, string>;
+  /** How the point was found (issue #17): null when there is no point. */
+  match: LocationMatch | null;
+  /** Estimated accuracy of the point in metres; null when unknown (a client's own point). */
+  accuracyM: number | null;
   /** Internal notes for staff, e.g. a conflict between the point and the address. */
   staffNotes: string[];
 }
@@ -74,6 +78,14 @@ export async function resolveLocation(
     : (known?.address ?? input.addressString ?? null);
   let addressId = known?.id ?? null;
   let zipcode = known?.zip ?? null;
+  let match: LocationMatch | null = input.point
+    ? 'client_point'
+    : known
+      ? (known.match ?? 'address_point')
+      : null;
+  let accuracyM: number | null = input.point
+    ? null
+    : (known?.accuracyM ?? (known ? ADDRESS_POINT_ACCURACY_M : null));
 
   if (input.point && input.addressString !== undefined && input.addressId === undefined) {
     // Both a point and a text: geocode the text only to check that they agree.
@@ -106,20 +118,32 @@ export async function resolveLocation(
       jurisdictionId,
       point,
       config.geoBoundaryToleranceMetres,
-      !known && addressId === null ? config.geoReverseMaxMetres : null,
+      addressId === null ? config.geoReverseMaxMetres : null,
     );
     if (!facts.inside) {
       problems.add('The location is outside the service area of this jurisdiction.');
       return null;
     }
-    if (facts.nearest) {
+    if (facts.nearest && known) {
+      // An interpolated address or an intersection keeps its own text; the nearest point gives the zip.
+      zipcode ??= facts.nearest.zip;
+    } else if (facts.nearest) {
       address ??= facts.nearest.address;
       addressId = facts.nearest.id;
       zipcode = facts.nearest.zip;
+      if (match === 'client_point' && input.addressString === undefined) {
+        // The address was found from the point: how far it stands from it is its accuracy.
+        match = 'reverse';
+        accuracyM = Math.round(facts.nearest.distanceMetres ?? 0);
+      }
     }
     districts = facts.districts;
   } else {
     point = null;
   }
-  return { point, address, addressId, zipcode, districts, staffNotes };
+  if (!point) {
+    match = null;
+    accuracyM = null;
+  }
+  return { point, address, addressId, zipcode, districts, match, accuracyM, staffNotes };
 }

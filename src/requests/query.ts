@@ -30,6 +30,8 @@ interface Row {
   priority: string;
   attributes: Record<string, unknown>;
   districts: Record<string, string>;
+  location_match: string | null;
+  location_accuracy_m: number | null;
   parent_request_id: string | null;
   supporter_count: number;
   distance?: number;
@@ -63,6 +65,8 @@ export function selectRequests(knex: Knex): Knex.QueryBuilder {
       'r.priority',
       'r.attributes',
       'r.districts',
+      'r.location_match',
+      'r.location_accuracy_m',
       knex.raw('r.parent_request_id::text AS parent_request_id'),
       'r.supporter_count',
     );
@@ -93,6 +97,8 @@ export function toRecord(r: Row): RequestRecord {
     priority: r.priority,
     attributes: r.attributes ?? {},
     districts: r.districts ?? {},
+    locationMatch: r.location_match ?? null,
+    locationAccuracyM: r.location_accuracy_m === null ? null : Number(r.location_accuracy_m),
     parentRequestId: r.parent_request_id,
     supporterCount: Number(r.supporter_count),
     ...(r.distance !== undefined && r.distance !== null ? { distanceMetres: Number(r.distance) } : {}),

@@ -46,6 +46,9 @@ export interface RequestRecord {
   priority: string;
   attributes: Record<string, unknown>;
   districts: Record<string, string>;
+  /** How the point was found (issue #17) and its estimated accuracy in metres. */
+  locationMatch: string | null;
+  locationAccuracyM: number | null;
   parentRequestId: string | null;
   supporterCount: number;
   distanceMetres?: number;

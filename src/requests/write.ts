@@ -109,6 +109,8 @@ export async function insertRequest(knex: Knex | Knex.Transaction, plan: NewRequ
       api_key_id: plan.apiKeyId,
       attributes: JSON.stringify(plan.attributes),
       districts: JSON.stringify(loc.districts),
+      location_match: loc.match,
+      location_accuracy_m: loc.accuracyM,
       client_request_id: plan.clientRequestId,
       client_request_fingerprint: plan.clientRequestFingerprint ?? null,
       // The escalation sweep schedules the first ladder step from here (a linked report has no clock of its own).

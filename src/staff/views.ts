@@ -31,6 +31,8 @@ export async function staffRequestView(
       notes: await publicNotes(knex, [id]),
     }) as object),
     assigned_to: (row as { assigned_to: string | null }).assigned_to,
+    // How the point was found and how far off it may be (issue #17), so staff know what to trust.
+    location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
     closed_datetime: formatDateTime(record.closedAt, j.timeZone),
     contact: contact ?? null,
   };

@@ -1,0 +1,76 @@
+import fc from 'fast-check';
+import { interpolate, metresBetween, type NumberedPoint } from './interpolate';
+
+const at = (num: number, lat: number, long: number, zip: string | null = '02116'): NumberedPoint => ({
+  id: String(num),
+  num,
+  address: `${num} Clarendon St`,
+  zip,
+  lat,
+  long,
+});
+
+describe('interpolate', () => {
+  // Clarendon St, Back Bay: odd numbers on one side, even on the other, ~8 m a number.
+  const street = [
+    at(261, 42.3531, -71.0759),
+    at(285, 42.354, -71.0767),
+    at(270, 42.3534, -71.0765),
+    at(280, 42.3538, -71.0769),
+  ];
+
+  it('when a number lies between two on its side, then it is placed between them in proportion', () => {
+    const r = interpolate(273, street);
+    expect(r.kind).toBe('placed');
+    if (r.kind !== 'placed') return;
+    expect(r.from.map((p) => p.num)).toEqual([261, 285]);
+    expect(r.lat).toBeCloseTo(42.3531 + 0.5 * 0.0009, 6);
+  });
+
+  it('when only the other side brackets the number, then it is placed there, less precisely', () => {
+    const r = interpolate(275, [at(270, 42.3534, -71.0765), at(280, 42.3538, -71.0769)]);
+    expect(r).toMatchObject({ kind: 'placed' });
+    if (r.kind === 'placed') expect(r.accuracyM).toBeGreaterThanOrEqual(25);
+  });
+
+  it('when the number is just past the known ones, then it snaps; far past, it is refused', () => {
+    expect(interpolate(289, street)).toMatchObject({ kind: 'placed', from: [{ num: 285 }] });
+    expect(interpolate(2001, street)).toMatchObject({ kind: 'refused' });
+  });
+
+  it('when the neighbours are two stretches far apart, then nothing is placed between them', () => {
+    const far = [at(10, 42.35, -71.07), at(20, 42.3, -71.1)];
+    expect(interpolate(14, far).kind).toBe('refused');
+  });
+
+  it('when a zip is given, then only that zip’s numbers are used', () => {
+    const two = [...street, at(271, 42.3, -71.1, '02136'), at(275, 42.3002, -71.1, '02136')];
+    const r = interpolate(273, two, '02136');
+    expect(r).toMatchObject({ kind: 'placed', zip: '02136' });
+  });
+
+  it('when a number lies between two known numbers on its side, then its point lies between theirs', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 1, max: 2000 }),
+        fc.integer({ min: 1, max: 20 }),
+        fc.integer({ min: 1, max: 19 }),
+        fc.double({ min: -0.0005, max: 0.0005, noNaN: true }),
+        fc.double({ min: -0.0005, max: 0.0005, noNaN: true }),
+        (lo, lots, k, dLat, dLong) => {
+          const hi = lo + 2 * lots;
+          const n = lo + 2 * Math.min(k, lots - 1);
+          fc.pre(n > lo && n < hi);
+          const a = at(lo, 42.35, -71.07);
+          const b = at(hi, 42.35 + dLat, -71.07 + dLong);
+          const r = interpolate(n, [a, b]);
+          if (r.kind !== 'placed') return; // too far apart for the lots between: refused, never misplaced
+          // On the segment: the two distances add up to its length.
+          expect(metresBetween(a, r) + metresBetween(r, b)).toBeCloseTo(metresBetween(a, b), 3);
+          expect(metresBetween(a, r)).toBeLessThanOrEqual(metresBetween(a, b) + 1e-6);
+        },
+      ),
+      { numRuns: 300 },
+    );
+  });
+});

@@ -1,0 +1,129 @@
+/**
+ * Street-level interpolation (issue #17): a house number the point file lacks, on a street it has, is
+ * placed between the nearest lower and higher numbers on the same side (parity) of that street, in the
+ * same zip when one is given, in proportion to the numbers. Only the other side known: between its
+ * numbers, less precise (a street's width away). Beyond the street's known numbers: snapped to the
+ * nearest one when it is close in number, else refused (the caller suggests the street's numbers).
+ * Pure: the caller fetches the street's points.
+ */
+
+export interface NumberedPoint {
+  id: string;
+  num: number;
+  address: string;
+  zip: string | null;
+  lat: number;
+  long: number;
+}
+
+export type Interpolation =
+  | {
+      kind: 'placed';
+      lat: number;
+      long: number;
+      accuracyM: number;
+      zip: string | null;
+      from: NumberedPoint[];
+    }
+  | { kind: 'refused'; near: NumberedPoint[] };
+
+/** Neighbours further apart than this are not taken as one stretch of street (two streets of one name). */
+export const MAX_SPAN_M = 400;
+/** Metres a house number may plausibly cover between neighbours (lots are rarely wider). */
+const METRES_PER_NUMBER = 12;
+
+export function metresBetween(a: { lat: number; long: number }, b: { lat: number; long: number }): number {
+  const rad = Math.PI / 180;
+  const x = (b.long - a.long) * rad * Math.cos(((a.lat + b.lat) / 2) * rad);
+  const y = (b.lat - a.lat) * rad;
+  return Math.hypot(x, y) * 6_371_008.8;
+}
+
+/** How far a number may be from the street's nearest known one and still be snapped to it. */
+export const snapReach = (num: number): number => Math.max(6, Math.round(num * 0.05));
+
+function bracket(
+  n: number,
+  pool: readonly NumberedPoint[],
+): { lo: NumberedPoint; hi: NumberedPoint; span: number } | null {
+  let lower = -Infinity;
+  let higher = Infinity;
+  for (const p of pool) {
+    if (p.num < n && p.num > lower) lower = p.num;
+    if (p.num > n && p.num < higher) higher = p.num;
+  }
+  if (!Number.isFinite(lower) || !Number.isFinite(higher)) return null;
+  // The same number can stand on two stretches of one name: take the closest pair.
+  let best: { lo: NumberedPoint; hi: NumberedPoint; span: number } | null = null;
+  for (const lo of pool.filter((p) => p.num === lower))
+    for (const hi of pool.filter((p) => p.num === higher)) {
+      const span = metresBetween(lo, hi);
+      if (!best || span < best.span) best = { lo, hi, span };
+    }
+  if (!best || best.span > Math.min(MAX_SPAN_M, 30 + METRES_PER_NUMBER * (higher - lower))) return null;
+  return best;
+}
+
+export function interpolate(
+  n: number,
+  street: readonly NumberedPoint[],
+  zip: string | null = null,
+): Interpolation {
+  const inZip = zip === null ? [] : street.filter((p) => p.zip === zip);
+  if (inZip.length > 0) return placeOn(n, inZip);
+  const found = placeOn(n, street);
+  // No zip to go by: when another zip's stretch of the same name also covers the number, far from where
+  // it was placed, the name is two streets (Centre St in Jamaica Plain and in West Roxbury): no guess.
+  if (found.kind === 'placed') {
+    for (const z of new Set(street.map((p) => p.zip))) {
+      const group = street.filter((p) => p.zip === z);
+      const nums = group.map((p) => p.num);
+      const covers = Math.min(...nums) - snapReach(n) <= n && n <= Math.max(...nums) + snapReach(n);
+      const nearest = [...group].sort((x, y) => Math.abs(x.num - n) - Math.abs(y.num - n))[0];
+      if (covers && nearest && metresBetween(nearest, found) > MAX_SPAN_M)
+        return { kind: 'refused', near: [...found.from, nearest].slice(0, 4) };
+    }
+  }
+  return found;
+}
+
+function placeOn(n: number, pool: readonly NumberedPoint[]): Interpolation {
+  const sameSide = pool.filter((p) => p.num % 2 === n % 2);
+  const otherSide = pool.filter((p) => p.num % 2 !== n % 2);
+  for (const [side, across] of [
+    [sameSide, 0],
+    [otherSide, 15],
+  ] as const) {
+    const b = bracket(n, side);
+    if (!b) continue;
+    const t = (n - b.lo.num) / (b.hi.num - b.lo.num);
+    return {
+      kind: 'placed',
+      lat: b.lo.lat + t * (b.hi.lat - b.lo.lat),
+      long: b.lo.long + t * (b.hi.long - b.lo.long),
+      accuracyM: Math.round(10 + across + 0.25 * b.span),
+      zip: b.lo.zip ?? b.hi.zip,
+      from: [b.lo, b.hi],
+    };
+  }
+  const nearest = [...pool].sort(
+    (a, b) => Math.abs(a.num - n) - Math.abs(b.num - n) || (a.num % 2 === n % 2 ? -1 : 1),
+  );
+  const near = nearest[0];
+  if (near && Math.abs(near.num - n) <= snapReach(n)) {
+    // Two stretches of one name both near the number: no way to choose.
+    const rival = nearest.find(
+      (p) => Math.abs(p.num - n) <= snapReach(n) && metresBetween(p, near) > MAX_SPAN_M,
+    );
+    if (!rival)
+      return {
+        kind: 'placed',
+        lat: near.lat,
+        long: near.long,
+        accuracyM: Math.round(15 + 4 * Math.abs(near.num - n) + (near.num % 2 === n % 2 ? 0 : 15)),
+        zip: near.zip,
+        from: [near],
+      };
+  }
+  return { kind: 'refused', near: nearest.slice(0, 3) };
+}

@@ -1,0 +1,56 @@
+import { meetings, type StreetPoint } from './meet';
+import { metresBetween } from './interpolate';
+
+/** Points along a straight street through (lat0, long0), `side` metres either side of its centreline. */
+function street(lat0: number, long0: number, bearingDeg: number, from: number, to: number, zip = '02116') {
+  const pts: StreetPoint[] = [];
+  const b = (bearingDeg * Math.PI) / 180;
+  const mLat = 1 / 111_195;
+  const mLong = mLat / Math.cos((lat0 * Math.PI) / 180);
+  for (let s = from; s <= to; s += 20)
+    for (const side of [-12, 12]) {
+      const x = s * Math.sin(b) + side * Math.cos(b);
+      const y = s * Math.cos(b) - side * Math.sin(b);
+      pts.push({ lat: lat0 + y * mLat, long: long0 + x * mLong, zip });
+    }
+  return pts;
+}
+
+describe('meetings', () => {
+  const corner = { lat: 42.3501, long: -71.0773 };
+
+  it('when two streets cross with no point at the corner, then the fitted lines find the crossing', () => {
+    const a = street(corner.lat, corner.long, 60, -300, 300).filter((p) => metresBetween(p, corner) > 40);
+    const b = street(corner.lat, corner.long, 150, -300, 300).filter((p) => metresBetween(p, corner) > 40);
+    const [m, ...more] = meetings(a, b);
+    expect(more).toEqual([]);
+    expect(m?.refined).toBe(true);
+    expect(metresBetween(m as StreetPoint, corner)).toBeLessThan(10);
+  });
+
+  it('when a street ends at another (a T), then the meeting is at the end', () => {
+    const a = street(corner.lat, corner.long, 90, -300, 300);
+    const b = street(corner.lat, corner.long, 0, 30, 400);
+    const [m] = meetings(a, b);
+    expect(metresBetween(m as StreetPoint, corner)).toBeLessThan(30);
+  });
+
+  it('when two streets of one name meet another twice far apart, then both meetings come back', () => {
+    const far = { lat: 42.25, long: -71.12 };
+    const a = [
+      ...street(corner.lat, corner.long, 0, -200, 200),
+      ...street(far.lat, far.long, 0, -200, 200, '02136'),
+    ];
+    const b = [
+      ...street(corner.lat, corner.long, 90, -200, 200),
+      ...street(far.lat, far.long, 90, -200, 200, '02136'),
+    ];
+    const found = meetings(a, b);
+    expect(found).toHaveLength(2);
+    expect(found.map((f) => f.zip).sort()).toEqual(['02116', '02136']);
+  });
+
+  it('when the streets are far apart, then there is no meeting', () => {
+    expect(meetings(street(42.35, -71.07, 0, 0, 100), street(42.3, -71.1, 90, 0, 100))).toEqual([]);
+  });
+});

@@ -1,0 +1,147 @@
+/**
+ * Where two streets meet, computed from their address points alone (issue #17), for a city without an
+ * intersections layer or centrelines. Method:
+ * 1. every pair of points, one on each street, closer than `NEAR_M` (a grid makes this linear); the
+ *    closest pair is the first meeting; another pair at least `APART_M` from every meeting so far, and
+ *    itself closer than `SECOND_M`, is another meeting (two Chestnut Sts, a street crossing twice);
+ * 2. each meeting is refined: a line is fitted (principal axis) through each street's points nearest the
+ *    closest pair's midpoint, and the meeting is where the two lines cross, when they cross at a clear
+ *    angle near the midpoint; otherwise the midpoint stands. Address points stand back from the
+ *    roadway on both sides, so the fitted line runs near the centreline and the crossing near the corner.
+ * The estimated accuracy grows with how far apart the closest pair was. Measured error: BENCHMARKS.md.
+ * Pure: the caller fetches the points.
+ */
+
+export interface StreetPoint {
+  lat: number;
+  long: number;
+  zip: string | null;
+}
+
+export interface Meeting {
+  lat: number;
+  long: number;
+  accuracyM: number;
+  zip: string | null;
+  /** Metres between the closest pair of points (one per street). */
+  gapM: number;
+  refined: boolean;
+}
+
+export const NEAR_M = 250;
+const SECOND_M = 90;
+const APART_M = 400;
+const FIT_POINTS = 8;
+const FIT_RADIUS_M = 220;
+const MIN_ANGLE_DEG = 25;
+const MAX_SHIFT_M = 90;
+
+interface XY {
+  x: number;
+  y: number;
+}
+
+function projector(lat0: number, long0: number) {
+  const k = (Math.PI / 180) * 6_371_008.8;
+  const c = Math.cos(lat0 * (Math.PI / 180));
+  return {
+    to: (p: { lat: number; long: number }): XY => ({ x: (p.long - long0) * k * c, y: (p.lat - lat0) * k }),
+    from: (p: XY) => ({ lat: lat0 + p.y / k, long: long0 + p.x / (k * c) }),
+  };
+}
+
+/** Principal axis through the points: centroid and unit direction, or null when they do not spread. */
+function fitLine(pts: readonly XY[]): { c: XY; d: XY } | null {
+  if (pts.length < 2) return null;
+  const cx = pts.reduce((s, p) => s + p.x, 0) / pts.length;
+  const cy = pts.reduce((s, p) => s + p.y, 0) / pts.length;
+  let sxx = 0;
+  let syy = 0;
+  let sxy = 0;
+  for (const p of pts) {
+    sxx += (p.x - cx) ** 2;
+    syy += (p.y - cy) ** 2;
+    sxy += (p.x - cx) * (p.y - cy);
+  }
+  const theta = 0.5 * Math.atan2(2 * sxy, sxx - syy);
+  const d = { x: Math.cos(theta), y: Math.sin(theta) };
+  // Spread along the axis must dominate (a line, not a blob) and be long enough to mean anything.
+  const along = pts.map((p) => (p.x - cx) * d.x + (p.y - cy) * d.y);
+  const across = pts.map((p) => -(p.x - cx) * d.y + (p.y - cy) * d.x);
+  const spread = Math.max(...along) - Math.min(...along);
+  const rms = (v: number[]) => Math.sqrt(v.reduce((s, a) => s + a * a, 0) / v.length);
+  if (spread < 25 || rms(across) > 0.5 * rms(along)) return null;
+  return { c: { x: cx, y: cy }, d };
+}
+
+function cross(a: { c: XY; d: XY }, b: { c: XY; d: XY }): { p: XY; angle: number } | null {
+  const det = a.d.x * b.d.y - a.d.y * b.d.x;
+  const angle = (Math.asin(Math.min(1, Math.abs(det))) * 180) / Math.PI;
+  if (Math.abs(det) < 1e-9) return null;
+  const t = ((b.c.x - a.c.x) * b.d.y - (b.c.y - a.c.y) * b.d.x) / det;
+  return { p: { x: a.c.x + t * a.d.x, y: a.c.y + t * a.d.y }, angle };
+}
+
+const dist = (a: XY, b: XY) => Math.hypot(a.x - b.x, a.y - b.y);
+
+function nearestTo(m: XY, pts: readonly XY[]): XY[] {
+  return pts
+    .map((p) => ({ p, d: dist(p, m) }))
+    .filter((e) => e.d <= FIT_RADIUS_M)
+    .sort((u, v) => u.d - v.d)
+    .slice(0, FIT_POINTS)
+    .map((e) => e.p);
+}
+
+export function meetings(a: readonly StreetPoint[], b: readonly StreetPoint[]): Meeting[] {
+  if (a.length === 0 || b.length === 0) return [];
+  const first = a[0] as StreetPoint;
+  const proj = projector(first.lat, first.long);
+  const pa = a.map(proj.to);
+  const pb = b.map(proj.to);
+  const cell = NEAR_M;
+  const grid = new Map<string, number[]>();
+  pb.forEach((p, i) => {
+    const key = `${Math.floor(p.x / cell)},${Math.floor(p.y / cell)}`;
+    const list = grid.get(key);
+    if (list) list.push(i);
+    else grid.set(key, [i]);
+  });
+  const pairs: Array<{ i: number; j: number; d: number }> = [];
+  pa.forEach((p, i) => {
+    const gx = Math.floor(p.x / cell);
+    const gy = Math.floor(p.y / cell);
+    let best: { j: number; d: number } | null = null;
+    for (let dx = -1; dx <= 1; dx++)
+      for (let dy = -1; dy <= 1; dy++)
+        for (const j of grid.get(`${gx + dx},${gy + dy}`) ?? []) {
+          const d = dist(p, pb[j] as XY);
+          if (d <= NEAR_M && (!best || d < best.d)) best = { j, d };
+        }
+    if (best) pairs.push({ i, ...best });
+  });
+  pairs.sort((u, v) => u.d - v.d);
+  const found: Array<{ m: XY; gap: number; zip: string | null }> = [];
+  for (const pr of pairs) {
+    const m = {
+      x: ((pa[pr.i] as XY).x + (pb[pr.j] as XY).x) / 2,
+      y: ((pa[pr.i] as XY).y + (pb[pr.j] as XY).y) / 2,
+    };
+    if (found.length > 0 && (pr.d > SECOND_M || found.some((f) => dist(f.m, m) < APART_M))) continue;
+    found.push({ m, gap: pr.d, zip: (a[pr.i] as StreetPoint).zip ?? (b[pr.j] as StreetPoint).zip });
+  }
+  return found.map(({ m, gap, zip }) => {
+    const la = fitLine(nearestTo(m, pa));
+    const lb = fitLine(nearestTo(m, pb));
+    const x = la && lb ? cross(la, lb) : null;
+    const refined = x !== null && x.angle >= MIN_ANGLE_DEG && dist(x.p, m) <= Math.max(MAX_SHIFT_M, gap);
+    const at = refined && x ? x.p : m;
+    return {
+      ...proj.from(at),
+      accuracyM: Math.round(refined ? 15 + gap / 4 : 15 + gap / 2),
+      zip,
+      gapM: Math.round(gap),
+      refined,
+    };
+  });
+}

@@ -1,0 +1,163 @@
+/** Issue #17: intersections, interpolated numbers, street first, and how each point was found. */
+import request from 'supertest';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+import { resetWrites } from './helpers/db';
+import { disableDuplicateDetection, plainService } from './helpers/fixtures';
+
+let t: TestServer;
+let key: string;
+let code: string;
+/** The city's own coordinates of Boylston St & Dartmouth St (2015 reports). */
+const BOYLSTON_DARTMOUTH = { lat: 42.3501, long: -71.0773 };
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await disableDuplicateDetection(t);
+  code = (await plainService(t)).serviceCode;
+});
+beforeEach(async () => {
+  await resetWrites(t.db);
+  key = await t.key();
+});
+afterAll(() => t.close());
+
+const post = (body: Record<string, unknown>) =>
+  request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({ api_key: key, service_code: code, ...body });
+const read = async (id: string) =>
+  (await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`)).body[0];
+const metres = (a: { lat: number; long: number }, b: { lat: number; long: number }) =>
+  Math.hypot((a.lat - b.lat) * 111_195, (a.long - b.long) * 111_195 * Math.cos((a.lat * Math.PI) / 180));
+
+describe('intersections on POST', () => {
+  it.each([
+    'corner of Boylston and Dartmouth',
+    'Boylston St & Dartmouth St',
+    'Dartmouth St at Boylston St',
+    'boylston / dartmouth',
+    'INTERSECTION of Boylston St & Dartmouth St  Boston  MA',
+  ])(
+    'when %j is sent, then the intersection’s point is stored with location_match=intersection',
+    async (text) => {
+      const res = await post({ address_string: text });
+      expect(res.status).toBe(201);
+      const r = await read(res.body[0].service_request_id);
+      expect(r.extended_attributes.location_match).toBe('intersection');
+      expect(r.extended_attributes.location_accuracy_m).toBeGreaterThan(0);
+      expect(r.address).toMatch(/Boylston St/);
+      expect(r.address).toMatch(/Dartmouth St/);
+      expect(r.address_id).toBeNull();
+      expect(metres(r, BOYLSTON_DARTMOUTH)).toBeLessThan(60);
+      expect(r.extended_attributes.ward).toMatch(/^Ward \d+$/);
+    },
+  );
+
+  it('when the streets do not meet, then 400 and nothing is written', async () => {
+    const res = await post({ address_string: 'Hereford St & Blue Hill Ave' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/was not found/);
+  });
+});
+
+describe('numbers absent from the point file', () => {
+  it('when 273 Clarendon St is sent, then it is interpolated on Clarendon St between its neighbours', async () => {
+    expect(
+      await t.db
+        .knex('address_points')
+        .where({ jurisdiction_id: 'boston', norm_key: '273 CLARENDON ST' })
+        .first(),
+    ).toBeUndefined();
+    const res = await post({ address_string: '273 Clarendon St' });
+    expect(res.status).toBe(201);
+    const r = await read(res.body[0].service_request_id);
+    expect(r.extended_attributes.location_match).toBe('interpolated');
+    expect(r.address).toBe('273 Clarendon St');
+    // Its neighbours on the odd side of the street: the highest number below and the lowest above.
+    const side = (op: string, dir: string) =>
+      `(SELECT ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS long FROM address_points
+        WHERE jurisdiction_id = 'boston' AND street_key = 'CLARENDON ST' AND house_int % 2 = 1
+          AND house_int ${op} 273 ORDER BY house_int ${dir} LIMIT 1)`;
+    const near = await t.db.knex.raw(`${side('<', 'DESC')} UNION ALL ${side('>', 'ASC')}`);
+    const [a, b] = near.rows as Array<{ lat: number; long: number }>;
+    expect(a && b).toBeTruthy();
+    // Between its neighbours: no further from either than they are from each other.
+    expect(metres(r, a!)).toBeLessThanOrEqual(metres(a!, b!) + 1);
+    expect(metres(r, b!)).toBeLessThanOrEqual(metres(a!, b!) + 1);
+  });
+
+  it('when a number is far beyond the street’s range, then 400 with numbers on that street', async () => {
+    const res = await post({ address_string: '99999 Clarendon St' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/Did you mean: \d+ Clarendon St/);
+  });
+
+  it('when the suffix is dropped from a multi-word street, then the address is found', async () => {
+    const res = await post({ address_string: '846 Hyde Park' });
+    expect(res.status).toBe(201);
+    const r = await read(res.body[0].service_request_id);
+    expect(r.address).toBe('846 Hyde Park Ave');
+    expect(r.extended_attributes.location_match).toBe('address_point');
+  });
+});
+
+describe('street before number', () => {
+  it('when the street type is wrong, then nothing is placed and the right street is suggested first', async () => {
+    const res = await post({ address_string: '273 Clarendon Ave' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).not.toMatch(/Did you mean: 273 D St/);
+  });
+
+  it('when a typo is made in the street, then the point is on that street, never another', async () => {
+    const res = await post({ address_string: '29 Herford St.' });
+    expect(res.status).toBe(201);
+    expect((await read(res.body[0].service_request_id)).address).toBe('29 Hereford St');
+  });
+});
+
+describe('how a point was found', () => {
+  it('when a point is sent alone, then it is a reverse match; a point with nothing near is a client point', async () => {
+    const near = await read((await post({ lat: 42.3504, long: -71.0867 })).body[0].service_request_id);
+    expect(near.extended_attributes.location_match).toBe('reverse');
+    const exact = await read((await post({ address_string: '29 Hereford St' })).body[0].service_request_id);
+    expect(exact.extended_attributes).toMatchObject({
+      location_match: 'address_point',
+      location_accuracy_m: 10,
+    });
+    const staff = await t.key('staff', 'staff');
+    const view = await request(t.app)
+      .get(`/staff/v1/requests/${exact.service_request_id}`)
+      .set('Authorization', `Bearer ${staff}`);
+    if (view.status === 200) expect(view.body.location).toEqual({ match: 'address_point', accuracy_m: 10 });
+  });
+
+  it('when the address search is asked, then each suggestion says how it was found; intersections are offered', async () => {
+    const res = await request(t.app).get('/open311/v2/addresses.json?q=29 hereford st');
+    expect(res.body[0]).toMatchObject({ address: '29 Hereford St', location_match: 'address_point' });
+    const ix = await request(t.app).get('/open311/v2/addresses.json?q=Boylston St %26 Dartmouth St');
+    expect(ix.status).toBe(200);
+    expect(ix.body[0]).toMatchObject({ location_match: 'intersection', address_id: null });
+    expect(metres(ix.body[0], BOYLSTON_DARTMOUTH)).toBeLessThan(60);
+  });
+});
+
+describe('intersections layer', () => {
+  it('when a layer is imported, then its point wins over the computed one', async () => {
+    const csv =
+      'street_a,street_b,lat,long,zip\nBoylston Street,Dartmouth St,42.3501,-71.0773,02116\n,,1,2,\n';
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/boston/geography/intersections')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Content-Type', 'text/csv')
+      .send(csv);
+    expect(res.status).toBe(201);
+    expect(res.body.accepted).toBe(1);
+    const r = await read(
+      (await post({ address_string: 'dartmouth and boylston' })).body[0].service_request_id,
+    );
+    expect(r.lat).toBeCloseTo(42.3501, 6);
+    expect(r.long).toBeCloseTo(-71.0773, 6);
+    expect(r.extended_attributes.location_match).toBe('intersection');
+  });
+});
