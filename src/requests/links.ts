@@ -7,7 +7,14 @@ import type { Knex } from 'knex';
 import { badRequest, notFound } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { recomputeResponseLevel } from './recompute';
-import { applyStatus, lockRequest, setStatus, touchPublic, type LockedRequest } from './status';
+import {
+  applyStatus,
+  lockedColumns,
+  lockRequest,
+  setStatus,
+  touchPublic,
+  type LockedRequest,
+} from './status';
 
 const SYSTEM: Actor = { type: 'system', id: null, label: 'duplicate check', channel: null };
 
@@ -162,15 +169,7 @@ export async function merge(
     .where({ parent_request_id: fromId, jurisdiction_id: jurisdictionId })
     .orderBy('id')
     .forUpdate()
-    .select(
-      trx.raw('id::text AS id'),
-      'jurisdiction_id',
-      'detailed_status',
-      'status',
-      'agency_id',
-      'priority',
-      trx.raw('parent_request_id::text AS parent_request_id'),
-    )) as LockedRequest[];
+    .select(...lockedColumns(trx))) as LockedRequest[];
   await trx('service_requests')
     .whereIn(
       'id',

@@ -21,6 +21,19 @@ export interface LockedRequest {
   parent_request_id: string | null;
 }
 
+/** The columns of a LockedRequest, for every query that locks requests. */
+export function lockedColumns(trx: Knex.Transaction): Array<string | Knex.Raw> {
+  return [
+    trx.raw('id::text AS id'),
+    'jurisdiction_id',
+    'detailed_status',
+    'status',
+    'agency_id',
+    'priority',
+    trx.raw('parent_request_id::text AS parent_request_id'),
+  ];
+}
+
 export async function lockRequest(
   trx: Knex.Transaction,
   jurisdictionId: string,
@@ -30,15 +43,7 @@ export async function lockRequest(
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()
-    .first(
-      trx.raw('id::text AS id'),
-      'jurisdiction_id',
-      'detailed_status',
-      'status',
-      'agency_id',
-      'priority',
-      trx.raw('parent_request_id::text AS parent_request_id'),
-    )) as LockedRequest | undefined;
+    .first(...lockedColumns(trx))) as LockedRequest | undefined;
   if (!row) throw notFound(`service_request_id "${id}" was not found.`);
   return row;
 }
@@ -136,15 +141,7 @@ async function followers(
     .whereNot('detailed_status', 'duplicate')
     .orderBy('id')
     .forUpdate()
-    .select(
-      trx.raw('id::text AS id'),
-      'jurisdiction_id',
-      'detailed_status',
-      'status',
-      'agency_id',
-      'priority',
-      trx.raw('parent_request_id::text AS parent_request_id'),
-    )) as LockedRequest[];
+    .select(...lockedColumns(trx))) as LockedRequest[];
 }
 
 /** Mirrors a parent's status change (and its notes) onto its followers; returns their ids. */
