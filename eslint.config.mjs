@@ -13,7 +13,10 @@ export default tseslint.config(
     },
   },
   { files: ['scripts/**', 'bench/**', 'src/cli/**'], rules: { 'no-console': 'off' } },
-  { files: ['*.js', '*.cjs', 'scripts/*.cjs'], languageOptions: { globals: globals.node, sourceType: 'commonjs' } },
+  {
+    files: ['*.js', '*.cjs', 'scripts/*.cjs'],
+    languageOptions: { globals: globals.node, sourceType: 'commonjs' },
+  },
   // The dashboard page runs in the browser with Leaflet (L) and Chart.js loaded by script tags.
   {
     files: ['src/dashboard/public/**/*.js'],
