@@ -24,14 +24,10 @@ export const DEFAULT_ADDRESS_COLUMNS: AddressColumns = {
 };
 
 /**
- * Streams address records out of a CSV with a header row, yielding [line, record] or [line, reason].
- * Coordinates are checked for WGS84 range only when `checkWgs84` (projected CRSs have other ranges).
+ * The rows of a CSV with a header line (a byte-order mark, blank lines and short rows tolerated), each with its
+ * line number and a reader of its columns: an absent or empty column reads as null.
  */
-export async function* readAddressCsv(
-  input: Readable,
-  columns: AddressColumns = DEFAULT_ADDRESS_COLUMNS,
-  checkWgs84 = true,
-): AsyncGenerator<[number, AddressRecord | string]> {
+export async function* csvRows(input: Readable): AsyncGenerator<[number, (column: string) => string | null]> {
   const parser = input.pipe(
     parse({
       columns: true,
@@ -46,26 +42,39 @@ export async function* readAddressCsv(
     record: Record<string, string>;
     info: { lines: number };
   }>) {
-    const get = (col: string) => {
-      const v = record[col];
-      return v === undefined || v === '' ? null : v;
-    };
+    yield [
+      info.lines,
+      (column) => (record[column] === undefined || record[column] === '' ? null : record[column]),
+    ];
+  }
+}
+
+/**
+ * Streams address records out of a CSV with a header row, yielding [line, record] or [line, reason].
+ * Coordinates are checked for WGS84 range only when `checkWgs84` (projected CRSs have other ranges).
+ */
+export async function* readAddressCsv(
+  input: Readable,
+  columns: AddressColumns = DEFAULT_ADDRESS_COLUMNS,
+  checkWgs84 = true,
+): AsyncGenerator<[number, AddressRecord | string]> {
+  for await (const [line, get] of csvRows(input)) {
     const street = get(columns.street);
     const lat = Number(get(columns.lat));
     const long = Number(get(columns.long));
-    if (!street) yield [info.lines, 'no street'];
+    if (!street) yield [line, 'no street'];
     else if (
       get(columns.lat) === null ||
       get(columns.long) === null ||
       !Number.isFinite(lat) ||
       !Number.isFinite(long)
     ) {
-      yield [info.lines, 'missing or non-numeric coordinates'];
+      yield [line, 'missing or non-numeric coordinates'];
     } else if (checkWgs84 && (Math.abs(lat) > 90 || Math.abs(long) > 180))
-      yield [info.lines, 'coordinates out of range'];
+      yield [line, 'coordinates out of range'];
     else {
       yield [
-        info.lines,
+        line,
         {
           externalId: get(columns.externalId),
           houseNumber: get(columns.houseNumber),

@@ -6,11 +6,10 @@
  */
 import { PassThrough, type Readable } from 'node:stream';
 import type { Knex } from 'knex';
-import { parse } from 'csv-parse';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
-import { DEFAULT_ADDRESS_COLUMNS, readAddressCsv, type AddressColumns } from './address-csv';
+import { csvRows, DEFAULT_ADDRESS_COLUMNS, readAddressCsv, type AddressColumns } from './address-csv';
 import {
   importAddresses,
   importBoundary,
@@ -117,22 +116,8 @@ function intersectionOf(
 }
 
 async function* csvIntersections(input: Readable): AsyncGenerator<[number, IntersectionRecord | string]> {
-  const rows = input.pipe(
-    parse({
-      columns: true,
-      bom: true,
-      skip_empty_lines: true,
-      trim: true,
-      info: true,
-      relax_column_count: true,
-    }),
-  );
-  for await (const { record, info } of rows as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    const get = (k: string) => (record[k] === undefined || record[k] === '' ? null : (record[k] as string));
-    yield [info.lines, intersectionOf(get, Number(get('lat') ?? NaN), Number(get('long') ?? NaN))];
+  for await (const [line, get] of csvRows(input)) {
+    yield [line, intersectionOf(get, Number(get('lat') ?? NaN), Number(get('long') ?? NaN))];
   }
 }
 
