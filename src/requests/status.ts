@@ -50,6 +50,7 @@ export async function lockRequest(
 
 /** Moves updated_at for a public change; never backwards (a late-arriving update keeps the newest time). */
 export async function touchPublic(trx: Knex.Transaction, ids: string | string[], at: Date): Promise<void> {
+  if (Array.isArray(ids) && ids.length === 0) return;
   await trx('service_requests')
     .whereIn('id', Array.isArray(ids) ? ids : [ids])
     .update({ updated_at: trx.raw('GREATEST(updated_at, ?::timestamptz)', [at]) });
@@ -171,12 +172,11 @@ async function mirrorStatus(
       },
     })),
   );
-  if (children.length > 0)
-    await touchPublic(
-      trx,
-      children.map((c) => c.id),
-      at,
-    );
+  await touchPublic(
+    trx,
+    children.map((c) => c.id),
+    at,
+  );
   return children.map((c) => c.id);
 }
 
@@ -206,10 +206,9 @@ export async function mirrorNote(
       },
     })),
   );
-  if (children.length > 0)
-    await touchPublic(
-      trx,
-      children.map((c) => c.id),
-      at,
-    );
+  await touchPublic(
+    trx,
+    children.map((c) => c.id),
+    at,
+  );
 }
