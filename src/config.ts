@@ -37,6 +37,8 @@ export interface Config {
   geoBoundaryToleranceMetres: number;
   /** Webhook deliveries are dead-lettered after this many failed attempts. */
   webhookMaxAttempts: number;
+  /** Webhooks and the admin catalog import may reach private and loopback addresses (default: no). */
+  outboundAllowPrivate: boolean;
   /** How often the background worker ticks (ms). */
   workerIntervalMs: number;
   /** A satisfaction survey link expires this many days after the request closed. */
@@ -161,6 +163,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     geoConflictMetres: int('GEO_CONFLICT_METRES', 250, 1, 100_000),
     geoBoundaryToleranceMetres: int('GEO_BOUNDARY_TOLERANCE_METRES', 50, 0, 10_000),
     webhookMaxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
+    outboundAllowPrivate: bool('OUTBOUND_ALLOW_PRIVATE', false),
     workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),
     surveyTtlDays: int('SURVEY_TTL_DAYS', 30, 1, 365),
     dashboardTileUrl: url('DASHBOARD_TILE_URL', ['http:', 'https:']),

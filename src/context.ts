@@ -4,6 +4,7 @@ import { KeyVerifier } from './auth';
 import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import type { Config } from './config';
+import { outboundFetch, type OutboundFetch } from './core';
 import type { Database } from './db';
 import { Calendars } from './sla';
 
@@ -26,6 +27,8 @@ export interface AppContext {
   validators: Validators;
   /** The dashboard's figures and points (dashboard/figures-cache.ts), by jurisdiction, period and layer. */
   figures: LoadingCache<string, object | string>;
+  /** Fetch for addresses users chose (webhooks, catalog import): public addresses only unless configured. */
+  outbound: OutboundFetch;
   /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
   invalidate(kind: CacheKind, jurisdictionId?: string): void;
 }
@@ -73,6 +76,7 @@ export function createContext(deps: {
     keys,
     calendars,
     validators,
+    outbound: outboundFetch(deps.config.outboundAllowPrivate),
     figures,
     invalidate(kind, jurisdictionId) {
       switch (kind) {

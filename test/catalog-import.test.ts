@@ -26,7 +26,8 @@ const descriptions = (res: request.Response): string =>
   (res.body as Array<{ description: string }>).map((e) => e.description).join('\n');
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // The fixture servers listen on 127.0.0.1, which the admin API refuses by default (see below).
+  t = await startTestServer({ OUTBOUND_ALLOW_PRIVATE: 'true' });
   remote = await startFixtureServer();
 });
 afterAll(async () => {
@@ -123,6 +124,29 @@ describe('import from a live Open311 server', () => {
       expect(b.body).toEqual(a.body);
     } finally {
       await new Promise((resolve) => server.close(resolve));
+    }
+  });
+});
+
+describe('the server never fetches its own network for a city administrator', () => {
+  it('when OUTBOUND_ALLOW_PRIVATE is not set, then a from_open311 URL on loopback or cloud metadata is a 502 and nothing is fetched', async () => {
+    const strict = await startTestServer();
+    try {
+      const hitsBefore = remote.hits.length;
+      for (const target of [
+        `${remote.url}/dc`,
+        'http://169.254.169.254/latest',
+        remote.url.replace('127.0.0.1', 'localhost'),
+      ]) {
+        const res = await request(strict.app)
+          .post(`/admin/v1/jurisdictions/boston/catalog?from_open311=${encodeURIComponent(target)}`)
+          .set(admin);
+        expect(res.status).toBe(502);
+        expect(descriptions(res)).toMatch(/is not a public address/);
+      }
+      expect(remote.hits.length).toBe(hitsBefore);
+    } finally {
+      await strict.close();
     }
   });
 });

@@ -44,6 +44,16 @@ describe('input checked against schemas', () => {
       'url must be an http or https URL.',
     ]);
 
+    for (const url of [
+      'http://169.254.169.254/latest/meta-data',
+      'http://localhost:8080/x',
+      'http://[::1]/x',
+    ]) {
+      const internal = await admin('post', '/admin/v1/webhooks', { url });
+      expect(internal.status).toBe(400);
+      expect(descriptions(internal)).toEqual([expect.stringMatching(/^url must be a public address/)]);
+    }
+
     const ok = await admin('post', '/admin/v1/webhooks', { url: 'https://example.test/hook' });
     expect(ok.status).toBe(201);
     expect(ok.body.event_types.length).toBeGreaterThan(1);

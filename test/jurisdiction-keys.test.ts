@@ -210,13 +210,13 @@ describe('a key bound to one jurisdiction on a two-city server', () => {
     const boston = await request(t.app)
       .post('/admin/v1/webhooks')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
-      .send({ jurisdiction_id: 'boston', url: 'http://127.0.0.1:9/hook' });
+      .send({ jurisdiction_id: 'boston', url: 'https://hooks.example.test/hook' });
     expect(boston.status).toBe(201);
     const sub = `/admin/v1/webhooks/${boston.body.id}`;
     const create = await request(t.app)
       .post('/admin/v1/webhooks')
       .set('Authorization', as('spring-admin'))
-      .send({ jurisdiction_id: 'boston', url: 'http://127.0.0.1:9/steal' });
+      .send({ jurisdiction_id: 'boston', url: 'https://hooks.example.test/steal' });
     expect(create.status).toBe(403);
     const list = await request(t.app).get('/admin/v1/webhooks').set('Authorization', as('spring-admin'));
     expect(list.body.map((w: { id: string }) => w.id)).not.toContain(boston.body.id);

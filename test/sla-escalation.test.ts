@@ -15,7 +15,8 @@ let client: string;
 let staff: string;
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // The webhook receivers below listen on 127.0.0.1.
+  t = await startTestServer({ OUTBOUND_ALLOW_PRIVATE: 'true' });
   await disableDuplicateDetection(t);
 });
 beforeEach(async () => {

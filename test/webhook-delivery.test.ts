@@ -29,7 +29,8 @@ const workerClock = (skewMs: number) => () =>
 const receiverClock = workerClock(0);
 
 beforeAll(async () => {
-  t = await startTestServer();
+  // The receiver listens on 127.0.0.1, which webhooks may reach only when the operator allows it.
+  t = await startTestServer({ OUTBOUND_ALLOW_PRIVATE: 'true' });
   await disableDuplicateDetection(t);
   receiver = http.createServer((req, res) => {
     inFlight += 1;

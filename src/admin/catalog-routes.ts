@@ -35,7 +35,13 @@ export function catalogRouter(ctx: AppContext): Router {
       let source: CatalogSource;
       if (url !== undefined) {
         if (!/^https?:\/\//.test(url)) throw badRequest('from_open311 must be an http(s) URL.');
-        source = { kind: 'open311', url, format, remoteJurisdiction: scalar(q, 'remote_jurisdiction_id') };
+        source = {
+          kind: 'open311',
+          url,
+          format,
+          remoteJurisdiction: scalar(q, 'remote_jurisdiction_id'),
+          fetch: ctx.outbound,
+        };
       } else if (typeof req.body === 'string') source = { kind: 'csv', text: req.body };
       else if (req.is('application/json')) source = { kind: 'json', document: req.body };
       else

@@ -3,6 +3,7 @@
  * services, or a live Open311 endpoint; validated as one document, then planned or applied (issue #14).
  */
 import type { Knex } from 'knex';
+import type { OutboundFetch } from '../core';
 import { catalogFromCsv, catalogFromOpen311 } from './csv-source';
 import { fetchOpen311Services, type RemoteFormat } from './open311-source';
 import { applyCatalog, checkCatalogDoc, exportCatalog, type CatalogPlan } from './sync';
@@ -16,6 +17,7 @@ export type CatalogSource =
       format?: RemoteFormat;
       remoteJurisdiction?: string;
       onProgress?: (done: number, total: number) => void;
+      fetch?: OutboundFetch;
     };
 
 export async function importCatalogFrom(
@@ -33,6 +35,7 @@ export async function importCatalogFrom(
       format: source.format,
       remoteJurisdiction: source.remoteJurisdiction,
       onProgress: source.onProgress,
+      fetch: source.fetch,
     });
     raw = catalogFromOpen311(remote, await exportCatalog(knex, jurisdictionId));
   }

@@ -6,7 +6,7 @@
  * A definition that cannot be read fails the whole import (all-or-nothing), naming the codes.
  */
 import { parseStringPromise } from 'xml2js';
-import { AppError } from '../core';
+import { AppError, readTextLimited, type OutboundFetch } from '../core';
 
 export type RemoteFormat = 'json' | 'xml';
 
@@ -16,7 +16,13 @@ export interface RemoteOptions {
   remoteJurisdiction?: string;
   onProgress?: (done: number, total: number) => void;
   concurrency?: number;
+  /** The fetch to use: the admin API passes its guarded one (core/outbound.ts); the CLI the platform's. */
+  fetch?: OutboundFetch;
 }
+
+/** Bounds on a remote server's answers: a catalog is a few hundred kilobytes; nothing waits forever. */
+const MAX_RESPONSE_BYTES = 20 * 1024 * 1024;
+const TIMEOUT_MS = 30_000;
 
 type Obj = Record<string, unknown>;
 
@@ -38,12 +44,19 @@ function endpoint(url: string, format?: RemoteFormat): { base: string; format?: 
   return { base: url.replace(/\/+$/, ''), format };
 }
 
-async function get(url: string): Promise<{ ok: boolean; status: number; body: string }> {
+async function get(
+  url: string,
+  doFetch: OutboundFetch,
+): Promise<{ ok: boolean; status: number; body: string }> {
   try {
-    const res = await fetch(url, { headers: { accept: 'application/json, text/xml;q=0.9' } });
-    return { ok: res.ok, status: res.status, body: await res.text() };
+    const res = await doFetch(url, {
+      headers: { accept: 'application/json, text/xml;q=0.9' },
+      signal: AbortSignal.timeout(TIMEOUT_MS),
+    });
+    return { ok: res.ok, status: res.status, body: await readTextLimited(res, MAX_RESPONSE_BYTES) };
   } catch (err) {
-    return { ok: false, status: 0, body: (err as Error).message };
+    const e = err as Error & { cause?: Error };
+    return { ok: false, status: 0, body: (e.cause?.message ?? e.message).slice(0, 300) };
   }
 }
 
@@ -98,8 +111,9 @@ function attributeDoc(a: Obj): Obj {
 /** The remote catalog as service documents (GeoReport fields only: no departments, no response levels). */
 export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}): Promise<Obj[]> {
   const ep = endpoint(url, opts.format);
+  const doFetch = opts.fetch ?? fetch;
   let format: RemoteFormat = ep.format ?? 'json';
-  let res = await get(withQuery(`${ep.base}/services.${format}`, opts.remoteJurisdiction));
+  let res = await get(withQuery(`${ep.base}/services.${format}`, opts.remoteJurisdiction), doFetch);
   let parsed: unknown;
   const tryParse = async () => {
     try {
@@ -112,7 +126,7 @@ export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}
   };
   if (!(res.ok && (await tryParse())) && ep.format === undefined) {
     format = 'xml';
-    res = await get(withQuery(`${ep.base}/services.xml`, opts.remoteJurisdiction));
+    res = await get(withQuery(`${ep.base}/services.xml`, opts.remoteJurisdiction), doFetch);
   }
   if (!res.ok || !(await tryParse()))
     throw new AppError(
@@ -146,6 +160,7 @@ export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}
       const code = d.service_code as string;
       const r = await get(
         withQuery(`${ep.base}/services/${encodeURIComponent(code)}.${format}`, opts.remoteJurisdiction),
+        doFetch,
       );
       try {
         if (!r.ok) throw new Error(`HTTP ${r.status}`);

@@ -1,3 +1,10 @@
 export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseError } from './errors';
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
 export { checker, fieldsOnly, queryInput } from './validation';
+export {
+  isPublicAddress,
+  outboundFetch,
+  PrivateAddressError,
+  readTextLimited,
+  type OutboundFetch,
+} from './outbound';

@@ -15,7 +15,7 @@ export async function tick(
   // Deliveries read the clock as they go: a lease and a signature are timed when they happen.
   const deliveries = await deliverDue(ctx.knex, ctx.clock, {
     maxAttempts: ctx.config.webhookMaxAttempts,
-    fetch: opts.fetch,
+    fetch: opts.fetch ?? ctx.outbound,
     stopping: opts.stopping,
   });
   return { batchTokens, escalations, events, ...deliveries };

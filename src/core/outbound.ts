@@ -1,0 +1,99 @@
+/**
+ * Requests the server makes to addresses someone else chose: webhook deliveries and the admin API's
+ * catalog import from a live Open311 server. A city administrator must not be able to make the server
+ * reach the machine's own network (cloud metadata at 169.254.169.254, the database, an internal admin
+ * page), so by default such requests may only go to public unicast addresses. The check runs when the
+ * socket connects (undici's `connect.lookup`), on every address the name resolves to, so a name that
+ * resolves to a public address when checked and a private one when used (DNS rebinding) is refused too.
+ * IP literals skip DNS, so they are checked before the request. `OUTBOUND_ALLOW_PRIVATE=true` lifts the
+ * rule for cities whose receivers live on their own network.
+ */
+import dns from 'node:dns';
+import type { LookupAddress, LookupOptions } from 'node:dns';
+import net from 'node:net';
+import ipaddr from 'ipaddr.js';
+import { Agent, fetch as undiciFetch } from 'undici';
+
+export type OutboundFetch = typeof fetch;
+
+/** True for a public unicast address; loopback, private, link-local, CGNAT, multicast... are not. */
+export function isPublicAddress(ip: string): boolean {
+  if (!ipaddr.isValid(ip)) return false;
+  return ipaddr.process(ip).range() === 'unicast';
+}
+
+export class PrivateAddressError extends Error {
+  readonly code = 'EPRIVATEADDRESS';
+  constructor(host: string) {
+    super(`${host} is not a public address (set OUTBOUND_ALLOW_PRIVATE=true to allow it)`);
+  }
+}
+
+type LookupCallback = (
+  err: NodeJS.ErrnoException | null,
+  address: string | LookupAddress[],
+  family?: number,
+) => void;
+
+/** dns.lookup that refuses a name when any of its addresses is not public. */
+function publicOnlyLookup(hostname: string, options: LookupOptions, callback: LookupCallback): void {
+  dns.lookup(hostname, { ...options, all: true }, (err, addresses) => {
+    if (err) return callback(err, []);
+    const bad = addresses.find((a) => !isPublicAddress(a.address));
+    if (bad || addresses.length === 0) return callback(new PrivateAddressError(hostname), []);
+    if (options.all) return callback(null, addresses);
+    const first = addresses[0] as LookupAddress;
+    callback(null, first.address, first.family);
+  });
+}
+
+/** The host of a URL without IPv6 brackets. */
+function hostOf(url: string | URL): string {
+  return new URL(String(url)).hostname.replace(/^\[|\]$/g, '');
+}
+
+/**
+ * A fetch for addresses users chose. With `allowPrivate` it is the platform's fetch; without it, only
+ * public addresses are reached, on the first request and on every redirect.
+ */
+export function outboundFetch(allowPrivate: boolean): OutboundFetch {
+  if (allowPrivate) return fetch;
+  const dispatcher = new Agent({ connect: { lookup: publicOnlyLookup as never } });
+  const once = async (url: string, init: RequestInit | undefined): Promise<Response> => {
+    const host = hostOf(url);
+    if (net.isIP(host) !== 0 && !isPublicAddress(host)) throw new PrivateAddressError(host);
+    return (await undiciFetch(url, { ...init, redirect: 'manual', dispatcher } as never)) as never;
+  };
+  // Redirects are followed here, one checked hop at a time: a Location with an IP literal would skip
+  // the lookup above. A caller asking for 'manual' or 'error' gets exactly that.
+  const guarded = async (input: string | URL | Request, init?: RequestInit): Promise<Response> => {
+    let url = String(input instanceof Request ? input.url : input);
+    for (let hop = 0; ; hop += 1) {
+      const res = await once(url, init);
+      const location = res.headers.get('location');
+      if (res.status < 300 || res.status > 399 || !location || init?.redirect === 'manual') return res;
+      await res.body?.cancel();
+      if (init?.redirect === 'error' || hop >= 5) throw new Error(`too many or refused redirects at ${url}`);
+      url = new URL(location, url).toString();
+    }
+  };
+  return guarded as OutboundFetch;
+}
+
+/** Reads a response's text, refusing (with an error) a body larger than `maxBytes`. */
+export async function readTextLimited(res: Response, maxBytes: number): Promise<string> {
+  const declared = Number(res.headers.get('content-length') ?? 0);
+  if (declared > maxBytes) {
+    await res.body?.cancel();
+    throw new Error(`the response is larger than ${maxBytes} bytes`);
+  }
+  if (!res.body) return '';
+  const chunks: Uint8Array[] = [];
+  let size = 0;
+  for await (const chunk of res.body as unknown as AsyncIterable<Uint8Array>) {
+    size += chunk.byteLength;
+    if (size > maxBytes) throw new Error(`the response is larger than ${maxBytes} bytes`);
+    chunks.push(chunk);
+  }
+  return Buffer.concat(chunks).toString('utf8');
+}
