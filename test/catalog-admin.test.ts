@@ -56,6 +56,7 @@ const GRAFFITI = {
     },
   ],
   active: true,
+  residents_can_reopen: true,
 };
 
 /** An admin call whose response is checked against spec/openapi.yaml. */

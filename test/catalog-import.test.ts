@@ -205,10 +205,10 @@ describe('the JSON catalog format', () => {
 
 describe('CSV import', () => {
   const csv = [
-    'Code,Name,Group,Department,Response Level,Keywords',
-    'S0301,Pothole,Streets;Roads,Public Works,3 business days,pothole; road',
-    'SL01,Streetlight out,Streets,Public Works,48 hours,light',
-    'TR01,Missed trash,Sanitation,DPW_SAN,,',
+    'Code,Name,Group,Department,Response Level,Keywords,Residents can reopen',
+    'S0301,Pothole,Streets;Roads,Public Works,3 business days,pothole; road,',
+    'SL01,Streetlight out,Streets,Public Works,48 hours,light,yes',
+    'TR01,Missed trash,Sanitation,DPW_SAN,,,false',
   ].join('\n');
 
   it('when a spreadsheet is imported, then services, departments and response levels come from it and definitions stay', async () => {
@@ -235,11 +235,13 @@ describe('CSV import', () => {
       agency_code: 'PUBLIC_WORKS',
       response_level: { value: 3, unit: 'business_days' },
       keywords: ['pothole', 'road'],
+      residents_can_reopen: true,
     });
     expect(pothole.attributes).toHaveLength(6);
     expect(doc.services.find((s: { service_code: string }) => s.service_code === 'TR01')).toMatchObject({
       agency_code: 'DPW_SAN',
       response_level: null,
+      residents_can_reopen: false,
     });
   });
 
@@ -249,9 +251,10 @@ describe('CSV import', () => {
       .post('/admin/v1/jurisdictions/dc.gov/catalog')
       .set(admin)
       .type('text/csv')
-      .send('code,name,response_level\nX1,Thing,soon\nX2,,1 hours\n');
+      .send('code,name,response_level,residents_can_reopen\nX1,Thing,soon,\nX2,,1 hours,maybe\n');
     expect(res.status).toBe(400);
     expect(descriptions(res)).toMatch(/line 2 \(X1\): response_level "soon"/);
+    expect(descriptions(res)).toMatch(/line 3 \(X2\): residents_can_reopen "maybe" must be true or false/);
     expect(await exportOf('dc.gov')).toEqual(before);
     const noCode = await request(t.app)
       .post('/admin/v1/jurisdictions/dc.gov/catalog')
@@ -310,6 +313,7 @@ describe('property: any valid catalog imports and exports unchanged', () => {
           ),
           attributes: fc.uniqueArray(attribute, { maxLength: 4, selector: (a) => a.code }),
           active: fc.boolean(),
+          residents_can_reopen: fc.boolean(),
         }),
         { maxLength: 6, selector: (s) => s.service_code },
       ),

@@ -8,7 +8,7 @@ import Ajv from 'ajv';
 import addFormats from 'ajv-formats';
 import request from 'supertest';
 import { parseStringPromise } from 'xml2js';
-import { startTestServer, type TestServer } from './helpers/app';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { buildService } from './helpers/factories';
 import { HEREFORD, disableDuplicateDetection } from './helpers/fixtures';
@@ -18,13 +18,12 @@ let t: TestServer;
 let client: string;
 let staff: string;
 let code: string;
-let serviceId: number;
+const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
 
 beforeAll(async () => {
   t = await startTestServer();
   const s = await buildService(t, { sla: { value: 48, unit: 'hours' } });
   code = s.serviceCode;
-  serviceId = s.id;
 });
 beforeEach(async () => {
   await resetWrites(t.db);
@@ -163,16 +162,27 @@ describe('servicerequestupdates as FixMyStreet uses it', () => {
   it('when the service does not let residents reopen, then REOPEN is kept as a comment; a staff key reopens', async () => {
     const id = await report();
     await staffPost(id, '/status', { detailed_status: 'fixed' });
-    await t.db.knex('services').where('id', serviceId).update({ residents_can_reopen: false });
-    t.ctx.catalog.invalidate();
+    // The city sets it in the service's document through the admin API (and it takes effect at once).
+    const path = `/admin/v1/jurisdictions/boston/services/${encodeURIComponent(code)}`;
+    const doc = (await request(t.app).get(path).set(admin)).body as Record<string, unknown>;
+    expect(doc.residents_can_reopen).toBe(true);
+    const put = await request(t.app)
+      .put(path)
+      .set(admin)
+      .send({ ...doc, residents_can_reopen: false });
+    expect(put.status).toBe(200);
+    expect(put.body.residents_can_reopen).toBe(false);
     try {
       expect((await update(client, id, 'REOPEN')).status).toBe(200);
       expect((await read(id)).status).toBe('closed');
       expect((await update(staff, id, 'OPEN')).status).toBe(200);
       expect((await read(id)).extended_attributes.detailed_status).toBe('reopen');
     } finally {
-      await t.db.knex('services').where('id', serviceId).update({ residents_can_reopen: true });
-      t.ctx.catalog.invalidate();
+      await request(t.app)
+        .put(path)
+        .set(admin)
+        .send({ ...doc, residents_can_reopen: true })
+        .expect(200);
     }
   });
 

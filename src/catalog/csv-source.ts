@@ -19,6 +19,7 @@ const COLUMNS: Record<string, string[]> = {
   keywords: ['keywords'],
   description: ['description'],
   type: ['type'],
+  residents_can_reopen: ['residents_can_reopen'],
 };
 
 const UNITS: Record<string, string> = {
@@ -69,12 +70,14 @@ const defaults = (code: string): ServiceDoc => ({
   response_level: null,
   attributes: [],
   active: true,
+  residents_can_reopen: true,
 });
 
 /**
  * The CSV laid over `current`. Columns (header names, any case): service_code|code, service_name|name,
  * group (several separated by ";" or "|"), department (a code or name; a new name becomes a department),
- * response_level ("48 hours", "5 business days"), keywords (";" or ","), optional description and type.
+ * response_level ("48 hours", "5 business days"), keywords (";" or ","), optional description, type and
+ * residents_can_reopen (true/false).
  */
 export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
   let rows: string[][];
@@ -139,6 +142,11 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
     if (description !== undefined) base.description = description;
     const type = cell('type');
     if (type) base.type = type.toLowerCase();
+    const reopen = cell('residents_can_reopen')?.toLowerCase();
+    if (reopen === 'true' || reopen === 'yes') base.residents_can_reopen = true;
+    else if (reopen === 'false' || reopen === 'no') base.residents_can_reopen = false;
+    else if (reopen)
+      problems.push(`line ${i + 2} (${code}): residents_can_reopen "${reopen}" must be true or false.`);
     services.push(base);
   });
   if (problems.length > 0) throw new AppError(400, problems);

@@ -16,6 +16,7 @@ const FIELDS = [
   'agency_code',
   'response_level',
   'active',
+  'residents_can_reopen',
 ] as const;
 
 function attributeChanges(before: AttributeDoc, after: AttributeDoc): string[] {

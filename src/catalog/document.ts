@@ -50,6 +50,11 @@ export interface ServiceDoc {
   attributes: AttributeDoc[];
   /** Admin extension: false for a retired service (kept because requests refer to it). */
   active: boolean;
+  /**
+   * Admin extension: whether a resident's update may reopen a closed request of this service (issue #16;
+   * default true). Cities turn it off where a crew's closure is final (e.g. bulk item pick-up).
+   */
+  residents_can_reopen: boolean;
 }
 
 export interface CatalogDoc {
@@ -280,6 +285,7 @@ export const SERVICE_FIELDS = [
   'response_level',
   'attributes',
   'active',
+  'residents_can_reopen',
 ] as const;
 
 export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | null {
@@ -329,6 +335,7 @@ export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | 
     response_level: responseLevel,
     attributes: [...attributes].sort((a, b) => a.order - b.order || a.code.localeCompare(b.code)),
     active: bool(o, 'active', where, f, true),
+    residents_can_reopen: bool(o, 'residents_can_reopen', where, f, true),
   };
 }
 

@@ -36,6 +36,7 @@ export function serviceDocOf(s: Service): ServiceDoc {
     response_level: s.sla ? { value: s.sla.value, unit: s.sla.unit } : null,
     attributes: s.attributes.map(attributeDoc),
     active: s.active,
+    residents_can_reopen: s.residentsCanReopen !== false,
   };
 }
 
@@ -112,6 +113,7 @@ export async function saveService(
     sla_value: doc.response_level?.value ?? null,
     sla_unit: doc.response_level?.unit ?? null,
     active: doc.active,
+    residents_can_reopen: doc.residents_can_reopen,
     updated_at: at,
   };
   let serviceId: number;
