@@ -238,6 +238,10 @@ async function importWithCli(
       '--layer',
       'addresses',
       '--replace',
+      // Not a terminal: --replace is confirmed with --yes; generated points that fall outside the city's
+      // boundary are listed rather than refusing the import.
+      '--yes',
+      '--allow-rejects',
       file,
     ],
     { cwd: ROOT, env, stdio: ['ignore', 'pipe', 'inherit'] },
@@ -251,9 +255,9 @@ async function importWithCli(
   const code = await new Promise<number | null>((resolve) => child.once('exit', resolve));
   clearInterval(sampler);
   const wallSeconds = (performance.now() - t0) / 1000;
-  const m = /addresses: (\d+) imported, (\d+) rejected in ([\d.]+) s/.exec(out);
+  const m = /addresses: ([\d,]+) imported, ([\d,]+) rejected in ([\d.]+) s/.exec(out);
   if (code !== 0 || !m) throw new Error(`geo import failed (exit ${code}):\n${out.slice(-2000)}`);
-  const rows = Number(m[1]);
+  const rows = Number(m[1]?.replace(/,/g, ''));
   const seconds = Number(m[3]);
   console.log(
     `  ${rows} rows in ${seconds} s (${wallSeconds.toFixed(1)} s with start-up), peak RSS ${Math.round(peakKb / 1024)} MB`,

@@ -147,7 +147,7 @@ describe('intersections layer', () => {
     const csv =
       'street_a,street_b,lat,long,zip\nBoylston Street,Dartmouth St,42.3501,-71.0773,02116\n,,1,2,\n';
     const res = await request(t.app)
-      .post('/admin/v1/jurisdictions/boston/geography/intersections')
+      .post('/admin/v1/jurisdictions/boston/geography/intersections?allow_rejects=true')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .set('Content-Type', 'text/csv')
       .send(csv);

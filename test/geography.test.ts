@@ -158,7 +158,7 @@ describe('importing a city layer through the admin API', () => {
       ],
     };
     const res = await request(t.app)
-      .post('/admin/v1/jurisdictions/boston/geography/districts:snow_zone?replace=true')
+      .post('/admin/v1/jurisdictions/boston/geography/districts:snow_zone?replace=true&allow_rejects=true')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .set('Content-Type', 'application/geo+json')
       .send(JSON.stringify(fc));
@@ -194,7 +194,7 @@ describe('importing a city layer through the admin API', () => {
     const csv =
       'external_id,house_number,street,zip,lat,long\nT1,7,Imaginary Ln,02115,42.3505,-71.0866\nT2,,,,,\n';
     const res = await request(t.app)
-      .post('/admin/v1/jurisdictions/boston/geography/addresses')
+      .post('/admin/v1/jurisdictions/boston/geography/addresses?allow_rejects=true')
       .set('Authorization', `Bearer ${ADMIN_KEY}`)
       .set('Content-Type', 'text/csv')
       .send(csv);

@@ -431,7 +431,7 @@ describe('the smaller items', () => {
         }),
       );
     expect(res.status).toBe(400);
-    expect(res.body[0].description).toMatch(/nothing was changed/);
+    expect(res.body[0].description).toMatch(/Unknown SRID 99999/);
     expect(res.body[0].description).not.toMatch(/insert into|select |\$1|districts"/i);
   });
 

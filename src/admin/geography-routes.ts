@@ -1,14 +1,28 @@
+import { PassThrough } from 'node:stream';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
-import { AppError, badRequest, translateDatabaseError } from '../core';
+import { AppError, badRequest } from '../core';
 import { importLayerStream, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
 
+const COLUMNS = [
+  ['externalId', 'external_id'],
+  ['houseNumber', 'house_number'],
+  ['street', 'street'],
+  ['unit', 'unit'],
+  ['zip', 'zip'],
+  ['lat', 'lat'],
+  ['long', 'long'],
+] as const;
+
 /**
- * POST /admin/v1/jurisdictions/{id}/geography/{layer}: the `geo import` command over HTTP. The body is
- * the file itself (GeoJSON: application/geo+json or application/json; CSV: text/csv), streamed.
- * Query: `replace=true`, `srid`, `name_property`, and `col_street` etc. for CSV columns.
+ * POST /admin/v1/jurisdictions/{id}/geography/{layer}: the `geo import` command over HTTP, with its checks
+ * and its all-or-nothing policy (geo's importLayerStream): any rejected row answers 400 with the rejects
+ * listed and writes nothing. The body is the file itself (GeoJSON: application/geo+json or
+ * application/json; CSV: text/csv), streamed. Query: `replace=true`, `allow_rejects=true` (import the valid
+ * rows, list the rest), `dry_run=true` (validate and report, write nothing: 200), `srid`, `name_property`,
+ * and `col_street` etc. for CSV columns.
  */
 export function geographyRouter(ctx: AppContext): Router {
   const router = Router();
@@ -26,54 +40,34 @@ export function geographyRouter(ctx: AppContext): Router {
     const srid = scalar(q, 'srid');
     if (srid !== undefined && !/^\d{4,6}$/.test(srid))
       throw badRequest('srid must be an EPSG code such as 2249.');
-    const col = (name: string) => scalar(q, `col_${name}`);
-    try {
-      const report = await importLayerStream(ctx.knex, j.id, layer, req, {
-        format,
-        srid: srid === undefined ? undefined : Number(srid),
-        replace: scalar(q, 'replace') === 'true',
-        nameProperty: scalar(q, 'name_property'),
-        columns: Object.fromEntries(
-          (
-            [
-              'externalId:external_id',
-              'houseNumber:house_number',
-              'street:street',
-              'unit:unit',
-              'zip:zip',
-              'lat:lat',
-              'long:long',
-            ] as const
-          )
-            .map((pair) => pair.split(':') as [string, string])
-            .map(([key, param]) => [key, col(param)])
-            .filter(([, v]) => v !== undefined),
-        ),
-      });
-      ctx.invalidate('catalog');
-      res
-        .status(201)
-        .json({ layer: report.layer, accepted: report.accepted, rejected: report.rejected.slice(0, 1000) });
-    } catch (err) {
-      if (err instanceof AppError) throw err;
-      const unavailable = translateDatabaseError(err);
-      if (unavailable) throw unavailable;
-      // Bad geometry, unknown SRID, unparseable file: the import rolled back and the old data stands.
-      throw badRequest(`The import failed and nothing was changed: ${importFailure(err)}`);
-    }
+    const flag = (name: string) => scalar(q, name) === 'true';
+    // The import reads its own copy of the body: a refused import stops reading and destroys that copy,
+    // never the request, so the answer still reaches the client (Node drains the rest of the body).
+    const body = req.pipe(new PassThrough());
+    const dryRun = flag('dry_run');
+    const report = await importLayerStream(ctx.knex, j.id, layer, body, {
+      format,
+      srid: srid === undefined ? undefined : Number(srid),
+      replace: flag('replace'),
+      allowRejects: flag('allow_rejects'),
+      dryRun,
+      nameProperty: scalar(q, 'name_property'),
+      columns: Object.fromEntries(
+        COLUMNS.map(([key, param]) => [key, scalar(q, `col_${param}`)]).filter(([, v]) => v !== undefined),
+      ),
+    });
+    if (report.written) ctx.invalidate('catalog');
+    res.status(dryRun ? 200 : 201).json({
+      layer: report.layer,
+      dry_run: dryRun,
+      written: report.written,
+      accepted: report.accepted,
+      rejected: report.rejected.slice(0, 1000),
+      rejected_count: report.rejected.length,
+      existing: report.existing,
+      replaced: report.replaces ? report.existing : 0,
+      warnings: report.warnings,
+    });
   });
   return router;
-}
-
-/**
- * Why an import failed, for the admin: the database's own reason without the statement (knex puts the
- * SQL text, with bound values, before " - "), a file problem's message as it is; both bounded.
- */
-export function importFailure(err: unknown): string {
-  const e = err as { code?: unknown; message?: unknown } | null;
-  const message = typeof e?.message === 'string' ? e.message : 'unknown error';
-  const isDatabase = typeof e?.code === 'string' && /^[0-9A-Z]{5}$/.test(e.code);
-  const reason = isDatabase ? (message.split(' - ').pop() ?? '') : message;
-  const clean = reason.replace(/\s+/g, ' ').trim().slice(0, 300);
-  return isDatabase ? `the database refused the data (${clean || e?.code}).` : clean;
 }

@@ -1,4 +1,7 @@
-/** `npm run cli -- <command>`: see program.ts. A failure prints one line and exits 1 (2 for bad configuration). */
+/**
+ * `npm run cli -- <command>`: see program.ts. A failure prints its sentence (an error with several, such
+ * as a refused import's rejects, one a line) and exits 1 (2 for bad configuration); never a stack trace.
+ */
 import { ConfigError } from '../config';
 import { AppError } from '../core';
 import { withEnvFile } from '../env-file';
@@ -7,8 +10,8 @@ import { buildProgram } from './program';
 buildProgram(withEnvFile(process.env))
   .parseAsync(process.argv)
   .catch((err: unknown) => {
-    const message =
-      err instanceof AppError ? err.errors.map((e) => e.description).join(' ') : (err as Error).message;
-    console.error(`open311: ${message}`);
+    const [first, ...more] =
+      err instanceof AppError ? err.errors.map((e) => e.description) : [(err as Error).message];
+    console.error([`open311: ${first}`, ...more.map((line) => `  ${line}`)].join('\n'));
     process.exit(err instanceof ConfigError ? 2 : 1);
   });

@@ -11,10 +11,11 @@ import { migrateRollback, migrationStatus } from '../db';
 import { hasJurisdiction, loadDemoCity } from '../demo';
 import { registerCatalogCommands } from './catalog';
 import { registerGeoImport } from './geo-import';
+import { processIO, type CliIO } from './io';
 
 type Env = Record<string, string | undefined>;
 
-export function buildProgram(env: Env): Command {
+export function buildProgram(env: Env, io: CliIO = processIO()): Command {
   /** Runs `fn` on a started database and closes it; `migrate` overrides MIGRATE_ON_START. */
   const withBooted = async <T>(fn: (b: Booted) => Promise<T>, migrate?: boolean): Promise<T> => {
     const booted = await bootstrap({ env, role: 'cli', migrate });
@@ -111,7 +112,7 @@ export function buildProgram(env: Env): Command {
       }),
     );
 
-  registerGeoImport(program, withDatabase);
+  registerGeoImport(program, withDatabase, io);
   registerCatalogCommands(program, withDatabase);
   return program;
 }

@@ -1,6 +1,7 @@
-import type { Readable } from 'node:stream';
+import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
-import type { AddressRecord } from './import';
+import { AppError, badRequest } from '../core';
+import type { AddressRecord } from './import-points';
 
 /** Which CSV column holds each field (the `geo import` flags rename them). */
 export interface AddressColumns {
@@ -25,28 +26,53 @@ export const DEFAULT_ADDRESS_COLUMNS: AddressColumns = {
 
 /**
  * The rows of a CSV with a header line (a byte-order mark, blank lines and short rows tolerated), each with its
- * line number and a reader of its columns: an absent or empty column reads as null.
+ * line number and a reader of its columns: an absent or empty column reads as null. A header without one of
+ * the `required` columns, or a file the parser cannot read (an unclosed quote where a file was cut), fails
+ * with one sentence, before any row for the header.
  */
-export async function* csvRows(input: Readable): AsyncGenerator<[number, (column: string) => string | null]> {
-  const parser = input.pipe(
+export async function* csvRows(
+  input: Readable,
+  required: readonly string[] = [],
+): AsyncGenerator<[number, (column: string) => string | null]> {
+  // Set by the parser when it reads the header line; checked before the first row is handed out.
+  const seen: { header: string[] | null; checked: boolean } = { header: null, checked: false };
+  const checkHeader = (columns: string[]) => {
+    const missing = required.filter((c) => !columns.includes(c));
+    if (missing.length > 0)
+      throw badRequest(
+        `The CSV has no ${missing.map((c) => `"${c}"`).join(', ')} column${missing.length > 1 ? 's' : ''} (its header: ${columns.join(', ').slice(0, 200) || 'empty'}); name the columns to read with the column options.`,
+      );
+  };
+  const parser = pipeline(
+    input,
     parse({
-      columns: true,
+      columns: (h: string[]) => (seen.header = h),
       bom: true,
       skip_empty_lines: true,
       trim: true,
       info: true,
       relax_column_count: true,
     }),
+    () => undefined,
   );
-  for await (const { record, info } of parser as AsyncIterable<{
-    record: Record<string, string>;
-    info: { lines: number };
-  }>) {
-    yield [
-      info.lines,
-      (column) => (record[column] === undefined || record[column] === '' ? null : record[column]),
-    ];
+  try {
+    for await (const { record, info } of parser as AsyncIterable<{
+      record: Record<string, string>;
+      info: { lines: number };
+    }>) {
+      if (!seen.checked) checkHeader(seen.header ?? []);
+      seen.checked = true;
+      yield [
+        info.lines,
+        (column) => (record[column] === undefined || record[column] === '' ? null : record[column]),
+      ];
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw badRequest(`The CSV file cannot be read (malformed or cut short?): ${(err as Error).message}`);
   }
+  if (!seen.header) throw badRequest('The CSV file is empty: it has no header line.');
+  if (!seen.checked) checkHeader(seen.header);
 }
 
 /**
@@ -58,7 +84,8 @@ export async function* readAddressCsv(
   columns: AddressColumns = DEFAULT_ADDRESS_COLUMNS,
   checkWgs84 = true,
 ): AsyncGenerator<[number, AddressRecord | string]> {
-  for await (const [line, get] of csvRows(input)) {
+  const required = [columns.street, columns.lat, columns.long];
+  for await (const [line, get] of csvRows(input, required)) {
     const street = get(columns.street);
     const lat = Number(get(columns.lat));
     const long = Number(get(columns.long));

@@ -4,30 +4,24 @@
  * stays flat for large files. The CRS comes from `srid`, else from the GeoJSON `crs` member (read from the
  * head of the stream), else WGS84.
  */
-import { PassThrough, type Readable } from 'node:stream';
+import { Readable, pipeline } from 'node:stream';
 import type { Knex } from 'knex';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
 import { csvRows, DEFAULT_ADDRESS_COLUMNS, readAddressCsv, type AddressColumns } from './address-csv';
+import { AppError, badRequest } from '../core';
+import { importBoundary, importDistricts, sridOf, type Feature } from './import';
 import {
   importAddresses,
-  importBoundary,
-  importDistricts,
   importIntersections,
-  sridOf,
-  type IntersectionRecord,
   type AddressRecord,
-  type Feature,
-  type ImportReport,
-} from './import';
+  type IntersectionRecord,
+} from './import-points';
+import { asImportError, type ImportLayer, type ImportOptions, type ImportReport } from './import-run';
 import { SRID } from './postgis';
 
-export type LayerSpec =
-  | { kind: 'boundary' }
-  | { kind: 'addresses' }
-  | { kind: 'intersections' }
-  | { kind: 'districts'; name: string };
+export type LayerSpec = ImportLayer;
 
 /** `boundary`, `addresses`, `intersections` or `districts:NAME` (NAME: letters, digits, underscore). */
 export function parseLayer(text: string): LayerSpec | null {
@@ -36,43 +30,61 @@ export function parseLayer(text: string): LayerSpec | null {
   return m?.[1] ? { kind: 'districts', name: m[1] } : null;
 }
 
-export interface FileImportOptions {
+export interface FileImportOptions extends ImportOptions {
   format: 'geojson' | 'csv';
-  srid?: number;
-  replace?: boolean;
   nameProperty?: string;
   columns?: Partial<AddressColumns>;
-  onProgress?: (rows: number) => void;
 }
 
 const HEAD_BYTES = 64 * 1024;
 
-/** Reads up to 64 KB to find a GeoJSON `crs` name, then hands back a stream that still starts at byte 0. */
+/**
+ * Reads up to 64 KB to find a GeoJSON `crs` name, then hands back a stream that still starts at byte 0
+ * (the rest is read from the same iterator, so a file larger than the head is not cut, and a read error
+ * reaches the parser).
+ */
 async function peekCrs(input: Readable): Promise<{ stream: Readable; crs: string | undefined }> {
-  const chunks: Buffer[] = [];
+  const source = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
+  const head: Buffer[] = [];
   let size = 0;
-  for await (const chunk of input) {
-    const buf = Buffer.isBuffer(chunk) ? chunk : Buffer.from(chunk as string);
-    chunks.push(buf);
+  let done = false;
+  while (size < HEAD_BYTES) {
+    const next = await source.next();
+    if (next.done) {
+      done = true;
+      break;
+    }
+    const buf = Buffer.isBuffer(next.value) ? next.value : Buffer.from(next.value);
+    head.push(buf);
     size += buf.length;
-    if (size >= HEAD_BYTES) break;
   }
-  const head = Buffer.concat(chunks).toString('utf8');
-  const crs = /"crs"\s*:\s*\{[\s\S]*?"name"\s*:\s*"([^"]+)"/.exec(head)?.[1];
-  const out = new PassThrough();
-  out.write(Buffer.concat(chunks));
-  if (input.readableEnded) out.end();
-  else input.pipe(out);
-  return { stream: out, crs };
+  const crs = /"crs"\s*:\s*\{[\s\S]*?"name"\s*:\s*"([^"]+)"/.exec(Buffer.concat(head).toString('utf8'))?.[1];
+  async function* all(): AsyncGenerator<Buffer | string> {
+    yield* head;
+    if (done) return;
+    for (let next = await source.next(); !next.done; next = await source.next()) yield next.value;
+  }
+  return { stream: Readable.from(all(), { objectMode: false }), crs };
 }
 
+/**
+ * The features of a FeatureCollection, streamed, numbered from 1. A file the parser cannot read (cut
+ * short, not JSON) fails with one sentence; what was read before is rolled back with the import.
+ */
 async function* features(input: Readable): AsyncGenerator<[number, Feature]> {
-  const items = input
-    .pipe(parser())
-    .pipe(pick({ filter: 'features' }))
-    .pipe(streamArray());
-  for await (const item of items as AsyncIterable<{ key: number; value: Feature }>)
-    yield [item.key + 1, item.value];
+  const items = pipeline(input, parser(), pick({ filter: 'features' }), streamArray(), () => undefined);
+  let n = 0;
+  try {
+    for await (const item of items as AsyncIterable<{ key: number; value: Feature }>) {
+      n = item.key + 1;
+      yield [n, item.value];
+    }
+  } catch (err) {
+    if (err instanceof AppError) throw err;
+    throw badRequest(
+      `The GeoJSON file cannot be read (malformed or cut short?) after feature ${n}: ${(err as Error).message}`,
+    );
+  }
 }
 
 async function* pointFeaturesAsAddresses(
@@ -116,7 +128,7 @@ function intersectionOf(
 }
 
 async function* csvIntersections(input: Readable): AsyncGenerator<[number, IntersectionRecord | string]> {
-  for await (const [line, get] of csvRows(input)) {
+  for await (const [line, get] of csvRows(input, ['street_a', 'street_b', 'lat', 'long'])) {
     yield [line, intersectionOf(get, Number(get('lat') ?? NaN), Number(get('long') ?? NaN))];
   }
 }
@@ -131,6 +143,10 @@ async function* featureIntersections(input: Readable): AsyncGenerator<[number, I
   }
 }
 
+/**
+ * One layer from a stream, with the checks and the all-or-nothing policy of runImport. Every failure is
+ * an AppError (see import-run.ts).
+ */
 export async function importLayerStream(
   knex: Knex,
   jurisdictionId: string,
@@ -138,36 +154,42 @@ export async function importLayerStream(
   input: Readable,
   opts: FileImportOptions,
 ): Promise<ImportReport> {
-  const columns = { ...DEFAULT_ADDRESS_COLUMNS, ...opts.columns };
-  if (layer.kind === 'intersections' && opts.format === 'csv')
-    return importIntersections(knex, jurisdictionId, csvIntersections(input), {
-      srid: opts.srid,
-      replace: opts.replace,
-      onProgress: opts.onProgress,
-    });
-  if (opts.format === 'csv') {
+  try {
+    return await importLayer(knex, jurisdictionId, layer, input, opts);
+  } catch (err) {
+    throw asImportError(err);
+  }
+}
+
+async function importLayer(
+  knex: Knex,
+  jurisdictionId: string,
+  layer: LayerSpec,
+  input: Readable,
+  opts: FileImportOptions,
+): Promise<ImportReport> {
+  const { format, nameProperty, columns: renamed, ...common } = opts;
+  const columns = { ...DEFAULT_ADDRESS_COLUMNS, ...renamed };
+  if (format === 'csv') {
+    if (layer.kind === 'intersections')
+      return importIntersections(knex, jurisdictionId, csvIntersections(input), common);
     if (layer.kind !== 'addresses')
-      throw new Error('CSV files can only hold address points; use GeoJSON for boundaries and districts.');
+      throw badRequest(
+        'CSV files can only hold address points or intersections; use GeoJSON for boundaries and districts.',
+      );
     const srid = opts.srid ?? SRID;
-    return importAddresses(knex, jurisdictionId, readAddressCsv(input, columns, srid === SRID), {
-      srid,
-      replace: opts.replace,
-      onProgress: opts.onProgress,
-    });
+    return importAddresses(knex, jurisdictionId, readAddressCsv(input, columns, srid === SRID), common);
   }
   const { stream, crs } = await peekCrs(input);
   const srid = opts.srid ?? sridOf({ crs: crs ? { properties: { name: crs } } : undefined });
-  const common = { srid, replace: opts.replace, onProgress: opts.onProgress };
+  const withSrid = { ...common, srid, unit: 'feature' as const };
   if (layer.kind === 'addresses')
-    return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), common);
+    return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), withSrid);
   if (layer.kind === 'intersections')
-    return importIntersections(knex, jurisdictionId, featureIntersections(stream), common);
+    return importIntersections(knex, jurisdictionId, featureIntersections(stream), withSrid);
   const all: Feature[] = [];
   for await (const [, f] of features(stream)) all.push(f);
   const fc = { type: 'FeatureCollection' as const, features: all };
-  if (layer.kind === 'boundary') return importBoundary(knex, jurisdictionId, fc, common);
-  return importDistricts(knex, jurisdictionId, layer.name, fc, {
-    ...common,
-    nameProperty: opts.nameProperty,
-  });
+  if (layer.kind === 'boundary') return importBoundary(knex, jurisdictionId, fc, withSrid);
+  return importDistricts(knex, jurisdictionId, layer.name, fc, { ...withSrid, nameProperty });
 }

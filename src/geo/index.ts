@@ -8,6 +8,7 @@ export {
   importDistricts,
   importIntersections,
 } from './import';
-export { importLayerStream, parseLayer } from './import-file';
+export { importLayerStream, parseLayer, type LayerSpec } from './import-file';
+export { ImportRefused, layerNoun, type ImportReport } from './import-run';
 export { type AddressMatch, addressById, pointFacts } from './locate';
 export { type LatLong, type Bbox, geographyPoint, withinBbox, latOf, longOf } from './postgis';
