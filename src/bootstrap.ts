@@ -6,7 +6,7 @@
  */
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
-import { createContext, type AppContext, type Clock } from './context';
+import { createContext, syncCaches, type AppContext, type Clock } from './context';
 import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db';
 import { migrateLatest } from './db';
 import { hasJurisdiction, loadDemoCity } from './demo';
@@ -35,7 +35,7 @@ export interface Booted {
   logger: Logger;
   /** Migrations applied by this start, oldest first. */
   applied: string[];
-  /** Closes the database (and releases an embedded data dir's lock). */
+  /** Stops listening for cache notifications; closes the database (and an embedded data dir's lock). */
   close(): Promise<void>;
 }
 
@@ -116,7 +116,19 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       await loadDemoCity(db.knex, new Date(), logger);
     }
     const ctx = createContext({ config, db, logger, clock: opts.clock });
-    return { config, db, ctx, logger, applied, close: () => db.close() };
+    const cacheSync = syncCaches(ctx);
+    await cacheSync?.ready;
+    return {
+      config,
+      db,
+      ctx,
+      logger,
+      applied,
+      close: async () => {
+        await cacheSync?.stop();
+        await db.close();
+      },
+    };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

@@ -1,8 +1,10 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { KeyVerifier } from './auth';
 import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
+import { publishInvalidation, startCacheSync, type CacheKind, type CacheSync } from './cluster';
 import type { Config } from './config';
 import type { Database } from './db';
 import { Calendars } from './sla';
@@ -10,8 +12,7 @@ import { Calendars } from './sla';
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
 
-/** What an edit can make stale; `jurisdictionId` narrows it where the cache is kept per jurisdiction. */
-export type CacheKind = 'catalog' | 'calendar' | 'keys' | 'figures';
+export type { CacheKind } from './cluster';
 
 export interface AppContext {
   config: Readonly<Config>;
@@ -26,8 +27,17 @@ export interface AppContext {
   validators: Validators;
   /** The dashboard's figures and points (dashboard/figures-cache.ts), by jurisdiction, period and layer. */
   figures: LoadingCache<string, object | string>;
-  /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
-  invalidate(kind: CacheKind, jurisdictionId?: string): void;
+  /** This context's name in cache notifications (several contexts may share one process in tests). */
+  origin: string;
+  /**
+   * Drops what an edit made stale, here at once and (on PostgreSQL) in every other process through
+   * NOTIFY: call it after the edit's transaction committed; resolves once the notification is sent.
+   */
+  invalidate(kind: CacheKind, jurisdictionId?: string): Promise<void>;
+  /** Drops what an edit made stale in this process only (a notification from another process). */
+  invalidateHere(kind: CacheKind, jurisdictionId?: string): void;
+  /** Drops every cache (the LISTEN connection came back: notifications may have been missed). */
+  clearCaches(): void;
 }
 
 const SECOND = 1000;
@@ -63,6 +73,21 @@ export function createContext(deps: {
     dispose: forgetValidator,
   });
   const figures = createLoadingCache<string, object | string>(clock, { max: 500, ttlMs: MINUTE });
+  const origin = crypto.randomUUID();
+  const invalidateHere = (kind: CacheKind, jurisdictionId?: string): void => {
+    switch (kind) {
+      case 'catalog':
+        catalog.invalidate(jurisdictionId);
+        validators.clear();
+        return;
+      case 'calendar':
+        return calendars.invalidate(jurisdictionId);
+      case 'keys':
+        return keys.clear();
+      case 'figures':
+        return figures.clear();
+    }
+  };
   return {
     config: deps.config,
     db: deps.db,
@@ -74,19 +99,31 @@ export function createContext(deps: {
     calendars,
     validators,
     figures,
-    invalidate(kind, jurisdictionId) {
-      switch (kind) {
-        case 'catalog':
-          catalog.invalidate(jurisdictionId);
-          validators.clear();
-          return;
-        case 'calendar':
-          return calendars.invalidate(jurisdictionId);
-        case 'keys':
-          return keys.clear();
-        case 'figures':
-          return figures.clear();
-      }
+    origin,
+    invalidateHere,
+    async invalidate(kind, jurisdictionId) {
+      invalidateHere(kind, jurisdictionId);
+      if (deps.db.kind !== 'postgres') return;
+      await publishInvalidation(knex, { kind, jurisdictionId: jurisdictionId ?? null, origin }, deps.logger);
+    },
+    clearCaches() {
+      for (const kind of ['catalog', 'calendar', 'keys', 'figures'] as const) invalidateHere(kind);
     },
   };
+}
+
+/**
+ * Listens for other processes' cache notifications (PostgreSQL; null on the embedded database, which one
+ * process holds). Bootstrap starts it for the server, the worker and the CLI, and stops it on close.
+ */
+export function syncCaches(ctx: AppContext): CacheSync | null {
+  const connect = ctx.db.newClient;
+  if (ctx.db.kind !== 'postgres' || !connect) return null;
+  return startCacheSync({
+    connect,
+    origin: ctx.origin,
+    apply: (kind, jurisdictionId) => ctx.invalidateHere(kind, jurisdictionId),
+    clearAll: () => ctx.clearCaches(),
+    logger: ctx.logger,
+  });
 }

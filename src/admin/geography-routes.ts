@@ -50,7 +50,7 @@ export function geographyRouter(ctx: AppContext): Router {
             .filter(([, v]) => v !== undefined),
         ),
       });
-      ctx.invalidate('catalog');
+      await ctx.invalidate('catalog');
       res
         .status(201)
         .json({ layer: report.layer, accepted: report.accepted, rejected: report.rejected.slice(0, 1000) });

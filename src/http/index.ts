@@ -3,6 +3,7 @@ export {
   assertJurisdiction,
   boundJurisdictionOf,
   perKeyRateLimit,
+  rateLimitStore,
   requireKey,
   resolveJurisdictionFor,
 } from './auth';

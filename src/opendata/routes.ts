@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, badRequest, notFound } from '../core';
 import { parseListParams } from '../open311';
-import { resolveJurisdictionFor, scalar, type RawParams } from '../http';
+import { rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
   BULK_CONTENT_TYPES,
   BULK_FORMATS,
@@ -16,6 +16,7 @@ import {
 export function bulkRouter(ctx: AppContext): Router {
   const router = Router();
   const limiter = rateLimit({
+    store: rateLimitStore(ctx, 'export:'),
     windowMs: 10 * 60_000,
     limit: 30,
     standardHeaders: 'draft-7',
