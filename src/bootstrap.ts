@@ -7,7 +7,14 @@
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
 import { createContext, syncCaches, type AppContext, type Clock } from './context';
-import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db';
+import {
+  DatabaseBusyError,
+  openDatabase,
+  readReplica,
+  type Database,
+  type DatabaseTarget,
+  type ReadReplica,
+} from './db';
 import { migrateLatest } from './db';
 import { hasJurisdiction, loadDemoCity } from './demo';
 import { createLogger } from './http';
@@ -85,6 +92,33 @@ export function listenUrl(config: Pick<Config, 'host' | 'port'>, port = config.p
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
+/**
+ * The read replica of a server (DATABASE_READ_URL), checked once before the server answers and then
+ * about every second. One that does not answer at start-up does not stop the server: reads go to the
+ * primary until it does.
+ */
+async function openReplica(config: Readonly<Config>, logger: Logger): Promise<ReadReplica | null> {
+  if (!config.databaseReadUrl) return null;
+  const db = await openDatabase({
+    kind: 'postgres',
+    url: config.databaseReadUrl,
+    poolMax: config.databasePoolMax,
+  });
+  const replica = readReplica(db, {
+    maxLagSeconds: config.readMaxLagSeconds,
+    onChange: (s) =>
+      s.inUse
+        ? logger.info({ replica: db.describe, lagSeconds: s.lagSeconds }, 'reading from the replica')
+        : logger.warn(
+            { replica: db.describe, reason: s.reason },
+            'replica not used: reading from the primary',
+          ),
+  });
+  await replica.check();
+  replica.start();
+  return replica;
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   const config = loadConfig(opts.env, opts.cwd);
   checkRole(opts.role, config);
@@ -115,7 +149,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       logger.info('empty database: loading the Boston demo city (about a minute the first time)');
       await loadDemoCity(db.knex, new Date(), logger);
     }
-    const ctx = createContext({ config, db, logger, clock: opts.clock });
+    const replica = opts.role === 'server' ? await openReplica(config, logger) : null;
+    const ctx = createContext({ config, db, logger, clock: opts.clock, replica });
+    if (opts.role !== 'cli') ctx.metrics.collectProcessMetrics();
     const cacheSync = syncCaches(ctx);
     await cacheSync?.ready;
     return {
@@ -126,6 +162,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       applied,
       close: async () => {
         await cacheSync?.stop();
+        await replica?.close();
         await db.close();
       },
     };

@@ -6,7 +6,9 @@ import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import { publishInvalidation, startCacheSync, type CacheKind, type CacheSync } from './cluster';
 import type { Config } from './config';
-import type { Database } from './db';
+import type { Database, ReadReplica } from './db';
+import { createMetrics, type Metrics } from './metrics';
+import { outboxBacklog } from './notify';
 import { Calendars } from './sla';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
@@ -17,7 +19,16 @@ export type { CacheKind } from './cluster';
 export interface AppContext {
   config: Readonly<Config>;
   db: Database;
+  /** The primary: writes, reads that must see their own writes, the worker. */
   knex: Knex;
+  /**
+   * Where public reads go (GeoReport lists, the bulk export, the dashboard, reports): the read replica
+   * while it is usable (DATABASE_READ_URL), else the primary. Read it per query: it changes with the lag.
+   */
+  readonly read: Knex;
+  /** The read replica, when DATABASE_READ_URL is set (for /readyz and the metrics). */
+  replica: ReadReplica | null;
+  metrics: Metrics;
   clock: Clock;
   logger: Logger;
   /** Process caches (all built here, on lru-cache, timed by `clock`): see src/cache.ts. */
@@ -48,6 +59,7 @@ export function createContext(deps: {
   db: Database;
   logger: Logger;
   clock?: Clock;
+  replica?: ReadReplica | null;
 }): AppContext {
   const clock = deps.clock ?? (() => new Date());
   const knex = deps.db.knex;
@@ -74,6 +86,12 @@ export function createContext(deps: {
   });
   const figures = createLoadingCache<string, object | string>(clock, { max: 500, ttlMs: MINUTE });
   const origin = crypto.randomUUID();
+  const replica = deps.replica ?? null;
+  const metrics = createMetrics({
+    pools: () => [poolStats('primary', knex), ...(replica ? [poolStats('replica', replica.db.knex)] : [])],
+    ...(replica && { replica: () => replica.state() }),
+    backlog: () => outboxBacklog(knex, clock()),
+  });
   const invalidateHere = (kind: CacheKind, jurisdictionId?: string): void => {
     switch (kind) {
       case 'catalog':
@@ -92,6 +110,11 @@ export function createContext(deps: {
     config: deps.config,
     db: deps.db,
     knex,
+    get read() {
+      return replica ? replica.pick(knex) : knex;
+    },
+    replica,
+    metrics,
     clock,
     logger: deps.logger,
     catalog,
@@ -109,6 +132,19 @@ export function createContext(deps: {
     clearCaches() {
       for (const kind of ['catalog', 'calendar', 'keys', 'figures'] as const) invalidateHere(kind);
     },
+  };
+}
+
+/** A knex pool's connections (tarn): in use, idle, and callers waiting for one. */
+function poolStats(pool: string, knex: Knex) {
+  const p = (
+    knex.client as { pool?: Partial<Record<'numUsed' | 'numFree' | 'numPendingAcquires', () => number>> }
+  ).pool;
+  return {
+    pool,
+    used: p?.numUsed?.() ?? 0,
+    free: p?.numFree?.() ?? 0,
+    waiting: p?.numPendingAcquires?.() ?? 0,
   };
 }
 
