@@ -39,7 +39,7 @@ export function bulkRouter(ctx: AppContext): Router {
     const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
       maxRangeDays: null,
     });
-    const layers = await districtLayers(ctx.knex, j.id);
+    const layers = await districtLayers(ctx.read, j.id);
     const flag = (name: string) => {
       const v = scalar(q, name);
       if (v !== undefined && v !== 'true' && v !== 'false')
@@ -48,7 +48,7 @@ export function bulkRouter(ctx: AppContext): Router {
     };
     const options = { raw: flag('raw'), bom: flag('bom') };
     res.setHeader('Access-Control-Allow-Origin', '*');
-    await exportRequests(ctx.knex, filter, format, j.timeZone, layers, res, {
+    await exportRequests(ctx.read, filter, format, j.timeZone, layers, res, {
       ...options,
       onStart: () => {
         res.status(200).type(BULK_CONTENT_TYPES[format]);
