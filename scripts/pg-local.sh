@@ -7,7 +7,9 @@
 #   bash scripts/pg-local.sh createdb NAME  # (re)create an empty database NAME owned by the role
 #   bash scripts/pg-local.sh status
 #   bash scripts/pg-local.sh stop
-#   bash scripts/pg-local.sh destroy        # stop and delete the data directory
+#   bash scripts/pg-local.sh destroy        # stop and delete the data directory (and the standby's)
+#   bash scripts/pg-local.sh standby        # a streaming replica of the running cluster (pg_basebackup -R)
+#   bash scripts/pg-local.sh standby-url [DB]   # its URL (TEST_DATABASE_READ_URL / DATABASE_READ_URL)
 #
 #   export TEST_DATABASE_URL="$(bash scripts/pg-local.sh url)"
 #
@@ -15,6 +17,7 @@
 #   PG_LOCAL_PORT=54329  PG_LOCAL_DIR=/tmp/open311-pg  PG_LOCAL_DB=open311_test
 #   PG_LOCAL_USER=open311  PG_LOCAL_PASSWORD=open311   (a superuser: the tests create databases and PostGIS)
 #   PG_LOCAL_BIN=/usr/lib/postgresql/15/bin            (default: the newest version that has PostGIS)
+#   PG_LOCAL_STANDBY_PORT=<port + 10>  PG_LOCAL_STANDBY_DIR=<dir>-standby   (the read replica)
 # Needs the PostgreSQL server and PostGIS packages (Debian: postgresql, postgresql-15-postgis-3).
 # As root the server runs as the `postgres` user (PostgreSQL refuses to run as root). No systemd needed.
 set -euo pipefail
@@ -22,6 +25,8 @@ PORT="${PG_LOCAL_PORT:-54329}"
 DIR="${PG_LOCAL_DIR:-/tmp/open311-pg}"
 DB="${PG_LOCAL_DB:-open311_test}"
 ROLE="${PG_LOCAL_USER:-open311}"
+STANDBY_PORT="${PG_LOCAL_STANDBY_PORT:-$((PORT + 10))}"
+STANDBY_DIR="${PG_LOCAL_STANDBY_DIR:-$DIR-standby}"
 PASSWORD="${PG_LOCAL_PASSWORD:-open311}"
 
 die() { echo "pg-local: $*" >&2; exit 1; }
@@ -102,28 +107,66 @@ start() {
 
 url() { echo "postgres://$ROLE:$PASSWORD@127.0.0.1:$PORT/${1:-$DB}"; }
 
+standby_running() { [ -f "$STANDBY_DIR/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "$STANDBY_DIR" status >/dev/null 2>&1; }
+
+# A hot standby of the running cluster, streaming from it (issue #20.2: the read replica's tests). Made
+# once with pg_basebackup -R (which writes standby.signal and primary_conninfo), then started on its own
+# port; it replays every database of the primary, including those the tests create later.
+standby() {
+  running || die "the primary is not running: '$0 start' first"
+  if [ ! -f "$STANDBY_DIR/PG_VERSION" ]; then
+    if (exec 3<>"/dev/tcp/127.0.0.1/$STANDBY_PORT") 2>/dev/null; then
+      die "something already listens on 127.0.0.1:$STANDBY_PORT: set PG_LOCAL_STANDBY_PORT to a free port"
+    fi
+    mkdir -p "$STANDBY_DIR"
+    [ -z "$(ls -A "$STANDBY_DIR")" ] || die "$STANDBY_DIR is not empty and is not a PostgreSQL data directory"
+    [ "$(id -u)" = 0 ] && chown postgres:postgres "$STANDBY_DIR"
+    chmod 700 "$STANDBY_DIR"
+    as_pg env PGPASSWORD="$PASSWORD" "$BIN/pg_basebackup" -h 127.0.0.1 -p "$PORT" -U postgres -D "$STANDBY_DIR" \
+      -R -X stream -c fast >/dev/null || die "pg_basebackup failed"
+    rm -f "$STANDBY_DIR/server.log" "$STANDBY_DIR/postmaster.pid"
+  fi
+  if ! standby_running; then
+    as_pg "$BIN/pg_ctl" -D "$STANDBY_DIR" -l "$STANDBY_DIR/server.log" -w -t 120 \
+      -o "-p $STANDBY_PORT -k /tmp -c listen_addresses=127.0.0.1 -c fsync=off -c hot_standby=on -c max_connections=200" \
+      start >/dev/null || { tail -n 30 "$STANDBY_DIR/server.log" >&2 || true; die "the standby did not start"; }
+  fi
+  [ "$(PGPASSWORD="$PASSWORD" "$BIN/psql" -X -h 127.0.0.1 -p "$STANDBY_PORT" -U postgres -d postgres -tAc 'SELECT pg_is_in_recovery()')" = t ] ||
+    die "127.0.0.1:$STANDBY_PORT is not a standby"
+  echo "pg-local: standby of 127.0.0.1:$PORT streaming on 127.0.0.1:$STANDBY_PORT, data in $STANDBY_DIR" >&2
+  echo "pg-local: export TEST_DATABASE_READ_URL=$(standby_url "$DB")" >&2
+}
+
+standby_url() { echo "postgres://$ROLE:$PASSWORD@127.0.0.1:$STANDBY_PORT/${1:-$DB}"; }
+
 case "${1:-start}" in
   start) start ;;
   stop)
     [ -n "$BIN" ] || exit 0
+    if standby_running; then as_pg "$BIN/pg_ctl" -D "$STANDBY_DIR" -m fast -w -t 60 stop >/dev/null; fi
     if running; then as_pg "$BIN/pg_ctl" -D "$DIR" -m fast -w -t 60 stop >/dev/null; fi
     ;;
   status)
     if [ -n "$BIN" ] && running; then echo "running on 127.0.0.1:$PORT ($DIR)"; else echo "not running ($DIR)"; exit 3; fi
     ;;
   url) url "${2:-}" ;;
+  standby) standby ;;
+  standby-url) standby_url "${2:-}" ;;
   createdb)
     [ -n "${2:-}" ] || die "usage: $0 createdb NAME"
     running || die "not running: '$0 start' first"
     ensure_database "$2" fresh
     ;;
   destroy)
+    if [ -n "$BIN" ] && standby_running; then as_pg "$BIN/pg_ctl" -D "$STANDBY_DIR" -m immediate -w stop >/dev/null; fi
     if [ -n "$BIN" ] && running; then as_pg "$BIN/pg_ctl" -D "$DIR" -m immediate -w stop >/dev/null; fi
     # Only ever a cluster directory (or nothing): never an arbitrary folder.
-    if [ -f "$DIR/PG_VERSION" ] || { [ -d "$DIR" ] && [ -z "$(ls -A "$DIR")" ]; }; then rm -rf "$DIR"; fi
+    for d in "$DIR" "$STANDBY_DIR"; do
+      if [ -f "$d/PG_VERSION" ] || { [ -d "$d" ] && [ -z "$(ls -A "$d")" ]; }; then rm -rf "$d"; fi
+    done
     ;;
   *)
-    echo "usage: $0 start|stop|status|url [DB]|createdb NAME|destroy" >&2
+    echo "usage: $0 start|stop|status|url [DB]|createdb NAME|standby|standby-url [DB]|destroy" >&2
     exit 2
     ;;
 esac

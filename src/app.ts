@@ -9,7 +9,14 @@ import YAML from 'yaml';
 import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
-import { guardPathAndQuery, httpLogger, open311Cors, securityHeaders } from './http';
+import {
+  guardPathAndQuery,
+  httpLogger,
+  httpMetrics,
+  metricsHandler,
+  open311Cors,
+  securityHeaders,
+} from './http';
 import { errorHandler } from './http';
 import { open311Router, publicBaseUrl } from './open311';
 import { bulkRouter } from './opendata';
@@ -46,6 +53,7 @@ export function createApp(ctx: AppContext): Express {
   // Off unless TRUST_PROXY names the proxies in front: otherwise any client could pick its own address.
   app.set('trust proxy', ctx.config.trustProxy);
   app.set('query parser', 'simple');
+  app.use(httpMetrics(ctx.metrics));
   app.use(httpLogger(ctx.logger));
   app.use(securityHeaders(ctx.config));
   app.use(guardPathAndQuery);
@@ -53,14 +61,24 @@ export function createApp(ctx: AppContext): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
+  // Ready while the primary answers; a lagging or absent replica only means reads fall back to it.
   app.get('/readyz', async (_req, res) => {
+    const r = ctx.replica?.state();
+    const replica = r && {
+      status: r.status,
+      in_use: r.inUse,
+      lag_seconds: r.lagSeconds,
+      max_lag_seconds: r.maxLagSeconds,
+      ...(r.reason ? { reason: r.reason } : {}),
+    };
     try {
       await ctx.knex.raw('SELECT 1');
-      res.json({ status: 'ready', database: ctx.db.kind });
+      res.json({ status: 'ready', database: ctx.db.kind, ...(replica ? { replica } : {}) });
     } catch {
-      res.status(503).json({ status: 'unavailable', database: ctx.db.kind });
+      res.status(503).json({ status: 'unavailable', database: ctx.db.kind, ...(replica ? { replica } : {}) });
     }
   });
+  app.get('/metrics', metricsHandler(ctx.metrics, ctx.config.metricsToken));
 
   app.use('/open311', open311Cors());
   app.use('/open311', bulkRouter(ctx));

@@ -6,8 +6,15 @@
  */
 import pino, { type Logger } from 'pino';
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
-import { createContext, type AppContext, type Clock } from './context';
-import { DatabaseBusyError, openDatabase, type Database, type DatabaseTarget } from './db';
+import { createContext, syncCaches, type AppContext, type Clock } from './context';
+import {
+  DatabaseBusyError,
+  openDatabase,
+  readReplica,
+  type Database,
+  type DatabaseTarget,
+  type ReadReplica,
+} from './db';
 import { migrateLatest } from './db';
 import { hasJurisdiction, loadDemoCity } from './demo';
 import { createLogger } from './http';
@@ -35,7 +42,7 @@ export interface Booted {
   logger: Logger;
   /** Migrations applied by this start, oldest first. */
   applied: string[];
-  /** Closes the database (and releases an embedded data dir's lock). */
+  /** Stops listening for cache notifications; closes the database (and an embedded data dir's lock). */
   close(): Promise<void>;
 }
 
@@ -85,6 +92,33 @@ export function listenUrl(config: Pick<Config, 'host' | 'port'>, port = config.p
   return `http://${host.includes(':') ? `[${host}]` : host}:${port}/`;
 }
 
+/**
+ * The read replica of a server (DATABASE_READ_URL), checked once before the server answers and then
+ * about every second. One that does not answer at start-up does not stop the server: reads go to the
+ * primary until it does.
+ */
+async function openReplica(config: Readonly<Config>, logger: Logger): Promise<ReadReplica | null> {
+  if (!config.databaseReadUrl) return null;
+  const db = await openDatabase({
+    kind: 'postgres',
+    url: config.databaseReadUrl,
+    poolMax: config.databasePoolMax,
+  });
+  const replica = readReplica(db, {
+    maxLagSeconds: config.readMaxLagSeconds,
+    onChange: (s) =>
+      s.inUse
+        ? logger.info({ replica: db.describe, lagSeconds: s.lagSeconds }, 'reading from the replica')
+        : logger.warn(
+            { replica: db.describe, reason: s.reason },
+            'replica not used: reading from the primary',
+          ),
+  });
+  await replica.check();
+  replica.start();
+  return replica;
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   const config = loadConfig(opts.env, opts.cwd);
   checkRole(opts.role, config);
@@ -115,8 +149,23 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       logger.info('empty database: loading the Boston demo city (about a minute the first time)');
       await loadDemoCity(db.knex, new Date(), logger);
     }
-    const ctx = createContext({ config, db, logger, clock: opts.clock });
-    return { config, db, ctx, logger, applied, close: () => db.close() };
+    const replica = opts.role === 'server' ? await openReplica(config, logger) : null;
+    const ctx = createContext({ config, db, logger, clock: opts.clock, replica });
+    if (opts.role !== 'cli') ctx.metrics.collectProcessMetrics();
+    const cacheSync = syncCaches(ctx);
+    await cacheSync?.ready;
+    return {
+      config,
+      db,
+      ctx,
+      logger,
+      applied,
+      close: async () => {
+        await cacheSync?.stop();
+        await replica?.close();
+        await db.close();
+      },
+    };
   } catch (err) {
     await db.close().catch(() => {});
     throw err;

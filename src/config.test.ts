@@ -37,6 +37,10 @@ describe('loadConfig', () => {
       dashboardTileUrl: null,
       trustProxy: false,
       defaultJurisdiction: null,
+      databaseReadUrl: null,
+      readMaxLagSeconds: 5,
+      metricsToken: null,
+      metricsPort: null,
     });
   });
 
@@ -148,5 +152,41 @@ describe('loadConfig', () => {
       );
       expect((err as Error).message).not.toContain('\n');
     }
+  });
+
+  test('when the scaling variables are set, then they are read and checked (issue #20)', () => {
+    const defaults = loadConfig({});
+    expect([defaults.databaseReadUrl, defaults.readMaxLagSeconds, defaults.metricsToken]).toEqual([
+      null,
+      5,
+      null,
+    ]);
+    expect(defaults.metricsPort).toBeNull();
+    const c = loadConfig({
+      DATABASE_URL: 'postgres://a@primary/db',
+      DATABASE_READ_URL: 'postgres://a@replica/db',
+      READ_MAX_LAG_SECONDS: '0',
+      METRICS_TOKEN: 'a-metrics-token-of-32-characters',
+      METRICS_PORT: '9464',
+    });
+    expect(c).toMatchObject({
+      databaseReadUrl: 'postgres://a@replica/db',
+      readMaxLagSeconds: 0,
+      metricsToken: 'a-metrics-token-of-32-characters',
+      metricsPort: 9464,
+    });
+    expect(problems({ DATABASE_READ_URL: 'postgres://a@replica/db' })).toEqual([
+      'DATABASE_READ_URL needs DATABASE_URL: a replica is of a PostgreSQL primary',
+    ]);
+    expect(problems({ DATABASE_URL: 'postgres://a@p/db', DATABASE_READ_URL: 'http://replica' })).toEqual([
+      'DATABASE_READ_URL must be a postgres: or postgresql: URL',
+    ]);
+    expect(problems({ METRICS_TOKEN: 'short' })).toEqual([
+      'METRICS_TOKEN must be at least 16 characters long',
+    ]);
+    expect(problems({ READ_MAX_LAG_SECONDS: '-1', METRICS_PORT: '0' })).toEqual([
+      'READ_MAX_LAG_SECONDS must be a whole number from 0 to 86400 (got "-1")',
+      'METRICS_PORT must be a whole number from 1 to 65535 (got "0")',
+    ]);
   });
 });

@@ -49,6 +49,14 @@ export interface Config {
   defaultJurisdiction: string | null;
   /** TRUST_PROXY: off unless set, so a client cannot pick its own address (rate limits) or scheme. */
   trustProxy: TrustProxy;
+  /** A streaming replica of DATABASE_URL for public reads (issue #20.2); null: read from the primary. */
+  databaseReadUrl: string | null;
+  /** Reads fall back to the primary while the replica is further behind than this (seconds). */
+  readMaxLagSeconds: number;
+  /** When set, GET /metrics needs `Authorization: Bearer <token>`. */
+  metricsToken: string | null;
+  /** A separate worker process serves GET /metrics on this port; null: none. */
+  metricsPort: number | null;
 }
 
 export class ConfigError extends Error {
@@ -145,6 +153,13 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
   if (defaultJurisdiction !== null && !/^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/.test(defaultJurisdiction))
     problems.push(`DEFAULT_JURISDICTION must be a jurisdiction id (got "${defaultJurisdiction}")`);
 
+  const metricsToken = read(env, 'METRICS_TOKEN') ?? null;
+  if (metricsToken !== null && metricsToken.length < 16)
+    problems.push('METRICS_TOKEN must be at least 16 characters long');
+  const databaseReadUrl = url('DATABASE_READ_URL', ['postgres:', 'postgresql:']);
+  if (databaseReadUrl !== null && read(env, 'DATABASE_URL') === undefined)
+    problems.push('DATABASE_READ_URL needs DATABASE_URL: a replica is of a PostgreSQL primary');
+
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
@@ -169,6 +184,10 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     dashboardTileUrl: url('DASHBOARD_TILE_URL', ['http:', 'https:']),
     defaultJurisdiction,
     trustProxy: trustProxy(),
+    databaseReadUrl,
+    readMaxLagSeconds: int('READ_MAX_LAG_SECONDS', 5, 0, 86_400),
+    metricsToken,
+    metricsPort: read(env, 'METRICS_PORT') === undefined ? null : int('METRICS_PORT', 0, 1, 65535),
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

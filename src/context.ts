@@ -1,23 +1,35 @@
+import crypto from 'node:crypto';
 import type { Knex } from 'knex';
 import type { Logger } from 'pino';
 import { KeyVerifier } from './auth';
 import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
+import { publishInvalidation, startCacheSync, type CacheKind, type CacheSync } from './cluster';
 import type { Config } from './config';
 import { outboundFetch, type OutboundFetch } from './core';
-import type { Database } from './db';
+import type { Database, ReadReplica } from './db';
+import { createMetrics, type Metrics } from './metrics';
+import { outboxBacklog } from './notify';
 import { Calendars } from './sla';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
 
-/** What an edit can make stale; `jurisdictionId` narrows it where the cache is kept per jurisdiction. */
-export type CacheKind = 'catalog' | 'calendar' | 'keys' | 'figures';
+export type { CacheKind } from './cluster';
 
 export interface AppContext {
   config: Readonly<Config>;
   db: Database;
+  /** The primary: writes, reads that must see their own writes, the worker. */
   knex: Knex;
+  /**
+   * Where public reads go (GeoReport lists, the bulk export, the dashboard, reports): the read replica
+   * while it is usable (DATABASE_READ_URL), else the primary. Read it per query: it changes with the lag.
+   */
+  readonly read: Knex;
+  /** The read replica, when DATABASE_READ_URL is set (for /readyz and the metrics). */
+  replica: ReadReplica | null;
+  metrics: Metrics;
   clock: Clock;
   logger: Logger;
   /** Process caches (all built here, on lru-cache, timed by `clock`): see src/cache.ts. */
@@ -29,8 +41,17 @@ export interface AppContext {
   figures: LoadingCache<string, object | string>;
   /** Fetch for addresses users chose (webhooks, catalog import): public addresses only unless configured. */
   outbound: OutboundFetch;
-  /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
-  invalidate(kind: CacheKind, jurisdictionId?: string): void;
+  /** This context's name in cache notifications (several contexts may share one process in tests). */
+  origin: string;
+  /**
+   * Drops what an edit made stale, here at once and (on PostgreSQL) in every other process through
+   * NOTIFY: call it after the edit's transaction committed; resolves once the notification is sent.
+   */
+  invalidate(kind: CacheKind, jurisdictionId?: string): Promise<void>;
+  /** Drops what an edit made stale in this process only (a notification from another process). */
+  invalidateHere(kind: CacheKind, jurisdictionId?: string): void;
+  /** Drops every cache (the LISTEN connection came back: notifications may have been missed). */
+  clearCaches(): void;
 }
 
 const SECOND = 1000;
@@ -41,6 +62,7 @@ export function createContext(deps: {
   db: Database;
   logger: Logger;
   clock?: Clock;
+  replica?: ReadReplica | null;
 }): AppContext {
   const clock = deps.clock ?? (() => new Date());
   const knex = deps.db.knex;
@@ -66,10 +88,36 @@ export function createContext(deps: {
     dispose: forgetValidator,
   });
   const figures = createLoadingCache<string, object | string>(clock, { max: 500, ttlMs: MINUTE });
+  const origin = crypto.randomUUID();
+  const replica = deps.replica ?? null;
+  const metrics = createMetrics({
+    pools: () => [poolStats('primary', knex), ...(replica ? [poolStats('replica', replica.db.knex)] : [])],
+    ...(replica && { replica: () => replica.state() }),
+    backlog: () => outboxBacklog(knex, clock()),
+  });
+  const invalidateHere = (kind: CacheKind, jurisdictionId?: string): void => {
+    switch (kind) {
+      case 'catalog':
+        catalog.invalidate(jurisdictionId);
+        validators.clear();
+        return;
+      case 'calendar':
+        return calendars.invalidate(jurisdictionId);
+      case 'keys':
+        return keys.clear();
+      case 'figures':
+        return figures.clear();
+    }
+  };
   return {
     config: deps.config,
     db: deps.db,
     knex,
+    get read() {
+      return replica ? replica.pick(knex) : knex;
+    },
+    replica,
+    metrics,
     clock,
     logger: deps.logger,
     catalog,
@@ -78,19 +126,44 @@ export function createContext(deps: {
     validators,
     outbound: outboundFetch(deps.config.outboundAllowPrivate),
     figures,
-    invalidate(kind, jurisdictionId) {
-      switch (kind) {
-        case 'catalog':
-          catalog.invalidate(jurisdictionId);
-          validators.clear();
-          return;
-        case 'calendar':
-          return calendars.invalidate(jurisdictionId);
-        case 'keys':
-          return keys.clear();
-        case 'figures':
-          return figures.clear();
-      }
+    origin,
+    invalidateHere,
+    async invalidate(kind, jurisdictionId) {
+      invalidateHere(kind, jurisdictionId);
+      if (deps.db.kind !== 'postgres') return;
+      await publishInvalidation(knex, { kind, jurisdictionId: jurisdictionId ?? null, origin }, deps.logger);
+    },
+    clearCaches() {
+      for (const kind of ['catalog', 'calendar', 'keys', 'figures'] as const) invalidateHere(kind);
     },
   };
+}
+
+/** A knex pool's connections (tarn): in use, idle, and callers waiting for one. */
+function poolStats(pool: string, knex: Knex) {
+  const p = (
+    knex.client as { pool?: Partial<Record<'numUsed' | 'numFree' | 'numPendingAcquires', () => number>> }
+  ).pool;
+  return {
+    pool,
+    used: p?.numUsed?.() ?? 0,
+    free: p?.numFree?.() ?? 0,
+    waiting: p?.numPendingAcquires?.() ?? 0,
+  };
+}
+
+/**
+ * Listens for other processes' cache notifications (PostgreSQL; null on the embedded database, which one
+ * process holds). Bootstrap starts it for the server, the worker and the CLI, and stops it on close.
+ */
+export function syncCaches(ctx: AppContext): CacheSync | null {
+  const connect = ctx.db.newClient;
+  if (ctx.db.kind !== 'postgres' || !connect) return null;
+  return startCacheSync({
+    connect,
+    origin: ctx.origin,
+    apply: (kind, jurisdictionId) => ctx.invalidateHere(kind, jurisdictionId),
+    clearAll: () => ctx.clearCaches(),
+    logger: ctx.logger,
+  });
 }

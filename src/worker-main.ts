@@ -2,9 +2,12 @@
  * `npm run worker`: the background worker as its own process (run API nodes with WORKER=off). Any number
  * may run against one PostgreSQL database: every job is claimed with FOR UPDATE SKIP LOCKED or a unique key.
  */
+import type { Server } from 'node:http';
+import express from 'express';
 import { bootstrap } from './bootstrap';
 import { ConfigError } from './config';
 import { withEnvFile } from './env-file';
+import { metricsHandler } from './http';
 import { startWorker } from './worker';
 
 function die(message: string, code = 1): never {
@@ -18,8 +21,20 @@ async function main(): Promise<void> {
   );
   const { config, db, ctx, logger } = booted;
   const worker = startWorker(ctx);
-  logger.info({ database: db.describe, intervalMs: config.workerIntervalMs }, 'worker running');
+  // Its tick, escalation and delivery series for Prometheus (METRICS_PORT), behind METRICS_TOKEN too.
+  let metrics: Server | null = null;
+  if (config.metricsPort !== null) {
+    const app = express().disable('x-powered-by');
+    app.get('/metrics', metricsHandler(ctx.metrics, config.metricsToken));
+    metrics = app.listen(config.metricsPort, config.host);
+    metrics.on('error', (err) => die(`cannot serve metrics on port ${config.metricsPort}: ${err.message}`));
+  }
+  logger.info(
+    { database: db.describe, intervalMs: config.workerIntervalMs, metricsPort: config.metricsPort },
+    'worker running',
+  );
   const stop = async () => {
+    metrics?.close();
     await worker.stop();
     await booted.close();
     process.exit(0);

@@ -60,7 +60,7 @@ export function agenciesRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req, res);
     const doc = agencyBody(req);
     await insertAgency(ctx.knex, j.id, doc);
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.status(201).json(await found(j.id, doc.code));
   });
   router.get(`${base}/:code`, async (req, res) => {
@@ -71,7 +71,7 @@ export function agenciesRouter(ctx: AppContext): Router {
     const code = String(req.params.code);
     await found(j.id, code);
     await updateAgency(ctx.knex, j.id, agencyBody(req, code));
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.json(await found(j.id, code));
   });
   router.delete(`${base}/:code`, async (req, res) => {
@@ -79,7 +79,7 @@ export function agenciesRouter(ctx: AppContext): Router {
     const code = String(req.params.code);
     if (!(await deleteAgency(ctx.knex, j.id, code)))
       throw notFound(`department "${code}" is not a department of ${j.id}.`);
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.status(204).end();
   });
   router.post(`${base}/:code/merge`, async (req, res) => {
@@ -104,7 +104,7 @@ export function agenciesRouter(ctx: AppContext): Router {
       await removeMergedAgency(trx, from.id);
       return { services: services.map((s) => s.serviceCode), requests };
     });
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.json({ merged: code, into, services: result.services, requests_moved: result.requests });
   });
   return router;

@@ -31,7 +31,7 @@ export function apiKeysRouter(ctx: AppContext): Router {
       throw new AppError(404, `API key ${req.params.id} was not found.`);
     if (!(await revokeApiKey(ctx.knex, id, ctx.clock(), boundJurisdictionOf(res))))
       throw notFound(`API key ${id} was not found or is already revoked.`);
-    ctx.invalidate('keys');
+    await ctx.invalidate('keys');
     res.status(204).end();
   });
   return router;

@@ -25,7 +25,7 @@ export function calendarRouter(ctx: AppContext): Router {
     });
     if (!checked.ok) throw badRequest(checked.errors);
     await saveCalendar(ctx.knex, j.id, checked.value, ctx.clock());
-    ctx.invalidate('calendar', j.id);
+    await ctx.invalidate('calendar', j.id);
     res.json(checked.value);
   });
   return router;

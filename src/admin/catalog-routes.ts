@@ -54,7 +54,7 @@ export function catalogRouter(ctx: AppContext): Router {
         actor: adminActor(res).label,
         at: ctx.clock(),
       });
-      if (plan.applied) ctx.invalidate('catalog');
+      if (plan.applied) await ctx.invalidate('catalog');
       res.json(plan);
     },
   );

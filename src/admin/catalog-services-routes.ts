@@ -60,7 +60,7 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     await ctx.knex.transaction(async (trx) =>
       saveService(trx, jurisdictionId, before, doc, await agencyIds(trx, jurisdictionId), label, ctx.clock()),
     );
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     return serviceDocOf(await found(jurisdictionId, doc.service_code));
   };
 
@@ -94,7 +94,7 @@ export function catalogServicesRouter(ctx: AppContext): Router {
       return void res.json({ ...doc, deactivated_because: 'the service has requests, which keep it' });
     }
     await deleteService(ctx.knex, s.id);
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.status(204).end();
   });
   router.get(`${base}/:code/versions`, async (req, res) => {

@@ -56,7 +56,7 @@ export function geographyRouter(ctx: AppContext): Router {
         COLUMNS.map(([key, param]) => [key, scalar(q, `col_${param}`)]).filter(([, v]) => v !== undefined),
       ),
     });
-    if (report.written) ctx.invalidate('catalog');
+    if (report.written) await ctx.invalidate('catalog');
     res.status(dryRun ? 200 : 201).json({
       layer: report.layer,
       dry_run: dryRun,

@@ -49,7 +49,7 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
       throw forbidden('This api_key is bound to one jurisdiction and cannot create another.');
     const doc = jurisdictionBody(req);
     await insertJurisdiction(ctx.knex, doc);
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.status(201).json(await found(doc.id));
   });
   router.get('/jurisdictions/:id', async (req, res) => {
@@ -61,7 +61,7 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
     assertJurisdiction(res, id);
     await found(id);
     await updateJurisdiction(ctx.knex, jurisdictionBody(req, id), ctx.clock());
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.json(await found(id));
   });
   router.delete('/jurisdictions/:id', async (req, res) => {
@@ -69,7 +69,7 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
     if (boundJurisdictionOf(res) !== null)
       throw forbidden('This api_key is bound to one jurisdiction and cannot delete one.');
     if (!(await deleteJurisdiction(ctx.knex, id))) throw notFound(`jurisdiction "${id}" is not served here.`);
-    ctx.invalidate('catalog');
+    await ctx.invalidate('catalog');
     res.status(204).end();
   });
   return router;

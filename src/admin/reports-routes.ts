@@ -45,7 +45,7 @@ export function reportsRouter(ctx: AppContext): Router {
     problems.throwIfAny();
     const range = { jurisdictionId: j.id, start, end, groupBy };
     const rows =
-      report === 'sla' ? await performance(ctx.knex, { ...range, now }) : await satisfaction(ctx.knex, range);
+      report === 'sla' ? await performance(ctx.read, { ...range, now }) : await satisfaction(ctx.read, range);
     if (format === 'csv') {
       const csv =
         report === 'sla'

@@ -38,7 +38,7 @@ export function responseLevelsRouter(ctx: AppContext): Router {
     const recompute = wantsRecompute(req);
     const levels = parseResponseLevels(req.body);
     await replaceResponseLevels(ctx.knex, s.id, levels);
-    ctx.invalidate('catalog', s.jurisdictionId);
+    await ctx.invalidate('catalog', s.jurisdictionId);
     if (!recompute) return void res.json(levels);
     const key = apiKeyOf(res);
     const actor = {

@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { CHANNELS, ROLES, apiKeyJson, createApiKey, listApiKeys, parseNewKey, revokeApiKey } from '../auth';
 import { bootstrap, type Booted } from '../bootstrap';
+import type { CacheKind } from '../cluster';
 import type { Database } from '../db';
 import { migrateRollback, migrationStatus } from '../db';
 import { hasJurisdiction, loadDemoCity } from '../demo';
@@ -26,6 +27,15 @@ export function buildProgram(env: Env, io: CliIO = processIO()): Command {
     }
   };
   const withDatabase = <T>(fn: (db: Database) => Promise<T>): Promise<T> => withBooted((b) => fn(b.db));
+  /** Like withDatabase, for a command whose writes make the running servers' `kind` caches stale. */
+  const changing =
+    (kind: CacheKind) =>
+    <T>(fn: (db: Database) => Promise<T>): Promise<T> =>
+      withBooted(async (b) => {
+        const result = await fn(b.db);
+        await b.ctx.invalidate(kind);
+        return result;
+      });
 
   const program = new Command('open311').description('Open311 server operator commands').showHelpAfterError();
 
@@ -106,13 +116,13 @@ export function buildProgram(env: Env, io: CliIO = processIO()): Command {
     .command('revoke')
     .argument('<id>')
     .action((id: string) =>
-      withDatabase(async (db) => {
+      changing('keys')(async (db) => {
         if (!(await revokeApiKey(db.knex, Number(id), new Date()))) throw new Error(`no active key ${id}`);
         console.log(`revoked key ${id}`);
       }),
     );
 
-  registerGeoImport(program, withDatabase, io);
-  registerCatalogCommands(program, withDatabase);
+  registerGeoImport(program, changing('catalog'), io);
+  registerCatalogCommands(program, changing('catalog'));
   return program;
 }

@@ -53,18 +53,18 @@ export function dashboardRouter(ctx: AppContext): Router {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
     res.json({
       jurisdiction: { id: j.id, name: j.name, time_zone: j.timeZone },
-      layers: await layers(ctx.knex, j.id),
+      layers: await layers(ctx.read, j.id),
       tile_url: ctx.config.dashboardTileUrl,
     });
   });
   router.get('/api/summary', async (req, res) => {
     const q = req.query as RawParams;
     const { j, start, end, now } = await period(q);
-    const available = await layers(ctx.knex, j.id);
+    const available = await layers(ctx.read, j.id);
     const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
     if (!available.includes(layer)) throw badRequest(`layer must be one of ${available.join(', ')}.`);
     res.json(
-      await summary(ctx.knex, ctx.figures, {
+      await summary(ctx.read, ctx.figures, {
         jurisdictionId: j.id,
         timeZone: j.timeZone,
         start,
@@ -77,15 +77,15 @@ export function dashboardRouter(ctx: AppContext): Router {
   router.get('/api/layers/:layer.geojson', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
     const layer = String(req.params.layer);
-    if (layer !== 'boundary' && !(await layers(ctx.knex, j.id)).includes(layer))
+    if (layer !== 'boundary' && !(await layers(ctx.read, j.id)).includes(layer))
       throw badRequest(`Unknown layer "${layer}".`);
     res
       .type('application/geo+json')
-      .json(await layerGeoJson(ctx.knex, j.id, layer === 'boundary' ? null : layer));
+      .json(await layerGeoJson(ctx.read, j.id, layer === 'boundary' ? null : layer));
   });
   router.get('/api/points.geojson', async (req, res) => {
     const { j, start, end } = await period(req.query as RawParams);
-    res.type('application/geo+json').send(await points(ctx.knex, ctx.figures, j.id, start, end));
+    res.type('application/geo+json').send(await points(ctx.read, ctx.figures, j.id, start, end));
   });
   router.use(express.static(PUBLIC_DIR, { index: 'index.html', maxAge: '5m' }));
   return router;

@@ -16,7 +16,7 @@ const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 /** The period and layer the page opens on at `now`, as the server parses them. */
 export async function openingView(ctx: AppContext, now: Date) {
   const j = await ctx.catalog.resolveJurisdiction(undefined);
-  const available = await layers(ctx.knex, j.id);
+  const available = await layers(ctx.read, j.id);
   const start = parseDateTime(isoDay(new Date(now.getTime() - 90 * DAY_MS)), j.timeZone);
   const end = parseDateTime(isoDay(new Date(now.getTime() + DAY_MS)), j.timeZone);
   if (!start || !end) throw new Error('could not work out the dashboard period');
@@ -27,7 +27,7 @@ export async function openingView(ctx: AppContext, now: Date) {
 export async function warmOpeningView(ctx: AppContext): Promise<void> {
   const now = ctx.clock();
   const { j, start, end, layer } = await openingView(ctx, now);
-  await summary(ctx.knex, ctx.figures, {
+  await summary(ctx.read, ctx.figures, {
     jurisdictionId: j.id,
     timeZone: j.timeZone,
     start,
@@ -35,7 +35,7 @@ export async function warmOpeningView(ctx: AppContext): Promise<void> {
     now,
     layer,
   });
-  await points(ctx.knex, ctx.figures, j.id, start, end);
+  await points(ctx.read, ctx.figures, j.id, start, end);
 }
 
 /** Warms at once and then every `everyMs`; failures are logged and retried at the next turn. */

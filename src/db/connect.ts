@@ -32,6 +32,8 @@ export interface Database {
   kind: DatabaseKind;
   /** Human-readable target without credentials, for logs. */
   describe: string;
+  /** PostgreSQL only: a new client outside the pool, for a connection that must stay its own (LISTEN). */
+  newClient?: () => pg.Client;
   close(): Promise<void>;
 }
 
@@ -109,7 +111,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // knex would print pool errors itself; every failure already reaches the caller as an error.
       log: QUIET,
     });
-    return { knex, kind: 'postgres', describe: redactUrl(target.url), close: () => knex.destroy() };
+    return {
+      knex,
+      kind: 'postgres',
+      describe: redactUrl(target.url),
+      newClient: () =>
+        new pg.Client({ connectionString: target.url, application_name: 'open311-server (listen)' }),
+      close: () => knex.destroy(),
+    };
   }
   const { PGlite: PGliteClass, postgis, pg_trgm, ClientPgLite } = embeddedPackages();
   const release = target.dataDir ? lockDataDir(target.dataDir) : () => {};

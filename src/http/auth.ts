@@ -1,7 +1,8 @@
 import type { NextFunction, Request, Response } from 'express';
-import { rateLimit } from 'express-rate-limit';
+import { rateLimit, type Store } from 'express-rate-limit';
 import { hasRole, type ApiKey, type Role } from '../auth';
 import type { Jurisdiction } from '../catalog';
+import { DatabaseRateLimitStore } from '../cluster';
 import type { AppContext } from '../context';
 import { AppError, forbidden } from '../core';
 import { scalar } from './params';
@@ -66,9 +67,19 @@ export function requireKey(ctx: AppContext, role: Role) {
   };
 }
 
-/** Per-key limit on writes; 429 with Retry-After. In-process counts: one limit per API process. */
+/**
+ * Where a rate limiter counts: on PostgreSQL in the database, so every API process shares one limit
+ * (issue #20.1); on the embedded database, which one process holds, in memory (express-rate-limit's own
+ * store). `prefix` keeps each limiter's keys apart.
+ */
+export function rateLimitStore(ctx: AppContext, prefix: string): Store | undefined {
+  return ctx.db.kind === 'postgres' ? new DatabaseRateLimitStore(ctx.knex, ctx.clock, prefix) : undefined;
+}
+
+/** Per-key limit on writes; 429 with Retry-After. Shared by every API process on PostgreSQL. */
 export function perKeyRateLimit(ctx: AppContext) {
   return rateLimit({
+    store: rateLimitStore(ctx, 'post:'),
     windowMs: 60_000,
     limit: ctx.config.postRateLimitPerMinute,
     standardHeaders: 'draft-7',

@@ -3,6 +3,7 @@ export {
   assertJurisdiction,
   boundJurisdictionOf,
   perKeyRateLimit,
+  rateLimitStore,
   requireKey,
   resolveJurisdictionFor,
 } from './auth';
@@ -14,3 +15,4 @@ export { type RawParams, number, scalar } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';
 export { open311Cors } from './cors';
+export { httpMetrics, metricsHandler, routeLabel } from './metrics';

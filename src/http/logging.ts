@@ -56,7 +56,9 @@ type Tracked = LoggedRequest & { [ROUTE]?: string };
  * The route pattern that answered (`/open311/v2/requests/:service_request_id.:format`), never the raw URL.
  * Noted when the router matches (its mount path is known then; an error leaving the router resets it).
  */
-function trackRoute(req: Tracked): void {
+export function trackRoute(req: Tracked): void {
+  if (ROUTE in req) return; // tracked already (the metrics and the access log both ask)
+  req[ROUTE] = undefined;
   let route: LoggedRequest['route'];
   Object.defineProperty(req, 'route', {
     configurable: true,
@@ -69,7 +71,7 @@ function trackRoute(req: Tracked): void {
   });
 }
 
-function routeOf(req: LoggedRequest): string | null {
+export function routeOf(req: LoggedRequest): string | null {
   return (req as Tracked)[ROUTE] ?? null;
 }
 

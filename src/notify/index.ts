@@ -10,6 +10,7 @@ export {
   type EventType,
 } from './outbox';
 export { deliverDue, dispatchOutbox } from './webhooks';
+export { outboxBacklog, type Backlog } from './backlog';
 export {
   createSubscription,
   deactivateSubscription,

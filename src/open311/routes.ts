@@ -101,7 +101,7 @@ export function open311Router(ctx: AppContext): Router {
       await ctx.catalog.services(j.id),
       ctx.clock(),
     );
-    const { records, notes } = await listPublicRequests(ctx.knex, filter, extensions);
+    const { records, notes } = await listPublicRequests(ctx.read, filter, extensions);
     return records.map((r) => ({
       record: r,
       view: requestView(r, { timeZone: j.timeZone, extensions, notes: notes.get(r.id) }),
@@ -123,7 +123,11 @@ export function open311Router(ctx: AppContext): Router {
     const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const id = String(req.params.service_request_id);
     const extensions = scalar(req.query as RawParams, 'extensions') === 'true';
-    const found = await findRequest(ctx.knex, j.id, id, extensions);
+    // From the replica; one it has not received yet (just posted, read back at once) from the primary.
+    const read = ctx.read;
+    const found =
+      (await findRequest(read, j.id, id, extensions)) ??
+      (read === ctx.knex ? null : await findRequest(ctx.knex, j.id, id, extensions));
     if (!found) throw notFound(`service_request_id "${id}" was not found.`);
     send(res, {
       root: 'service_requests',
@@ -136,8 +140,8 @@ export function open311Router(ctx: AppContext): Router {
     const query = parseAddressQuery(req.query as RawParams);
     const matches =
       'q' in query
-        ? await searchAddresses(ctx.knex, j.id, query.q, query.limit)
-        : await nearestAddresses(ctx.knex, j.id, query.point, query.radius, query.limit);
+        ? await searchAddresses(ctx.read, j.id, query.q, query.limit)
+        : await nearestAddresses(ctx.read, j.id, query.point, query.radius, query.limit);
     send(res, { root: 'addresses', body: matches.map(addressView) });
   });
 

@@ -39,7 +39,7 @@ export function mountUpdates(
     const pageSize =
       number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
     problems.throwIfAny();
-    const updates = await listUpdates(ctx.knex, j.id, { start, end, page, pageSize });
+    const updates = await listUpdates(ctx.read, j.id, { start, end, page, pageSize });
     send(res, {
       root: 'service_request_updates',
       body: updates.map((u) => ({

@@ -3,7 +3,7 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, badRequest, notFound } from '../core';
 import { parseListParams } from '../open311';
-import { resolveJurisdictionFor, scalar, type RawParams } from '../http';
+import { rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
   BULK_CONTENT_TYPES,
   BULK_FORMATS,
@@ -16,6 +16,7 @@ import {
 export function bulkRouter(ctx: AppContext): Router {
   const router = Router();
   const limiter = rateLimit({
+    store: rateLimitStore(ctx, 'export:'),
     windowMs: 10 * 60_000,
     limit: 30,
     standardHeaders: 'draft-7',
@@ -38,7 +39,7 @@ export function bulkRouter(ctx: AppContext): Router {
     const { filter } = parseListParams(q, j, await ctx.catalog.services(j.id), ctx.clock(), {
       maxRangeDays: null,
     });
-    const layers = await districtLayers(ctx.knex, j.id);
+    const layers = await districtLayers(ctx.read, j.id);
     const flag = (name: string) => {
       const v = scalar(q, name);
       if (v !== undefined && v !== 'true' && v !== 'false')
@@ -47,7 +48,7 @@ export function bulkRouter(ctx: AppContext): Router {
     };
     const options = { raw: flag('raw'), bom: flag('bom') };
     res.setHeader('Access-Control-Allow-Origin', '*');
-    await exportRequests(ctx.knex, filter, format, j.timeZone, layers, res, {
+    await exportRequests(ctx.read, filter, format, j.timeZone, layers, res, {
       ...options,
       onStart: () => {
         res.status(200).type(BULK_CONTENT_TYPES[format]);

@@ -3,10 +3,33 @@ import { dispatchOutbox, deliverDue } from '../notify';
 import { sweepEscalations } from '../escalation';
 import { processBatchTokens } from '../requests';
 
-/** One pass of background work; exported so tests run ticks with their own clock instead of waiting. */
+/**
+ * One pass of background work; exported so tests run ticks with their own clock instead of waiting.
+ * Counted in the context's metrics: the tick's duration (ok or error), escalations fired, deliveries.
+ */
 export async function tick(
   ctx: AppContext,
   opts: { fetch?: typeof fetch; stopping?: () => boolean } = {},
+): Promise<TickResult> {
+  const started = process.hrtime.bigint();
+  const seconds = () => Number(process.hrtime.bigint() - started) / 1e9;
+  try {
+    const result = await tickOnce(ctx, opts);
+    const { metrics } = ctx;
+    metrics.workerTickDuration.observe({ outcome: 'ok' }, seconds());
+    metrics.escalationsFired.inc(result.escalations);
+    metrics.deliveries.inc({ channel: 'webhook', outcome: 'delivered' }, result.delivered);
+    metrics.deliveries.inc({ channel: 'webhook', outcome: 'failed' }, result.failed);
+    return result;
+  } catch (err) {
+    ctx.metrics.workerTickDuration.observe({ outcome: 'error' }, seconds());
+    throw err;
+  }
+}
+
+async function tickOnce(
+  ctx: AppContext,
+  opts: { fetch?: typeof fetch; stopping?: () => boolean },
 ): Promise<TickResult> {
   const now = ctx.clock();
   const batchTokens = await processBatchTokens(ctx.knex, now);
