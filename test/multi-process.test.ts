@@ -104,6 +104,8 @@ onPostgres('two API processes and two workers on one database', () => {
           WORKER: 'off',
           WORKER_INTERVAL_MS: '200',
           POST_RATE_LIMIT_PER_MINUTE: String(LIMIT),
+          // The webhook receiver below listens on 127.0.0.1.
+          OUTBOUND_ALLOW_PRIVATE: 'true',
           ...env,
         },
         stdio: ['ignore', 'pipe', 'pipe'],
