@@ -6,6 +6,7 @@ import { Catalog, forgetValidator, type Validators } from './catalog';
 import type { Config } from './config';
 import type { Database } from './db';
 import { Calendars } from './sla';
+import { createMediaStorage, type MediaStorage } from './storage';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
@@ -26,6 +27,8 @@ export interface AppContext {
   validators: Validators;
   /** The dashboard's figures and points (dashboard/figures-cache.ts), by jurisdiction, period and layer. */
   figures: LoadingCache<string, object | string>;
+  /** Where uploaded photos and files are stored (MEDIA_DIR or an S3 bucket). */
+  media: MediaStorage;
   /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
   invalidate(kind: CacheKind, jurisdictionId?: string): void;
 }
@@ -74,6 +77,7 @@ export function createContext(deps: {
     calendars,
     validators,
     figures,
+    media: createMediaStorage(deps.config),
     invalidate(kind, jurisdictionId) {
       switch (kind) {
         case 'catalog':
