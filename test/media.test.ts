@@ -344,6 +344,45 @@ describe('staff hide a photo', () => {
   });
 });
 
+describe('open data and dashboard', () => {
+  it('when a request has photos, then the bulk export and the dashboard map carry the public ones only', async () => {
+    const created = await post()
+      .field('media_url', 'https://photos.example.org/2.jpg')
+      .attach('photo1', await png(), 'a.png')
+      .attach('photo2', await png(), 'b.png');
+    const id = created.body[0].service_request_id as string;
+    const [first, second] = (await requestOf(id)).extended_attributes.media_urls as [string, string];
+    const csv = await request(t.app).get('/open311/v2/bulk/requests.json');
+    const row = (csv.body as Array<{ service_request_id: string; media_url: string | null }>).find(
+      (r) => r.service_request_id === id,
+    );
+    expect(row?.media_url).toBe(`${first} ${second} https://photos.example.org/2.jpg`);
+
+    const mediaId = /\/media\/([a-z2-7]{26})\./.exec(first)?.[1] as string;
+    t.ctx.invalidate('figures');
+    const points = await request(t.app).get('/dashboard/api/points.geojson?end_date=2026-11-25');
+    const feature = (
+      JSON.parse(points.text) as { features: Array<{ id: string; properties: { thumb: string | null } }> }
+    ).features.find((f) => f.id === id);
+    expect(feature?.properties.thumb).toBe(`/media/${mediaId}/thumb.png`);
+
+    await request(t.app).post(`/staff/v1/media/${mediaId}/hide`).set('Authorization', `Bearer ${staff}`);
+    const after = await request(t.app).get('/open311/v2/bulk/requests.json');
+    expect(
+      (after.body as Array<{ service_request_id: string; media_url: string | null }>).find(
+        (r) => r.service_request_id === id,
+      )?.media_url,
+    ).toBe(`${second} https://photos.example.org/2.jpg`);
+    t.ctx.invalidate('figures');
+    const hiddenPoints = JSON.parse((await request(t.app).get('/dashboard/api/points.geojson?end_date=2026-11-25')).text) as {
+      features: Array<{ id: string; properties: { thumb: string | null } }>;
+    };
+    expect(hiddenPoints.features.find((f) => f.id === id)?.properties.thumb).toBe(
+      `/media/${/\/media\/([a-z2-7]{26})\./.exec(second)?.[1]}/thumb.png`,
+    );
+  });
+});
+
 describe('nothing left behind', () => {
   it('when the client disconnects in the middle of an upload, then no request and no file is left', async () => {
     const before = await counts();
