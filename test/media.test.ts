@@ -374,7 +374,9 @@ describe('open data and dashboard', () => {
       )?.media_url,
     ).toBe(`${second} https://photos.example.org/2.jpg`);
     t.ctx.invalidate('figures');
-    const hiddenPoints = JSON.parse((await request(t.app).get('/dashboard/api/points.geojson?end_date=2026-11-25')).text) as {
+    const hiddenPoints = JSON.parse(
+      (await request(t.app).get('/dashboard/api/points.geojson?end_date=2026-11-25')).text,
+    ) as {
       features: Array<{ id: string; properties: { thumb: string | null } }>;
     };
     expect(hiddenPoints.features.find((f) => f.id === id)?.properties.thumb).toBe(

@@ -18,6 +18,10 @@ import type { MediaStorage } from './types';
 export function s3Storage(config: MediaS3Config): MediaStorage {
   const client = new S3Client({
     region: config.region,
+    // Checksums only where S3 requires them: the SDK's default (aws-chunked uploads with trailing CRC32)
+    // is not understood by every S3-compatible server, which would store the chunk framing as the file.
+    requestChecksumCalculation: 'WHEN_REQUIRED',
+    responseChecksumValidation: 'WHEN_REQUIRED',
     ...(config.endpoint ? { endpoint: config.endpoint, forcePathStyle: true } : {}),
     ...(config.accessKeyId && config.secretAccessKey
       ? { credentials: { accessKeyId: config.accessKeyId, secretAccessKey: config.secretAccessKey } }
