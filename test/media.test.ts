@@ -22,6 +22,7 @@ import {
   requiredAttributeFields,
 } from './helpers/fixtures';
 import { jpegWithGps, PDF, png, pngBomb } from './helpers/images';
+import { expectMatchesSpec } from './helpers/openapi';
 import { parseXml } from './helpers/xml';
 
 const PUBLIC_URL = 'https://311.example.test';
@@ -309,6 +310,7 @@ describe('staff hide a photo', () => {
     const hidden = await request(t.app).post(`/staff/v1/media/${mediaId}/hide`).set('Authorization', auth);
     expect(hidden.status).toBe(200);
     expect(hidden.body).toMatchObject({ id: mediaId, hidden: true });
+    expectMatchesSpec('POST', `/staff/v1/media/${mediaId}/hide`, 200, hidden.body);
     const r = await requestOf(id);
     expect(r.extended_attributes.media_urls).toEqual([second]);
     expect(r.media_url).toBe(second);
@@ -316,6 +318,7 @@ describe('staff hide a photo', () => {
     expect((await fetchFile(first.replace(/\.png$/, '/thumb.png'))).status).toBe(404);
     const staffView = await request(t.app).get(`/staff/v1/requests/${id}`).set('Authorization', auth);
     expect(staffView.body.media).toHaveLength(2);
+    expectMatchesSpec('GET', `/staff/v1/requests/${id}`, 200, staffView.body);
     const original = await request(t.app)
       .get(`/staff/v1/media/${mediaId}.png`)
       .set('Authorization', auth)
