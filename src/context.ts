@@ -4,6 +4,7 @@ import { KeyVerifier } from './auth';
 import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import type { Config } from './config';
+import { createSlots, type Slots } from './core';
 import type { Database } from './db';
 import { Calendars } from './sla';
 import { createMediaStorage, type MediaStorage } from './storage';
@@ -29,6 +30,8 @@ export interface AppContext {
   figures: LoadingCache<string, object | string>;
   /** Where uploaded photos and files are stored (MEDIA_DIR or an S3 bucket). */
   media: MediaStorage;
+  /** Images decoded at once by this process (each holds its full-size pixels while re-encoded). */
+  imageSlots: Slots;
   /** Drops what an edit made stale: the one entry point for edits made here or (later) in another process. */
   invalidate(kind: CacheKind, jurisdictionId?: string): void;
 }
@@ -78,6 +81,7 @@ export function createContext(deps: {
     validators,
     figures,
     media: createMediaStorage(deps.config),
+    imageSlots: createSlots(2),
     invalidate(kind, jurisdictionId) {
       switch (kind) {
         case 'catalog':

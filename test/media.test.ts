@@ -175,6 +175,18 @@ describe('uploads on POST requests', () => {
     expect(filesIn(mediaDir)).toEqual([]);
   });
 
+  it('when a phone photo is stored sideways (EXIF orientation 6), then it is served upright without the tag', async () => {
+    const sideways = await sharp({ create: { width: 64, height: 48, channels: 3, background: 'red' } })
+      .jpeg()
+      .withMetadata({ orientation: 6 })
+      .toBuffer();
+    const res = await post().attach('media', sideways, 'portrait.jpg');
+    expect(res.status).toBe(201);
+    const r = await requestOf(res.body[0].service_request_id);
+    const meta = await sharp((await fetchFile(r.media_url as string)).body as Buffer).metadata();
+    expect([meta.width, meta.height, meta.orientation, meta.exif]).toEqual([48, 64, undefined, undefined]);
+  });
+
   it('when a PDF is sent, then it is kept as it is and served as an attachment', async () => {
     const res = await post().attach('file', PDF, 'plan.pdf');
     expect(res.status).toBe(201);

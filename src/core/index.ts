@@ -1,3 +1,4 @@
 export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseError } from './errors';
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
 export { checker, fieldsOnly, queryInput } from './validation';
+export { createSlots, type Slots } from './slots';

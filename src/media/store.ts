@@ -9,7 +9,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
-import { Problems } from '../core';
+import { Problems, type Slots } from '../core';
 import { newMediaId } from './ids';
 import { detectType, processFile, type MediaKind, type UploadedFile } from './process';
 import type { MediaStorage } from '../storage';
@@ -18,6 +18,7 @@ export interface MediaDeps {
   knex: Knex;
   clock: () => Date;
   media: MediaStorage;
+  imageSlots: Slots;
   config: Pick<Readonly<Config>, 'mediaDir' | 'mediaMaxPixels'>;
 }
 
@@ -62,10 +63,12 @@ export async function storeUploads(
   const stored: PendingMedia[] = [];
   try {
     for (const [i, f] of files.entries()) {
-      const p = await processFile(f, types[i] as NonNullable<(typeof types)[number]>, {
-        maxPixels: deps.config.mediaMaxPixels,
-        workDir,
-      });
+      const p = await deps.imageSlots.run(() =>
+        processFile(f, types[i] as NonNullable<(typeof types)[number]>, {
+          maxPixels: deps.config.mediaMaxPixels,
+          workDir,
+        }),
+      );
       const id = newMediaId();
       const pending: PendingMedia = {
         id,
