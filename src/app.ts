@@ -24,6 +24,7 @@ import { fromRoot } from './paths';
 import { staffRouter } from './staff';
 import { surveysRouter } from './surveys';
 import { dashboardRouter } from './dashboard';
+import { mediaRouter } from './media';
 
 const SPEC_PATH = fromRoot('spec/openapi.yaml');
 
@@ -87,6 +88,7 @@ export function createApp(ctx: AppContext): Express {
   app.use('/staff/v1', staffRouter(ctx));
   app.use('/surveys', surveysRouter(ctx));
   app.use('/dashboard', dashboardRouter(ctx));
+  app.use('/media', mediaRouter(ctx));
 
   if (fs.existsSync(SPEC_PATH)) {
     const specText = fs.readFileSync(SPEC_PATH, 'utf8');

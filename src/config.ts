@@ -57,6 +57,26 @@ export interface Config {
   metricsToken: string | null;
   /** A separate worker process serves GET /metrics on this port; null: none. */
   metricsPort: number | null;
+  /** Uploaded photos and files (issue #18): local storage folder, also for uploads in progress. */
+  mediaDir: string;
+  /** Largest accepted file (bytes, 413 above it) and most files on one request or update. */
+  mediaMaxBytes: number;
+  mediaMaxFiles: number;
+  /** Images declaring more pixels than this are refused (decompression bombs). */
+  mediaMaxPixels: number;
+  /** S3-compatible storage instead of MEDIA_DIR when a bucket is named. */
+  mediaS3: MediaS3Config | null;
+}
+
+export interface MediaS3Config {
+  bucket: string;
+  endpoint: string | null;
+  region: string;
+  /** AWS_ACCESS_KEY_ID / AWS_SECRET_ACCESS_KEY; without them the SDK's own chain (roles) is used. */
+  accessKeyId: string | null;
+  secretAccessKey: string | null;
+  /** Answer GET /media with a redirect to a short-lived presigned URL instead of streaming the file. */
+  redirect: boolean;
 }
 
 export class ConfigError extends Error {
@@ -159,12 +179,28 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
   const databaseReadUrl = url('DATABASE_READ_URL', ['postgres:', 'postgresql:']);
   if (databaseReadUrl !== null && read(env, 'DATABASE_URL') === undefined)
     problems.push('DATABASE_READ_URL needs DATABASE_URL: a replica is of a PostgreSQL primary');
+  const dataDir = path.resolve(cwd, read(env, 'DATA_DIR') ?? './data');
+  const mediaBucket = read(env, 'MEDIA_S3_BUCKET') ?? null;
+  const accessKeyId = read(env, 'AWS_ACCESS_KEY_ID') ?? null;
+  const secretAccessKey = read(env, 'AWS_SECRET_ACCESS_KEY') ?? null;
+  if ((accessKeyId === null) !== (secretAccessKey === null))
+    problems.push('AWS_ACCESS_KEY_ID and AWS_SECRET_ACCESS_KEY must be set together');
+  const mediaS3: MediaS3Config | null = mediaBucket
+    ? {
+        bucket: mediaBucket,
+        endpoint: url('MEDIA_S3_ENDPOINT', ['http:', 'https:']),
+        region: read(env, 'MEDIA_S3_REGION') ?? 'us-east-1',
+        accessKeyId,
+        secretAccessKey,
+        redirect: bool('MEDIA_S3_REDIRECT', false),
+      }
+    : null;
 
   const config: Config = {
     port: int('PORT', 3000, 0, 65535),
     host: read(env, 'HOST') ?? '0.0.0.0',
     databaseUrl: url('DATABASE_URL', ['postgres:', 'postgresql:']),
-    dataDir: path.resolve(cwd, read(env, 'DATA_DIR') ?? './data'),
+    dataDir,
     adminApiKey,
     logLevel: oneOf('LOG_LEVEL', LOG_LEVELS, 'info'),
     publicUrl: publicUrl?.replace(/\/+$/, '') ?? null,
@@ -188,6 +224,11 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     readMaxLagSeconds: int('READ_MAX_LAG_SECONDS', 5, 0, 86_400),
     metricsToken,
     metricsPort: read(env, 'METRICS_PORT') === undefined ? null : int('METRICS_PORT', 0, 1, 65535),
+    mediaDir: path.resolve(cwd, read(env, 'MEDIA_DIR') ?? path.join(dataDir, 'media')),
+    mediaMaxBytes: int('MEDIA_MAX_BYTES', 10 * 1_048_576, 1024, 200 * 1_048_576),
+    mediaMaxFiles: int('MEDIA_MAX_FILES', 5, 0, 20),
+    mediaMaxPixels: int('MEDIA_MAX_PIXELS', 50_000_000, 10_000, 300_000_000),
+    mediaS3,
   };
   if (problems.length > 0) throw new ConfigError(problems);
   return Object.freeze(config);

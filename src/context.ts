@@ -6,11 +6,12 @@ import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import { publishInvalidation, startCacheSync, type CacheKind, type CacheSync } from './cluster';
 import type { Config } from './config';
-import { outboundFetch, type OutboundFetch } from './core';
+import { createSlots, outboundFetch, type OutboundFetch, type Slots } from './core';
 import type { Database, ReadReplica } from './db';
 import { createMetrics, type Metrics } from './metrics';
 import { outboxBacklog } from './notify';
 import { Calendars } from './sla';
+import { createMediaStorage, type MediaStorage } from './storage';
 
 /** A clock is passed in everywhere time matters, so tests control it and never sleep. */
 export type Clock = () => Date;
@@ -52,6 +53,10 @@ export interface AppContext {
   invalidateHere(kind: CacheKind, jurisdictionId?: string): void;
   /** Drops every cache (the LISTEN connection came back: notifications may have been missed). */
   clearCaches(): void;
+  /** Where uploaded photos and files are stored (MEDIA_DIR or an S3 bucket). */
+  media: MediaStorage;
+  /** Images decoded at once by this process (each holds its full-size pixels while re-encoded). */
+  imageSlots: Slots;
 }
 
 const SECOND = 1000;
@@ -126,6 +131,8 @@ export function createContext(deps: {
     validators,
     outbound: outboundFetch(deps.config.outboundAllowPrivate),
     figures,
+    media: createMediaStorage(deps.config),
+    imageSlots: createSlots(2),
     origin,
     invalidateHere,
     async invalidate(kind, jurisdictionId) {

@@ -20,12 +20,15 @@ describe('spec/openapi.yaml', () => {
       'src/open311/updates-routes.ts',
       'src/opendata/routes.ts',
       'src/staff/routes.ts',
+      'src/staff/media-routes.ts',
+      'src/media/routes.ts',
       ...fs.readdirSync(path.resolve(__dirname, '../src/admin')).map((f) => `src/admin/${f}`),
     ];
     const prefix: Record<string, string> = {
       'src/open311': '/open311',
       'src/opendata': '/open311',
       'src/staff': '/staff/v1',
+      'src/media': '/media',
       'src/admin': '/admin/v1',
     };
     const missing: string[] = [];

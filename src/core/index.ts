@@ -8,3 +8,4 @@ export {
   readTextLimited,
   type OutboundFetch,
 } from './outbound';
+export { createSlots, type Slots } from './slots';

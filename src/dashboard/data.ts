@@ -7,6 +7,7 @@ import { reportBase } from '../reports';
 import { performance, type PerformanceRow } from '../reports';
 import { satisfaction, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
+import { thumbPath } from '../requests';
 
 export interface Summary {
   period: { start: string; end: string };
@@ -170,13 +171,30 @@ async function computePoints(
       's.service_name',
       knex.raw('ST_X(r.location::geometry) AS x'),
       knex.raw('ST_Y(r.location::geometry) AS y'),
-    )) as Array<{ id: string; status: string; service_name: string; x: number; y: number }>;
+      // The first public photo's thumbnail, for the popup (src/media serves it; hidden ones are left out).
+      knex.raw(
+        `(SELECT json_build_object('id', m.id, 'ext', m.thumb_ext) FROM media m
+           WHERE m.request_id = r.id AND m.history_id IS NULL AND m.committed_at IS NOT NULL
+             AND m.hidden_at IS NULL AND m.thumb_ext IS NOT NULL ORDER BY m.position LIMIT 1) AS thumb`,
+      ),
+    )) as Array<{
+    id: string;
+    status: string;
+    service_name: string;
+    x: number;
+    y: number;
+    thumb: { id: string; ext: string } | string | null;
+  }>;
+  const thumbOf = (t: { id: string; ext: string } | string | null) => {
+    const v = typeof t === 'string' ? (JSON.parse(t) as { id: string; ext: string }) : t;
+    return v ? thumbPath(v.id, v.ext) : null;
+  };
   return {
     type: 'FeatureCollection',
     features: rows.map((r) => ({
       type: 'Feature',
       id: r.id,
-      properties: { status: r.status, service: r.service_name },
+      properties: { status: r.status, service: r.service_name, thumb: thumbOf(r.thumb) },
       geometry: { type: 'Point', coordinates: [Number(r.x), Number(r.y)] },
     })),
   };

@@ -1,3 +1,7 @@
+import crypto from 'node:crypto';
+import fs from 'node:fs';
+import path from 'node:path';
+import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../core';
@@ -5,22 +9,118 @@ import { guardBody } from './input-guard';
 
 const ACCEPTED = ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'];
 
+/** Files on a write (issue #18): where parts are spooled while the body arrives, and the limits. */
+export interface FileLimits {
+  dir: string;
+  maxBytes: number;
+  maxFiles: number;
+}
+
+/** A file part spooled to disk, removed when the response is done (src/media copies what it keeps). */
+export interface BodyFile {
+  field: string;
+  name: string;
+  path: string;
+  size: number;
+}
+
+/** The field names clients send files under: three's `media`, FixMyStreet's `photo1`…, and the usual others. */
+export const FILE_FIELD = /^(?:media|media\[\]|photo\d{0,3}|file)$/;
+
+/** Streams each file part to its own temporary file: an upload is never held whole in memory. */
+function spoolStorage(dir: string): multer.StorageEngine {
+  return {
+    _handleFile(_req, file, cb) {
+      const target = path.join(dir, `${crypto.randomBytes(12).toString('hex')}.upload`);
+      // Known to multer at once, so a body aborted mid-file removes the partial file too.
+      (file as Express.Multer.File).path = target;
+      fs.promises
+        .mkdir(dir, { recursive: true })
+        .then(() => pipeline(file.stream, fs.createWriteStream(target, { flags: 'wx' })))
+        .then(() => fs.promises.stat(target))
+        .then(
+          ({ size }) => cb(null, { path: target, size }),
+          (err: Error) => fs.rm(target, { force: true }, () => cb(err)),
+        );
+    },
+    _removeFile(_req, file, cb) {
+      fs.rm(file.path, { force: true }, () => cb(null));
+    },
+  };
+}
+
+const megabytes = (n: number) => `${Math.round((n / 1_048_576) * 10) / 10} MB`;
+// eslint-disable-next-line no-control-regex
+const shownName = (name: string) => name.replace(/[\u0000-\u001f\u007f"<>]/g, '').slice(0, 100);
+
+/** The files of a parsed multipart body (none for other bodies). */
+export function bodyFiles(req: Request): BodyFile[] {
+  const files = (req.files ?? []) as Express.Multer.File[];
+  return files.map((f) => ({ field: f.fieldname, name: f.originalname ?? '', path: f.path, size: f.size }));
+}
+
 /**
- * Body parsing for writes: form-urlencoded (the Open311 default), JSON and multipart fields (no files:
- * media are sent as media_url). Sizes are bounded (413); other content types are refused (415).
+ * Body parsing for writes: form-urlencoded (the Open311 default), JSON and multipart, whose file parts
+ * (with `files`) are spooled to disk and listed by `bodyFiles`. Sizes are bounded (413); other content
+ * types are refused (415).
  */
-export function writeBody(limitBytes: number) {
+export function writeBody(limitBytes: number, files?: FileLimits) {
   const form = express.urlencoded({ extended: true, limit: limitBytes, parameterLimit: 1000 });
   const json = express.json({ limit: limitBytes, strict: true });
-  const multer0 = multer({ limits: { fieldSize: limitBytes, fields: 1000, files: 0, parts: 1000 } }).none();
+  const maxFiles = files?.maxFiles ?? 0;
+  const multer0 = multer({
+    ...(files ? { storage: spoolStorage(files.dir) } : {}),
+    limits: {
+      fieldSize: limitBytes,
+      fields: 1000,
+      files: maxFiles,
+      parts: 1000 + maxFiles,
+      ...(files ? { fileSize: files.maxBytes } : {}),
+    },
+    fileFilter: (_req, file, cb) =>
+      FILE_FIELD.test(file.fieldname)
+        ? cb(null, true)
+        : cb(
+            new AppError(
+              400,
+              `Files are accepted in the fields media, media[], photo, photo1 to photoN and file, not in "${shownName(file.fieldname).slice(0, 40)}".`,
+            ),
+          ),
+  }).any();
   // busboy's and multer's own failures (no boundary, "Unexpected end of form", a part without a field
-  // name) are the client's body: a 400. Size limits (LIMIT_*) go on to the error handler's 413/400.
+  // name) are the client's body: a 400. A file too large is a 413 naming it; too many files a 400.
   const multipart = (req: Request, res: Response, next: NextFunction) =>
     multer0(req, res, (err?: unknown) => {
-      const code = (err as { code?: unknown } | undefined)?.code;
-      if (!err || (typeof code === 'string' && code.startsWith('LIMIT_'))) return next(err);
+      if (!err || err instanceof AppError) return next(err);
+      const e = err as { code?: unknown; field?: string; filename?: string };
+      if (e.code === 'LIMIT_FILE_SIZE' && files) {
+        const name = shownName(e.filename ?? '');
+        return next(
+          new AppError(
+            413,
+            `The file ${name ? `"${name}" ` : ''}(${shownName(e.field ?? '')}) is larger than ${megabytes(files.maxBytes)}, the most accepted for one file.`,
+          ),
+        );
+      }
+      if (e.code === 'LIMIT_FILE_COUNT')
+        return next(
+          new AppError(
+            400,
+            maxFiles === 0
+              ? 'This endpoint takes no files: send photos as media_url.'
+              : `At most ${maxFiles} files may be sent at once.`,
+          ),
+        );
+      if (typeof e.code === 'string' && e.code.startsWith('LIMIT_')) return next(err);
       next(new AppError(400, `The multipart body could not be read: ${multipartReason(err)}`));
     });
+  // Spooled files go when the answer is sent, whatever it was (stored ones were copied by then).
+  const cleanup = (req: Request, res: Response, next: NextFunction) => {
+    res.on('close', () => {
+      for (const f of bodyFiles(req)) if (f.path) fs.rm(f.path, { force: true }, () => undefined);
+    });
+    next();
+  };
   return [
     (req: Request, _res: Response, next: NextFunction) => {
       const type = req.headers['content-type'];
@@ -36,6 +136,7 @@ export function writeBody(limitBytes: number) {
       }
       next();
     },
+    cleanup,
     form,
     json,
     multipart,

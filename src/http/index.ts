@@ -7,7 +7,7 @@ export {
   requireKey,
   resolveJurisdictionFor,
 } from './auth';
-export { writeBody } from './body';
+export { bodyFiles, FILE_FIELD, writeBody, type BodyFile, type FileLimits } from './body';
 export { securityHeaders } from './security-headers';
 export { guardBody, guardPathAndQuery } from './input-guard';
 export { createLogger, httpLogger } from './logging';

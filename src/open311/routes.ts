@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
-import { writeBody } from '../http';
+import { bodyFiles, writeBody } from '../http';
 import { notFound } from '../core';
 import { formatParam, send } from '../http';
 import { submitRequest } from '../requests';
@@ -17,6 +17,7 @@ import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
 import { parseSubmission } from './submission';
 import { mountUpdates } from './updates-routes';
+import { fileLimits, withUploads } from './uploads';
 import {
   addressView,
   discoveryView,
@@ -62,13 +63,21 @@ export function open311Router(ctx: AppContext): Router {
 
   router.post(
     '/v2/requests.:format',
-    ...writeBody(ctx.config.bodyLimitBytes),
+    ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
       const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
       const submission = parseSubmission(req.body as RawParams, req.get('Idempotency-Key'));
-      const result = await submitRequest(ctx, j, apiKeyOf(res), submission);
+      const result = await withUploads(ctx, j.id, bodyFiles(req), (attach) =>
+        submitRequest(
+          ctx,
+          j,
+          apiKeyOf(res),
+          submission,
+          attach && ((trx, requestId) => attach(trx, { requestId, historyId: null })),
+        ),
+      );
       const first: Record<string, Value> =
         result.token !== null ? { token: result.token } : { service_request_id: result.serviceRequestId };
       // account_id is left out when there is none: the official RequestResponse schema types it a string.
@@ -104,7 +113,12 @@ export function open311Router(ctx: AppContext): Router {
     const { records, notes } = await listPublicRequests(ctx.read, filter, extensions);
     return records.map((r) => ({
       record: r,
-      view: requestView(r, { timeZone: j.timeZone, extensions, notes: notes.get(r.id) }),
+      view: requestView(r, {
+        timeZone: j.timeZone,
+        extensions,
+        notes: notes.get(r.id),
+        baseUrl: publicBaseUrl(req, ctx.config),
+      }),
     }));
   };
 
@@ -131,7 +145,14 @@ export function open311Router(ctx: AppContext): Router {
     if (!found) throw notFound(`service_request_id "${id}" was not found.`);
     send(res, {
       root: 'service_requests',
-      body: [requestView(found.record, { timeZone: j.timeZone, extensions, notes: found.notes })],
+      body: [
+        requestView(found.record, {
+          timeZone: j.timeZone,
+          extensions,
+          notes: found.notes,
+          baseUrl: publicBaseUrl(req, ctx.config),
+        }),
+      ],
     });
   });
 

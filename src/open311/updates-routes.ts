@@ -2,10 +2,12 @@ import type { Response, Router } from 'express';
 import { hasRole } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
-import { writeBody } from '../http';
+import { bodyFiles, writeBody } from '../http';
 import { Problems } from '../core';
 import { send } from '../http';
-import { listUpdates, postUpdate } from '../requests';
+import { absoluteMediaUrl, listUpdates, postUpdate } from '../requests';
+import { publicBaseUrl } from './base-url';
+import { fileLimits, withUploads } from './uploads';
 import { MAX_PAGE_SIZE } from './list-params';
 import { number, scalar, type RawParams } from '../http';
 import { stripNonXmlChars } from '../http';
@@ -40,6 +42,7 @@ export function mountUpdates(
       number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
     problems.throwIfAny();
     const updates = await listUpdates(ctx.read, j.id, { start, end, page, pageSize });
+    const base = publicBaseUrl(req, ctx.config);
     send(res, {
       root: 'service_request_updates',
       body: updates.map((u) => ({
@@ -48,14 +51,14 @@ export function mountUpdates(
         status: u.status,
         updated_datetime: formatDateTime(u.updatedAt, j.timeZone),
         description: u.description,
-        media_url: u.mediaUrl,
+        media_url: u.mediaUrl === null ? null : absoluteMediaUrl(base, u.mediaUrl),
       })),
     });
   });
 
   router.post(
     '/v2/servicerequestupdates.:format',
-    ...writeBody(ctx.config.bodyLimitBytes),
+    ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
@@ -80,23 +83,27 @@ export function mountUpdates(
         problems.add('media_url must be an http or https URL.');
       problems.throwIfAny();
       const key = apiKeyOf(res);
-      const id = await postUpdate(
-        ctx.knex,
-        j.id,
-        { serviceRequestId, updateId, status, updatedAt: updatedAt as Date, description, mediaUrl },
-        {
-          actor: {
-            type: 'api_key',
-            id: key.id === null ? null : String(key.id),
-            label: key.name,
-            channel: key.channel,
+      const id = await withUploads(ctx, j.id, bodyFiles(req), (attach) =>
+        postUpdate(
+          ctx.knex,
+          j.id,
+          { serviceRequestId, updateId, status, updatedAt: updatedAt as Date, description, mediaUrl },
+          {
+            ...(attach ? { attach } : {}),
+            actor: {
+              type: 'api_key',
+              id: key.id === null ? null : String(key.id),
+              label: key.name,
+              channel: key.channel,
+            },
+            apiKeyId: key.id,
+            // A front end (FixMyStreet) posts its residents' comments with its client key.
+            resident: !hasRole(key, 'staff'),
+            residentsCanReopen: async (serviceId) =>
+              (await ctx.catalog.services(j.id)).find((s) => s.id === serviceId)?.residentsCanReopen !==
+              false,
           },
-          apiKeyId: key.id,
-          // A front end (FixMyStreet) posts its residents' comments with its client key.
-          resident: !hasRole(key, 'staff'),
-          residentsCanReopen: async (serviceId) =>
-            (await ctx.catalog.services(j.id)).find((s) => s.id === serviceId)?.residentsCanReopen !== false,
-        },
+        ),
       );
       send(res, { root: 'service_request_updates', body: [{ update_id: id }] });
     },

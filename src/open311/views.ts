@@ -4,7 +4,7 @@
  */
 import { attributeDoc, type Jurisdiction, type Service } from '../catalog';
 import { ADDRESS_POINT_ACCURACY_M, type AddressMatch } from '../geo';
-import type { RequestNote, RequestRecord } from '../requests';
+import { absoluteMediaUrl, type RequestNote, type RequestRecord } from '../requests';
 import type { Value } from '../http';
 import { formatDateTime } from '../core';
 
@@ -33,9 +33,12 @@ export interface RequestViewOptions {
   timeZone: string;
   extensions: boolean;
   notes?: RequestNote[];
+  /** The public base URL (PUBLIC_URL): uploaded media are listed as absolute URLs under it. */
+  baseUrl?: string;
 }
 
 export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
+  const mediaUrls = r.mediaUrls.map((u) => absoluteMediaUrl(o.baseUrl ?? '', u));
   const view: Record<string, Value> = {
     service_request_id: r.id,
     status: r.status,
@@ -53,7 +56,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
     zipcode: r.zipcode,
     lat: r.lat,
     long: r.long,
-    media_url: r.mediaUrls[0] ?? null,
+    media_url: mediaUrls[0] ?? null,
   };
   if (o.extensions) {
     view.extended_attributes = {
@@ -68,7 +71,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
       parent_service_request_id: r.parentRequestId,
       supporter_count: r.supporterCount,
       ...(r.distanceMetres !== undefined ? { distance: Math.round(r.distanceMetres * 10) / 10 } : {}),
-      media_urls: r.mediaUrls,
+      media_urls: mediaUrls,
       attributes: r.attributes as Value,
     };
     view.notes = (o.notes ?? []).map((n) => ({

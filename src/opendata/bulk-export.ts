@@ -17,7 +17,7 @@ import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
 import { sqlDateTime } from '../core';
 import { latOf, longOf } from '../geo';
-import { applyFilter } from '../requests';
+import { applyFilter, requestMediaUrlsSql } from '../requests';
 import type { RequestFilter } from '../requests';
 
 export type BulkFormat = 'csv' | 'json' | 'geojson' | 'ndjson';
@@ -44,6 +44,7 @@ export const BULK_COLUMNS = [
   'address',
   'lat',
   'long',
+  'media_url',
 ] as const;
 
 /** Rows per keyset batch: one query, one string of about 50 KB of CSV (larger batches grew pg's read buffers). */
@@ -54,6 +55,7 @@ function columnSql(
   knex: Knex,
   timeZone: string,
   layers: string[],
+  baseUrl: string,
 ): Array<{ sql: Knex.Raw; number: boolean }> {
   const text = (sql: string, bindings: string[] = []) => ({ sql: knex.raw(sql, bindings), number: false });
   return [
@@ -71,6 +73,8 @@ function columnSql(
     text('r.address'),
     { sql: knex.raw(`${latOf('r.location')}::float8`), number: true },
     { sql: knex.raw(`${longOf('r.location')}::float8`), number: true },
+    // The public photos (uploads not hidden by staff, then the URLs a client sent), space-separated.
+    text(`nullif(array_to_string(${requestMediaUrlsSql('?::text')}, ' '), '')`, [baseUrl]),
     ...layers.map((layer) => text('r.districts ->> ?', [layer])),
   ];
 }
@@ -233,6 +237,8 @@ export interface ExportOptions {
   raw?: boolean;
   /** CSV: start with a UTF-8 byte-order mark (for spreadsheets that guess the encoding otherwise). */
   bom?: boolean;
+  /** The public base URL (PUBLIC_URL) the media URLs are under. */
+  baseUrl?: string;
   /** Called once, just before the first byte: the first batch was read, so the filter worked. */
   onStart?: () => void;
 }
@@ -249,7 +255,7 @@ export async function exportRequests(
 ): Promise<number> {
   const batchSize = options.batchSize ?? BATCH;
   const columns = [...BULK_COLUMNS, ...layers];
-  const values = columnSql(knex, timeZone, layers);
+  const values = columnSql(knex, timeZone, layers, options.baseUrl ?? '');
   const line = lineSql(
     knex,
     format,

@@ -2,7 +2,7 @@ import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, badRequest, notFound } from '../core';
-import { parseListParams } from '../open311';
+import { parseListParams, publicBaseUrl } from '../open311';
 import { rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import {
   BULK_CONTENT_TYPES,
@@ -50,6 +50,7 @@ export function bulkRouter(ctx: AppContext): Router {
     res.setHeader('Access-Control-Allow-Origin', '*');
     await exportRequests(ctx.read, filter, format, j.timeZone, layers, res, {
       ...options,
+      baseUrl: publicBaseUrl(req, ctx.config),
       onStart: () => {
         res.status(200).type(BULK_CONTENT_TYPES[format]);
         res.setHeader('Content-Disposition', `attachment; filename="requests.${format}"`);

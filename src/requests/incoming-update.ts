@@ -26,6 +26,8 @@ export interface UpdatePoster {
   resident: boolean;
   /** Whether residents may reopen closed requests of a service (catalog's per-service switch). */
   residentsCanReopen: (serviceId: number) => Promise<boolean>;
+  /** Work in the update's transaction, given its history row (uploaded files: src/media commits them). */
+  attach?: (trx: Knex.Transaction, ref: { requestId: string; historyId: string }) => Promise<void>;
 }
 
 /** What an update does: a status to move to, or null to keep it as a comment (with why, for the trail). */
@@ -113,6 +115,7 @@ async function apply(
     clientUpdateId: poster.apiKeyId === null ? null : u.updateId,
     apiKeyId: poster.apiKeyId,
   });
+  if (poster.attach) await poster.attach(trx, { requestId: r.id, historyId: id });
   await touchPublic(trx, r.id, u.updatedAt);
   if (r.parent_request_id && poster.resident) {
     // Shown on the parent's staff history: what the reporter of a linked report said.

@@ -3,7 +3,7 @@ import { applyFilter, listRequests, publicNotes, selectRequests, toRecord } from
 import type { RequestFilter, RequestNote, RequestRecord } from './types';
 
 export type { RequestFilter, RequestNote, RequestRecord } from './types';
-export { submitRequest, type Submission, type IntakeResult } from './intake';
+export { submitRequest, type AttachToRequest, type Submission, type IntakeResult } from './intake';
 export * from './statuses';
 export {
   recordChange,
@@ -21,7 +21,8 @@ export {
   recomputeResponseLevel,
   rescheduleEscalations,
 } from './recompute';
-export { lockRequest, type LockedRequest } from './status';
+export { lockRequest, touchPublic, type LockedRequest } from './status';
+export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';
 export { moveAgencyRequests, type AgencyRef } from './agency-move';

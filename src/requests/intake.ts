@@ -133,11 +133,18 @@ async function previousResult(
   return null;
 }
 
+/**
+ * Work to do in the transaction that creates the request (uploaded files: src/media commits their rows).
+ * Not called when no request is created (an idempotent retry answers with the first one).
+ */
+export type AttachToRequest = (trx: Knex.Transaction, requestId: string) => Promise<void>;
+
 export async function submitRequest(
   ctx: AppContext,
   j: Jurisdiction,
   key: ApiKey,
   sub: Submission,
+  attach?: AttachToRequest,
 ): Promise<IntakeResult> {
   const problems = new Problems();
   const service = await findService(ctx, j, sub.serviceCode, problems);
@@ -191,6 +198,11 @@ export async function submitRequest(
   };
 
   if (service.type === 'batch') {
+    // A token's request is created later by the worker, from the stored submission: files cannot wait.
+    if (attach)
+      throw badRequest(
+        `service_code "${service.serviceCode}" takes requests in batches: send photos as media_url, not as files.`,
+      );
     const token = crypto.randomUUID();
     // Concurrent retries with one key: the unique index decides, as for requests; losers answer with the winner.
     const inserted = (await ctx
@@ -219,7 +231,14 @@ export async function submitRequest(
     };
   }
 
-  const id = await insertRequest(ctx.knex, plan); // one statement, parent's supporters included
+  // One statement, parent's supporters included; with files, in one transaction with their rows.
+  const id = attach
+    ? await ctx.knex.transaction(async (trx) => {
+        const created = await insertRequest(trx, plan);
+        if (created !== null) await attach(trx, created);
+        return created;
+      })
+    : await insertRequest(ctx.knex, plan);
   if (id === null && plan.clientRequestId !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
     const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);

@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import { geographyPoint, latOf, longOf, withinBbox } from '../geo';
+import { mediaPath, REQUEST_UPLOADS_SQL, thumbPath, type UploadRef } from './media-paths';
 import type { RequestFilter, RequestNote, RequestRecord } from './types';
 
 interface Row {
@@ -26,6 +27,7 @@ interface Row {
   lat: number | null;
   long: number | null;
   media_urls: string[];
+  uploads?: UploadRef[] | string;
   channel: string;
   priority: string;
   attributes: Record<string, unknown>;
@@ -61,6 +63,7 @@ export function selectRequests(knex: Knex): Knex.QueryBuilder {
       knex.raw(`${latOf('r.location')} AS lat`),
       knex.raw(`${longOf('r.location')} AS long`),
       'r.media_urls',
+      knex.raw(`${REQUEST_UPLOADS_SQL} AS uploads`),
       'r.channel',
       'r.priority',
       'r.attributes',
@@ -73,6 +76,8 @@ export function selectRequests(knex: Knex): Knex.QueryBuilder {
 }
 
 export function toRecord(r: Row): RequestRecord {
+  const uploads: UploadRef[] =
+    typeof r.uploads === 'string' ? (JSON.parse(r.uploads) as UploadRef[]) : (r.uploads ?? []);
   return {
     id: r.id,
     status: r.status,
@@ -92,7 +97,9 @@ export function toRecord(r: Row): RequestRecord {
     zipcode: r.zipcode,
     lat: r.lat === null ? null : Number(r.lat),
     long: r.long === null ? null : Number(r.long),
-    mediaUrls: r.media_urls ?? [],
+    // Uploaded files first (as paths, made absolute by the views), then the URLs a client sent.
+    mediaUrls: [...uploads.map((u) => mediaPath(u.id, u.ext)), ...(r.media_urls ?? [])],
+    thumbnailUrls: uploads.filter((u) => u.thumb_ext).map((u) => thumbPath(u.id, u.thumb_ext as string)),
     channel: r.channel,
     priority: r.priority,
     attributes: r.attributes ?? {},

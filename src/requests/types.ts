@@ -41,7 +41,10 @@ export interface RequestRecord {
   zipcode: string | null;
   lat: number | null;
   long: number | null;
+  /** Uploaded files (paths under /media, see media-paths.ts) first, then the URLs a client sent. */
   mediaUrls: string[];
+  /** Thumbnails of the uploaded images (paths). */
+  thumbnailUrls: string[];
   channel: string;
   priority: string;
   attributes: Record<string, unknown>;

@@ -4,6 +4,7 @@
  * (one id space for posted and native updates). POST appends an update: `postUpdate` (incoming-update.ts).
  */
 import type { Knex } from 'knex';
+import { mediaPath } from './media-paths';
 
 export interface UpdateRecord {
   updateId: string;
@@ -34,6 +35,11 @@ export async function listUpdates(
       'h.occurred_at',
       knex.raw('coalesce(h.description, h.summary) AS description'),
       'h.media_url',
+      // An update's own uploaded file, when it has a visible one, is its media_url.
+      knex.raw(
+        `(SELECT json_build_object('id', m.id, 'ext', m.ext) FROM media m WHERE m.history_id = h.id
+           AND m.committed_at IS NOT NULL AND m.hidden_at IS NULL ORDER BY m.position LIMIT 1) AS upload`,
+      ),
     )
     .orderBy([{ column: 'h.occurred_at' }, { column: 'h.id' }])
     .limit(window.pageSize)
@@ -44,6 +50,7 @@ export async function listUpdates(
     occurred_at: Date;
     description: string | null;
     media_url: string | null;
+    upload: { id: string; ext: string } | string | null;
   }>;
   return rows.map((r) => ({
     updateId: r.update_id,
@@ -51,6 +58,12 @@ export async function listUpdates(
     status: r.status,
     updatedAt: r.occurred_at,
     description: r.description,
-    mediaUrl: r.media_url,
+    mediaUrl: uploadPath(r.upload) ?? r.media_url,
   }));
+}
+
+function uploadPath(upload: { id: string; ext: string } | string | null): string | null {
+  if (upload === null) return null;
+  const u = typeof upload === 'string' ? (JSON.parse(upload) as { id: string; ext: string }) : upload;
+  return mediaPath(u.id, u.ext);
 }

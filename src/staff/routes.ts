@@ -10,7 +10,8 @@ import { apiKeyOf, guardBody, requireKey, resolveJurisdictionFor } from '../http
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
 import { scalar, type RawParams } from '../http';
-import { parseSubmission } from '../open311';
+import { parseSubmission, publicBaseUrl } from '../open311';
+import { mountStaffMedia } from './media-routes';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
 import { confirmDuplicate, link, merge, unlink } from '../requests';
@@ -93,7 +94,7 @@ export function staffRouter(ctx: AppContext): Router {
 
   async function respondWithRequest(req: Request, res: Response, status = 200) {
     const j = await jurisdiction(req, res);
-    const view = await staffRequestView(ctx.knex, j, id(req));
+    const view = await staffRequestView(ctx.knex, j, id(req), publicBaseUrl(req, ctx.config));
     if (!view) throw notFound(`service_request_id "${id(req)}" was not found.`);
     res.status(status).json(view);
   }
@@ -229,9 +230,11 @@ export function staffRouter(ctx: AppContext): Router {
       res.status(201).json({ token: result.token, service_notice: result.serviceNotice });
       return;
     }
-    const view = await staffRequestView(ctx.knex, j, result.serviceRequestId);
+    const view = await staffRequestView(ctx.knex, j, result.serviceRequestId, publicBaseUrl(req, ctx.config));
     res.status(201).json(view);
   });
+
+  mountStaffMedia(router, ctx, jurisdiction, actorOf);
 
   router.use((req, _res, next) =>
     next(notFound(`No staff endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),

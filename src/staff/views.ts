@@ -1,6 +1,7 @@
 import type { Knex } from 'knex';
 import type { Jurisdiction } from '../catalog';
 import { formatDateTime } from '../core';
+import { listRequestMedia } from '../media';
 import { requestView } from '../open311';
 import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests';
 
@@ -9,6 +10,7 @@ export async function staffRequestView(
   knex: Knex,
   j: Jurisdiction,
   id: string,
+  baseUrl: string,
 ): Promise<Record<string, unknown> | null> {
   if (!/^\d{1,18}$/.test(id)) return null;
   const row = await applyFilter(knex, selectRequests(knex).select('r.assigned_to', 'r.closed_at'), {
@@ -29,13 +31,25 @@ export async function staffRequestView(
       timeZone: j.timeZone,
       extensions: true,
       notes: await publicNotes(knex, [id]),
+      baseUrl,
     }) as object),
     assigned_to: (row as { assigned_to: string | null }).assigned_to,
     // How the point was found and how far off it may be (issue #17), so staff know what to trust.
     location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
     closed_datetime: formatDateTime(record.closedAt, j.timeZone),
     contact: contact ?? null,
+    // Every uploaded file, hidden ones included (staff keep the originals), with where staff fetch it.
+    media: await staffMediaList(knex, j.id, id, baseUrl),
   };
+}
+
+export async function staffMediaList(knex: Knex, jurisdictionId: string, id: string, baseUrl: string) {
+  return (await listRequestMedia(knex, jurisdictionId, id)).map((m) => ({
+    ...m,
+    url: `${baseUrl}${m.url}`,
+    thumbnail_url: m.thumbnail_url && `${baseUrl}${m.thumbnail_url}`,
+    staff_url: `${baseUrl}/staff/v1${m.url}`,
+  }));
 }
 
 /** The whole audit trail, public and internal, oldest first. */

@@ -2,6 +2,7 @@ import type { AppContext } from '../context';
 import { dispatchOutbox, deliverDue } from '../notify';
 import { sweepEscalations } from '../escalation';
 import { processBatchTokens } from '../requests';
+import { sweepMedia } from '../media';
 
 /**
  * One pass of background work; exported so tests run ticks with their own clock instead of waiting.
@@ -41,7 +42,9 @@ async function tickOnce(
     fetch: opts.fetch ?? ctx.outbound,
     stopping: opts.stopping,
   });
-  return { batchTokens, escalations, events, ...deliveries };
+  // Files of uploads whose request was never written (a crash between storing and committing).
+  const mediaSwept = await sweepMedia(ctx, now);
+  return { batchTokens, escalations, events, ...deliveries, mediaSwept };
 }
 
 export interface TickResult {
@@ -50,6 +53,7 @@ export interface TickResult {
   events: number;
   delivered: number;
   failed: number;
+  mediaSwept: number;
 }
 
 /** Runs `tick` every `intervalMs` until stopped; a failing tick is logged and the loop goes on. */

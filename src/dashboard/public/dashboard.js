@@ -189,10 +189,35 @@
             fillColor: f.properties.status === 'open' ? '#0b4f8a' : '#666',
           });
         },
+        onEachFeature: function (f, marker) {
+          marker.bindPopup(function () {
+            return popupFor(f);
+          });
+        },
       }).addTo(state.map);
     });
     $('legend').textContent =
       'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
+  }
+
+  /** A point's popup: the request, its service and status, and its first photo's thumbnail (built as nodes, never HTML text). */
+  function popupFor(f) {
+    var box = document.createElement('div');
+    var title = document.createElement('strong');
+    title.textContent = f.properties.service + ' #' + f.id;
+    box.appendChild(title);
+    var status = document.createElement('div');
+    status.textContent = f.properties.status;
+    box.appendChild(status);
+    if (f.properties.thumb) {
+      var img = document.createElement('img');
+      img.src = f.properties.thumb;
+      img.alt = 'Photo of request ' + f.id;
+      img.width = 160;
+      img.loading = 'lazy';
+      box.appendChild(img);
+    }
+    return box;
   }
 
   /** A week (starting w.week, a Monday) not wholly inside the period, or not over yet, is partial. */

@@ -1,0 +1,46 @@
+/**
+ * Files sent with a request or an update (issue #18.1): stored first, then committed in the write's own
+ * transaction; anything that stops the write (a refusal, an idempotent retry, a failure) removes them.
+ */
+import fs from 'node:fs';
+import type { Knex } from 'knex';
+import type { Config } from '../config';
+import type { AppContext } from '../context';
+import type { BodyFile, FileLimits } from '../http';
+import { commitMedia, discardMedia, storeUploads, workDirOf } from '../media';
+
+export type Attach = (
+  trx: Knex.Transaction,
+  ref: { requestId: string; historyId: string | null },
+) => Promise<void>;
+
+export const fileLimits = (config: Readonly<Config>): FileLimits => ({
+  dir: workDirOf(config),
+  maxBytes: config.mediaMaxBytes,
+  maxFiles: config.mediaMaxFiles,
+});
+
+export async function withUploads<T>(
+  ctx: AppContext,
+  jurisdictionId: string,
+  files: BodyFile[],
+  write: (attach: Attach | undefined) => Promise<T>,
+): Promise<T> {
+  if (files.length === 0) return write(undefined);
+  const pending = await storeUploads(ctx, jurisdictionId, files).finally(() =>
+    // The spooled parts are done with (what is kept was copied); the response's cleanup is a backstop.
+    Promise.all(files.map((f) => fs.promises.rm(f.path, { force: true }))),
+  );
+  let committed = false;
+  try {
+    const result = await write(async (trx, ref) => {
+      await commitMedia(trx, pending, ref, ctx.clock());
+      committed = true;
+    });
+    if (!committed) await discardMedia(ctx, pending);
+    return result;
+  } catch (err) {
+    await discardMedia(ctx, pending);
+    throw err;
+  }
+}

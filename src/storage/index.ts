@@ -1,0 +1,1 @@
+export { createMediaStorage, type MediaStorage } from './storage';
