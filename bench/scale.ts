@@ -5,7 +5,7 @@
  * Run it at one size, grow the same database with `npm run bench:seed -- --rows N`, run it again: each run
  * adds (or replaces) its column in the BENCHMARKS.md section, which keeps the figures of the earlier
  * sizes in an HTML comment, and the last column is the ratio of the largest size to the smallest.
- * SCALE_FRESH=1 forgets the earlier sizes.
+ * SCALE_FRESH=1 forgets the earlier sizes; SCALE_REPORT_ONLY=1 rewrites the section from them, measuring nothing.
  *
  * Measured, each at one connection for BENCH_SECONDS (latency is the per-operation cost; throughput is
  * bench/run.ts's business), against the real server (src/server.ts) as a child on 127.0.0.1:
@@ -39,7 +39,7 @@ import { BENCHMARKS_FILE, machineLine, writeSection } from './report-file';
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 0);
 const PORT = Number(process.env.BENCH_SCALE_PORT ?? 4301);
-const TITLE = 'Growth from 1M to 10M requests (issue #20)';
+const TITLE = 'Growth with the number of requests (issue #20)';
 const DATA_MARK = 'bench-scale-data';
 /** Tables listed one by one in the size table; the rest are summed. */
 const MIN_LISTED_BYTES = 1 << 20;
@@ -213,7 +213,7 @@ const n = (v: number) => v.toLocaleString('en-US');
 const mb = (bytes: number) => `${n(Math.round(bytes / 1048576))} MB`;
 const label = (c: Column) => `${Math.round((c.requests / 1e6) * 10) / 10}M`;
 const per100k = (e: Exported) => Math.round((e.seconds / Math.max(1, e.rows)) * 1e5 * 100) / 100;
-const ratio = (a: number, b: number) => (a > 0 ? `${Math.round((b / a) * 100) / 100}×` : '–');
+const ratio = (a: number, b: number) => (a > 0 && b > 0 ? `${Math.round((b / a) * 100) / 100}×` : '–');
 
 function readColumns(): Column[] {
   if (process.env.SCALE_FRESH === '1' || !fs.existsSync(BENCHMARKS_FILE)) return [];
@@ -238,6 +238,8 @@ function report(columns: Column[], pg: string): string[] {
     machineLine(`PostgreSQL ${pg}`),
     '',
     `Written by \`npm run bench:scale\` (bench/scale.ts), once per size on the same database, grown between runs with \`npm run bench:seed\` (bench/seed.ts: the demo mix over 365 days, ~10% open, 1–5 history entries per request). Each operation ran ${SECONDS} s at one connection against the server (src/server.ts as a child, WORKER=off) on loopback, so p50/p95 are the cost of one operation; the number of operations is in brackets. Run at the lowest CPU and I/O priority on a 2-core machine shared with other work: single figures are noisy (±30% between runs is usual), ratios far from 1 are not. Dates of the columns: ${cols.map((c) => `${label(c)} ${c.date}`).join(', ')}.`,
+    '',
+    'The columns are the sizes actually measured; nothing in them is extrapolated.',
     '',
     '### Operations',
     '',
@@ -350,6 +352,12 @@ function report(columns: Column[], pg: string): string[] {
 }
 
 async function main(): Promise<void> {
+  if (process.env.SCALE_REPORT_ONLY === '1') {
+    const columns = readColumns();
+    if (columns.length === 0) throw new Error(`no bench:scale figures in ${BENCHMARKS_FILE}`);
+    writeSection(TITLE, report(columns, process.env.SCALE_PG ?? '15'));
+    return;
+  }
   if (!URL_)
     throw new Error('set BENCH_DATABASE_URL or DATABASE_URL (PostgreSQL + PostGIS with the seeded requests)');
   for (const port of [PORT, Number(process.env.BENCH_PORT ?? 4201)])
