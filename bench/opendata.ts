@@ -31,7 +31,7 @@ interface ExportRun {
 }
 
 /** Streams one export from a fresh server, counting rows by their separator, sampling RSS every 100 ms. */
-async function exportRun(name: string, pathName: string, rowMark: string): Promise<ExportRun> {
+export async function exportRun(name: string, pathName: string, rowMark: string): Promise<ExportRun> {
   const server = startServer(PORT, { DATABASE_URL: URL_ });
   try {
     await waitReady(PORT, '/readyz', server);
@@ -247,7 +247,9 @@ function writeReport(
   console.log(lines.join('\n'));
 }
 
-main().catch((err: unknown) => {
-  console.error(err);
-  process.exit(1);
-});
+if (require.main === module) {
+  main().catch((err: unknown) => {
+    console.error(err);
+    process.exit(1);
+  });
+}
