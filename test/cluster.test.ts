@@ -53,7 +53,7 @@ describe('on the embedded database', () => {
   if (usePostgres()) return;
   let t: TestServer;
   beforeAll(async () => (t = await startTestServer()));
-  afterAll(() => t.close());
+  afterAll(() => t?.close());
 
   it('when a limiter is built, then it counts in memory, and invalidation stays in this process', async () => {
     expect(rateLimitStore(t.ctx, 'post:')).toBeUndefined();
