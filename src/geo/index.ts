@@ -7,6 +7,7 @@ export {
   importBoundary,
   importDistricts,
   importIntersections,
+  type IntersectionRecord,
 } from './import';
 export { importLayerStream, parseLayer } from './import-file';
 export { type AddressMatch, addressById, pointFacts } from './locate';
