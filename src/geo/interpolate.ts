@@ -30,7 +30,7 @@ export type Interpolation =
 /** Neighbours further apart than this are not taken as one stretch of street (two streets of one name). */
 export const MAX_SPAN_M = 400;
 /** Numbers this close on one continuous street lie within `MAX_SPAN_M` of each other (lots ~12 m). */
-const STRETCH_NUMBERS = 30;
+const STRETCH_NUMBERS = 20;
 /** Metres a house number may plausibly cover between neighbours (lots are rarely wider). */
 const METRES_PER_NUMBER = 12;
 
@@ -77,15 +77,14 @@ export function interpolate(
   // When another stretch of the same name (Centre St in Jamaica Plain and in West Roxbury, two Oakland
   // Sts in one zip) also has numbers close to this one, far from where it was placed, the name is two
   // streets and the number could be on either: no guess.
-  // A far stretch with numbers on both sides of this one (within `STRETCH_NUMBERS`) covers it too.
+  // A far stretch with numbers within `STRETCH_NUMBERS` of this one may hold it too (19 Oakland St in
+  // Roxbury, whose known numbers end at 10, and in Brighton between 15 and 25).
   if (found.kind === 'placed') {
-    const far = pool.filter((p) => metresBetween(p, found) > MAX_SPAN_M);
-    const rival =
-      far.find((p) => Math.abs(p.num - n) <= snapReach(n)) ??
-      (far.some((p) => p.num < n && p.num >= n - STRETCH_NUMBERS) &&
-      far.some((p) => p.num > n && p.num <= n + STRETCH_NUMBERS)
-        ? far[0]
-        : undefined);
+    const rival = pool.find(
+      (p) =>
+        Math.abs(p.num - n) <= Math.max(snapReach(n), STRETCH_NUMBERS) &&
+        metresBetween(p, found) > MAX_SPAN_M,
+    );
     if (rival) return { kind: 'refused', near: [...found.from, rival].slice(0, 4) };
   }
   return found;

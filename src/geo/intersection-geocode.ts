@@ -28,8 +28,10 @@ const SAME_CORNER_M = 30;
 const GAP_SLACK_M = 40;
 /** A computed meeting this far from every layer point of the pair is another place where they meet. */
 const ELSEWHERE_M = 400;
+/** …where their points come this close (a corner, not a block apart). */
+const ELSEWHERE_GAP_M = 30;
 /** At most this many likely streets per side are tried (of equal score the longer streets first). */
-const MAX_LEADERS = 4;
+const MAX_LEADERS = 3;
 const MAX_STREET_POINTS = 5000;
 
 interface Junction {
@@ -144,7 +146,8 @@ async function pairJunctions(
   if (layer.length === 0) return computed;
   // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
   const elsewhere = computed.filter(
-    (c) => c.confident && layer.every((l) => metresBetween(l, c) > ELSEWHERE_M),
+    (c) =>
+      (c.confident || c.gapM <= ELSEWHERE_GAP_M) && layer.every((l) => metresBetween(l, c) > ELSEWHERE_M),
   );
   return [...layer, ...elsewhere.map((c) => ({ ...c, confident: false }))];
 }
@@ -155,16 +158,21 @@ async function pairJunctions(
  * mean them, both to find them and to see that "Oak" may be Oak St or Oak Sq.
  */
 async function layerStreets(knex: Knex, jurisdictionId: string, wanted: string): Promise<StreetCandidate[]> {
+  // A street's first letters are rarely the typo (streets.ts): only names sharing them are scored, so
+  // the layer's few thousand names are filtered by a cheap LIKE before any similarity is computed.
+  const start = `${wanted.slice(0, 2).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = (
     await knex.raw(
       `SELECT s, similarity(s, ?) AS sim FROM (
-         SELECT street_a AS s FROM intersections WHERE jurisdiction_id = ?
-         UNION SELECT street_b FROM intersections WHERE jurisdiction_id = ?) l
+         SELECT street_a AS s FROM intersections WHERE jurisdiction_id = ? AND street_a LIKE ?
+         UNION SELECT street_b FROM intersections WHERE jurisdiction_id = ? AND street_b LIKE ?) l
        WHERE s = ? OR s LIKE ? OR s % ? LIMIT 30`,
       [
         wanted,
         jurisdictionId,
+        start,
         jurisdictionId,
+        start,
         wanted,
         `${wanted.replace(/[\\%_]/g, (c) => `\\${c}`)} %`,
         wanted,
