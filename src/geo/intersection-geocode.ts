@@ -11,7 +11,12 @@
  * Everything else is answered with the candidates as suggestions, best first, so a resident picks.
  */
 import type { Knex } from 'knex';
-import { displayStreet, type GeocodeResult } from './geocode-result';
+import {
+  ADDRESS_POINT_ACCURACY_M,
+  CONFIDENT_ACCURACY_M,
+  displayStreet,
+  type GeocodeResult,
+} from './geocode-result';
 import { parseIntersection } from './intersection-parse';
 import { metresBetween } from './interpolate';
 import type { AddressMatch } from './locate';
@@ -54,13 +59,33 @@ async function layerJunctions(knex: Knex, jurisdictionId: string, a: string, b: 
       [jurisdictionId, s1, s2],
     )
   ).rows as Array<{ name: string; zip: string | null; lat: number; long: number }>;
-  const out: Junction[] = [];
+  // Several points of one junction (a wide one, or the city naming it both ways round) stand for
+  // their centre; points further apart are different places.
+  const groups: Array<{ first: { lat: number; long: number }; rows: typeof rows }> = [];
   for (const r of rows) {
     const p = { lat: Number(r.lat), long: Number(r.long) };
-    if (out.some((j) => metresBetween(j, p) < SAME_JUNCTION_M)) continue;
-    out.push({ name: r.name, ...p, zip: r.zip, accuracyM: 10, confident: true, gapM: 0 });
+    const g = groups.find((x) => metresBetween(x.first, p) < SAME_JUNCTION_M);
+    if (g) g.rows.push(r);
+    else groups.push({ first: p, rows: [r] });
   }
-  return out;
+  return groups.map(({ rows: rs }) => {
+    const lat = rs.reduce((sum, r) => sum + Number(r.lat), 0) / rs.length;
+    const long = rs.reduce((sum, r) => sum + Number(r.long), 0) / rs.length;
+    const spread = Math.max(
+      ...rs.map((r) => metresBetween({ lat, long }, { lat: Number(r.lat), long: Number(r.long) })),
+    );
+    const first = rs[0] as (typeof rs)[number];
+    const accuracyM = Math.round(ADDRESS_POINT_ACCURACY_M + spread);
+    return {
+      name: first.name,
+      lat,
+      long,
+      zip: first.zip,
+      accuracyM,
+      confident: accuracyM <= CONFIDENT_ACCURACY_M,
+      gapM: 0,
+    };
+  });
 }
 
 type Box = [number, number, number, number];
