@@ -379,7 +379,7 @@ async function measure(knex: Knex, describe: string): Promise<void> {
       '|---|---|---|',
       `| ${pct(b.right, 300)} | ${pct(b.wrong, 300)} | ${pct(b.refused, 300)} |`,
       '',
-      'An absent number is answered on POST when its estimated accuracy is within 20 m (a building whose range or lettered number starts with it, "273-275" for 273, or close neighbours on its side); otherwise the estimate leads the suggestions. A street of one name in two places with numbers within 20 of it is refused, and a lesser street (a typo and a directional) never answers when the best street cannot place the number. Tuning sample (other seed): ≤ 20 m kept 59 of 225 right answers and 0 of 23 wrong; ≤ 30 m 121 and 2; ≤ 40 m 178 and 11. Latencies here are on a shared 2-core machine (load average ~11 during these runs).',
+      'An absent number is answered on POST when its estimated accuracy is within 20 m (a building whose range or lettered number starts with it, "273-275" for 273, or close neighbours on its side); otherwise the estimate leads the suggestions. A street of one name in two places with numbers within 20 of it is refused, and a lesser street (a typo and a directional) never answers when the best street cannot place the number. Tuning sample (other seed): ≤ 20 m kept 59 of 225 right answers and 0 of 23 wrong; ≤ 30 m 121 and 2; ≤ 40 m 178 and 11. Latencies here are on a shared 2-core machine (load average 11–28 during these runs: the latencies are not the geocoder’s own).',
       '',
       ...(bWrong.length ? ['Wrong (first five):', ...bWrong.map((w) => `- ${w}`), ''] : []),
     );
