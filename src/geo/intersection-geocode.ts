@@ -36,7 +36,7 @@ const ELSEWHERE_M = 400;
 /** …where their points come this close (a corner, not a block apart). */
 const ELSEWHERE_GAP_M = 30;
 /** At most this many likely streets per side are tried (of equal score the longer streets first). */
-const MAX_LEADERS = 3;
+const MAX_LEADERS = 4;
 const MAX_STREET_POINTS = 5000;
 
 interface Junction {
