@@ -114,6 +114,33 @@ describe('street before number', () => {
     expect(res.status).toBe(201);
     expect((await read(res.body[0].service_request_id)).address).toBe('29 Hereford St');
   });
+
+  it.each([
+    ['53 Harvrd St', '53 Harvard St'],
+    ['273 Clarendn St', '273 Clarendon St'],
+    ['29 Hereferd St', '29 Hereford St'],
+  ])(
+    'when %j is sent (a typo, no directional), then it lands on %j or is refused, never on another street',
+    async (text, street) => {
+      const res = await post({ address_string: text });
+      if (res.status === 201) expect((await read(res.body[0].service_request_id)).address).toBe(street);
+      else {
+        expect(res.status).toBe(400);
+        // The right street's number leads the suggestions ("53 Harvard St" before "53 N Harvard St").
+        expect(res.body[0].description).toMatch(new RegExp(`Did you mean: ${street}`));
+      }
+    },
+  );
+
+  it('when a number is absent and another stretch of the name could hold it, then 400, not a guess', async () => {
+    // Oakland St is two streets (Roxbury 4–19, Brighton 9–109); without 19 and a zip, 19 is either.
+    await t.db
+      .knex('address_points')
+      .where({ jurisdiction_id: 'boston', norm_key: '19 OAKLAND ST' })
+      .delete();
+    const res = await post({ address_string: '19 Oakland St' });
+    expect(res.status).toBe(400);
+  });
 });
 
 describe('how a point was found', () => {
@@ -140,6 +167,26 @@ describe('how a point was found', () => {
     expect(ix.body[0]).toMatchObject({ location_match: 'intersection', address_id: null });
     expect(metres(ix.body[0], BOYLSTON_DARTMOUTH)).toBeLessThan(60);
   });
+
+  it.each(['json', 'xml'])(
+    'when the second street is still being typed (%s), then the intersection is offered',
+    async (fmt) => {
+      const res = await request(t.app).get(`/open311/v2/addresses.${fmt}?q=Boylston %26 Dart`);
+      expect(res.status).toBe(200);
+      if (fmt === 'json') {
+        expect(res.body[0]).toMatchObject({
+          address: 'Boylston St & Dartmouth St',
+          location_match: 'intersection',
+        });
+        expect(metres(res.body[0], BOYLSTON_DARTMOUTH)).toBeLessThan(60);
+      } else expect(res.text).toMatch(/Boylston St &amp; Dartmouth St/);
+    },
+  );
+
+  it('when a number absent from the file is searched, then the right street leads, not the same number elsewhere', async () => {
+    const res = await request(t.app).get('/open311/v2/addresses.json?q=273 Clarendon St');
+    expect(res.body[0]).toMatchObject({ address: '273 Clarendon St', location_match: 'interpolated' });
+  });
 });
 
 describe('intersections layer', () => {
@@ -159,5 +206,35 @@ describe('intersections layer', () => {
     expect(r.lat).toBeCloseTo(42.3501, 6);
     expect(r.long).toBeCloseTo(-71.0773, 6);
     expect(r.extended_attributes.location_match).toBe('intersection');
+  });
+});
+
+describe('intersections where the name is not enough', () => {
+  it('when "Oak" may be Oak St or Oak Sq, each meeting Washington St, then 400 with both as suggestions', async () => {
+    const res = await post({ address_string: 'corner of Washington and Oak' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/Oak St/);
+    expect(res.body[0].description).toMatch(/Oak Sq/);
+    const named = await post({ address_string: 'Washington St & Oak Sq' });
+    expect(named.status).toBe(201);
+    expect((await read(named.body[0].service_request_id)).extended_attributes.location_match).toBe(
+      'intersection',
+    );
+  });
+
+  it('when only address points are left (no layer), then a corner is answered only if sure, else suggested', async () => {
+    await t.db.knex('intersections').where('jurisdiction_id', 'boston').delete();
+    const res = await post({ address_string: 'corner of Boylston and Dartmouth' });
+    if (res.status === 201) {
+      const r = await read(res.body[0].service_request_id);
+      expect(r.extended_attributes.location_match).toBe('intersection');
+      expect(metres(r, BOYLSTON_DARTMOUTH)).toBeLessThan(60);
+    } else {
+      expect(res.status).toBe(400);
+      expect(res.body[0].description).toMatch(/Did you mean: Boylston St & Dartmouth St/);
+    }
+    const search = await request(t.app).get('/open311/v2/addresses.json?q=corner of Boylston and Dartmouth');
+    expect(search.body[0]).toMatchObject({ location_match: 'intersection' });
+    expect(metres(search.body[0], BOYLSTON_DARTMOUTH)).toBeLessThan(60);
   });
 });

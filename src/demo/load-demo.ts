@@ -12,7 +12,14 @@ import { createJurisdiction, loadServices } from '../catalog';
 import { importCatalog, type CatalogInput } from '../catalog';
 import type { Jurisdiction } from '../catalog';
 import { readAddressCsv } from '../geo';
-import { importAddresses, importBoundary, importDistricts, type FeatureCollection } from '../geo';
+import {
+  importAddresses,
+  importBoundary,
+  importDistricts,
+  importIntersections,
+  type FeatureCollection,
+  type IntersectionRecord,
+} from '../geo';
 import { fromRoot } from '../paths';
 import { defaultCalendar } from '../sla';
 import { createRule, DEFAULT_LADDER } from '../escalation';
@@ -79,6 +86,7 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     j.id,
     readAddressCsv(fs.createReadStream(path.join(dir, 'addresses.csv.gz')).pipe(zlib.createGunzip())),
   );
+  const intersections = await loadIntersections(knex, j.id, dir);
   await seedResponseLevels(knex, j.id, j.time_zone, now);
   const requests = await loadDemoRequests(
     knex,
@@ -95,9 +103,46 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     now,
   );
   logger?.info(
-    { jurisdiction: j.id, services: catalog.services, addresses: addresses.accepted, requests },
+    {
+      jurisdiction: j.id,
+      services: catalog.services,
+      addresses: addresses.accepted,
+      intersections,
+      requests,
+    },
     'demo city loaded',
   );
+}
+
+/**
+ * The intersections layer derived from the city's 2015 intersection reports (src/demo/intersections-layer.ts),
+ * so the demo places "Boylston & Dartmouth" at the city's own point; a demo directory without one is fine.
+ */
+async function loadIntersections(knex: Knex, jurisdictionId: string, dir: string): Promise<number> {
+  const file = path.join(dir, 'intersections.json.gz');
+  if (!fs.existsSync(file)) return 0;
+  const rows =
+    readJson<Array<{ street_a: string; street_b: string; zip: string | null; lat: number; long: number }>>(
+      file,
+    );
+  const report = await importIntersections(
+    knex,
+    jurisdictionId,
+    (async function* () {
+      let line = 0;
+      for (const r of rows) {
+        const rec: IntersectionRecord = {
+          streetA: r.street_a,
+          streetB: r.street_b,
+          zip: r.zip,
+          lat: r.lat,
+          long: r.long,
+        };
+        yield [++line, rec] as [number, IntersectionRecord];
+      }
+    })(),
+  );
+  return report.accepted;
 }
 
 /** US federal holidays in the business calendar, and the escalation ladder cities use (75/100/150%). */

@@ -5,6 +5,8 @@
 import type { Knex } from 'knex';
 import { normaliseAddress } from './address-normalise';
 import { geocode } from './geocode';
+import { geocodeIntersection } from './intersection-geocode';
+import { parseIntersection } from './intersection-parse';
 import {
   HOUSE_NUMBER_SQL,
   houseNumberOfKey,
@@ -35,9 +37,50 @@ export async function searchAddresses(
   if (placed.kind === 'match' && placed.match.match === 'intersection') return [placed.match];
   if (placed.kind === 'none' && placed.suggestions[0]?.match === 'intersection')
     return placed.suggestions.slice(0, limit);
+  if (parseIntersection(q)) {
+    const completed = await completeIntersection(knex, jurisdictionId, q, limit);
+    if (completed.length > 0) return completed;
+  }
   const found = await searchPoints(knex, jurisdictionId, key, limit);
-  if (placed.kind === 'match' && placed.match.id === null) return [placed.match, ...found].slice(0, limit);
-  return found;
+  // Street first: what the geocoder placed or would suggest (the right street's numbers) leads, then
+  // the prefix and trigram matches ("273 Clarendon St" never offers "273 D St" first).
+  const lead = placed.kind === 'match' ? [placed.match] : placed.suggestions;
+  const seen = new Set(lead.map((m) => m.id ?? m.address));
+  return [...lead, ...found.filter((m) => !seen.has(m.id ?? m.address))].slice(0, limit);
+}
+
+/** Streets completed from a prefix of the second street ("Boylston & Dart"), longest streets first. */
+const COMPLETIONS = 3;
+
+/**
+ * Autocomplete of an intersection while the second street is being typed: "Boylston & Dart" offers
+ * "Boylston St & Dartmouth St". The second street's words are taken as the start of a street name, and
+ * each completion that meets the first street is offered (as geocoding would place it).
+ */
+async function completeIntersection(
+  knex: Knex,
+  jurisdictionId: string,
+  q: string,
+  limit: number,
+): Promise<AddressMatch[]> {
+  const ix = parseIntersection(q);
+  const [first, partial] = ix?.streets ?? ['', ''];
+  if (partial.length < 2) return [];
+  const rows = (
+    await knex.raw(
+      `SELECT street_key FROM address_streets WHERE jurisdiction_id = ? AND street_key LIKE ?
+       ORDER BY points DESC, street_key LIMIT ${COMPLETIONS}`,
+      [jurisdictionId, `${partial.replace(/[\\%_]/g, (c) => `\\${c}`)}%`],
+    )
+  ).rows as Array<{ street_key: string }>;
+  const out: AddressMatch[] = [];
+  for (const r of rows) {
+    if (r.street_key === partial) continue;
+    const res = await geocodeIntersection(knex, jurisdictionId, `${first} & ${r.street_key}`);
+    if (res?.kind === 'match') out.push(res.match);
+    else if (res) out.push(...res.suggestions.filter((m) => m.match === 'intersection'));
+  }
+  return out.slice(0, limit);
 }
 
 async function searchPoints(

@@ -7,6 +7,7 @@ export {
   importBoundary,
   importDistricts,
   importIntersections,
+  type IntersectionRecord,
 } from './import';
 export { importLayerStream, parseLayer, type LayerSpec } from './import-file';
 export { ImportRefused, layerNoun, type ImportReport } from './import-run';

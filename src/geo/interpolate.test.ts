@@ -73,4 +73,21 @@ describe('interpolate', () => {
       { numRuns: 300 },
     );
   });
+
+  it('when another stretch of the name in the same zip has numbers on both sides, then nothing is placed', () => {
+    // Two Oakland Sts in one zip, ~6 km apart: 17 and 21 on each; 19 could be on either.
+    const two = [
+      at(17, 42.3239, -71.0905, '02119'),
+      at(21, 42.324, -71.0906, '02119'),
+      at(15, 42.28, -71.13, '02119'),
+      at(23, 42.2801, -71.1301, '02119'),
+    ];
+    expect(interpolate(19, two)).toMatchObject({ kind: 'refused' });
+    expect(interpolate(19, two.slice(0, 2))).toMatchObject({ kind: 'placed' });
+  });
+
+  it('when a building’s range starts with the number (273-275), then the number is placed at it', () => {
+    const r = interpolate(273, [...street, at(273, 42.3537, -71.0764)]);
+    expect(r).toMatchObject({ kind: 'placed', lat: 42.3537, long: -71.0764, accuracyM: 12 });
+  });
 });

@@ -29,6 +29,8 @@ export type Interpolation =
 
 /** Neighbours further apart than this are not taken as one stretch of street (two streets of one name). */
 export const MAX_SPAN_M = 400;
+/** Numbers this close on one continuous street lie within `MAX_SPAN_M` of each other (lots ~12 m). */
+const STRETCH_NUMBERS = 20;
 /** Metres a house number may plausibly cover between neighbours (lots are rarely wider). */
 const METRES_PER_NUMBER = 12;
 
@@ -70,24 +72,38 @@ export function interpolate(
   zip: string | null = null,
 ): Interpolation {
   const inZip = zip === null ? [] : street.filter((p) => p.zip === zip);
-  if (inZip.length > 0) return placeOn(n, inZip);
-  const found = placeOn(n, street);
-  // No zip to go by: when another zip's stretch of the same name also covers the number, far from where
-  // it was placed, the name is two streets (Centre St in Jamaica Plain and in West Roxbury): no guess.
+  const pool = inZip.length > 0 ? inZip : street;
+  const found = placeOn(n, pool);
+  // When another stretch of the same name (Centre St in Jamaica Plain and in West Roxbury, two Oakland
+  // Sts in one zip) also has numbers close to this one, far from where it was placed, the name is two
+  // streets and the number could be on either: no guess.
+  // A far stretch with numbers within `STRETCH_NUMBERS` of this one may hold it too (19 Oakland St in
+  // Roxbury, whose known numbers end at 10, and in Brighton between 15 and 25).
   if (found.kind === 'placed') {
-    for (const z of new Set(street.map((p) => p.zip))) {
-      const group = street.filter((p) => p.zip === z);
-      const nums = group.map((p) => p.num);
-      const covers = Math.min(...nums) - snapReach(n) <= n && n <= Math.max(...nums) + snapReach(n);
-      const nearest = [...group].sort((x, y) => Math.abs(x.num - n) - Math.abs(y.num - n))[0];
-      if (covers && nearest && metresBetween(nearest, found) > MAX_SPAN_M)
-        return { kind: 'refused', near: [...found.from, nearest].slice(0, 4) };
-    }
+    const rival = pool.find(
+      (p) =>
+        Math.abs(p.num - n) <= Math.max(snapReach(n), STRETCH_NUMBERS) &&
+        metresBetween(p, found) > MAX_SPAN_M,
+    );
+    if (rival) return { kind: 'refused', near: [...found.from, rival].slice(0, 4) };
   }
   return found;
 }
 
+/** A building whose range or lettered number starts with this number ("273-275", "273A") stands for it. */
+const IN_RANGE_ACCURACY_M = 12;
+
 function placeOn(n: number, pool: readonly NumberedPoint[]): Interpolation {
+  const same = pool.find((p) => p.num === n);
+  if (same)
+    return {
+      kind: 'placed',
+      lat: same.lat,
+      long: same.long,
+      accuracyM: IN_RANGE_ACCURACY_M,
+      zip: same.zip,
+      from: [same],
+    };
   const sameSide = pool.filter((p) => p.num % 2 === n % 2);
   const otherSide = pool.filter((p) => p.num % 2 !== n % 2);
   for (const [side, across] of [

@@ -1,4 +1,4 @@
-import { meetings, type StreetPoint } from './meet';
+import { confidentMeeting, meetings, type StreetPoint } from './meet';
 import { metresBetween } from './interpolate';
 
 /** Points along a straight street through (lat0, long0), `side` metres either side of its centreline. */
@@ -52,5 +52,21 @@ describe('meetings', () => {
 
   it('when the streets are far apart, then there is no meeting', () => {
     expect(meetings(street(42.35, -71.07, 0, 0, 100), street(42.3, -71.1, 90, 0, 100))).toEqual([]);
+  });
+
+  it('when the fitted lines cross cleanly near a close pair, then the meeting is confident', () => {
+    const a = street(corner.lat, corner.long, 60, -300, 300);
+    const b = street(corner.lat, corner.long, 150, -300, 300);
+    const [m] = meetings(a, b);
+    expect(m && confidentMeeting(m)).toBe(true);
+  });
+
+  it('when the closest points of the two streets are far apart, then the meeting is not confident', () => {
+    // The second street stops 80 m short of the first: they may meet, but where is a guess.
+    const a = street(corner.lat, corner.long, 90, -300, 300);
+    const b = street(corner.lat, corner.long, 0, 90, 400);
+    const [m] = meetings(a, b);
+    expect(m).toBeDefined();
+    expect(m && confidentMeeting(m)).toBe(false);
   });
 });

@@ -18,6 +18,8 @@ export interface StreetCandidate {
   score: number;
   /** Words dropped from the end of the written street to find it ("DARTMOUTH BOSTON" → "DARTMOUTH"). */
   dropped: string[];
+  /** Address points on the street: of equal scores the longer street is the likelier ("Warren" is WARREN ST). */
+  points: number;
 }
 
 /** A street match is taken when it scores this or more and nothing else comes within `STREET_LEAD`. */
@@ -109,19 +111,20 @@ export async function matchStreets(
     const key = words.slice(0, words.length - drop).join(' ');
     const rows = (
       await knex.raw(
-        `SELECT street_key, similarity(street_key, ?) AS sim FROM address_streets
+        `SELECT street_key, points, similarity(street_key, ?) AS sim FROM address_streets
          WHERE jurisdiction_id = ? AND (street_key = ? OR street_key LIKE ? OR street_key % ?)
          ORDER BY street_key = ? DESC, similarity(street_key, ?) DESC LIMIT 30`,
         [key, jurisdictionId, key, `${key.replace(/[\\%_]/g, (c) => `\\${c}`)} %`, key, key, key],
       )
-    ).rows as Array<{ street_key: string; sim: number }>;
+    ).rows as Array<{ street_key: string; sim: number; points: number | string }>;
     const found = rows
       .map((r) => ({
         key: r.street_key,
         score: streetScore(key, r.street_key, Number(r.sim)) - drop * 0.01,
         dropped: words.slice(words.length - drop),
+        points: Number(r.points),
       }))
-      .sort((a, b) => b.score - a.score || a.key.localeCompare(b.key));
+      .sort((a, b) => b.score - a.score || b.points - a.points || a.key.localeCompare(b.key));
     if (drop === 0) best = found;
     if ((found[0]?.score ?? 0) >= STREET_CONFIDENT) return found.slice(0, limit);
   }

@@ -1,0 +1,301 @@
+/**
+ * Street intersections as residents write them (issue #17). Both streets are matched as an address's
+ * street is (streets.ts); each pair of likely streets is placed from the city's intersections layer,
+ * else computed from the two streets' address points (meet.ts). The answer is confident only when one
+ * place remains and it is precise enough:
+ * - a layer point, unless the address points show the streets also meeting somewhere else;
+ * - a computed meeting only when `confidentMeeting` holds (the fitted lines cross cleanly near a close
+ *   pair of points), and the streets meet nowhere else;
+ * - streets of one name in several places (two Chestnut Sts): the zip or neighbourhood given decides,
+ *   else the places are suggestions.
+ * Everything else is answered with the candidates as suggestions, best first, so a resident picks.
+ */
+import type { Knex } from 'knex';
+import {
+  ADDRESS_POINT_ACCURACY_M,
+  CONFIDENT_ACCURACY_M,
+  displayStreet,
+  type GeocodeResult,
+} from './geocode-result';
+import { parseIntersection } from './intersection-parse';
+import { metresBetween } from './interpolate';
+import type { AddressMatch } from './locate';
+import { confidentMeeting, MEET_DEFAULTS, meetings, NEAR_M, type StreetPoint } from './meet';
+import { latOf, longOf } from './postgis';
+import { leaders, matchStreets, streetScore, type StreetCandidate } from './streets';
+import { SUFFIXES } from './usps-abbreviations';
+
+/** Layer rows for one pair of streets closer than this are one intersection (a wide junction). */
+const SAME_JUNCTION_M = 150;
+/** Candidates of two pairs of streets closer than this are the same corner (either answer is right). */
+const SAME_CORNER_M = 30;
+/** A pair whose closest points are this much further apart than the best pair's does not meet. */
+const GAP_SLACK_M = 40;
+/** A computed meeting this far from every layer point of the pair is another place where they meet. */
+const ELSEWHERE_M = 400;
+/** …where their points come this close (a corner, not a block apart). */
+const ELSEWHERE_GAP_M = 30;
+/** At most this many likely streets per side are tried (of equal score the longer streets first). */
+const MAX_LEADERS = 4;
+const MAX_STREET_POINTS = 5000;
+
+interface Junction {
+  name: string;
+  lat: number;
+  long: number;
+  zip: string | null;
+  accuracyM: number;
+  confident: boolean;
+  /** Metres between the two streets' closest points there (0 for a layer point). */
+  gapM: number;
+}
+
+async function layerJunctions(knex: Knex, jurisdictionId: string, a: string, b: string): Promise<Junction[]> {
+  const [s1, s2] = a < b ? [a, b] : [b, a];
+  const rows = (
+    await knex.raw(
+      `SELECT name, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long FROM intersections
+       WHERE jurisdiction_id = ? AND street_a = ? AND street_b = ? ORDER BY id LIMIT 50`,
+      [jurisdictionId, s1, s2],
+    )
+  ).rows as Array<{ name: string; zip: string | null; lat: number; long: number }>;
+  // Several points of one junction (a wide one, or the city naming it both ways round) stand for
+  // their centre; points further apart are different places.
+  const groups: Array<{ first: { lat: number; long: number }; rows: typeof rows }> = [];
+  for (const r of rows) {
+    const p = { lat: Number(r.lat), long: Number(r.long) };
+    const g = groups.find((x) => metresBetween(x.first, p) < SAME_JUNCTION_M);
+    if (g) g.rows.push(r);
+    else groups.push({ first: p, rows: [r] });
+  }
+  return groups.map(({ rows: rs }) => {
+    const lat = rs.reduce((sum, r) => sum + Number(r.lat), 0) / rs.length;
+    const long = rs.reduce((sum, r) => sum + Number(r.long), 0) / rs.length;
+    const spread = Math.max(
+      ...rs.map((r) => metresBetween({ lat, long }, { lat: Number(r.lat), long: Number(r.long) })),
+    );
+    const first = rs[0] as (typeof rs)[number];
+    const accuracyM = Math.round(ADDRESS_POINT_ACCURACY_M + spread);
+    return {
+      name: first.name,
+      lat,
+      long,
+      zip: first.zip,
+      accuracyM,
+      confident: accuracyM <= CONFIDENT_ACCURACY_M,
+      gapM: 0,
+    };
+  });
+}
+
+type Box = [number, number, number, number];
+
+/**
+ * A street's points, or only those within `box` (lat/long bounds): the longer street of a pair is read
+ * only near the shorter one, so a call reads a few hundred rows however long Washington St is.
+ */
+async function streetPoints(
+  knex: Knex,
+  jurisdictionId: string,
+  street: string,
+  box: Box | null,
+): Promise<{ points: StreetPoint[]; display: string }> {
+  const rows = (
+    await knex.raw(
+      `SELECT address, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long FROM address_points
+       WHERE jurisdiction_id = ? AND street_key = ?
+       ${box ? 'AND location::geometry && ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326)' : ''}
+       LIMIT ${MAX_STREET_POINTS}`,
+      box ? [jurisdictionId, street, box[1], box[0], box[3], box[2]] : [jurisdictionId, street],
+    )
+  ).rows as Array<{ address: string; zip: string | null; lat: number; long: number }>;
+  return {
+    points: rows.map((r) => ({ zip: r.zip, lat: Number(r.lat), long: Number(r.long) })),
+    display: displayStreet(rows[0]?.address, street),
+  };
+}
+
+/** The points' bounds grown by `NEAR_M` (a street's points further than that from the other cannot meet it). */
+function around(points: readonly StreetPoint[]): Box | null {
+  if (points.length === 0) return null;
+  const lats = points.map((p) => p.lat);
+  const longs = points.map((p) => p.long);
+  const dLat = NEAR_M / 111_195;
+  const lat0 = Math.max(...lats.map(Math.abs));
+  const dLong = dLat / Math.cos((lat0 * Math.PI) / 180);
+  return [
+    Math.min(...lats) - dLat,
+    Math.min(...longs) - dLong,
+    Math.max(...lats) + dLat,
+    Math.max(...longs) + dLong,
+  ];
+}
+
+async function computedJunctions(
+  knex: Knex,
+  jurisdictionId: string,
+  a: StreetCandidate,
+  b: StreetCandidate,
+): Promise<Junction[]> {
+  const [short, long] = a.points <= b.points ? [a, b] : [b, a];
+  const ps = await streetPoints(knex, jurisdictionId, short.key, null);
+  const box = around(ps.points);
+  if (!box) return [];
+  const pl = await streetPoints(knex, jurisdictionId, long.key, box);
+  const [pa, pb] = short === a ? [ps, pl] : [pl, ps];
+  const all = meetings(pa.points, pb.points, { ...MEET_DEFAULTS, secondM: NEAR_M });
+  // Clear second meetings are places of their own (the zip may choose); a faint one elsewhere (the
+  // streets' points come within a block of each other) is doubt enough not to answer for the first.
+  const clear = all.filter((m, i) => i === 0 || m.gapM <= MEET_DEFAULTS.secondM);
+  const doubt = clear.length < all.length;
+  return clear.map((m) => ({
+    name: `${pa.display} & ${pb.display}`,
+    lat: m.lat,
+    long: m.long,
+    zip: m.zip,
+    accuracyM: m.accuracyM,
+    confident: !doubt && confidentMeeting(m),
+    gapM: m.gapM,
+  }));
+}
+
+/** One pair of streets: its layer points (and any other place the points show them meeting), else computed. */
+async function pairJunctions(
+  knex: Knex,
+  jurisdictionId: string,
+  a: StreetCandidate,
+  b: StreetCandidate,
+): Promise<Junction[]> {
+  const layer = await layerJunctions(knex, jurisdictionId, a.key, b.key);
+  const computed = await computedJunctions(knex, jurisdictionId, a, b);
+  if (layer.length === 0) return computed;
+  // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
+  const elsewhere = computed.filter(
+    (c) =>
+      (c.confident || c.gapM <= ELSEWHERE_GAP_M) && layer.every((l) => metresBetween(l, c) > ELSEWHERE_M),
+  );
+  return [...layer, ...elsewhere.map((c) => ({ ...c, confident: false }))];
+}
+
+/**
+ * Streets named in the intersections layer, matched as address streets are: a city's layer names
+ * streets without a single address point (Oak Sq, public alleys), and a street name must be able to
+ * mean them, both to find them and to see that "Oak" may be Oak St or Oak Sq.
+ */
+async function layerStreets(knex: Knex, jurisdictionId: string, wanted: string): Promise<StreetCandidate[]> {
+  // A street's first letters are rarely the typo (streets.ts): only names sharing them are scored, so
+  // the layer's few thousand names are filtered by a cheap LIKE before any similarity is computed.
+  const start = `${wanted.slice(0, 2).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
+  const rows = (
+    await knex.raw(
+      `SELECT s, similarity(s, ?) AS sim FROM (
+         SELECT street_a AS s FROM intersections WHERE jurisdiction_id = ? AND street_a LIKE ?
+         UNION SELECT street_b FROM intersections WHERE jurisdiction_id = ? AND street_b LIKE ?) l
+       WHERE s = ? OR s LIKE ? OR s % ? LIMIT 30`,
+      [
+        wanted,
+        jurisdictionId,
+        start,
+        jurisdictionId,
+        start,
+        wanted,
+        `${wanted.replace(/[\\%_]/g, (c) => `\\${c}`)} %`,
+        wanted,
+      ],
+    )
+  ).rows as Array<{ s: string; sim: number | string }>;
+  return rows.map((r) => ({
+    key: r.s,
+    score: streetScore(wanted, r.s, Number(r.sim)),
+    dropped: [],
+    points: 0,
+  }));
+}
+
+/** The likely streets for one written name, from the address points and the intersections layer. */
+async function candidateStreets(knex: Knex, jurisdictionId: string, wanted: string) {
+  const fromPoints = await matchStreets(knex, jurisdictionId, wanted);
+  const known = new Set(fromPoints.map((c) => c.key));
+  // "Arborway" written without a type may be ARBORWAY or ARBORWAY TER: in an intersection the street
+  // without a type is no likelier than one whose type was dropped (both must be looked at).
+  const typed = SUFFIXES.has(wanted.split(' ').at(-1) ?? '');
+  const all = [
+    ...fromPoints,
+    ...(await layerStreets(knex, jurisdictionId, wanted)).filter((c) => !known.has(c.key)),
+  ]
+    .map((c) => (typed ? c : { ...c, score: Math.min(c.score, 0.95) }))
+    .sort((a, b) => b.score - a.score || b.points - a.points || a.key.localeCompare(b.key));
+  return leaders(all).slice(0, MAX_LEADERS);
+}
+
+/** District names (any layer) at a point, upper case, for "…, Dorchester" disambiguation. */
+async function placeNamesAt(knex: Knex, jurisdictionId: string, p: { lat: number; long: number }) {
+  const rows = (
+    await knex.raw(
+      `SELECT upper(name) AS name FROM districts WHERE jurisdiction_id = ?
+       AND ST_Intersects(geom, ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326))`,
+      [jurisdictionId, p.long, p.lat],
+    )
+  ).rows as Array<{ name: string }>;
+  return rows.map((r) => r.name);
+}
+
+const junctionMatch = (j: Junction): AddressMatch => ({
+  id: null,
+  address: j.name,
+  zip: j.zip,
+  lat: j.lat,
+  long: j.long,
+  match: 'intersection',
+  accuracyM: j.accuracyM,
+});
+
+/**
+ * The places that remain: pairs of streets that do not really meet (their closest points much further
+ * apart than the best pair's) dropped, and candidates at the same corner merged (the surer one kept).
+ */
+function distinctPlaces(found: readonly Junction[]): Junction[] {
+  const best = Math.min(...found.map((j) => j.gapM));
+  const sorted = found
+    .filter((j) => j.gapM <= best + GAP_SLACK_M)
+    .sort((x, y) => Number(y.confident) - Number(x.confident) || x.gapM - y.gapM);
+  const out: Junction[] = [];
+  for (const j of sorted) if (!out.some((o) => metresBetween(o, j) < SAME_CORNER_M)) out.push(j);
+  return out;
+}
+
+/** Geocodes an intersection text; null when the text is not one (the caller treats it as an address). */
+export async function geocodeIntersection(
+  knex: Knex,
+  jurisdictionId: string,
+  text: string,
+): Promise<GeocodeResult | null> {
+  const ix = parseIntersection(text);
+  if (!ix) return null;
+  const [ca, cb] = [
+    await candidateStreets(knex, jurisdictionId, ix.streets[0]),
+    await candidateStreets(knex, jurisdictionId, ix.streets[1]),
+  ];
+  if (ca.length === 0 || cb.length === 0) return null;
+  const place = [...ix.place, ...(ca[0]?.dropped ?? []), ...(cb[0]?.dropped ?? [])];
+  const found: Junction[] = [];
+  for (const a of ca)
+    for (const b of cb) if (a.key !== b.key) found.push(...(await pairJunctions(knex, jurisdictionId, a, b)));
+  if (found.length === 0) return { kind: 'none', suggestions: [] };
+  let pool = distinctPlaces(found);
+  if (pool.length > 1 && ix.zip !== null) {
+    const inZip = pool.filter((j) => j.zip === ix.zip);
+    if (inZip.length > 0) pool = inZip;
+  }
+  if (pool.length > 1 && place.length > 0) {
+    const wanted = place.join(' ');
+    const named: Junction[] = [];
+    for (const j of pool)
+      if ((await placeNamesAt(knex, jurisdictionId, j)).some((n) => n.includes(wanted))) named.push(j);
+    if (named.length > 0) pool = named;
+  }
+  const [only] = pool;
+  if (pool.length === 1 && only?.confident)
+    return { kind: 'match', match: junctionMatch(only), exact: false };
+  return { kind: 'none', suggestions: pool.slice(0, 5).map(junctionMatch) };
+}
