@@ -36,6 +36,11 @@ describe('loadConfig', () => {
       surveyTtlDays: 30,
       dashboardTileUrl: null,
       trustProxy: false,
+      mediaDir: '/srv/open311/data/media',
+      mediaMaxBytes: 10_485_760,
+      mediaMaxFiles: 5,
+      mediaMaxPixels: 50_000_000,
+      mediaS3: null,
       defaultJurisdiction: null,
     });
   });
