@@ -190,8 +190,10 @@
           });
         },
         onEachFeature: function (f, marker) {
-          marker.bindPopup(function () {
-            return popupFor(f);
+          // An element, never HTML text (Leaflet renders a string as markup); filled when first opened.
+          marker.bindPopup(el('div', null, { class: 'point-popup' }));
+          marker.on('popupopen', function (e) {
+            fillPopup(e.popup.getContent(), f);
           });
         },
       }).addTo(state.map);
@@ -200,24 +202,21 @@
       'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
   }
 
-  /** A point's popup: the request, its service and status, and its first photo's thumbnail (built as nodes, never HTML text). */
-  function popupFor(f) {
-    var box = document.createElement('div');
-    var title = document.createElement('strong');
-    title.textContent = f.properties.service + ' #' + f.id;
-    box.appendChild(title);
-    var status = document.createElement('div');
-    status.textContent = f.properties.status;
-    box.appendChild(status);
+  /** A point's popup: the request, its service and status, and its first photo's thumbnail. */
+  function fillPopup(box, f) {
+    if (box.firstChild) return;
+    box.appendChild(el('strong', f.properties.service + ' #' + f.id));
+    box.appendChild(el('div', f.properties.status));
     if (f.properties.thumb) {
-      var img = document.createElement('img');
-      img.src = f.properties.thumb;
-      img.alt = 'Photo of request ' + f.id;
-      img.width = 160;
-      img.loading = 'lazy';
-      box.appendChild(img);
+      box.appendChild(
+        el('img', null, {
+          src: f.properties.thumb,
+          alt: 'Photo of request ' + f.id,
+          width: '160',
+          loading: 'lazy',
+        }),
+      );
     }
-    return box;
   }
 
   /** A week (starting w.week, a Monday) not wholly inside the period, or not over yet, is partial. */
