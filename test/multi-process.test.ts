@@ -12,6 +12,8 @@ import net from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import { postgresUrl, templateName, usePostgres } from './helpers/template';
+import { disableDuplicateDetection } from './helpers/fixtures';
+import { freePort } from './helpers/net';
 
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN = 'multi-process-admin-key-0123';
@@ -21,14 +23,6 @@ const onPostgres = usePostgres() ? describe : describe.skip;
 if (!usePostgres())
   // eslint-disable-next-line no-console
   console.info('multi-process.test.ts: skipped: several processes need PostgreSQL (TEST_DB=postgres)');
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** Polls `probe` every 20 ms until it holds, for at most `withinMs`: never a sleep-then-check. */
 async function within<T>(withinMs: number, probe: () => Promise<T | false>, what: string): Promise<T> {
@@ -144,15 +138,7 @@ onPostgres('two API processes and two workers on one database', () => {
     await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
     hookPort = (hook.server.address() as net.AddressInfo).port;
     // Distinct requests at one spot: no duplicate merging.
-    await knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-    await knex('duplicate_rules').insert({
-      jurisdiction_id: 'boston',
-      service_id: null,
-      radius_metres: 1,
-      window_hours: 1,
-      statuses: [],
-      enabled: false,
-    });
+    await disableDuplicateDetection(knex);
     a = start('server', { PORT: String(await freePort()) });
     b = start('server', { PORT: String(await freePort()) });
     start('worker');

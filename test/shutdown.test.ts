@@ -12,17 +12,10 @@ import os from 'node:os';
 import path from 'node:path';
 import knexFactory from 'knex';
 import { postgresUrl, templateName, usePostgres } from './helpers/template';
+import { freePort } from './helpers/net';
 
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN = 'shutdown-test-admin-key-0123';
-
-async function freePort(): Promise<number> {
-  const s = net.createServer();
-  await new Promise<void>((r) => s.listen(0, '127.0.0.1', r));
-  const { port } = s.address() as net.AddressInfo;
-  await new Promise((r) => s.close(r));
-  return port;
-}
 
 /** A database for the server: a clone of the test template on PostgreSQL, a fresh data dir embedded. */
 async function serverDatabase(): Promise<{ env: Record<string, string>; drop: () => Promise<void> }> {

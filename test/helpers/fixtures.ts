@@ -1,5 +1,6 @@
 import request from 'supertest';
 import type { Service } from '../../src/catalog';
+import type { Knex } from 'knex';
 import type { TestServer } from './app';
 
 /** Real Boston points (from the demo address data). */
@@ -43,9 +44,10 @@ export function requiredAttributeFields(s: Service): Record<string, string> {
 }
 
 /** For tests that need several distinct requests at one spot: turn the jurisdiction's duplicate rule off. */
-export async function disableDuplicateDetection(t: TestServer): Promise<void> {
-  await t.db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-  await t.db.knex('duplicate_rules').insert({
+export async function disableDuplicateDetection(t: TestServer | Knex): Promise<void> {
+  const knex = 'db' in t ? t.db.knex : t;
+  await knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
+  await knex('duplicate_rules').insert({
     jurisdiction_id: 'boston',
     service_id: null,
     radius_metres: 1,
