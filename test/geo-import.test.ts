@@ -21,6 +21,8 @@ import { embeddedDumpPath, postgresUrl, templateName, usePostgres } from './help
 
 const ROOT = path.resolve(__dirname, '..');
 const BOSTON_POINTS = 39_308;
+/** The demo's intersections layer (seeds/demo/boston/intersections.json.gz, less the rows it skips). */
+const BOSTON_INTERSECTIONS = 5_515;
 const HEADER = 'external_id,house_number,street,zip,lat,long';
 const inBoston = (i: number) => `T${i},${i},Test Street,02115,42.35${String(i).padStart(2, '0')},-71.0866`;
 const GOOD3 = [HEADER, inBoston(1), inBoston(2), inBoston(3)].join('\n') + '\n';
@@ -205,7 +207,7 @@ describe('geo import: one friendly sentence, nothing written', () => {
     expect(descriptions(e)).toEqual([
       'The CSV has no "street_a", "street_b", "long" columns (its header: id, name, lat); name the columns to read with the column options.',
     ]);
-    expect(await count('intersections')).toBe(0);
+    expect(await count('intersections')).toBe(BOSTON_INTERSECTIONS);
   });
 
   it('when the database refuses a geometry, then the reason comes without the SQL', async () => {
@@ -293,7 +295,7 @@ describe('geo import: all or nothing', () => {
       'feature 2: outside the boundary of boston',
       'feature 3: not a Point feature',
     ]);
-    expect(await count('intersections')).toBe(0);
+    expect(await count('intersections')).toBe(BOSTON_INTERSECTIONS);
   });
 
   it('when --allow-rejects, then the valid rows are imported, the rejects listed, and it succeeds', async () => {
