@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       geoConflictMetres: 250,
       geoBoundaryToleranceMetres: 50,
       webhookMaxAttempts: 8,
+      outboundAllowPrivate: false,
       workerIntervalMs: 5000,
       surveyTtlDays: 30,
       dashboardTileUrl: null,
