@@ -1,9 +1,8 @@
 import crypto from 'node:crypto';
-import net from 'node:net';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
-import { checker, isPublicAddress, notFound, Problems } from '../core';
+import { checker, isPrivateLiteralHost, notFound, Problems } from '../core';
 import { EVENT_TYPES, type EventType } from '../notify';
 import { createSubscription, deactivateSubscription, listDeliveries, listSubscriptions } from '../notify';
 
@@ -55,13 +54,6 @@ const isHttpUrl = (url: unknown): boolean => {
   }
 };
 
-/** A URL whose host is plainly not public (an IP literal or localhost); names are checked again on sending. */
-function isPrivateHost(url: string): boolean {
-  const host = new URL(url).hostname.replace(/^\[|\]$/g, '').toLowerCase();
-  if (host === 'localhost' || host.endsWith('.localhost')) return true;
-  return net.isIP(host) !== 0 && !isPublicAddress(host);
-}
-
 /** /admin/v1/webhooks: subscriptions (the secret is shown once at creation) and their delivery log. */
 export function webhooksRouter(ctx: AppContext): Router {
   const router = Router();
@@ -71,7 +63,7 @@ export function webhooksRouter(ctx: AppContext): Router {
     for (const p of webhookCheck.problems(req.body)) problems.add(p);
     const b = (req.body ?? {}) as WebhookInput;
     if (typeof b.url === 'string' && !isHttpUrl(b.url)) problems.add('url must be an http or https URL.');
-    else if (typeof b.url === 'string' && !ctx.config.outboundAllowPrivate && isPrivateHost(b.url))
+    else if (typeof b.url === 'string' && !ctx.config.outboundAllowPrivate && isPrivateLiteralHost(b.url))
       problems.add(
         'url must be a public address: this server does not send to loopback or private addresses (OUTBOUND_ALLOW_PRIVATE).',
       );

@@ -2,6 +2,7 @@ export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseE
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
 export { checker, fieldsOnly, queryInput } from './validation';
 export {
+  isPrivateLiteralHost,
   isPublicAddress,
   outboundFetch,
   PrivateAddressError,

@@ -49,7 +49,18 @@ function publicOnlyLookup(hostname: string, options: LookupOptions, callback: Lo
 
 /** The host of a URL without IPv6 brackets. */
 function hostOf(url: string | URL): string {
-  return new URL(String(url)).hostname.replace(/^\[|\]$/g, '');
+  return new URL(String(url)).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+}
+
+/**
+ * True when a URL's host is plainly not public without asking DNS: localhost, or an IP literal outside
+ * public unicast (literals skip the connect-time lookup, so they are checked here). Names are checked
+ * when the socket connects.
+ */
+export function isPrivateLiteralHost(url: string | URL): boolean {
+  const host = hostOf(url);
+  if (host === 'localhost' || host.endsWith('.localhost')) return true;
+  return net.isIP(host) !== 0 && !isPublicAddress(host);
 }
 
 /**
@@ -60,8 +71,7 @@ export function outboundFetch(allowPrivate: boolean): OutboundFetch {
   if (allowPrivate) return fetch;
   const dispatcher = new Agent({ connect: { lookup: publicOnlyLookup as never } });
   const once = async (url: string, init: RequestInit | undefined): Promise<Response> => {
-    const host = hostOf(url);
-    if (net.isIP(host) !== 0 && !isPublicAddress(host)) throw new PrivateAddressError(host);
+    if (isPrivateLiteralHost(url)) throw new PrivateAddressError(hostOf(url));
     return (await undiciFetch(url, { ...init, redirect: 'manual', dispatcher } as never)) as never;
   };
   // Redirects are followed here, one checked hop at a time: a Location with an IP literal would skip
