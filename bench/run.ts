@@ -3,6 +3,8 @@
  * Express + pg baseline (bench/baseline-server.ts), then against the server, in the same run, and writes
  * BENCHMARKS.md with the machine, the date, absolute figures, ratios and the targets met or not.
  * Load stays on loopback and each scenario is bounded in time (BENCH_SECONDS, default 8).
+ * BENCH_ONLY=<regular expression> runs only the scenarios whose names match it (case-insensitive) and
+ * prints their table without writing BENCHMARKS.md (a partial table never replaces the whole section).
  */
 import { fork, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
@@ -26,6 +28,8 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
 const BASE_PORT = 4101;
 const OURS_PORT = 4102;
+const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
+const wanted = (name: string) => ONLY === null || ONLY.test(name);
 
 async function main(): Promise<void> {
   if (!URL_)
@@ -79,6 +83,7 @@ async function main(): Promise<void> {
       target: string,
       met: (b: Load | null, o: Load) => boolean,
     ) => {
+      if (!wanted(name)) return;
       process.stdout.write(`${name}... `);
       const base = b ? await load(b) : null;
       const mine = await load(o);
@@ -105,52 +110,56 @@ async function main(): Promise<void> {
     // parent and measure the check itself, not the linking), with detection switched off for the
     // jurisdiction (the rule is read at every POST, so it takes effect at once), then on again; at one
     // connection (the latency it adds) and at 16 (under saturation, where any extra work queues).
-    const scattered = (connections: number) => ({
-      port: OURS_PORT,
-      path: '/open311/v2/requests.json',
-      method: 'POST' as const,
-      body: postBody(true, 300),
-      connections,
-    });
-    const saved = await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').select();
-    await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-    await db.knex('duplicate_rules').insert({
-      jurisdiction_id: 'boston',
-      service_id: null,
-      radius_metres: 50,
-      window_hours: 168,
-      statuses: ['open'],
-      enabled: false,
-    });
-    const off1 = await load(scattered(1));
-    const off16 = await load(scattered(16));
-    await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
-    if (saved.length > 0) await db.knex('duplicate_rules').insert(saved);
-    const linkedBefore = Number(
-      (await db.knex('service_requests').whereNotNull('parent_request_id').count({ n: '*' }))[0]?.n,
-    );
-    const on1 = await load(scattered(1));
-    const on16 = await load(scattered(16));
-    const linked =
-      Number((await db.knex('service_requests').whereNotNull('parent_request_id').count({ n: '*' }))[0]?.n) -
-      linkedBefore;
-    const round = (n: number) => Math.round(n * 100) / 100;
-    const duplicateCost = {
-      one: round(on1.p95 - off1.p95),
-      sixteen: round(on16.p95 - off16.p95),
-      linked,
-      posted: on1.requests + on16.requests,
-    };
-    console.log(
-      `duplicate check: p95 at 1 connection ${on1.p95} on / ${off1.p95} off; at 16 ${on16.p95} / ${off16.p95}`,
-    );
-    for (const [name, l] of [
-      ['POST scattered ≤300 m, 1 connection, duplicate check off', off1],
-      ['POST scattered ≤300 m, 1 connection, duplicate check on', on1],
-      ['POST scattered ≤300 m, 16 connections, duplicate check off', off16],
-      ['POST scattered ≤300 m, 16 connections, duplicate check on', on16],
-    ] as const)
-      rows.push({ name, base: null, ours: l, target: 'reported', met: () => true });
+    let duplicateCost = { one: NaN, sixteen: NaN, linked: 0, posted: 0 };
+    if (wanted('POST scattered ≤300 m, duplicate check')) {
+      const scattered = (connections: number) => ({
+        port: OURS_PORT,
+        path: '/open311/v2/requests.json',
+        method: 'POST' as const,
+        body: postBody(true, 300),
+        connections,
+      });
+      const saved = await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').select();
+      await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
+      await db.knex('duplicate_rules').insert({
+        jurisdiction_id: 'boston',
+        service_id: null,
+        radius_metres: 50,
+        window_hours: 168,
+        statuses: ['open'],
+        enabled: false,
+      });
+      const off1 = await load(scattered(1));
+      const off16 = await load(scattered(16));
+      await db.knex('duplicate_rules').where('jurisdiction_id', 'boston').delete();
+      if (saved.length > 0) await db.knex('duplicate_rules').insert(saved);
+      const linkedBefore = Number(
+        (await db.knex('service_requests').whereNotNull('parent_request_id').count({ n: '*' }))[0]?.n,
+      );
+      const on1 = await load(scattered(1));
+      const on16 = await load(scattered(16));
+      const linked =
+        Number(
+          (await db.knex('service_requests').whereNotNull('parent_request_id').count({ n: '*' }))[0]?.n,
+        ) - linkedBefore;
+      const round = (n: number) => Math.round(n * 100) / 100;
+      duplicateCost = {
+        one: round(on1.p95 - off1.p95),
+        sixteen: round(on16.p95 - off16.p95),
+        linked,
+        posted: on1.requests + on16.requests,
+      };
+      console.log(
+        `duplicate check: p95 at 1 connection ${on1.p95} on / ${off1.p95} off; at 16 ${on16.p95} / ${off16.p95}`,
+      );
+      for (const [name, l] of [
+        ['POST scattered ≤300 m, 1 connection, duplicate check off', off1],
+        ['POST scattered ≤300 m, 1 connection, duplicate check on', on1],
+        ['POST scattered ≤300 m, 16 connections, duplicate check off', off16],
+        ['POST scattered ≤300 m, 16 connections, duplicate check on', on16],
+      ] as const)
+        rows.push({ name, base: null, ours: l, target: 'reported', met: () => true });
+    }
     await run(
       'POST requests, 64 connections',
       { port: BASE_PORT, path: '/requests.json', method: 'POST', body: postBody(false), connections: 64 },
@@ -229,7 +238,9 @@ async function main(): Promise<void> {
     clearInterval(sampler);
 
     // The escalation sweep, run here against the same database.
-    const { idleTick, dueTick, fired } = await measureEscalation(db);
+    const { idleTick, dueTick, fired } = wanted('escalation sweep')
+      ? await measureEscalation(db)
+      : { idleTick: NaN, dueTick: NaN, fired: 0 };
     writeReport({ pg, total, open, rows, rssRest, rssLoad, idleTick, dueTick, fired, duplicateCost });
   } finally {
     await Promise.all([stop(baseline), stop(ours)]);
@@ -280,7 +291,7 @@ function writeReport(r: {
     '',
     'What bounds the figures that miss their target, and what was fixed: docs/decisions/0002-performance.md.',
   ];
-  writeSection('Load against a bare Express + pg baseline, PostgreSQL (issue #7)', lines);
+  if (ONLY === null) writeSection('Load against a bare Express + pg baseline, PostgreSQL (issue #7)', lines);
   console.log(lines.join('\n'));
 }
 
