@@ -3,12 +3,11 @@
  * `catalog export`, run as a city's operator runs them, against a fresh database of the kind under test.
  */
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
-import { postgresUrl, usePostgres } from './helpers/template';
+import { usePostgres } from './helpers/template';
+import { scratchPostgresDatabase } from './helpers/db';
 import { startFixtureServer, type FixtureServer } from './helpers/open311-fixture-server';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -35,18 +34,9 @@ beforeAll(async () => {
   remote = await startFixtureServer();
   env = { LOG_LEVEL: 'silent', DEMO: 'false' };
   if (usePostgres()) {
-    const name = `open311_cli_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-    const adminDb = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-    await adminDb.raw(`CREATE DATABASE "${name}"`);
-    await adminDb.destroy();
-    const url = new URL(postgresUrl());
-    url.pathname = `/${name}`;
-    env.DATABASE_URL = url.toString();
-    dropDatabase = async () => {
-      const d = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-      await d.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await d.destroy();
-    };
+    const scratch = await scratchPostgresDatabase('cli', 'empty');
+    env.DATABASE_URL = scratch.url;
+    dropDatabase = scratch.drop;
   } else {
     env.DATA_DIR = path.join(tmp, 'data');
     env.DATABASE_URL = '';

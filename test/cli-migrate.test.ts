@@ -2,13 +2,12 @@
  * `open311 migrate status` reports, never applies: run in-process on a database with no migrations
  * applied, it must count them all as pending (it used to migrate first and always report 0 pending).
  */
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
 import { buildProgram } from '../src/cli/program';
-import { postgresUrl, usePostgres } from './helpers/template';
+import { usePostgres } from './helpers/template';
+import { scratchPostgresDatabase } from './helpers/db';
 
 const MIGRATIONS = fs
   .readdirSync(path.resolve(__dirname, '../migrations'))
@@ -20,18 +19,8 @@ async function emptyDatabase(): Promise<{ env: Record<string, string>; drop(): P
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-cli-'));
     return { env: { DATA_DIR: dir }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `open311_cli_${process.pid}_${crypto.randomBytes(4).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${name}"`);
-  const url = new URL(postgresUrl());
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    drop: async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
+  const scratch = await scratchPostgresDatabase('cli', 'empty');
+  return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
 /** Runs one command in-process and returns what it printed. */

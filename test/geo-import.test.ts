@@ -5,7 +5,6 @@
  * Every refusal is proved by counting the rows before and after.
  */
 import { execFile } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
@@ -17,7 +16,8 @@ import { registerGeoImport } from '../src/cli/geo-import';
 import type { CliIO } from '../src/cli/io';
 import { openDatabase } from '../src/db/connect';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
-import { embeddedDumpPath, postgresUrl, templateName, usePostgres } from './helpers/template';
+import { embeddedDumpPath, usePostgres } from './helpers/template';
+import { scratchPostgresDatabase } from './helpers/db';
 
 const ROOT = path.resolve(__dirname, '..');
 const BOSTON_POINTS = 39_308;
@@ -556,18 +556,13 @@ describe('npm run cli -- geo import, in a child process', () => {
 
   beforeAll(async () => {
     if (usePostgres()) {
-      const name = `open311_geo_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-      const admin = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-      await admin.raw(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
-      const url = new URL(postgresUrl());
-      url.pathname = `/${name}`;
-      env = { DATABASE_URL: url.toString() };
-      const knex = knexFactory({ client: 'pg', connection: url.toString(), pool: { min: 0, max: 1 } });
+      const scratch = await scratchPostgresDatabase('geo', 'template');
+      env = { DATABASE_URL: scratch.url };
+      const knex = knexFactory({ client: 'pg', connection: scratch.url, pool: { min: 0, max: 1 } });
       countPoints = async () => Number((await knex('address_points').count({ n: '*' }))[0]?.n);
       drop = async () => {
         await knex.destroy();
-        await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-        await admin.destroy();
+        await scratch.drop();
       };
     } else {
       const dataDir = path.join(tmp, 'data');

@@ -6,12 +6,12 @@
  * PostgreSQL only: the embedded database is held by one process.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import http from 'node:http';
 import net from 'node:net';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
-import { postgresUrl, templateName, usePostgres } from './helpers/template';
+import { usePostgres } from './helpers/template';
+import { scratchPostgresDatabase } from './helpers/db';
 import { disableDuplicateDetection } from './helpers/fixtures';
 import { freePort } from './helpers/net';
 
@@ -71,10 +71,9 @@ function receiver() {
 }
 
 onPostgres('two API processes and two workers on one database', () => {
-  let admin: Knex;
   let knex: Knex;
   let dbUrl: string;
-  const name = `open311_multi_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
+  let dropDatabase: (() => Promise<void>) | undefined;
   const procs: Proc[] = [];
   const hook = receiver();
   let hookPort = 0;
@@ -129,11 +128,9 @@ onPostgres('two API processes and two workers on one database', () => {
   const adminHeaders = { Authorization: `Bearer ${ADMIN}`, 'Content-Type': 'application/json' };
 
   beforeAll(async () => {
-    admin = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-    await admin.raw(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
-    const u = new URL(postgresUrl());
-    u.pathname = `/${name}`;
-    dbUrl = u.toString();
+    const scratch = await scratchPostgresDatabase('multi', 'template');
+    dropDatabase = scratch.drop;
+    dbUrl = scratch.url;
     knex = knexFactory({ client: 'pg', connection: dbUrl, pool: { min: 0, max: 2 } });
     await new Promise<void>((r) => hook.server.listen(0, '127.0.0.1', r));
     hookPort = (hook.server.address() as net.AddressInfo).port;
@@ -159,8 +156,7 @@ onPostgres('two API processes and two workers on one database', () => {
     hook.server.closeAllConnections();
     await new Promise((r) => hook.server.close(r));
     await knex?.destroy();
-    await admin?.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-    await admin?.destroy();
+    await dropDatabase?.();
   });
 
   const newKey = async (role: string) => {

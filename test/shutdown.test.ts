@@ -4,14 +4,13 @@
  * in-flight request finish (a write to the database), and exits 0 well within the 10 s budget.
  */
 import { spawn, type ChildProcess } from 'node:child_process';
-import crypto from 'node:crypto';
 import fs from 'node:fs';
 import http from 'node:http';
 import net from 'node:net';
 import os from 'node:os';
 import path from 'node:path';
-import knexFactory from 'knex';
-import { postgresUrl, templateName, usePostgres } from './helpers/template';
+import { usePostgres } from './helpers/template';
+import { scratchPostgresDatabase } from './helpers/db';
 import { freePort } from './helpers/net';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -23,18 +22,8 @@ async function serverDatabase(): Promise<{ env: Record<string, string>; drop: ()
     const dir = fs.mkdtempSync(path.join(os.tmpdir(), 'open311-shutdown-'));
     return { env: { DATA_DIR: dir }, drop: async () => fs.rmSync(dir, { recursive: true, force: true }) };
   }
-  const name = `open311_shutdown_${process.pid}_${crypto.randomBytes(3).toString('hex')}`;
-  const admin = knexFactory({ client: 'pg', connection: postgresUrl(), pool: { min: 0, max: 1 } });
-  await admin.raw(`CREATE DATABASE "${name}" TEMPLATE "${templateName()}"`);
-  const url = new URL(postgresUrl());
-  url.pathname = `/${name}`;
-  return {
-    env: { DATABASE_URL: url.toString() },
-    drop: async () => {
-      await admin.raw(`DROP DATABASE IF EXISTS "${name}" WITH (FORCE)`);
-      await admin.destroy();
-    },
-  };
+  const scratch = await scratchPostgresDatabase('shutdown', 'template');
+  return { env: { DATABASE_URL: scratch.url }, drop: scratch.drop };
 }
 
 async function waitReady(port: number, child: ChildProcess): Promise<void> {
