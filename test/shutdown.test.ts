@@ -122,11 +122,16 @@ it('when SIGTERM arrives under keep-alive load, then in-flight requests finish, 
         Authorization: `Bearer ${ADMIN}`,
         'Content-Type': 'application/json',
         'Content-Length': Buffer.byteLength(body),
+        // The server answers 100 Continue once it has parsed the headers and is handling the request:
+        // proof that the request is in flight (not still unread in a socket buffer) before SIGTERM.
+        Expect: '100-continue',
       },
     });
     const inflightAnswer = answer(inflight);
+    const handling = new Promise((resolve) => inflight.once('continue', resolve));
+    inflight.flushHeaders();
+    await handling;
     inflight.write(body.slice(0, 10));
-    await new Promise((r) => setTimeout(r, 300));
 
     sigtermAt = Date.now();
     child.kill('SIGTERM');
