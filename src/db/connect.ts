@@ -115,8 +115,16 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       knex,
       kind: 'postgres',
       describe: redactUrl(target.url),
+      // The LISTEN connection (cache sync): a connect that hangs (a primary gone without a reset) fails
+      // after 10 s and is retried, and TCP keep-alive notices a peer that vanished while it was idle.
       newClient: () =>
-        new pg.Client({ connectionString: target.url, application_name: 'open311-server (listen)' }),
+        new pg.Client({
+          connectionString: target.url,
+          application_name: 'open311-server (listen)',
+          connectionTimeoutMillis: 10_000,
+          keepAlive: true,
+          keepAliveInitialDelayMillis: 30_000,
+        }),
       close: () => knex.destroy(),
     };
   }
