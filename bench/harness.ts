@@ -14,6 +14,8 @@ import { Calendars } from '../src/sla/calendar-store';
 import { sweepEscalations } from '../src/escalation';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** How many busy spots the storm-day POST scenario reports at. */
+export const SPOTS = 200;
 
 export interface Load {
   /** Responses received. */
@@ -121,23 +123,33 @@ export async function waitReady(port: number, pathName: string, child?: ChildPro
 /** Request bodies and paths drawn at random from real address points (lat, long). */
 export function requestMakers(points: Array<[number, number]>, key: string) {
   const pick = () => points[Math.floor(Math.random() * points.length)] as [number, number];
+  /** The storm day's busy spots: the first `SPOTS` points, each reported again and again. */
+  const spots = points.slice(0, SPOTS);
+  const pickSpot = () => spots[Math.floor(Math.random() * spots.length)] as [number, number];
+  const body =
+    (from: () => [number, number]) =>
+    (withKey: boolean, jitterMetres = 0) =>
+    () => {
+      const [lat, long] = from();
+      const dLat = ((Math.random() * 2 - 1) * jitterMetres) / 111_320;
+      const dLong = ((Math.random() * 2 - 1) * jitterMetres) / (111_320 * Math.cos((lat * Math.PI) / 180));
+      return new URLSearchParams({
+        ...(withKey ? { api_key: key } : {}),
+        service_code: 'STRLGTOUT',
+        lat: String(lat + 0.0001 + dLat),
+        long: String(long + dLong),
+        'attribute[LIGHTS_OUT]': '2',
+      }).toString();
+    };
   return {
     pick,
     /** A light-out report 11 m north of a random address, or up to `jitterMetres` further in any direction. */
-    postBody:
-      (withKey: boolean, jitterMetres = 0) =>
-      () => {
-        const [lat, long] = pick();
-        const dLat = ((Math.random() * 2 - 1) * jitterMetres) / 111_320;
-        const dLong = ((Math.random() * 2 - 1) * jitterMetres) / (111_320 * Math.cos((lat * Math.PI) / 180));
-        return new URLSearchParams({
-          ...(withKey ? { api_key: key } : {}),
-          service_code: 'STRLGTOUT',
-          lat: String(lat + 0.0001 + dLat),
-          long: String(long + dLong),
-          'attribute[LIGHTS_OUT]': '2',
-        }).toString();
-      },
+    postBody: body(pick),
+    /**
+     * The storm-day shape: a light-out report at one of 200 busy spots, up to `jitterMetres` (default 10)
+     * from it, so that nearly every post joins the open report already there (the duplicate rule's 50 m).
+     */
+    spotBody: (withKey: boolean, jitterMetres = 10) => body(pickSpot)(withKey, jitterMetres),
     radius: (prefix: string) => () => {
       const [lat, long] = pick();
       return `${prefix}?lat=${lat}&long=${long}&radius=500`;
