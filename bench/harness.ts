@@ -120,6 +120,26 @@ export async function waitReady(port: number, pathName: string, child?: ChildPro
   throw new Error(`port ${port} not ready`);
 }
 
+/**
+ * Waits (at most `maxMs`) until no other session of this database runs a statement for a second: the
+ * server's start-up work (the dashboard warm-up scans every request) must not overlap the first scenario.
+ */
+export async function quiet(db: Database, maxMs = 90_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  let calm = 0;
+  while (calm < 4 && Date.now() < until) {
+    const n = Number(
+      (
+        await db.knex.raw(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+      ).rows[0].n,
+    );
+    calm = n === 0 ? calm + 1 : 0;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Request bodies and paths drawn at random from real address points (lat, long). */
 export function requestMakers(points: Array<[number, number]>, key: string) {
   const pick = () => points[Math.floor(Math.random() * points.length)] as [number, number];
@@ -228,11 +248,16 @@ export async function measureEscalation(
 
 /**
  * The server (src/server.ts) as a child on loopback `port`, as benchmarks run it: no worker, no demo
- * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...). The child
+ * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...), `nodeArgs`
+ * go to node (`--cpu-prof`). The child
  * is stopped when this process exits.
  */
-export function startServer(port: number, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
+export function startServer(
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
     cwd: path.resolve(__dirname, '..'),
     env: {
       ...process.env,
