@@ -126,6 +126,7 @@ export async function waitReady(port: number, pathName: string, child?: ChildPro
  */
 export async function quiet(db: Database, maxMs = 90_000): Promise<void> {
   const until = Date.now() + maxMs;
+  await new Promise((r) => setTimeout(r, 2000)); // the warm-up starts its queries a moment after listening
   let calm = 0;
   while (calm < 4 && Date.now() < until) {
     const n = Number(
