@@ -132,6 +132,28 @@ async function main(): Promise<void> {
         );
       }
     };
+    if (
+      rows.length === 0 &&
+      [16, 64].some(
+        (n) =>
+          wanted(`POST scattered ≤300 m, ${n} connections`) ||
+          wanted(`POST on ${SPOTS} busy spots (storm day), ${n} connections`),
+      )
+    ) {
+      // Untimed, on both servers: the first timed POSTs would otherwise pay for JIT and cold caches.
+      for (const [port, route, withKey] of [
+        [BASE_PORT, '/requests.json', false],
+        [OURS_PORT, '/open311/v2/requests.json', true],
+      ] as const)
+        await load({
+          port,
+          path: route,
+          method: 'POST',
+          body: postBody(withKey, 300),
+          connections: 16,
+          seconds: 3,
+        });
+    }
     await postRow('scattered', 16);
     await postRow('spots', 16);
     // The duplicate check's cost (issue #8): POSTs scattered up to 300 m from addresses (so most find no
