@@ -64,20 +64,32 @@ app.get('/services.json', (_req, res) => {
   res.json(services);
 });
 
+// A POST as one would write it by hand with duplicate linking (the server's SQL shape): the nearest open
+// report of the service within 50 m and a week, if any, becomes the parent; then the request and its history row.
 app.post('/requests.json', async (req, res) => {
   const b = req.body as Record<string, string>;
   const client = await pool.connect();
   try {
     await client.query('BEGIN');
+    const parent = await client.query(
+      `SELECT r.id FROM service_requests r
+       WHERE r.jurisdiction_id = 'boston' AND r.status = 'open' AND r.parent_request_id IS NULL
+         AND r.service_id = (SELECT id FROM services WHERE jurisdiction_id = 'boston' AND service_code = $1)
+         AND r.requested_at >= now() - interval '168 hours'
+         AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, 50)
+       ORDER BY r.location <-> ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography LIMIT 1`,
+      [b.service_code, Number(b.long), Number(b.lat)],
+    );
     const { rows } = await client.query(
-      `INSERT INTO service_requests (jurisdiction_id, service_id, requested_at, updated_at, location, channel, attributes)
-       SELECT 'boston', id, now(), now(), ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, 'web', $4::jsonb FROM services WHERE service_code = $1
+      `INSERT INTO service_requests (jurisdiction_id, service_id, requested_at, updated_at, location, channel, attributes, parent_request_id)
+       SELECT 'boston', id, now(), now(), ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, 'web', $4::jsonb, $5::bigint FROM services WHERE service_code = $1
        RETURNING id::text`,
       [
         b.service_code,
         Number(b.long),
         Number(b.lat),
         JSON.stringify({ LIGHTS_OUT: b['attribute[LIGHTS_OUT]'] }),
+        (parent.rows[0] as { id: string } | undefined)?.id ?? null,
       ],
     );
     await client.query(

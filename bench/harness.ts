@@ -14,6 +14,8 @@ import { Calendars } from '../src/sla/calendar-store';
 import { sweepEscalations } from '../src/escalation';
 
 export const SECONDS = Number(process.env.BENCH_SECONDS ?? 8);
+/** How many busy spots the storm-day POST scenario reports at. */
+export const SPOTS = 200;
 
 export interface Load {
   /** Responses received. */
@@ -118,26 +120,57 @@ export async function waitReady(port: number, pathName: string, child?: ChildPro
   throw new Error(`port ${port} not ready`);
 }
 
+/**
+ * Waits (at most `maxMs`) until no other session of this database runs a statement for a second: the
+ * server's start-up work (the dashboard warm-up scans every request) must not overlap the first scenario.
+ */
+export async function quiet(db: Database, maxMs = 90_000): Promise<void> {
+  const until = Date.now() + maxMs;
+  await new Promise((r) => setTimeout(r, 2000)); // the warm-up starts its queries a moment after listening
+  let calm = 0;
+  while (calm < 4 && Date.now() < until) {
+    const n = Number(
+      (
+        await db.knex.raw(
+          "SELECT count(*) AS n FROM pg_stat_activity WHERE datname = current_database() AND state = 'active' AND pid <> pg_backend_pid()",
+        )
+      ).rows[0].n,
+    );
+    calm = n === 0 ? calm + 1 : 0;
+    await new Promise((r) => setTimeout(r, 250));
+  }
+}
+
 /** Request bodies and paths drawn at random from real address points (lat, long). */
 export function requestMakers(points: Array<[number, number]>, key: string) {
   const pick = () => points[Math.floor(Math.random() * points.length)] as [number, number];
+  /** The storm day's busy spots: the first `SPOTS` points, each reported again and again. */
+  const spots = points.slice(0, SPOTS);
+  const pickSpot = () => spots[Math.floor(Math.random() * spots.length)] as [number, number];
+  const body =
+    (from: () => [number, number]) =>
+    (withKey: boolean, jitterMetres = 0) =>
+    () => {
+      const [lat, long] = from();
+      const dLat = ((Math.random() * 2 - 1) * jitterMetres) / 111_320;
+      const dLong = ((Math.random() * 2 - 1) * jitterMetres) / (111_320 * Math.cos((lat * Math.PI) / 180));
+      return new URLSearchParams({
+        ...(withKey ? { api_key: key } : {}),
+        service_code: 'STRLGTOUT',
+        lat: String(lat + 0.0001 + dLat),
+        long: String(long + dLong),
+        'attribute[LIGHTS_OUT]': '2',
+      }).toString();
+    };
   return {
     pick,
     /** A light-out report 11 m north of a random address, or up to `jitterMetres` further in any direction. */
-    postBody:
-      (withKey: boolean, jitterMetres = 0) =>
-      () => {
-        const [lat, long] = pick();
-        const dLat = ((Math.random() * 2 - 1) * jitterMetres) / 111_320;
-        const dLong = ((Math.random() * 2 - 1) * jitterMetres) / (111_320 * Math.cos((lat * Math.PI) / 180));
-        return new URLSearchParams({
-          ...(withKey ? { api_key: key } : {}),
-          service_code: 'STRLGTOUT',
-          lat: String(lat + 0.0001 + dLat),
-          long: String(long + dLong),
-          'attribute[LIGHTS_OUT]': '2',
-        }).toString();
-      },
+    postBody: body(pick),
+    /**
+     * The storm-day shape: a light-out report at one of 200 busy spots, up to `jitterMetres` (default 10)
+     * from it, so that nearly every post joins the open report already there (the duplicate rule's 50 m).
+     */
+    spotBody: (withKey: boolean, jitterMetres = 10) => body(pickSpot)(withKey, jitterMetres),
     radius: (prefix: string) => () => {
       const [lat, long] = pick();
       return `${prefix}?lat=${lat}&long=${long}&radius=500`;
@@ -216,11 +249,16 @@ export async function measureEscalation(
 
 /**
  * The server (src/server.ts) as a child on loopback `port`, as benchmarks run it: no worker, no demo
- * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...). The child
+ * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...), `nodeArgs`
+ * go to node (`--cpu-prof`). The child
  * is stopped when this process exits.
  */
-export function startServer(port: number, env: NodeJS.ProcessEnv = {}): ChildProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
+export function startServer(
+  port: number,
+  env: NodeJS.ProcessEnv = {},
+  nodeArgs: string[] = [],
+): ChildProcess {
+  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
     cwd: path.resolve(__dirname, '..'),
     env: {
       ...process.env,

@@ -26,9 +26,10 @@ function appLoggingAt(level: string) {
   });
   const config = loadConfig({ ADMIN_API_KEY: ADMIN_KEY, LOG_LEVEL: level });
   const logger = createLogger(config.logLevel, sink);
-  const app = createApp(createContext({ config, db: t.db, logger, clock: t.clock.now }));
+  const ctx = createContext({ config, db: t.db, logger, clock: t.clock.now });
+  const app = createApp(ctx);
   const access = () => lines.filter((l) => 'responseTime' in l);
-  return { app, access, raw };
+  return { app, ctx, lines, access, raw };
 }
 
 describe('access log', () => {
@@ -95,5 +96,31 @@ describe('access log', () => {
     await request(app).get('/nothing-here').expect(404);
     expect(access()).toEqual([]);
     expect(raw).toEqual([]);
+  });
+
+  it('when a request fails with a 500, then at LOG_LEVEL=warn (the lean logger) the error and access lines are those written at info', async () => {
+    const run = async (level: string) => {
+      const { app, ctx, lines, access } = appLoggingAt(level);
+      ctx.catalog.services = () => Promise.reject(new Error('the catalogue is unreachable'));
+      const res = await request(app).get('/open311/v2/services.json').expect(500);
+      const line = access()[0] as Record<string, unknown> & { req: { id: string } };
+      const unhandled = lines.find((l) => l.msg === 'unhandled error') as { req: { id: string } };
+      expect(line.req.id).toBe(res.headers['x-request-id']);
+      expect(unhandled.req.id).toBe(res.headers['x-request-id']);
+      return { line, count: access().length };
+    };
+    const info = await run('info');
+    const warn = await run('warn');
+    expect(warn.count).toBe(1);
+    for (const { line } of [info, warn])
+      expect(line).toMatchObject({
+        level: 50,
+        route: '/open311/v2/services.:format',
+        status: 500,
+        res: { statusCode: 500 },
+        req: { method: 'GET', url: '/open311/v2/services.json' },
+        err: { message: 'failed with status code 500' },
+        msg: 'GET /open311/v2/services.:format 500: failed with status code 500',
+      });
   });
 });

@@ -23,16 +23,17 @@ export class DatabaseRateLimitStore implements Store {
     this.windowMs = options.windowMs;
   }
 
-  async increment(key: string): Promise<ClientRateLimitInfo> {
+  /** Counts `by` hits at once (1 for express-rate-limit; more when a process reserves a block of hits). */
+  async increment(key: string, by = 1): Promise<ClientRateLimitInfo> {
     const now = this.clock();
     await this.prune(now);
     const { rows } = (await this.knex.raw(
-      `INSERT INTO rate_limit_hits AS r (key, hits, reset_at) VALUES (?, 1, ?)
+      `INSERT INTO rate_limit_hits AS r (key, hits, reset_at) VALUES (?, ?::int, ?)
        ON CONFLICT (key) DO UPDATE SET
-         hits = CASE WHEN r.reset_at <= ? THEN 1 ELSE r.hits + 1 END,
+         hits = CASE WHEN r.reset_at <= ? THEN EXCLUDED.hits ELSE r.hits + EXCLUDED.hits END,
          reset_at = CASE WHEN r.reset_at <= ? THEN EXCLUDED.reset_at ELSE r.reset_at END
        RETURNING hits, reset_at`,
-      [this.prefix + key, new Date(now.getTime() + this.windowMs), now, now],
+      [this.prefix + key, by, new Date(now.getTime() + this.windowMs), now, now],
     )) as { rows: Array<{ hits: number; reset_at: Date }> };
     const row = rows[0]!;
     return { totalHits: row.hits, resetTime: new Date(row.reset_at) };

@@ -90,7 +90,61 @@ function accessFields(req: LoggedRequest, res: LoggedResponse) {
   };
 }
 
+/**
+ * The access log middleware. At LOG_LEVEL=info or lower, pino-http. Above (warn, error: success lines are
+ * not written), a lean equivalent that does per request only what those levels need (issue #21: pino-http
+ * builds a child logger per request, serialising the request, even when no line will be written): the
+ * request id and its header, the route, `req.log` made when first asked for, and the error line of a
+ * response that fails (5xx) or is aborted, with the same fields and message as pino-http writes.
+ */
 export function httpLogger(logger: Logger) {
+  return logger.isLevelEnabled('info') ? fullHttpLogger(logger) : leanHttpLogger(logger);
+}
+
+const serialisedReq = (req: IncomingMessage & { id?: unknown }) => ({
+  id: req.id,
+  method: req.method,
+  url: scrubUrl(req.url ?? ''),
+});
+
+function leanHttpLogger(logger: Logger) {
+  return (req: IncomingMessage & { id?: unknown; log?: Logger }, res: ServerResponse, next: () => void) => {
+    trackRoute(req as Tracked);
+    req.id = requestId(req, res);
+    const started = Date.now();
+    let log: Logger | undefined;
+    Object.defineProperty(req, 'log', {
+      configurable: true,
+      enumerable: true,
+      get: () => (log ??= logger.child({ req: serialisedReq(req) })),
+      set: (value: Logger) => {
+        log = value;
+      },
+    });
+    const done = (aborted: boolean) => {
+      res.removeListener('close', onClose);
+      res.removeListener('finish', onFinish);
+      if (!aborted && res.statusCode < 500) return;
+      const err = new Error(aborted ? 'Aborted' : `failed with status code ${res.statusCode}`);
+      (req.log as Logger).error(
+        {
+          res: { statusCode: res.statusCode },
+          err,
+          responseTime: Date.now() - started,
+          ...accessFields(req as LoggedRequest, res as LoggedResponse),
+        },
+        `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode}: ${err.message}`,
+      );
+    };
+    const onFinish = () => done(false);
+    const onClose = () => done(!res.writableFinished);
+    res.on('finish', onFinish);
+    res.on('close', onClose);
+    next();
+  };
+}
+
+function fullHttpLogger(logger: Logger) {
   return pinoHttp({
     logger,
     genReqId: (req, res) => {
