@@ -26,8 +26,9 @@ import { openDatabase } from '../src/db/connect';
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const BASE_PORT = 4101;
-const OURS_PORT = 4102;
+// BENCH_PORT moves both servers (baseline on it, ours on the next one) when several runs share a machine.
+const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
+const OURS_PORT = BASE_PORT + 1;
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 const wanted = (name: string) => ONLY === null || ONLY.test(name);
 
