@@ -185,23 +185,29 @@ async function main(): Promise<void> {
       'GET requests, 1000 rows, XML',
       { port: BASE_PORT, path: '/requests.xml', connections: 8 },
       { port: OURS_PORT, path: '/open311/v2/requests.xml', connections: 8 },
-      'mean latency ≤ 2× baseline',
-      (b, o) => o.mean <= 2 * (b?.mean ?? Infinity),
+      'mean latency ≤ 1.5× baseline',
+      (b, o) => o.mean <= 1.5 * (b?.mean ?? Infinity),
     );
-    await run(
-      'GET requests, lat/long radius=500',
-      { port: BASE_PORT, path: radius('/requests.json'), connections: 8 },
-      { port: OURS_PORT, path: radius('/open311/v2/requests.json'), connections: 8 },
-      'p95 < 10 ms',
-      (_b, o) => o.p95 < 10,
-    );
-    await run(
-      'GET requests, bbox (~700 m)',
-      { port: BASE_PORT, path: bbox('/requests.json'), connections: 8 },
-      { port: OURS_PORT, path: bbox('/open311/v2/requests.json'), connections: 8 },
-      'p95 < 10 ms',
-      (_b, o) => o.p95 < 10,
-    );
+    // Nearly every random address has more than 1,000 requests within 500 m in the last 90 days (median
+    // 2,700 at 1M requests), so these are full 1,000-row pages: at 8 connections under saturation, and at
+    // one connection (the latency one client sees).
+    for (const connections of [8, 1]) {
+      const at = connections === 1 ? ', 1 connection' : '';
+      await run(
+        `GET requests, lat/long radius=500${at}`,
+        { port: BASE_PORT, path: radius('/requests.json'), connections },
+        { port: OURS_PORT, path: radius('/open311/v2/requests.json'), connections },
+        'p95 < 100 ms',
+        (_b, o) => o.p95 < 100,
+      );
+      await run(
+        `GET requests, bbox (~700 m)${at}`,
+        { port: BASE_PORT, path: bbox('/requests.json'), connections },
+        { port: OURS_PORT, path: bbox('/open311/v2/requests.json'), connections },
+        'p95 < 100 ms',
+        (_b, o) => o.p95 < 100,
+      );
+    }
     const nearby = (prefix: string, extra: string) => () =>
       `${radius(prefix)().replace('radius=500', 'radius=150')}${extra}`;
     await run(
