@@ -1,6 +1,7 @@
 /**
  * GET requests: every filter is a bound parameter on an indexed column (see the service_requests
- * migration): time filters use the (jurisdiction, time DESC) indexes, location the GiST index.
+ * migration): time filters use the (jurisdiction, time DESC) indexes, a radius or a bbox the GiST index on
+ * (location, requested_at) of migration 20261203130001 (both conditions in one index scan).
  */
 import type { Knex } from 'knex';
 import { geographyPoint, latOf, longOf, withinBbox } from '../geo';
@@ -120,7 +121,15 @@ export function toRecord(r: Row): RequestRecord {
 /** Applies the filter's WHERE clauses (shared by the list and by counts/exports). */
 export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter): Knex.QueryBuilder {
   q.where('r.jurisdiction_id', f.jurisdictionId);
-  if (!f.includePrivate) q.where('s.is_private', false);
+  // As an anti-join on the few private services, not as `s.is_private = false` on the joined row: when
+  // PostgreSQL misjudges a radius (see listRequests) it looped over the 120 services for every match.
+  if (!f.includePrivate)
+    q.whereNotExists(
+      knex('services as sp')
+        .select(knex.raw('1'))
+        .whereRaw('sp.id = r.service_id')
+        .where('sp.is_private', true),
+    );
   if (f.ids) {
     // service_request_id overrides every other filter (GeoReport v2).
     return q.whereIn(
@@ -149,11 +158,14 @@ export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter):
 /**
  * One page of the list. The page is chosen first, from the request rows alone, and only its rows are then
  * joined to their names and projected. In one query PostgreSQL misjudges how many rows a radius keeps
- * (ST_DWithin's selectivity is counted twice), joins every match to the 120 services by a nested loop
- * and runs the media subquery for each match: 2,700 matches of a 500 m circle cost 3× the query below.
+ * (ST_DWithin's selectivity is counted twice: 25 rows expected, 2,700 found in a busy 500 m circle),
+ * joins every match to the 120 services by a nested loop and runs the media subquery for each match:
+ * 3× the time of the query below.
  */
 export async function listRequests(knex: Knex, f: RequestFilter): Promise<RequestRecord[]> {
-  const page = applyFilter(knex, withNames(knex('service_requests as r')), f).select('r.*');
+  // Agencies only for an agency_responsible filter (PostgreSQL drops an unused left join).
+  const from = knex('service_requests as r').leftJoin('agencies as a', 'a.id', 'r.agency_id');
+  const page = applyFilter(knex, from, f).select('r.*');
   const q = withNames(knex.from(page.as('r'))).select(...requestColumns(knex));
   if (f.sort === 'distance' && f.near) {
     // The KNN operator orders the page (an index scan nearest first); the outer query keeps its value.
@@ -170,14 +182,15 @@ export async function listRequests(knex: Knex, f: RequestFilter): Promise<Reques
       ]);
   }
   page.limit(f.pageSize).offset((f.page - 1) * f.pageSize);
-  if (!f.near && !f.bbox) return ((await q) as Row[]).map(toRecord);
   // An area's page is a bitmap scan of a few thousand rows, which PostgreSQL splits among parallel
-  // workers. Each worker is a fresh process that loads PostGIS's catalog entries again: twice the CPU of
-  // the query itself for a 500 m page, which on a busy server is CPU taken from the other requests.
-  return knex.transaction(async (trx) => {
-    await trx.raw('SET LOCAL max_parallel_workers_per_gather = 0');
-    return ((await q.transacting(trx)) as Row[]).map(toRecord);
-  });
+  // workers. Each worker is a fresh process that loads PostGIS's catalog entries again: a 500 m page at
+  // 1M requests took 150 ms of database CPU in parallel, 90-100 ms without, CPU a busy server takes from
+  // its other requests. A query that calls a
+  // function marked PARALLEL UNSAFE is never planned in parallel (PostgreSQL manual, "When Can Parallel
+  // Query Be Used?"); this one is side-effect free and costs no round trip, unlike SET LOCAL.
+  if (f.near || f.bbox) q.select(knex.raw('pg_current_xact_id_if_assigned() AS serial_plan'));
+  const rows = (await q) as Row[];
+  return rows.map(toRecord);
 }
 
 /** Public notes of the given requests (the public rows of their history), oldest first. */
