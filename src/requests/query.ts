@@ -121,15 +121,11 @@ export function toRecord(r: Row): RequestRecord {
 /** Applies the filter's WHERE clauses (shared by the list and by counts/exports). */
 export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter): Knex.QueryBuilder {
   q.where('r.jurisdiction_id', f.jurisdictionId);
-  // As an anti-join on the few private services, not as `s.is_private = false` on the joined row: when
-  // PostgreSQL misjudges a radius (see listRequests) it looped over the 120 services for every match.
+  // The few private services are read once (an InitPlan) and each row is checked against that array: as
+  // `s.is_private = false` on the joined row or as an anti-join, a misjudged radius (see listRequests)
+  // made PostgreSQL scan the services table once per matching request.
   if (!f.includePrivate)
-    q.whereNotExists(
-      knex('services as sp')
-        .select(knex.raw('1'))
-        .whereRaw('sp.id = r.service_id')
-        .where('sp.is_private', true),
-    );
+    q.whereRaw('r.service_id <> ALL (ARRAY(SELECT sp.id FROM services sp WHERE sp.is_private))');
   if (f.ids) {
     // service_request_id overrides every other filter (GeoReport v2).
     return q.whereIn(
