@@ -40,20 +40,18 @@ const xml = (rows: Array<Record<string, unknown>>) =>
 
 app.get('/requests.:fmt', async (req, res) => {
   const q = req.query as Record<string, string>;
-  const params: unknown[] = [];
-  let where = '';
+  // The server's default window (the last 90 days) applies to every list but the changed-since one.
+  const params: unknown[] = [new Date(Date.now() - 90 * 86_400_000)];
+  let where = ' AND r.requested_at >= $1';
   if (q.lat) {
     params.push(Number(q.long), Number(q.lat), Number(q.radius));
-    where = ' AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint($1, $2), 4326)::geography, $3)';
+    where += ' AND ST_DWithin(r.location, ST_SetSRID(ST_MakePoint($2, $3), 4326)::geography, $4)';
   } else if (q.bbox) {
     params.push(...q.bbox.split(',').map(Number));
-    where = ' AND r.location && ST_MakeEnvelope($1, $2, $3, $4, 4326)::geography';
+    where += ' AND r.location && ST_MakeEnvelope($2, $3, $4, $5, 4326)::geography';
   } else if (q.updated_after) {
-    params.push(q.updated_after);
+    params.splice(0, 1, q.updated_after);
     where = ' AND r.updated_at > $1';
-  } else {
-    params.push(new Date(Date.now() - 90 * 86_400_000));
-    where = ' AND r.requested_at >= $1';
   }
   const { rows } = await pool.query(`${SELECT}${where} ${ORDER}`, params);
   if (req.params.fmt === 'xml') res.type('text/xml').send(xml(rows));

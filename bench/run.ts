@@ -28,8 +28,9 @@ import { openDatabase } from '../src/db/connect';
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const ROWS = Number(process.env.BENCH_ROWS ?? 1_000_000);
-const BASE_PORT = 4101;
-const OURS_PORT = 4102;
+// BENCH_PORT moves both servers (baseline on it, ours on the next one) when several runs share a machine.
+const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
+const OURS_PORT = BASE_PORT + 1;
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 const wanted = (name: string) => ONLY === null || ONLY.test(name);
 
@@ -223,23 +224,29 @@ async function main(): Promise<void> {
       'GET requests, 1000 rows, XML',
       { port: BASE_PORT, path: '/requests.xml', connections: 8 },
       { port: OURS_PORT, path: '/open311/v2/requests.xml', connections: 8 },
-      'mean latency ≤ 2× baseline',
-      (b, o) => o.mean <= 2 * (b?.mean ?? Infinity),
+      'mean latency ≤ 1.5× baseline',
+      (b, o) => o.mean <= 1.5 * (b?.mean ?? Infinity),
     );
-    await run(
-      'GET requests, lat/long radius=500',
-      { port: BASE_PORT, path: radius('/requests.json'), connections: 8 },
-      { port: OURS_PORT, path: radius('/open311/v2/requests.json'), connections: 8 },
-      'p95 < 10 ms',
-      (_b, o) => o.p95 < 10,
-    );
-    await run(
-      'GET requests, bbox (~700 m)',
-      { port: BASE_PORT, path: bbox('/requests.json'), connections: 8 },
-      { port: OURS_PORT, path: bbox('/open311/v2/requests.json'), connections: 8 },
-      'p95 < 10 ms',
-      (_b, o) => o.p95 < 10,
-    );
+    // Nearly every random address has more than 1,000 requests within 500 m in the last 90 days (median
+    // 2,700 at 1M requests), so these are full 1,000-row pages: at 8 connections under saturation, and at
+    // one connection (the latency one client sees).
+    for (const connections of [8, 1]) {
+      const at = connections === 1 ? ', 1 connection' : '';
+      await run(
+        `GET requests, lat/long radius=500${at}`,
+        { port: BASE_PORT, path: radius('/requests.json'), connections },
+        { port: OURS_PORT, path: radius('/open311/v2/requests.json'), connections },
+        'p95 < 100 ms',
+        (_b, o) => o.p95 < 100,
+      );
+      await run(
+        `GET requests, bbox (~700 m)${at}`,
+        { port: BASE_PORT, path: bbox('/requests.json'), connections },
+        { port: OURS_PORT, path: bbox('/open311/v2/requests.json'), connections },
+        'p95 < 100 ms',
+        (_b, o) => o.p95 < 100,
+      );
+    }
     const nearby = (prefix: string, extra: string) => () =>
       `${radius(prefix)().replace('radius=500', 'radius=150')}${extra}`;
     await run(

@@ -123,6 +123,32 @@ describe('GET requests', () => {
     expect(box.body.map((r: Req) => r.service_request_id)).toEqual([ids[4]]);
   });
 
+  it('when a radius, bbox or distance list is paged, then the pages cut the full list in its order (ties: newest id first)', async () => {
+    const near = `lat=${HEREFORD.lat}&long=${HEREFORD.long}&radius=200`;
+    const box = 'bbox=-71.2,42.2,-70.9,42.4';
+    const newestFirst = [...ids].reverse();
+    const cases: Array<[string, string[]]> = [
+      [near, newestFirst.slice(1)],
+      // Four requests on one spot: equally near, so the newest first.
+      [`${near}&sort=distance`, newestFirst.slice(1)],
+      ['lat=42.2973&long=-71.0745&radius=20000&sort=distance', [ids[4]!, ...newestFirst.slice(1)]],
+      [box, newestFirst],
+      [`${box}&sort=updated`, newestFirst],
+    ];
+    const listed = async (query: string) =>
+      ((await request(t.app).get(`/open311/v2/requests.json?${query}`)).body as Req[]).map(
+        (r) => r.service_request_id,
+      );
+    for (const [query, expected] of cases) {
+      expect(await listed(query)).toEqual(expected);
+      const pages: string[] = [];
+      for (let page = 1; page <= 3; page++)
+        pages.push(...(await listed(`${query}&page_size=2&page=${page}`)));
+      expect(pages).toEqual(expected);
+      expect(await listed(`${query}&page_size=2&page=4`)).toEqual([]);
+    }
+  });
+
   it('when filtered by updated_after and by district, then incremental sync and area filters work', async () => {
     const after = encodeURIComponent('2026-11-23T18:30:00Z');
     const res = await request(t.app).get(`/open311/v2/requests.json?updated_after=${after}`);

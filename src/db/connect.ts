@@ -20,6 +20,8 @@ function embeddedPackages() {
       .postgis,
     // The package ships a CommonJS build of its contrib extensions but declares their types as ESM only.
     pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
+    // (location, requested_at) GiST indexes for radius and bbox pages (migration 20261203130001).
+    btree_gist: (require('@electric-sql/pglite/contrib/btree_gist') as { btree_gist: Extension }).btree_gist,
     ClientPgLite: require('knex-pglite') as typeof import('knex-pglite'),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
@@ -128,14 +130,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       close: () => knex.destroy(),
     };
   }
-  const { PGlite: PGliteClass, postgis, pg_trgm, ClientPgLite } = embeddedPackages();
+  const { PGlite: PGliteClass, postgis, pg_trgm, btree_gist, ClientPgLite } = embeddedPackages();
   const release = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   let pglite: PGlite;
   try {
     pglite = await PGliteClass.create({
       ...(target.dataDir ? { dataDir: path.join(target.dataDir, 'pgdata') } : {}),
       ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
-      extensions: { postgis, pg_trgm },
+      extensions: { postgis, pg_trgm, btree_gist },
     });
   } catch (err) {
     release();

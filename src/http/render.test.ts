@@ -1,6 +1,14 @@
 import fc from 'fast-check';
 import { parseStringPromise } from 'xml2js';
-import { CONTENT_TYPES, escapeXml, render, renderXml, stripNonXmlChars, type Payload } from './render';
+import {
+  CONTENT_TYPES,
+  escapeXml,
+  render,
+  renderXml,
+  stripNonXmlChars,
+  type Payload,
+  type Value,
+} from './render';
 
 const DECLARATION = '<?xml version="1.0" encoding="UTF-8"?>\n';
 const xmlBody = (p: Payload) => render(p, 'xml').slice(DECLARATION.length, -1);
@@ -100,5 +108,134 @@ describe('stripNonXmlChars', () => {
     expect(stripNonXmlChars('a\u0000b\u0008c\u000Bd\uFFFEe\uD800f\tg\nh\ri\uD83D\uDE00')).toBe(
       'abcdef\tg\nh\ri\uD83D\uDE00',
     );
+  });
+});
+
+/**
+ * The writer before it was made fast (array of parts, two replacements for every value), kept as the
+ * reference the fast one must match byte for byte.
+ */
+const REFERENCE_ITEMS: Record<string, string> = {
+  services: 'service',
+  service_requests: 'request',
+  errors: 'error',
+  attributes: 'attribute',
+  values: 'value',
+  endpoints: 'endpoint',
+  formats: 'format',
+  notes: 'note',
+  groups: 'group',
+  service_request_updates: 'request_update',
+  addresses: 'address',
+  suggestions: 'suggestion',
+  media_urls: 'media_url',
+};
+function referenceXml(payload: Payload): string {
+  const ESC: Record<string, string> = {
+    '&': '&amp;',
+    '<': '&lt;',
+    '>': '&gt;',
+    '"': '&quot;',
+    "'": '&apos;',
+    '\r': '&#13;',
+  };
+  const NOT_XML =
+    // eslint-disable-next-line no-control-regex
+    /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
+  const write = (name: string, value: Value): void => {
+    if (value === null || value === '') out.push('<', name, '/>');
+    else if (Array.isArray(value)) {
+      if (value.length === 0) {
+        out.push('<', name, '/>');
+        return;
+      }
+      out.push('<', name, '>');
+      for (const v of value) write(REFERENCE_ITEMS[name] ?? 'value', v);
+      out.push('</', name, '>');
+    } else if (typeof value === 'object') {
+      out.push('<', name, '>');
+      for (const key of Object.keys(value)) write(key, value[key] as Value);
+      out.push('</', name, '>');
+    } else {
+      const text = String(value)
+        .replace(NOT_XML, '')
+        .replace(/[&<>"'\r]/g, (c) => ESC[c] as string);
+      out.push('<', name, '>', text, '</', name, '>');
+    }
+  };
+  write(payload.root, payload.body);
+  out.push('\n');
+  return out.join('');
+}
+
+describe('renderXml against the reference writer', () => {
+  const hostile = fc.constantFrom(
+    '',
+    '&',
+    '&amp;',
+    '<b>x</b>',
+    ']]>',
+    '"\'',
+    '\r\n',
+    '\r',
+    '\t\n',
+    '\u0000\u0001\u001F',
+    '\u000B\u000C',
+    '\uD800',
+    '\uDC00x',
+    '\uDBFF\uDFFF',
+    '\uD83D\uDE00',
+    '\uFFFE\uFFFF',
+    'a\uD83Db',
+    '<?xml version="1.0"?>',
+    '<!DOCTYPE x [<!ENTITY e "boom">]>&e;',
+  );
+  const text = fc.oneof(
+    hostile,
+    fc.string({ unit: 'binary' }),
+    fc.string({ unit: 'grapheme' }),
+    fc.array(hostile).map((parts) => parts.join('')),
+  );
+  const name = fc.constantFrom(
+    'service_request_id',
+    'description',
+    'attributes',
+    'values',
+    'notes',
+    'media_urls',
+    'errors',
+    'x',
+  );
+  const { value } = fc.letrec<{ value: Value }>((tie) => ({
+    value: fc.oneof(
+      { depthSize: 'small', withCrossShrink: true },
+      text,
+      fc.constant(null),
+      fc.boolean(),
+      fc.double(),
+      fc.integer(),
+      fc.array(tie('value'), { maxLength: 4 }),
+      fc.dictionary(name, tie('value'), { maxKeys: 4 }),
+    ),
+  }));
+
+  test('when any payload (hostile strings, nesting, lists, nulls, numbers) is rendered, then the output is byte for byte the reference', () => {
+    fc.assert(
+      fc.property(name, value, (root, body) => {
+        const payload: Payload = { root, body };
+        expect(renderXml(payload)).toBe(referenceXml(payload));
+      }),
+      { numRuns: 500 },
+    );
+  });
+
+  test('when a 1,000-row list of hostile values is rendered, then it matches the reference and parses back', async () => {
+    const rows = fc.sample(fc.dictionary(name, text, { maxKeys: 6 }), { numRuns: 1000, seed: 21 });
+    const payload: Payload = { root: 'service_requests', body: rows };
+    const xml = renderXml(payload);
+    expect(xml).toBe(referenceXml(payload));
+    const parsed = await parseStringPromise(xml);
+    expect(parsed.service_requests.request).toHaveLength(1000);
   });
 });

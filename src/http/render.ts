@@ -47,31 +47,26 @@ export function render(payload: Payload, format: Format): string {
 }
 
 export function renderXml(payload: Payload): string {
-  const out: string[] = ['<?xml version="1.0" encoding="UTF-8"?>\n'];
-  writeElement(out, payload.root, payload.body);
-  out.push('\n');
-  return out.join('');
+  return `<?xml version="1.0" encoding="UTF-8"?>\n${element(payload.root, payload.body)}\n`;
 }
 
-function writeElement(out: string[], name: string, value: Value): void {
-  if (value === null || value === '') {
-    out.push('<', name, '/>');
-  } else if (Array.isArray(value)) {
+// Plain string concatenation (V8 builds ropes) is several times faster here than pushing parts to an
+// array and joining them: a 1,000-row list is about 20,000 elements.
+function element(name: string, value: Value): string {
+  if (value === null || value === '') return `<${name}/>`;
+  if (Array.isArray(value)) {
+    if (value.length === 0) return `<${name}/>`;
     const item = ITEM_NAMES[name] ?? 'value';
-    if (value.length === 0) {
-      out.push('<', name, '/>');
-      return;
-    }
-    out.push('<', name, '>');
-    for (const v of value) writeElement(out, item, v);
-    out.push('</', name, '>');
-  } else if (typeof value === 'object') {
-    out.push('<', name, '>');
-    for (const key of Object.keys(value)) writeElement(out, key, value[key] as Value);
-    out.push('</', name, '>');
-  } else {
-    out.push('<', name, '>', escapeXml(String(value)), '</', name, '>');
+    let out = `<${name}>`;
+    for (const v of value) out += element(item, v);
+    return `${out}</${name}>`;
   }
+  if (typeof value === 'object') {
+    let out = `<${name}>`;
+    for (const key of Object.keys(value)) out += element(key, value[key] as Value);
+    return `${out}</${name}>`;
+  }
+  return `<${name}>${escapeXml(String(value))}</${name}>`;
 }
 
 const XML_ESCAPES: Readonly<Record<string, string>> = {
@@ -84,10 +79,10 @@ const XML_ESCAPES: Readonly<Record<string, string>> = {
   '\r': '&#13;',
 };
 
-/** Escapes markup and drops what XML 1.0 forbids outright, so no answer (errors included) fails to parse. */
-export function escapeXml(text: string): string {
-  return stripNonXmlChars(text).replace(/[&<>"'\r]/g, (c) => XML_ESCAPES[c] as string);
-}
+/** Any character escapeXml may change: markup, CR, and every candidate of NOT_XML_CHARS (any surrogate). */
+// eslint-disable-next-line no-control-regex
+const NEEDS_WORK = /[&<>"'\u0000-\u0008\u000B-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+const MARKUP = /[&<>"'\r]/g;
 
 /**
  * Characters XML 1.0 cannot carry at all, not even as references (C0 controls other than tab, LF, CR;
@@ -97,7 +92,18 @@ export function escapeXml(text: string): string {
 const NOT_XML_CHARS =
   // eslint-disable-next-line no-control-regex
   /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/g;
+/** A character NOT_XML_CHARS might drop: without one, its lookbehind need not run at every position. */
+// eslint-disable-next-line no-control-regex
+const MAYBE_NOT_XML = /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uD800-\uDFFF\uFFFE\uFFFF]/;
+
+/** Escapes markup and drops what XML 1.0 forbids outright, so no answer (errors included) fails to parse. */
+export function escapeXml(text: string): string {
+  // Nearly every value (ids, codes, dates, numbers) needs nothing: one scan of a character class
+  // settles it, which keeps a 1,000-row list within a few ms (hostile strings: render.test.ts).
+  if (!NEEDS_WORK.test(text)) return text;
+  return stripNonXmlChars(text).replace(MARKUP, (c) => XML_ESCAPES[c] as string);
+}
 
 export function stripNonXmlChars(text: string): string {
-  return text.replace(NOT_XML_CHARS, '');
+  return MAYBE_NOT_XML.test(text) ? text.replace(NOT_XML_CHARS, '') : text;
 }
