@@ -22,7 +22,6 @@ export { ADDRESS_POINT_ACCURACY_M, type GeocodeResult, type LocationMatch } from
 /** Points of one key further apart than this are different places (two streets of one name). */
 const SAME_PLACE_M = 200;
 
-
 const asPoint = (m: AddressMatch): AddressMatch => ({
   ...m,
   match: 'address_point',
