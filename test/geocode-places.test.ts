@@ -209,6 +209,36 @@ describe('intersections layer', () => {
   });
 });
 
+describe('intersections layer whose points disagree', () => {
+  it('when a junction has two layer points further apart than an answer may be off, then 400 with it suggested', async () => {
+    // The demo's layer has one point for Milk St & India St: answered.
+    const before = await post({ address_string: 'Milk St & India St' });
+    expect(before.status).toBe(201);
+    const [p] = (
+      await t.db.knex.raw(
+        `SELECT ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS long FROM intersections
+         WHERE jurisdiction_id = 'boston' AND street_a = 'INDIA ST' AND street_b = 'MILK ST'`,
+      )
+    ).rows as Array<{ lat: number; long: number }>;
+    // The city names it the other way round at a point 80 m east (as Boston's 2015 reports do).
+    const east = Number(p!.long) + 80 / (111_195 * Math.cos((Number(p!.lat) * Math.PI) / 180));
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/boston/geography/intersections')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Content-Type', 'text/csv')
+      .send(`street_a,street_b,lat,long,zip\nIndia St,Milk St,${p!.lat},${east},02109\n`);
+    expect(res.status).toBe(201);
+    const after = await post({ address_string: 'Milk St & India St' });
+    expect(after.status).toBe(400);
+    expect(after.body[0].description).toMatch(/Did you mean: (India St & Milk St|Milk St & India St)/);
+    await t.db
+      .knex('intersections')
+      .where({ jurisdiction_id: 'boston', street_a: 'INDIA ST', street_b: 'MILK ST' })
+      .whereRaw('ST_X(location::geometry) > ?', [Number(p!.long) + 1e-6])
+      .delete();
+  });
+});
+
 describe('intersections where the name is not enough', () => {
   it('when "Oak" may be Oak St or Oak Sq, each meeting Washington St, then 400 with both as suggestions', async () => {
     const res = await post({ address_string: 'corner of Washington and Oak' });

@@ -22,13 +22,6 @@ export { ADDRESS_POINT_ACCURACY_M, type GeocodeResult, type LocationMatch } from
 /** Points of one key further apart than this are different places (two streets of one name). */
 const SAME_PLACE_M = 200;
 
-/**
- * An interpolated place is answered only when its estimated accuracy is within this (the benchmark's
- * "right" is 40 m); else it leads the suggestions. Chosen on a tuning sample of removed points, not the
- * evaluated one (bench/geocode-accuracy.ts, GEO_BENCH_SLICE=tune).
- */
-const INTERPOLATED_CONFIDENT_M = 20;
-
 const asPoint = (m: AddressMatch): AddressMatch => ({
   ...m,
   match: 'address_point',
@@ -94,6 +87,9 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
   // lesser street that alone can place the number only makes a suggestion.
   const topScore = lead[0]?.score ?? 0;
   const fromTop: AddressMatch[] = [];
+  // An interpolated place is answered only when interpolate() holds it confident (calibrated on removed
+  // points other than those the benchmark evaluates: interpolate.ts); else it leads the suggestions.
+  const unsure = new Set<AddressMatch>();
   for (const street of lead) {
     const mine: AddressMatch[] = [];
     const points = onePlace(await addressesByKey(knex, jurisdictionId, `${house} ${street.key}`), parsed.zip);
@@ -102,8 +98,8 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
     else {
       const onStreet = await pointsOnStreet(knex, jurisdictionId, street.key, num);
       const result = interpolate(num, onStreet, parsed.zip);
-      if (result.kind === 'placed')
-        mine.push({
+      if (result.kind === 'placed') {
+        const m: AddressMatch = {
           id: null,
           address: `${house} ${displayStreet(onStreet[0]?.address, street.key)}`,
           zip: result.zip,
@@ -111,15 +107,17 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
           long: result.long,
           match: 'interpolated',
           accuracyM: result.accuracyM,
-        });
-      else near.push(...result.near.map(toMatch));
+        };
+        if (!result.confident) unsure.add(m);
+        mine.push(m);
+      } else near.push(...result.near.map(toMatch));
     }
     placed.push(...mine);
     if (street.score >= topScore) fromTop.push(...mine);
   }
   const [one] = fromTop.length > 0 ? fromTop : placed;
   const alone = fromTop.length === 1 || (fromTop.length === 0 && placed.length === 1);
-  if (one && alone && fromTop.length === 1 && (one.accuracyM ?? Infinity) <= INTERPOLATED_CONFIDENT_M)
+  if (one && alone && fromTop.length === 1 && !unsure.has(one))
     return { kind: 'match', match: one, exact: false };
   if (one && alone) return { kind: 'none', suggestions: [one, ...near].slice(0, 5) };
   if (placed.length > 1) return { kind: 'none', suggestions: placed.slice(0, 5) };

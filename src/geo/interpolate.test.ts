@@ -88,6 +88,72 @@ describe('interpolate', () => {
 
   it('when a building’s range starts with the number (273-275), then the number is placed at it', () => {
     const r = interpolate(273, [...street, at(273, 42.3537, -71.0764)]);
-    expect(r).toMatchObject({ kind: 'placed', lat: 42.3537, long: -71.0764, accuracyM: 12 });
+    // Corroborated by the other side's numbers (270 and 280 are ~25 m from it): confident.
+    expect(r).toMatchObject({ kind: 'placed', lat: 42.3537, long: -71.0764, accuracyM: 15, confident: true });
+    // A lettered number 150 m from where the other side (270–280) puts it: not confident.
+    const far = interpolate(273, [
+      at(270, 42.3534, -71.0765),
+      at(280, 42.3538, -71.0769),
+      at(273, 42.3549, -71.0766),
+    ]);
+    expect(far).toMatchObject({ kind: 'placed', confident: false });
+  });
+});
+
+describe('interpolate: when an estimate is confident (calibrated on removed points)', () => {
+  // Odd side ~6 m a number along a north–south street (0.000054° of latitude ≈ 6 m).
+  const odd = (num: number, metresPerNumber = 5) =>
+    at(num, 42.35 + ((num - 201) * metresPerNumber) / 111_195, -71.07);
+  const even = (num: number, shiftM = 0) => at(num, 42.35 + ((num - 201) * 5 + shiftM) / 111_195, -71.0698);
+
+  it('when close neighbours on its side bracket it at the usual lot size, then it is confident and precise', () => {
+    const r = interpolate(205, [odd(201), odd(209), even(200), even(210)]);
+    expect(r).toMatchObject({ kind: 'placed', confident: true });
+    if (r.kind === 'placed') expect(r.accuracyM).toBeLessThanOrEqual(20);
+  });
+
+  it('when its neighbours are far apart for their numbers (a park, a bend), then it is only a suggestion', () => {
+    // 201 and 209 are 8 numbers and 80 m apart: 10 m a number.
+    const r = interpolate(205, [at(201, 42.35, -71.07), at(209, 42.35 + 80 / 111_195, -71.07)]);
+    expect(r).toMatchObject({ kind: 'placed', confident: false });
+  });
+
+  it('when its neighbours are many numbers apart, then it is only a suggestion', () => {
+    const r = interpolate(221, [odd(201), odd(251)]);
+    expect(r).toMatchObject({ kind: 'placed', confident: false });
+  });
+
+  it('when the other side places the number far from its own side, then it is only a suggestion', () => {
+    const r = interpolate(205, [odd(201), odd(209), even(200, 300), even(210, 300)]);
+    expect(r).toMatchObject({ kind: 'placed', confident: false });
+  });
+
+  it('when only the other side or a snap places it, then it is never confident', () => {
+    expect(interpolate(205, [even(200), even(210)])).toMatchObject({ kind: 'placed', confident: false });
+    expect(interpolate(211, [odd(201), odd(209)])).toMatchObject({ kind: 'placed', confident: false });
+  });
+
+  it('when an estimate is confident, then it lies between its two neighbours on its side', () => {
+    fc.assert(
+      fc.property(
+        fc.integer({ min: 0, max: 500 }),
+        fc.integer({ min: 1, max: 15 }),
+        fc.integer({ min: 1, max: 14 }),
+        fc.double({ min: 2, max: 15, noNaN: true }),
+        (k, lots, j, mpn) => {
+          const lo = 2 * k + 1;
+          const hi = lo + 2 * lots;
+          const n = lo + 2 * Math.min(j, lots - 1);
+          fc.pre(n > lo && n < hi);
+          const a = odd(lo, mpn);
+          const b = odd(hi, mpn);
+          const r = interpolate(n, [a, b]);
+          if (r.kind !== 'placed' || !r.confident) return;
+          expect(metresBetween(a, r) + metresBetween(r, b)).toBeCloseTo(metresBetween(a, b), 3);
+          expect(metresBetween(a, b)).toBeLessThanOrEqual(6 * (hi - lo) + 1e-6);
+        },
+      ),
+      { numRuns: 200 },
+    );
   });
 });

@@ -50,18 +50,48 @@ interface Junction {
   gapM: number;
 }
 
-async function layerJunctions(knex: Knex, jurisdictionId: string, a: string, b: string): Promise<Junction[]> {
-  const [s1, s2] = a < b ? [a, b] : [b, a];
+interface LayerRow {
+  name: string;
+  zip: string | null;
+  lat: number;
+  long: number;
+  street_a: string;
+  street_b: string;
+}
+
+const pairKey = (a: string, b: string) => (a < b ? `${a}|${b}` : `${b}|${a}`);
+
+/** The layer's rows for every pair of likely streets, in one query, by `pairKey`. */
+async function layerRows(
+  knex: Knex,
+  jurisdictionId: string,
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<Map<string, LayerRow[]>> {
+  const out = new Map<string, LayerRow[]>();
+  if (pairs.length === 0) return out;
+  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
   const rows = (
     await knex.raw(
-      `SELECT name, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long FROM intersections
-       WHERE jurisdiction_id = ? AND street_a = ? AND street_b = ? ORDER BY id LIMIT 50`,
-      [jurisdictionId, s1, s2],
+      `SELECT name, zip, street_a, street_b, ${latOf('location')} AS lat, ${longOf('location')} AS long
+       FROM intersections WHERE jurisdiction_id = ?
+       AND (${ordered.map(() => '(street_a = ? AND street_b = ?)').join(' OR ')})
+       ORDER BY id LIMIT ${50 * pairs.length}`,
+      [jurisdictionId, ...ordered.flat()],
     )
-  ).rows as Array<{ name: string; zip: string | null; lat: number; long: number }>;
+  ).rows as LayerRow[];
+  for (const r of rows) {
+    const k = pairKey(r.street_a, r.street_b);
+    const list = out.get(k) ?? [];
+    if (list.length < 50) list.push(r);
+    out.set(k, list);
+  }
+  return out;
+}
+
+function layerJunctions(rows: readonly LayerRow[]): Junction[] {
   // Several points of one junction (a wide one, or the city naming it both ways round) stand for
   // their centre; points further apart are different places.
-  const groups: Array<{ first: { lat: number; long: number }; rows: typeof rows }> = [];
+  const groups: Array<{ first: { lat: number; long: number }; rows: LayerRow[] }> = [];
   for (const r of rows) {
     const p = { lat: Number(r.lat), long: Number(r.long) };
     const g = groups.find((x) => metresBetween(x.first, p) < SAME_JUNCTION_M);
@@ -74,6 +104,21 @@ async function layerJunctions(knex: Knex, jurisdictionId: string, a: string, b: 
     const spread = Math.max(
       ...rs.map((r) => metresBetween({ lat, long }, { lat: Number(r.lat), long: Number(r.long) })),
     );
+    // Points of one junction that disagree by more than an answer may be off (Milk St & India St: the
+    // city's two points 80 m apart) leave its place in doubt: a suggestion, never an answer.
+    const disagree = Math.max(
+      0,
+      ...rs.flatMap((r, i) =>
+        rs
+          .slice(i + 1)
+          .map((o) =>
+            metresBetween(
+              { lat: Number(r.lat), long: Number(r.long) },
+              { lat: Number(o.lat), long: Number(o.long) },
+            ),
+          ),
+      ),
+    );
     const first = rs[0] as (typeof rs)[number];
     const accuracyM = Math.round(ADDRESS_POINT_ACCURACY_M + spread);
     return {
@@ -82,13 +127,35 @@ async function layerJunctions(knex: Knex, jurisdictionId: string, a: string, b: 
       long,
       zip: first.zip,
       accuracyM,
-      confident: accuracyM <= CONFIDENT_ACCURACY_M,
+      confident: accuracyM <= CONFIDENT_ACCURACY_M && disagree <= CONFIDENT_ACCURACY_M,
       gapM: 0,
     };
   });
 }
 
 type Box = [number, number, number, number];
+
+/**
+ * Street points read during one geocode, by street and box: the pairs of likely streets share their
+ * streets (Boylston St with Dartmouth St and Dartmouth Pl), and each is read once.
+ */
+type PointReads = Map<string, Promise<{ points: StreetPoint[]; display: string }>>;
+
+function readStreetPoints(
+  knex: Knex,
+  jurisdictionId: string,
+  reads: PointReads,
+  street: string,
+  box: Box | null,
+): Promise<{ points: StreetPoint[]; display: string }> {
+  const key = `${street}|${box?.join(',') ?? ''}`;
+  let read = reads.get(key);
+  if (!read) {
+    read = streetPoints(knex, jurisdictionId, street, box);
+    reads.set(key, read);
+  }
+  return read;
+}
 
 /**
  * A street's points, or only those within `box` (lat/long bounds): the longer street of a pair is read
@@ -115,6 +182,36 @@ async function streetPoints(
   };
 }
 
+/** Streets with at most this many points are read whole, all of a geocode's in one query. */
+const WHOLE_STREET_POINTS = 1000;
+
+async function wholeStreets(
+  knex: Knex,
+  jurisdictionId: string,
+  streets: readonly string[],
+): Promise<Map<string, { points: StreetPoint[]; display: string }>> {
+  const out = new Map<string, { points: StreetPoint[]; display: string }>();
+  if (streets.length === 0) return out;
+  const rows = (
+    await knex.raw(
+      `SELECT street_key, address, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long
+       FROM address_points WHERE jurisdiction_id = ? AND street_key IN (${streets.map(() => '?').join(', ')})`,
+      [jurisdictionId, ...streets],
+    )
+  ).rows as Array<{ street_key: string; address: string; zip: string | null; lat: number; long: number }>;
+  for (const street of streets) out.set(street, { points: [], display: street });
+  for (const r of rows) {
+    const s = out.get(r.street_key);
+    if (!s) continue;
+    if (s.points.length === 0) s.display = displayStreet(r.address, r.street_key);
+    s.points.push({ zip: r.zip, lat: Number(r.lat), long: Number(r.long) });
+  }
+  return out;
+}
+
+const inBox = (p: StreetPoint, box: Box) =>
+  p.lat >= box[0] && p.long >= box[1] && p.lat <= box[2] && p.long <= box[3];
+
 /** The points' bounds grown by `NEAR_M` (a street's points further than that from the other cannot meet it). */
 function around(points: readonly StreetPoint[]): Box | null {
   if (points.length === 0) return null;
@@ -134,14 +231,19 @@ function around(points: readonly StreetPoint[]): Box | null {
 async function computedJunctions(
   knex: Knex,
   jurisdictionId: string,
+  reads: PointReads,
+  whole: ReadonlyMap<string, { points: StreetPoint[]; display: string }>,
   a: StreetCandidate,
   b: StreetCandidate,
 ): Promise<Junction[]> {
   const [short, long] = a.points <= b.points ? [a, b] : [b, a];
-  const ps = await streetPoints(knex, jurisdictionId, short.key, null);
+  const ps = whole.get(short.key) ?? (await readStreetPoints(knex, jurisdictionId, reads, short.key, null));
   const box = around(ps.points);
   if (!box) return [];
-  const pl = await streetPoints(knex, jurisdictionId, long.key, box);
+  const longWhole = whole.get(long.key);
+  const pl = longWhole
+    ? { points: longWhole.points.filter((p) => inBox(p, box)), display: longWhole.display }
+    : await readStreetPoints(knex, jurisdictionId, reads, long.key, box);
   const [pa, pb] = short === a ? [ps, pl] : [pl, ps];
   const all = meetings(pa.points, pb.points, { ...MEET_DEFAULTS, secondM: NEAR_M });
   // Clear second meetings are places of their own (the zip may choose); a faint one elsewhere (the
@@ -163,11 +265,14 @@ async function computedJunctions(
 async function pairJunctions(
   knex: Knex,
   jurisdictionId: string,
+  reads: PointReads,
+  whole: ReadonlyMap<string, { points: StreetPoint[]; display: string }>,
+  layerRowsOfPair: readonly LayerRow[],
   a: StreetCandidate,
   b: StreetCandidate,
 ): Promise<Junction[]> {
-  const layer = await layerJunctions(knex, jurisdictionId, a.key, b.key);
-  const computed = await computedJunctions(knex, jurisdictionId, a, b);
+  const layer = layerJunctions(layerRowsOfPair);
+  const computed = await computedJunctions(knex, jurisdictionId, reads, whole, a, b);
   if (layer.length === 0) return computed;
   // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
   const elsewhere = computed.filter(
@@ -214,15 +319,15 @@ async function layerStreets(knex: Knex, jurisdictionId: string, wanted: string):
 
 /** The likely streets for one written name, from the address points and the intersections layer. */
 async function candidateStreets(knex: Knex, jurisdictionId: string, wanted: string) {
-  const fromPoints = await matchStreets(knex, jurisdictionId, wanted);
+  const [fromPoints, fromLayer] = await Promise.all([
+    matchStreets(knex, jurisdictionId, wanted),
+    layerStreets(knex, jurisdictionId, wanted),
+  ]);
   const known = new Set(fromPoints.map((c) => c.key));
   // "Arborway" written without a type may be ARBORWAY or ARBORWAY TER: in an intersection the street
   // without a type is no likelier than one whose type was dropped (both must be looked at).
   const typed = SUFFIXES.has(wanted.split(' ').at(-1) ?? '');
-  const all = [
-    ...fromPoints,
-    ...(await layerStreets(knex, jurisdictionId, wanted)).filter((c) => !known.has(c.key)),
-  ]
+  const all = [...fromPoints, ...fromLayer.filter((c) => !known.has(c.key))]
     .map((c) => (typed ? c : { ...c, score: Math.min(c.score, 0.95) }))
     .sort((a, b) => b.score - a.score || b.points - a.points || a.key.localeCompare(b.key));
   return leaders(all).slice(0, MAX_LEADERS);
@@ -272,15 +377,43 @@ export async function geocodeIntersection(
 ): Promise<GeocodeResult | null> {
   const ix = parseIntersection(text);
   if (!ix) return null;
-  const [ca, cb] = [
-    await candidateStreets(knex, jurisdictionId, ix.streets[0]),
-    await candidateStreets(knex, jurisdictionId, ix.streets[1]),
-  ];
+  const [ca, cb] = await Promise.all([
+    candidateStreets(knex, jurisdictionId, ix.streets[0]),
+    candidateStreets(knex, jurisdictionId, ix.streets[1]),
+  ]);
   if (ca.length === 0 || cb.length === 0) return null;
   const place = [...ix.place, ...(ca[0]?.dropped ?? []), ...(cb[0]?.dropped ?? [])];
+  // Three round trips whatever the number of likely streets: the names, then the layer's rows for
+  // every pair and the points of every street short enough to read whole, then (one pair at a time)
+  // only a long street's points near a street it may meet.
+  const pairs = ca.flatMap((a) => cb.filter((b) => b.key !== a.key).map((b) => [a, b] as const));
+  const streets = [...new Set([...ca, ...cb].filter((c) => c.points > 0).map((c) => c.key))];
+  const [layer, whole] = await Promise.all([
+    layerRows(
+      knex,
+      jurisdictionId,
+      pairs.map(([a, b]) => [a.key, b.key] as const),
+    ),
+    wholeStreets(
+      knex,
+      jurisdictionId,
+      streets.filter((k) => [...ca, ...cb].some((c) => c.key === k && c.points <= WHOLE_STREET_POINTS)),
+    ),
+  ]);
+  const reads: PointReads = new Map();
   const found: Junction[] = [];
-  for (const a of ca)
-    for (const b of cb) if (a.key !== b.key) found.push(...(await pairJunctions(knex, jurisdictionId, a, b)));
+  for (const [a, b] of pairs)
+    found.push(
+      ...(await pairJunctions(
+        knex,
+        jurisdictionId,
+        reads,
+        whole,
+        layer.get(pairKey(a.key, b.key)) ?? [],
+        a,
+        b,
+      )),
+    );
   if (found.length === 0) return { kind: 'none', suggestions: [] };
   let pool = distinctPlaces(found);
   if (pool.length > 1 && ix.zip !== null) {

@@ -109,12 +109,20 @@ export async function matchStreets(
     const last = words[words.length - drop];
     if (drop > 0 && (isSuffix(last) || DIRECTIONALS.has(last ?? ''))) break;
     const key = words.slice(0, words.length - drop).join(' ');
+    // The 30 most similar streets by a nearest-neighbour scan of the GiST trigram index (the planner
+    // always takes it; a `%` filter on so small a table seq-scans it, similarity() for every street),
+    // with the street itself and the streets it starts ("HYDE PARK" → "HYDE PARK AVE") however many.
+    const prefix = `${key.replace(/[\\%_]/g, (c) => `\\${c}`)} %`;
     const rows = (
       await knex.raw(
-        `SELECT street_key, points, similarity(street_key, ?) AS sim FROM address_streets
-         WHERE jurisdiction_id = ? AND (street_key = ? OR street_key LIKE ? OR street_key % ?)
-         ORDER BY street_key = ? DESC, similarity(street_key, ?) DESC LIMIT 30`,
-        [key, jurisdictionId, key, `${key.replace(/[\\%_]/g, (c) => `\\${c}`)} %`, key, key, key],
+        `SELECT street_key, points, similarity(street_key, ?) AS sim FROM (
+           (SELECT street_key, points FROM address_streets WHERE jurisdiction_id = ?
+            ORDER BY street_key <-> ? LIMIT 30)
+           UNION SELECT street_key, points FROM address_streets
+           WHERE jurisdiction_id = ? AND (street_key = ? OR street_key LIKE ?)) c
+         WHERE street_key = ? OR street_key LIKE ? OR street_key % ?
+         ORDER BY street_key = ? DESC, sim DESC LIMIT 30`,
+        [key, jurisdictionId, key, jurisdictionId, key, prefix, key, prefix, key, key],
       )
     ).rows as Array<{ street_key: string; sim: number; points: number | string }>;
     const found = rows
