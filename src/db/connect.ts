@@ -8,6 +8,7 @@ import knexFactory, { type Knex } from 'knex';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import { fromRoot } from '../paths';
+import { fastPgliteClient } from './pglite-client';
 import { slimPostgis } from './postgis-bundle';
 
 /**
@@ -31,7 +32,7 @@ function embeddedPackages() {
     ),
     // The package ships a CommonJS build of its contrib extensions but declares their types as ESM only.
     pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
-    ClientPgLite: require('knex-pglite') as typeof import('knex-pglite'),
+    ClientPgLite: fastPgliteClient(require('knex-pglite') as new (config: unknown) => object),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
@@ -163,7 +164,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     throw err;
   }
   releaseBundles(pglite);
-  const knex = knexFactory({ client: ClientPgLite, connection: { pglite } as never });
+  const knex = knexFactory({ client: ClientPgLite as never, connection: { pglite } as never });
   return {
     knex,
     kind: 'embedded',
