@@ -7,6 +7,7 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import v8 from 'node:v8';
 import { fromRoot } from '../paths';
 import { fastPgliteClient } from './pglite-client';
 import { slimPostgis } from './postgis-bundle';
@@ -130,6 +131,18 @@ function releaseBundles(pglite: PGlite): void {
   if (mod && 'pg_extensions' in mod) mod.pg_extensions = {};
 }
 
+/**
+ * V8 compiles WebAssembly twice: at once with its baseline compiler (Liftoff), then again with its
+ * optimising one (TurboFan) for each function that runs hot, on background threads. For PGlite (27 MB of
+ * WebAssembly with PostGIS) the second pass held 40–50 MB more and, on a busy 2-core machine, took the
+ * CPU the first requests needed: bench/run-embedded.ts measured the same POST throughput with the
+ * baseline code alone, a first POST twice as fast and less memory. Set before PGlite compiles anything;
+ * the process has no other WebAssembly.
+ */
+function baselineWasmOnly(): void {
+  v8.setFlagsFromString('--liftoff-only');
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
@@ -150,6 +163,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   const { PGlite: PGliteClass, postgis, pg_trgm, ClientPgLite } = embeddedPackages();
+  baselineWasmOnly();
   const release = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   let pglite: PGlite;
   try {
