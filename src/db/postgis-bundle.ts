@@ -26,7 +26,7 @@ const KEEP = [
 const BLOCK = 512;
 
 /** The entries of a tar archive (ustar), each with its header (and any pax header before it), copied as is. */
-function* tarEntries(tar: Buffer): Generator<{ name: string; type: string; bytes: Buffer }> {
+export function* tarEntries(tar: Buffer): Generator<{ name: string; type: string; bytes: Buffer }> {
   let offset = 0;
   let start = 0;
   while (offset + BLOCK <= tar.length) {

@@ -43,21 +43,21 @@ export interface PrebuiltManifest {
   bytes: number;
 }
 
-function listFiles(dir: string): string[] {
-  const full = path.join(PROJECT_ROOT, dir);
+function listFiles(root: string, dir: string): string[] {
+  const full = path.join(root, dir);
   if (!fs.existsSync(full)) return [];
   if (fs.statSync(full).isFile()) return [dir];
   const out: string[] = [];
   for (const entry of fs.readdirSync(full, { withFileTypes: true })) {
     const rel = `${dir}/${entry.name}`;
-    if (entry.isDirectory()) out.push(...listFiles(rel));
+    if (entry.isDirectory()) out.push(...listFiles(root, rel));
     else if (!entry.name.endsWith('.test.ts')) out.push(rel);
   }
   return out;
 }
 
-function packageVersion(name: string): string {
-  const file = path.join(PROJECT_ROOT, 'node_modules', name, 'package.json');
+function packageVersion(root: string, name: string): string {
+  const file = path.join(root, 'node_modules', name, 'package.json');
   return (JSON.parse(fs.readFileSync(file, 'utf8')) as { version: string }).version;
 }
 
@@ -65,17 +65,17 @@ function packageVersion(name: string): string {
  * The hash that names the current inputs; null when they cannot be read (a build without src/, or a
  * missing package), in which case no artefact is current.
  */
-export function prebuiltKey(): string | null {
+export function prebuiltKey(root = PROJECT_ROOT): string | null {
   try {
     const h = crypto.createHash('sha256');
     for (const name of ['@electric-sql/pglite', '@electric-sql/pglite-postgis'])
-      h.update(`${name}@${packageVersion(name)}\0`);
-    const files = PREBUILT_INPUTS.flatMap(listFiles).sort();
+      h.update(`${name}@${packageVersion(root, name)}\0`);
+    const files = PREBUILT_INPUTS.flatMap((dir) => listFiles(root, dir)).sort();
     if (!files.some((f) => f.startsWith('src/'))) return null;
     for (const f of files)
       h.update(f)
         .update('\0')
-        .update(fs.readFileSync(path.join(PROJECT_ROOT, f)))
+        .update(fs.readFileSync(path.join(root, f)))
         .update('\0');
     return h.digest('hex').slice(0, 24);
   } catch {
