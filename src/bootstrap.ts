@@ -9,6 +9,7 @@ import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
 import { createContext, syncCaches, type AppContext, type Clock } from './context';
 import {
   DatabaseBusyError,
+  embeddedDataExists,
   openDatabase,
   readReplica,
   type Database,
@@ -16,7 +17,7 @@ import {
   type ReadReplica,
 } from './db';
 import { migrateLatest } from './db';
-import { hasJurisdiction, loadDemoCity } from './demo';
+import { hasJurisdiction, loadDemoCity, loadDemoRequests, prebuiltDemo, prebuiltProblem } from './demo';
 import { createLogger } from './http';
 
 export type ProcessRole = 'server' | 'worker' | 'cli';
@@ -119,14 +120,32 @@ async function openReplica(config: Readonly<Config>, logger: Logger): Promise<Re
   return replica;
 }
 
+/**
+ * A new embedded data dir with the demo on starts from the pre-built demo database (src/demo/prebuilt.ts)
+ * when it is current; null otherwise (the demo city is then loaded the long way, after the migrations).
+ */
+function prebuiltFor(target: DatabaseTarget, logger: Logger): Blob | null {
+  if (target.kind !== 'embedded' || !target.dataDir || embeddedDataExists(target.dataDir)) return null;
+  const problem = prebuiltProblem();
+  if (problem) {
+    logger.info({ reason: problem }, 'not using the pre-built demo database');
+    return null;
+  }
+  return prebuiltDemo();
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   const config = loadConfig(opts.env, opts.cwd);
   checkRole(opts.role, config);
   const logger = opts.logger ?? defaultLogger(opts.role, config.logLevel);
 
   let db: Database;
+  const target = databaseTarget(opts.role, config);
+  const prebuilt = opts.loadDemo && config.demo ? prebuiltFor(target, logger) : null;
   try {
-    db = await openDatabase(databaseTarget(opts.role, config));
+    db = await openDatabase(
+      prebuilt && target.kind === 'embedded' ? { ...target, loadDataDir: prebuilt } : target,
+    );
   } catch (err) {
     if (err instanceof DatabaseBusyError) throw err;
     throw new StartupError(`cannot open the database: ${(err as Error).message}`);
@@ -145,7 +164,10 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       applied = await migrateLatest(db.knex);
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
-    if (opts.loadDemo && config.demo && !(await hasJurisdiction(db.knex))) {
+    if (prebuilt) {
+      const requests = await loadDemoRequests(db.knex, new Date());
+      logger.info({ requests }, 'demo city loaded from the pre-built database');
+    } else if (opts.loadDemo && config.demo && !(await hasJurisdiction(db.knex))) {
       logger.info('empty database: loading the Boston demo city (about a minute the first time)');
       await loadDemoCity(db.knex, new Date(), logger);
     }

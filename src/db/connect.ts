@@ -7,6 +7,10 @@ import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Extension, PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
+import v8 from 'node:v8';
+import { fromRoot } from '../paths';
+import { fastPgliteClient } from './pglite-client';
+import { slimPostgis } from './postgis-bundle';
 
 /**
  * The embedded database's packages, loaded only when it is opened: importing them costs a PostgreSQL
@@ -14,15 +18,24 @@ import pg from 'pg';
  */
 function embeddedPackages() {
   /* eslint-disable @typescript-eslint/no-require-imports */
+  // dist/index.cjs; the package does not export its package.json.
+  const postgisDist = path.dirname(require.resolve('@electric-sql/pglite-postgis'));
+  const postgisVersion = (
+    JSON.parse(fs.readFileSync(path.join(postgisDist, '..', 'package.json'), 'utf8')) as { version: string }
+  ).version;
   return {
     PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
-    postgis: (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis'))
-      .postgis,
+    postgis: slimPostgis(
+      (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
+      path.join(postgisDist, 'postgis.tar.gz'),
+      postgisVersion,
+      fromRoot('node_modules', '.cache', 'open311'),
+    ),
     // The package ships a CommonJS build of its contrib extensions but declares their types as ESM only.
     pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
     // (location, requested_at) GiST indexes for radius and bbox pages (migration 20261203130001).
     btree_gist: (require('@electric-sql/pglite/contrib/btree_gist') as { btree_gist: Extension }).btree_gist,
-    ClientPgLite: require('knex-pglite') as typeof import('knex-pglite'),
+    ClientPgLite: fastPgliteClient(require('knex-pglite') as new (config: unknown) => object),
   };
   /* eslint-enable @typescript-eslint/no-require-imports */
 }
@@ -103,6 +116,35 @@ function isAlive(pid: number): boolean {
   }
 }
 
+/**
+ * The embedded backend's memory settings (docs/decisions/0002-performance.md, target 5). Its buffers live
+ * in the WebAssembly heap, which never shrinks, and the data files are on the same disk and in the OS page
+ * cache anyway: PostgreSQL's default 128 MB of shared buffers cost 70 MB of resident memory at rest for
+ * no measurable gain at the demo's size; 16 MB keeps the hot pages of the request tables.
+ */
+const EMBEDDED_SETTINGS = ['shared_buffers=16MB', 'maintenance_work_mem=16MB'];
+
+/**
+ * PGlite keeps every extension's unpacked bundle (a Blob, 35 MB for PostGIS) referenced from its
+ * Emscripten module after it has copied the files out of it into its own file system: drop it.
+ */
+function releaseBundles(pglite: PGlite): void {
+  const mod = (pglite as unknown as { mod?: { pg_extensions?: unknown } }).mod;
+  if (mod && 'pg_extensions' in mod) mod.pg_extensions = {};
+}
+
+/**
+ * V8 compiles WebAssembly twice: at once with its baseline compiler (Liftoff), then again with its
+ * optimising one (TurboFan) for each function that runs hot, on background threads. For PGlite (27 MB of
+ * WebAssembly with PostGIS) the second pass held 40–50 MB more and, on a busy 2-core machine, took the
+ * CPU the first requests needed: bench/run-embedded.ts measured the same POST throughput with the
+ * baseline code alone, a first POST twice as fast and less memory. Set before PGlite compiles anything;
+ * the process has no other WebAssembly.
+ */
+function baselineWasmOnly(): void {
+  v8.setFlagsFromString('--liftoff-only');
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
@@ -131,6 +173,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     };
   }
   const { PGlite: PGliteClass, postgis, pg_trgm, btree_gist, ClientPgLite } = embeddedPackages();
+  baselineWasmOnly();
   const release = target.dataDir ? lockDataDir(target.dataDir) : () => {};
   let pglite: PGlite;
   try {
@@ -138,12 +181,14 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       ...(target.dataDir ? { dataDir: path.join(target.dataDir, 'pgdata') } : {}),
       ...(target.loadDataDir ? { loadDataDir: target.loadDataDir } : {}),
       extensions: { postgis, pg_trgm, btree_gist },
+      startParams: [...PGliteClass.defaultStartParams, ...EMBEDDED_SETTINGS.flatMap((s) => ['-c', s])],
     });
   } catch (err) {
     release();
     throw err;
   }
-  const knex = knexFactory({ client: ClientPgLite, connection: { pglite } as never });
+  releaseBundles(pglite);
+  const knex = knexFactory({ client: ClientPgLite as never, connection: { pglite } as never });
   return {
     knex,
     kind: 'embedded',
@@ -155,6 +200,11 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       release();
     },
   };
+}
+
+/** Whether an embedded data dir already holds a database (PGlite keeps it in its pgdata folder). */
+export function embeddedDataExists(dataDir: string): boolean {
+  return fs.existsSync(path.join(dataDir, 'pgdata', 'PG_VERSION'));
 }
 
 /** Dumps an embedded database's data dir (used to give each test worker a pre-migrated copy). */

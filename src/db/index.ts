@@ -1,4 +1,10 @@
-export { type Database, DatabaseBusyError, type DatabaseTarget, openDatabase } from './connect';
+export {
+  type Database,
+  DatabaseBusyError,
+  type DatabaseTarget,
+  embeddedDataExists,
+  openDatabase,
+} from './connect';
 export { migrateLatest, migrateRollback, migrationStatus } from './migrate';
 export { preparedRaw } from './prepared';
 export { readReplica, type ReadReplica, type ReplicaState, type ReplicaStatus } from './replica';

@@ -1,1 +1,2 @@
-export { hasJurisdiction, loadDemoCity } from './load-demo';
+export { hasJurisdiction, loadDemoCity, loadDemoRequests } from './load-demo';
+export { prebuiltDemo, prebuiltProblem } from './prebuilt';

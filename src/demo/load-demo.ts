@@ -61,15 +61,34 @@ export async function hasJurisdiction(knex: Knex): Promise<boolean> {
   return (await knex('jurisdictions').first('id')) !== undefined;
 }
 
+export interface DemoJurisdiction {
+  id: string;
+  name: string;
+  time_zone: string;
+  email?: string;
+  phone?: string;
+  website?: string;
+}
+
+const readJurisdiction = (dir: string) => readJson<DemoJurisdiction>(path.join(dir, 'jurisdiction.json'));
+
 export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir = DEMO_DIR): Promise<void> {
-  const j = readJson<{
-    id: string;
-    name: string;
-    time_zone: string;
-    email?: string;
-    phone?: string;
-    website?: string;
-  }>(path.join(dir, 'jurisdiction.json'));
+  const place = await loadDemoPlace(knex, now, dir);
+  const requests = await loadDemoRequests(knex, now, dir);
+  logger?.info({ ...place, requests }, 'demo city loaded');
+}
+
+/**
+ * Everything of the demo city that does not depend on the date: jurisdiction, catalog, boundary,
+ * districts, address points, intersections, business calendar and escalation ladder. This is what the
+ * pre-built demo database holds (src/demo/prebuilt.ts).
+ */
+export async function loadDemoPlace(
+  knex: Knex,
+  now: Date,
+  dir = DEMO_DIR,
+): Promise<{ jurisdiction: string; services: number; addresses: number; intersections: number }> {
+  const j = readJurisdiction(dir);
   await createJurisdiction(knex, { ...j, timeZone: j.time_zone });
   const catalog = await importCatalog(knex, j.id, readJson<CatalogInput>(path.join(dir, 'catalog.json')));
   await importBoundary(knex, j.id, readJson<FeatureCollection>(path.join(dir, 'boundary.geojson.gz')));
@@ -88,7 +107,13 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
   );
   const intersections = await loadIntersections(knex, j.id, dir);
   await seedResponseLevels(knex, j.id, j.time_zone, now);
-  const requests = await loadDemoRequests(
+  return { jurisdiction: j.id, services: catalog.services, addresses: addresses.accepted, intersections };
+}
+
+/** The demo requests: a few hundred real 2015 requests, shifted to fall within the 60 days before `now`. */
+export async function loadDemoRequests(knex: Knex, now: Date, dir = DEMO_DIR): Promise<number> {
+  const j = readJurisdiction(dir);
+  return importDemoRequests(
     knex,
     {
       id: j.id,
@@ -101,16 +126,6 @@ export async function loadDemoCity(knex: Knex, now: Date, logger?: Logger, dir =
     },
     readJson<DemoRequest[]>(path.join(dir, 'requests.json.gz')),
     now,
-  );
-  logger?.info(
-    {
-      jurisdiction: j.id,
-      services: catalog.services,
-      addresses: addresses.accepted,
-      intersections,
-      requests,
-    },
-    'demo city loaded',
   );
 }
 
@@ -159,7 +174,7 @@ async function seedResponseLevels(
     await createRule(knex, jurisdictionId, { serviceId: null, agencyId: null, ...step }, now);
 }
 
-async function loadDemoRequests(
+async function importDemoRequests(
   knex: Knex,
   j: Jurisdiction,
   list: DemoRequest[],
