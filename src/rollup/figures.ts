@@ -13,7 +13,7 @@ import type { Knex } from 'knex';
 import type { PerformanceRow } from '../reports';
 import { bucketSql, sketchQuantile } from './sketch';
 import { countColumns, dayStart, districtKind, keyedRows, type Range } from './keyed';
-import { addDays, changedDays, dueDays, fingerprint, loadState } from './state';
+import { addDays, changedDays, fingerprintBindings, fingerprintSql } from './state';
 
 export const EXACT_MAX_DAYS = 31;
 const DAY_MS = 86_400_000;
@@ -47,27 +47,54 @@ interface CountRow {
   overdue: number;
 }
 
-/** The complete local days of [start, end) that are rolled and clean, in order. */
+/**
+ * The complete local days of [start, end) that are rolled and clean, in order: the rollup's state and
+ * fingerprint, the period's whole days and the days whose open requests came due in one round trip, then
+ * the days changed since the worker's last pass (history past its watermark).
+ */
 async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
-  const state = await loadState(knex, q.jurisdictionId);
-  if (!state || state.fingerprint !== (await fingerprint(knex, q.jurisdictionId, q.timeZone))) return [];
-  const b = (
+  const row = (
     await knex.raw(
-      `SELECT (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
+      `WITH st AS (SELECT fingerprint, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
+            p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz)
+       SELECT (SELECT fingerprint FROM st) AS stored, ${fingerprintSql} AS fp,
+              (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
+              (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
                     ELSE (s AT TIME ZONE tz)::date + 1 END)::text AS d0,
-              (e AT TIME ZONE tz)::date::text AS d1
-         FROM (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz) p`,
-      [q.start, q.end, q.timeZone],
+              (e AT TIME ZONE tz)::date::text AS d1,
+              ARRAY(SELECT day::text FROM request_rollup_days
+                     WHERE jurisdiction_id = ? AND kind = 'all' AND (next_due <= ? OR rolled_at > ?)) AS due
+         FROM p`,
+      [
+        q.jurisdictionId,
+        q.start,
+        q.end,
+        q.timeZone,
+        ...fingerprintBindings(q.jurisdictionId, q.timeZone),
+        q.jurisdictionId,
+        q.now,
+        q.now,
+      ],
     )
-  ).rows[0] as { d0: string; d1: string };
-  const d1 = b.d1 < state.rolledUntil ? b.d1 : state.rolledUntil;
-  if (b.d0 >= d1) return [];
-  const dirty = new Set([
-    ...(await changedDays(knex, q.jurisdictionId, q.timeZone, state.historySeen)),
-    ...(await dueDays(knex, q.jurisdictionId, q.now)),
-  ]);
+  ).rows[0] as {
+    stored: string | null;
+    fp: string;
+    rolled_until: string | null;
+    seen: string | null;
+    d0: string;
+    d1: string;
+    due: string[];
+  };
+  if (row.stored === null || row.rolled_until === null || row.seen === null || row.stored !== row.fp)
+    return [];
+  const d1 = row.d1 < row.rolled_until ? row.d1 : row.rolled_until;
+  if (row.d0 >= d1) return [];
+  // Its own statement, so the planner sees the watermark (few rows past it) rather than guessing a third
+  // of the history table (and compiling the plan with JIT).
+  const changed = await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen);
+  const dirty = new Set([...changed, ...row.due]);
   const days: string[] = [];
-  for (let d = b.d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
+  for (let d = row.d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
   return days;
 }
 
@@ -122,80 +149,80 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
   const sums = `sum(received)::int AS received, sum(closed)::int AS closed,
     sum(closed_with_level)::int AS closed_with_level, sum(closed_on_time)::int AS closed_on_time,
     sum(open_backlog)::int AS open_backlog, sum(overdue)::int AS overdue`;
-  const countCols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
-  const counts = knex.raw(
-    `WITH direct AS MATERIALIZED (?)
-     SELECT kind, grp, ${sums} FROM (
-       SELECT ${countCols} FROM request_rollup_months
-        WHERE jurisdiction_id = ? AND month = ANY(?::date[]) AND kind = ANY(?::text[])
-       UNION ALL
-       SELECT ${countCols} FROM request_rollup_days
-        WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[])
-       UNION ALL
-       SELECT kind, grp, ? FROM direct GROUP BY kind, grp) x
-     GROUP BY kind, grp ORDER BY kind, grp`,
-    [direct, q.jurisdictionId, months, kinds, q.jurisdictionId, rest, kinds, countColumns(knex, q.now)],
-  );
+  const cols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
+  // Exact: percentile_cont over the days' stored values and the direct rows' own. Long: each group's
+  // histograms (months, days, direct rows bucketed), summed here in JS, which is quicker than unnesting.
   const percentiles = exact
-    ? knex.raw(
-        `WITH direct AS MATERIALIZED (?)
-         SELECT kind, grp, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)::float8 AS median,
-                percentile_cont(0.9) WITHIN GROUP (ORDER BY v)::float8 AS p90
-           FROM (SELECT kind, grp, unnest(close_days)::float8 AS v FROM request_rollup_days
-                  WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[])
-                 UNION ALL SELECT kind, grp, dtc FROM direct WHERE dtc IS NOT NULL) x
-          GROUP BY kind, grp`,
-        [direct, q.jurisdictionId, rest, kinds],
-      )
-    : knex.raw(
-        `WITH direct AS MATERIALIZED (?)
-         SELECT kind, grp, b, sum(c)::int AS c FROM (
-           SELECT m.kind, m.grp, u.b, u.c FROM request_rollup_months m
-             CROSS JOIN LATERAL unnest(m.hist_b, m.hist_c) AS u(b, c)
-            WHERE m.jurisdiction_id = ? AND m.month = ANY(?::date[]) AND m.kind = ANY(?::text[])
-           UNION ALL
-           SELECT d.kind, d.grp, u.b, u.c FROM request_rollup_days d
-             CROSS JOIN LATERAL unnest(d.hist_b, d.hist_c) AS u(b, c)
-            WHERE d.jurisdiction_id = ? AND d.day = ANY(?::date[]) AND d.kind = ANY(?::text[])
-           UNION ALL
-           SELECT kind, grp, ${bucketSql('dtc')}, count(*)::int FROM direct WHERE dtc IS NOT NULL GROUP BY 1, 2, 3) x
-         GROUP BY kind, grp, b ORDER BY kind, grp, b`,
-        [direct, q.jurisdictionId, months, kinds, q.jurisdictionId, rest, kinds],
-      );
-  const directAll = keyedRows(
-    knex,
-    { jurisdictionId: q.jurisdictionId, timeZone: q.timeZone, bounds: { start: q.start, end: q.end } },
-    directRanges(knex, q, days),
-    { channel: false, service: false, layers: [] },
-  );
-  const weekly = knex.raw(
-    `SELECT to_char(date_trunc('week', day::timestamp), 'YYYY-MM-DD') AS week,
-            sum(received)::int AS received, sum(closed)::int AS closed
-       FROM (SELECT day, received, closed FROM request_rollup_days
-              WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = 'all'
-             UNION ALL
-             SELECT day, count(*)::int, count(*) FILTER (WHERE status = 'closed')::int FROM (?) d GROUP BY day) x
-      GROUP BY 1 ORDER BY 1`,
-    [q.jurisdictionId, days, directAll],
-  );
-  // One after another: a summary holds one connection at a time, so new periods at once queue, not pile up.
-  const countRows = (await counts).rows as CountRow[];
-  const pctRows = (await percentiles).rows as Array<Record<string, unknown>>;
-  const weekRows = (await weekly).rows as Array<{ week: string; received: number; closed: number }>;
+    ? `(SELECT json_agg(x) FROM (
+          SELECT kind, grp, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)::float8 AS median,
+                 percentile_cont(0.9) WITHIN GROUP (ORDER BY v)::float8 AS p90
+            FROM (SELECT kind, grp, unnest(close_days)::float8 AS v FROM days
+                  UNION ALL SELECT kind, grp, dtc FROM direct WHERE dtc IS NOT NULL) v
+           GROUP BY kind, grp) x)`
+    : `(SELECT json_agg(x) FROM (
+          SELECT kind, grp, hist_b AS b, hist_c AS c FROM months
+          UNION ALL SELECT kind, grp, hist_b, hist_c FROM days
+          UNION ALL SELECT kind, grp, array_agg(b ORDER BY b), array_agg(n ORDER BY b)
+            FROM (SELECT kind, grp, ${bucketSql('dtc')} AS b, count(*)::int AS n
+                    FROM direct WHERE dtc IS NOT NULL GROUP BY 1, 2, 3) d
+           GROUP BY kind, grp) x)`;
+  const result = (
+    await knex.raw(
+      `WITH direct AS MATERIALIZED (?),
+       months AS (SELECT * FROM request_rollup_months
+                   WHERE jurisdiction_id = ? AND month = ANY(?::date[]) AND kind = ANY(?::text[])),
+       days AS (SELECT * FROM request_rollup_days
+                 WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[])),
+       weekly AS (
+         SELECT to_char(date_trunc('week', day::timestamp), 'YYYY-MM-DD') AS week,
+                sum(received)::int AS received, sum(closed)::int AS closed
+           FROM (SELECT day, received, closed FROM request_rollup_days
+                  WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = 'all'
+                 UNION ALL
+                 SELECT day, count(*)::int, count(*) FILTER (WHERE status = 'closed')::int
+                   FROM direct WHERE kind = 'all' GROUP BY day) w
+          GROUP BY 1)
+       SELECT
+         (SELECT json_agg(c ORDER BY c.kind, c.grp) FROM (
+            SELECT kind, grp, ${sums} FROM (
+              SELECT ${cols} FROM months UNION ALL SELECT ${cols} FROM days
+              UNION ALL SELECT kind, grp, ? FROM direct GROUP BY kind, grp) x
+             GROUP BY kind, grp) c) AS counts,
+         ${percentiles} AS percentiles,
+         (SELECT json_agg(w ORDER BY w.week) FROM weekly w) AS weekly`,
+      [
+        direct,
+        q.jurisdictionId,
+        months,
+        kinds,
+        q.jurisdictionId,
+        rest,
+        kinds,
+        q.jurisdictionId,
+        days,
+        countColumns(knex, q.now),
+      ],
+    )
+  ).rows[0] as { counts: unknown; percentiles: unknown; weekly: unknown };
+  const countRows = json<CountRow>(result.counts);
+  const weekRows = json<{ week: string; received: number; closed: number }>(result.weekly);
 
   const pct = new Map<string, { median: number | null; p90: number | null }>();
   if (exact) {
-    for (const r of pctRows) pct.set(`${r.kind}\u0000${r.grp}`, { median: num(r.median), p90: num(r.p90) });
+    for (const r of json<{ kind: string; grp: string; median: number; p90: number }>(result.percentiles))
+      pct.set(`${r.kind}\u0000${r.grp}`, { median: num(r.median), p90: num(r.p90) });
   } else {
-    const hist = new Map<string, Array<{ b: number; c: number }>>();
-    for (const r of pctRows) {
+    const hist = new Map<string, Map<number, number>>();
+    for (const r of json<{ kind: string; grp: string; b: number[]; c: number[] }>(result.percentiles)) {
       const key = `${r.kind}\u0000${r.grp}`;
-      const list = hist.get(key) ?? [];
-      list.push({ b: Number(r.b), c: Number(r.c) });
-      hist.set(key, list);
+      const h = hist.get(key) ?? new Map<number, number>();
+      r.b.forEach((b, i) => h.set(b, (h.get(b) ?? 0) + Number(r.c[i])));
+      hist.set(key, h);
     }
-    for (const [key, list] of hist)
+    for (const [key, h] of hist) {
+      const list = [...h].sort((a, b) => a[0] - b[0]).map(([b, c]) => ({ b, c }));
       pct.set(key, { median: sketchQuantile(list, 0.5), p90: sketchQuantile(list, 0.9) });
+    }
   }
   const rowsOf = (kind: string) =>
     countRows
@@ -208,6 +235,12 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
     weekly: weekRows.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
     source: { rolledDays: days.length, exact },
   };
+}
+
+/** A json column as rows (pg parses json; a driver that does not hands the text). */
+function json<T>(v: unknown): T[] {
+  if (v === null || v === undefined) return [];
+  return (typeof v === 'string' ? JSON.parse(v) : v) as T[];
 }
 
 const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));

@@ -41,7 +41,7 @@ export async function refreshRollups(
   }>;
   const total: RefreshResult = { rebuilt: 0, days: 0 };
   for (const j of js) {
-    const r = await refreshJurisdiction(knex, j.id, j.time_zone, now, opts.chunkDays ?? 31);
+    const r = await refreshJurisdiction(knex, j.id, j.time_zone, now, opts.chunkDays ?? 14);
     total.rebuilt += r.rebuilt;
     total.days += r.days;
   }

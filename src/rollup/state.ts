@@ -37,15 +37,20 @@ export async function loadState(knex: Knex, jurisdictionId: string): Promise<Rol
  */
 export async function fingerprint(knex: Knex, jurisdictionId: string, timeZone: string): Promise<string> {
   const row = (
-    await knex.raw(
-      `SELECT md5(? || '|' ||
-         coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM services WHERE jurisdiction_id = ? AND is_private), '') || '|' ||
-         coalesce((SELECT string_agg(id::text || ':' || layer, ',' ORDER BY id) FROM districts WHERE jurisdiction_id = ?), '')) AS fp`,
-      [`v1|${timeZone}`, jurisdictionId, jurisdictionId],
-    )
+    await knex.raw(`SELECT ${fingerprintSql} AS fp`, fingerprintBindings(jurisdictionId, timeZone))
   ).rows[0] as { fp: string };
   return row.fp;
 }
+
+export const fingerprintSql = `md5(? || '|' ||
+  coalesce((SELECT string_agg(id::text, ',' ORDER BY id) FROM services WHERE jurisdiction_id = ? AND is_private), '') || '|' ||
+  coalesce((SELECT string_agg(id::text || ':' || layer, ',' ORDER BY id) FROM districts WHERE jurisdiction_id = ?), ''))`;
+
+export const fingerprintBindings = (jurisdictionId: string, timeZone: string) => [
+  `v1|${timeZone}`,
+  jurisdictionId,
+  jurisdictionId,
+];
 
 /** Local days (YYYY-MM-DD) of requests changed since history id `after` (every change writes history). */
 export async function changedDays(
