@@ -9,6 +9,7 @@ import request from 'supertest';
 import type { Knex } from 'knex';
 import { performance, type PerformanceRow } from '../src/reports';
 import { rolledFigures, refreshRollups, EXACT_MAX_DAYS } from '../src/rollup';
+import { bucketOf, bucketSql } from '../src/rollup/sketch';
 import { changeStatus, importRequests, setPriority, type ImportedRequest } from '../src/requests';
 import { tick } from '../src/worker';
 import { startTestServer, type TestServer } from './helpers/app';
@@ -206,6 +207,14 @@ describe('dashboard rollups', () => {
     await knex('services')
       .where('id', privateServiceId)
       .update({ keywords: knex.raw("array_remove(keywords, 'private')") });
+  });
+
+  it('when the database buckets a duration, then it picks the bucket the sketch reads', async () => {
+    const values = [-1, 0, 0.0001, 1 / 1440, 0.001, 0.0123, 0.5, 1, 2.75, 9.99, 30, 365.25, 3000];
+    const rows = (
+      await knex.raw(`SELECT v, ${bucketSql('v')} AS b FROM unnest(?::float8[]) AS v ORDER BY v`, [values])
+    ).rows as Array<{ v: number; b: number }>;
+    expect(rows.map((r) => Number(r.b))).toEqual(values.map(bucketOf));
   });
 
   it('when the dashboard summary is asked, then its figures are the rolled ones', async () => {

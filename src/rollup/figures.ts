@@ -15,7 +15,7 @@ import { bucketSql, sketchQuantile } from './sketch';
 import { countColumns, dayStart, districtKind, keyedRows, type Range } from './keyed';
 import { addDays, changedDays, fingerprintBindings, fingerprintSql } from './state';
 
-export const EXACT_MAX_DAYS = 31;
+export const EXACT_MAX_DAYS = 8;
 const DAY_MS = 86_400_000;
 
 export interface RolledQuery {
@@ -150,15 +150,13 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
     sum(closed_with_level)::int AS closed_with_level, sum(closed_on_time)::int AS closed_on_time,
     sum(open_backlog)::int AS open_backlog, sum(overdue)::int AS overdue`;
   const cols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
-  // Exact: percentile_cont over the days' stored values and the direct rows' own. Long: each group's
-  // histograms (months, days, direct rows bucketed), summed here in JS, which is quicker than unnesting.
+  // Exact: each group's stored values (days) and the direct rows' own, sorted here as percentile_cont
+  // would (JS sorts 200k numbers faster than PostgreSQL's sort, which spills to disk at work_mem). Long:
+  // each group's histograms (months, days, direct rows bucketed), summed here.
   const percentiles = exact
     ? `(SELECT json_agg(x) FROM (
-          SELECT kind, grp, percentile_cont(0.5) WITHIN GROUP (ORDER BY v)::float8 AS median,
-                 percentile_cont(0.9) WITHIN GROUP (ORDER BY v)::float8 AS p90
-            FROM (SELECT kind, grp, unnest(close_days)::float8 AS v FROM days
-                  UNION ALL SELECT kind, grp, dtc FROM direct WHERE dtc IS NOT NULL) v
-           GROUP BY kind, grp) x)`
+          SELECT kind, grp, close_days AS v FROM days
+          UNION ALL SELECT kind, grp, array_agg(dtc) FROM direct WHERE dtc IS NOT NULL GROUP BY kind, grp) x)`
     : `(SELECT json_agg(x) FROM (
           SELECT kind, grp, hist_b AS b, hist_c AS c FROM months
           UNION ALL SELECT kind, grp, hist_b, hist_c FROM days
@@ -209,8 +207,16 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
 
   const pct = new Map<string, { median: number | null; p90: number | null }>();
   if (exact) {
-    for (const r of json<{ kind: string; grp: string; median: number; p90: number }>(result.percentiles))
-      pct.set(`${r.kind}\u0000${r.grp}`, { median: num(r.median), p90: num(r.p90) });
+    const values = new Map<string, number[][]>();
+    for (const r of json<{ kind: string; grp: string; v: number[] }>(result.percentiles)) {
+      const key = `${r.kind}\u0000${r.grp}`;
+      values.set(key, [...(values.get(key) ?? []), r.v]);
+    }
+    for (const [key, parts] of values) {
+      const all = Float64Array.from(parts.flat());
+      all.sort();
+      pct.set(key, { median: percentileCont(all, 0.5), p90: percentileCont(all, 0.9) });
+    }
   } else {
     const hist = new Map<string, Map<number, number>>();
     for (const r of json<{ kind: string; grp: string; b: number[]; c: number[] }>(result.percentiles)) {
@@ -243,7 +249,14 @@ function json<T>(v: unknown): T[] {
   return (typeof v === 'string' ? JSON.parse(v) : v) as T[];
 }
 
-const num = (v: unknown): number | null => (v === null || v === undefined ? null : Number(v));
+/** percentile_cont over sorted values: interpolates between the order statistics around q·(n−1). */
+export function percentileCont(sorted: Float64Array, q: number): number | null {
+  if (sorted.length === 0) return null;
+  const h = q * (sorted.length - 1);
+  const lo = Math.floor(h);
+  const a = sorted[lo] as number;
+  return a + (h - lo) * ((sorted[Math.ceil(h)] as number) - a);
+}
 const round2 = (n: number | null) => (n === null ? null : Math.round(n * 100) / 100);
 
 /** The same rounding and shares as reports/performance.ts. */
