@@ -49,7 +49,9 @@ export async function up(knex: Knex): Promise<void> {
     t.text('jurisdiction_id').primary();
     // Time zone, public services and district ids the rows were made with: any change rebuilds them.
     t.text('fingerprint').notNullable();
-    // Days before this one (local) are rolled; later days are computed directly.
+    // Local days in [rolled_from, rolled_until) are rolled; the rest is computed directly. The worker rolls
+    // new days forward and the past backwards, so recent periods are served first.
+    t.date('rolled_from').notNullable();
     t.date('rolled_until').notNullable();
     // request_history ids: every change up to `seen` is rolled once, up to `confirmed` twice.
     t.bigInteger('history_seen').notNullable();

@@ -55,10 +55,10 @@ interface CountRow {
 async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
   const row = (
     await knex.raw(
-      `WITH st AS (SELECT fingerprint, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
+      `WITH st AS (SELECT fingerprint, rolled_from, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
             p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz)
        SELECT (SELECT fingerprint FROM st) AS stored, ${fingerprintSql} AS fp,
-              (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
+              (SELECT rolled_from::text FROM st) AS rolled_from, (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
               (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
                     ELSE (s AT TIME ZONE tz)::date + 1 END)::text AS d0,
               (e AT TIME ZONE tz)::date::text AS d1,
@@ -79,22 +79,30 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
   ).rows[0] as {
     stored: string | null;
     fp: string;
+    rolled_from: string | null;
     rolled_until: string | null;
     seen: string | null;
     d0: string;
     d1: string;
     due: string[];
   };
-  if (row.stored === null || row.rolled_until === null || row.seen === null || row.stored !== row.fp)
+  if (
+    row.stored === null ||
+    row.rolled_from === null ||
+    row.rolled_until === null ||
+    row.seen === null ||
+    row.stored !== row.fp
+  )
     return [];
+  const d0 = row.d0 > row.rolled_from ? row.d0 : row.rolled_from;
   const d1 = row.d1 < row.rolled_until ? row.d1 : row.rolled_until;
-  if (row.d0 >= d1) return [];
+  if (d0 >= d1) return [];
   // Its own statement, so the planner sees the watermark (few rows past it) rather than guessing a third
   // of the history table (and compiling the plan with JIT).
   const changed = await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen);
   const dirty = new Set([...changed, ...row.due]);
   const days: string[] = [];
-  for (let d = row.d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
+  for (let d = d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
   return days;
 }
 

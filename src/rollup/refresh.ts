@@ -7,8 +7,9 @@
  *    watermark are the changed days. Each id range is read in two passes, so a transaction that committed
  *    after a later id was read is still seen;
  *  - days whose open requests came due (next_due) are rolled again, so their overdue count holds;
- *  - then up to `chunkDays` more complete days (before today, local) are rolled, so a first build at 1M
- *    requests is spread over several ticks.
+ *  - then up to `chunkDays` complete days (before today, local) completed since, and up to `chunkDays`
+ *    days of the past, newest first, are rolled: a first build at 1M requests is spread over several
+ *    ticks, and recent periods are served from the rollup first.
  * Every step is one transaction; the dashboard computes directly whatever is not rolled (src/rollup/figures.ts).
  */
 import type { Knex } from 'knex';
@@ -62,10 +63,10 @@ async function refreshJurisdiction(
   let rebuilt = 0;
   let days = 0;
   if (!state || state.fingerprint !== fp) {
-    const first = await firstDay(knex, jurisdictionId, timeZone);
     state = {
       fingerprint: fp,
-      rolledUntil: first && first < today ? first : today,
+      rolledFrom: today,
+      rolledUntil: today,
       historySeen: historyTop,
       historyConfirmed: historyTop,
     };
@@ -77,11 +78,11 @@ async function refreshJurisdiction(
     });
     rebuilt = 1;
   } else {
-    const rolledUntil = state.rolledUntil;
+    const { rolledFrom, rolledUntil } = state;
     const dirty = [
       ...(await changedDays(knex, jurisdictionId, timeZone, state.historyConfirmed)),
       ...(await dueDays(knex, jurisdictionId, now)),
-    ].filter((d) => d < rolledUntil);
+    ].filter((d) => d >= rolledFrom && d < rolledUntil);
     state = { ...state, historySeen: historyTop, historyConfirmed: state.historySeen };
     const next = state;
     await knex.transaction(async (trx) => {
@@ -90,15 +91,26 @@ async function refreshJurisdiction(
     });
     days += new Set(dirty).size;
   }
-  if (state.rolledUntil < today) {
-    const from = state.rolledUntil;
-    const to = addDays(from, chunkDays) < today ? addDays(from, chunkDays) : today;
-    const next = { ...state, rolledUntil: to };
+  const roll = async (from: string, to: string, next: RollupState) => {
     await knex.transaction(async (trx) => {
       await rollDays(trx, jurisdictionId, timeZone, from, to, now);
       await saveState(trx, jurisdictionId, next, now);
     });
     days += Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+    return next;
+  };
+  // Forward: the days completed since (one a day, or a backlog after the worker was off).
+  if (state.rolledUntil < today) {
+    const from = state.rolledUntil;
+    const to = addDays(from, chunkDays) < today ? addDays(from, chunkDays) : today;
+    state = await roll(from, to, { ...state, rolledUntil: to });
+  }
+  // Backwards: the past, newest first, down to the first request's day.
+  const first = await firstDay(knex, jurisdictionId, timeZone);
+  if (first !== null && first < state.rolledFrom) {
+    const to = state.rolledFrom;
+    const from = addDays(to, -chunkDays) > first ? addDays(to, -chunkDays) : first;
+    state = await roll(from, to, { ...state, rolledFrom: from });
   }
   return { rebuilt, days };
 }
@@ -126,6 +138,7 @@ async function saveState(trx: Knex, jurisdictionId: string, s: RollupState, now:
     .insert({
       jurisdiction_id: jurisdictionId,
       fingerprint: s.fingerprint,
+      rolled_from: s.rolledFrom,
       rolled_until: s.rolledUntil,
       history_seen: s.historySeen,
       history_confirmed: s.historyConfirmed,
@@ -135,7 +148,7 @@ async function saveState(trx: Knex, jurisdictionId: string, s: RollupState, now:
     .merge();
 }
 
-/** Rolls the local days [from, to) again: their rows, then the months they fall in. */
+/** Rolls the local days [from, to) (again): their rows, then the months they fall in. */
 async function rollDays(
   trx: Knex,
   jurisdictionId: string,

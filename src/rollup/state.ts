@@ -3,7 +3,8 @@ import type { Knex } from 'knex';
 
 export interface RollupState {
   fingerprint: string;
-  /** 'YYYY-MM-DD': days before it are rolled. */
+  /** 'YYYY-MM-DD': days in [rolledFrom, rolledUntil) are rolled. */
+  rolledFrom: string;
   rolledUntil: string;
   historySeen: string;
   historyConfirmed: string;
@@ -14,15 +15,23 @@ export async function loadState(knex: Knex, jurisdictionId: string): Promise<Rol
     .where('jurisdiction_id', jurisdictionId)
     .first(
       'fingerprint',
+      knex.raw('rolled_from::text AS rolled_from'),
       knex.raw('rolled_until::text AS rolled_until'),
       knex.raw('history_seen::text AS history_seen'),
       knex.raw('history_confirmed::text AS history_confirmed'),
     )) as
-    | { fingerprint: string; rolled_until: string; history_seen: string; history_confirmed: string }
+    | {
+        fingerprint: string;
+        rolled_from: string;
+        rolled_until: string;
+        history_seen: string;
+        history_confirmed: string;
+      }
     | undefined;
   return row
     ? {
         fingerprint: row.fingerprint,
+        rolledFrom: row.rolled_from,
         rolledUntil: row.rolled_until,
         historySeen: row.history_seen,
         historyConfirmed: row.history_confirmed,
