@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { reportBase, type PerformanceRow } from '../reports';
 import { rolledFigures } from '../rollup';
-import { satisfaction, type SatisfactionRow } from '../reports';
+import { satisfactionBy, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
 import { thumbPath } from '../requests';
 
@@ -62,9 +62,11 @@ async function computeSummary(
   // In turn, not at once: a summary holds one connection at a time, so many new periods queue for the
   // pool instead of exhausting it.
   const rolled = await rolledFigures(knex, q);
-  const satAll = await satisfaction(knex, { ...base, groupBy: { kind: 'all' } });
-  const satDistrict = await satisfaction(knex, { ...base, groupBy: district });
-  const satChannel = await satisfaction(knex, { ...base, groupBy: { kind: 'channel' } });
+  const [satAll = [], satDistrict = [], satChannel = []] = await satisfactionBy(knex, base, [
+    { kind: 'all' },
+    district,
+    { kind: 'channel' },
+  ]);
   const { all, byDistrict, byChannel, weekly } = rolled;
   const ranked = byDistrict.filter(
     (d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('),

@@ -83,12 +83,16 @@ async function refreshJurisdiction(
       ...(await changedDays(knex, jurisdictionId, timeZone, state.historyConfirmed)),
       ...(await dueDays(knex, jurisdictionId, now)),
     ].filter((d) => d >= rolledFrom && d < rolledUntil);
+    const idle =
+      dirty.length === 0 && historyTop === state.historySeen && state.historySeen === state.historyConfirmed;
     state = { ...state, historySeen: historyTop, historyConfirmed: state.historySeen };
     const next = state;
-    await knex.transaction(async (trx) => {
-      for (const [from, to] of runsOf(dirty)) await rollDays(trx, jurisdictionId, timeZone, from, to, now);
-      await saveState(trx, jurisdictionId, next, now);
-    });
+    // Nothing changed and nothing came due: no write at all (the worker passes every few seconds).
+    if (!idle)
+      await knex.transaction(async (trx) => {
+        for (const [from, to] of runsOf(dirty)) await rollDays(trx, jurisdictionId, timeZone, from, to, now);
+        await saveState(trx, jurisdictionId, next, now);
+      });
     days += new Set(dirty).size;
   }
   const roll = async (from: string, to: string, next: RollupState) => {
