@@ -72,6 +72,7 @@ async function refreshJurisdiction(
     };
     const fresh = state;
     await knex.transaction(async (trx) => {
+      if (!(await claim(trx, jurisdictionId))) return;
       await trx('request_rollup_days').where('jurisdiction_id', jurisdictionId).del();
       await trx('request_rollup_months').where('jurisdiction_id', jurisdictionId).del();
       await saveState(trx, jurisdictionId, fresh, now);
@@ -90,6 +91,7 @@ async function refreshJurisdiction(
     // Nothing changed and nothing came due: no write at all (the worker passes every few seconds).
     if (!idle)
       await knex.transaction(async (trx) => {
+        if (!(await claim(trx, jurisdictionId))) return;
         for (const [from, to] of runsOf(dirty)) await rollDays(trx, jurisdictionId, timeZone, from, to, now);
         await saveState(trx, jurisdictionId, next, now);
       });
@@ -97,6 +99,7 @@ async function refreshJurisdiction(
   }
   const roll = async (from: string, to: string, next: RollupState) => {
     await knex.transaction(async (trx) => {
+      if (!(await claim(trx, jurisdictionId))) return;
       await rollDays(trx, jurisdictionId, timeZone, from, to, now);
       await saveState(trx, jurisdictionId, next, now);
     });
@@ -117,6 +120,20 @@ async function refreshJurisdiction(
     state = await roll(from, to, { ...state, rolledFrom: from });
   }
   return { rebuilt, days };
+}
+
+/**
+ * One worker at a time rolls a jurisdiction (several workers may run, issue #20): a transaction-scoped
+ * advisory lock; a worker that does not get it leaves this step to the one that has it. Another worker's
+ * steps are idempotent (a day rolled twice is the same rows), so a step after its state was read is harmless.
+ */
+async function claim(trx: Knex, jurisdictionId: string): Promise<boolean> {
+  const row = (
+    await trx.raw("SELECT pg_try_advisory_xact_lock(hashtext('request_rollup:' || ?)) AS ok", [
+      jurisdictionId,
+    ])
+  ).rows[0] as { ok: boolean };
+  return row.ok === true;
 }
 
 async function localDay(knex: Knex, at: Date, timeZone: string): Promise<string> {
