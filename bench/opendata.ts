@@ -13,6 +13,15 @@ import http from 'node:http';
 import { openDatabase } from '../src/db/connect';
 import { load as harnessLoad, portFree, rssMb, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
+import {
+  buildRollups,
+  dashboardLines,
+  firstRequests,
+  newPeriodsAtOnce,
+  type Burst,
+  type FirstRun,
+  type RollupBuild,
+} from './dashboard-periods';
 
 const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const PORT = Number(process.env.BENCH_PORT ?? 4201);
@@ -20,6 +29,9 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RSS_TARGET_MB = 150;
 const P95_TARGET_MS = 300;
 const DAY_MS = 86_400_000;
+// BENCH_PART=dashboard: only the dashboard's first requests (issue #21), printed, BENCHMARKS.md left alone.
+const PART = process.env.BENCH_PART ?? 'all';
+const FIRST_SAMPLES = Number(process.env.BENCH_FIRST_SAMPLES ?? 6);
 
 interface ExportRun {
   name: string;
@@ -97,7 +109,15 @@ async function main(): Promise<void> {
   if (!(await portFree(PORT)))
     throw new Error(`port ${PORT} is in use: stop what runs there, or set BENCH_PORT`);
   const db = await openDatabase({ kind: 'postgres', url: URL_, poolMax: 2 });
-  let facts: { total: number; pub: number; newest: Date; windowStart: Date; pg: string; layer: string };
+  let facts: {
+    total: number;
+    pub: number;
+    newest: Date;
+    windowStart: Date;
+    pg: string;
+    layer: string;
+    layers: string[];
+  };
   try {
     const one = async <T>(sql: string): Promise<T> => ((await db.knex.raw(sql)).rows as T[])[0] as T;
     const counts = await one<{ total: number; pub: number; newest: Date }>(
@@ -111,6 +131,9 @@ async function main(): Promise<void> {
     );
     const v = await one<{ pg: string }>("SELECT split_part(version(), ' ', 2) AS pg");
     const layer = await one<{ layer: string }>('SELECT max(layer) AS layer FROM districts');
+    const all = (await db.knex.raw('SELECT DISTINCT layer FROM districts ORDER BY layer')).rows as Array<{
+      layer: string;
+    }>;
     facts = {
       total: counts.total,
       pub: counts.pub,
@@ -118,6 +141,7 @@ async function main(): Promise<void> {
       windowStart: new Date(w.at),
       pg: v.pg,
       layer: layer.layer,
+      layers: all.map((l) => l.layer),
     };
   } finally {
     await db.close();
@@ -125,6 +149,8 @@ async function main(): Promise<void> {
   console.log(`${facts.total} requests (${facts.pub} public); PostgreSQL ${facts.pg}`);
   const windowEnd = new Date(facts.newest.getTime() + 1000);
   const windowQ = `start_date=${iso(facts.windowStart)}Z&end_date=${iso(windowEnd)}Z`;
+
+  if (PART === 'dashboard') return dashboardOnly(facts);
 
   // (a) Export memory, each in a fresh server process.
   const exportsRun: ExportRun[] = [];
@@ -144,15 +170,20 @@ async function main(): Promise<void> {
   const nd = exportsRun[exportsRun.length - 1] as ExportRun;
   nd.rows += 1;
 
-  // (b) Dashboard refresh: one fresh server, warmed with one request of each kind.
+  // (b) Dashboard refresh: one fresh server, warmed with one request of each kind; the rollups first.
+  const rollup = await buildRollups(URL_);
   const server = startServer(PORT, { DATABASE_URL: URL_ });
   const loads: Array<{ name: string; c: number; l: Load }> = [];
   let openingFirstMs = 0;
+  let firsts: FirstRun[] = [];
+  const bursts: Burst[] = [];
   try {
     await waitReady(PORT, '/readyz', server);
     const end = new Date(
       Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
     );
+    firsts = await firstRequests(PORT, end, facts.layers, FIRST_SAMPLES);
+    bursts.push(await newPeriodsAtOnce(PORT, end, facts.layers));
     const periods = [
       { label: 'year', start: new Date(end.getTime() - 365 * DAY_MS) },
       { label: 'month', start: new Date(end.getTime() - 30 * DAY_MS) },
@@ -206,7 +237,27 @@ async function main(): Promise<void> {
   } finally {
     await stop(server);
   }
-  writeReport(facts, exportsRun, loads, openingFirstMs);
+  writeReport(facts, exportsRun, loads, openingFirstMs, dashboardLines(firsts, bursts, rollup));
+}
+
+/** BENCH_PART=dashboard: the first requests of every period and layer, and 8 at once, printed. */
+async function dashboardOnly(facts: { newest: Date; layers: string[] }): Promise<void> {
+  const rollup: RollupBuild | null = await buildRollups(URL_ as string);
+  const server = startServer(PORT, { DATABASE_URL: URL_ });
+  try {
+    await waitReady(PORT, '/readyz', server);
+    const end = new Date(
+      Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
+    );
+    const firsts = await firstRequests(PORT, end, facts.layers, FIRST_SAMPLES);
+    const bursts = [
+      await newPeriodsAtOnce(PORT, end, facts.layers),
+      await newPeriodsAtOnce(PORT, end, facts.layers),
+    ];
+    console.log(dashboardLines(firsts, bursts, rollup).join('\n'));
+  } finally {
+    await stop(server);
+  }
 }
 
 function writeReport(
@@ -214,6 +265,7 @@ function writeReport(
   exportsRun: ExportRun[],
   loads: Array<{ name: string; c: number; l: Load }>,
   openingFirstMs: number,
+  firstLines: string[],
 ): void {
   const yes = (ok: boolean) => (ok ? 'met' : '**not met**');
   const n = (v: number) => v.toLocaleString('en-US');
@@ -240,6 +292,8 @@ function writeReport(
         ? `| ${name} | ${c} | none answered within autocannon's 10 s timeout | | 0${l.non2xx ? ` (${l.non2xx} errors)` : ''} | p95 < ${P95_TARGET_MS} ms | **not met** |`
         : `| ${name} | ${c} | ${l.p50} ms | ${l.p95} ms | ${l.rps}${l.non2xx ? ` (${l.non2xx} errors)` : ''} | p95 < ${P95_TARGET_MS} ms | ${yes(l.p95 < P95_TARGET_MS && l.non2xx === 0)} |`,
     ),
+    '',
+    ...firstLines,
     '',
     'What bounds these figures: docs/decisions/0002-performance.md.',
   ];

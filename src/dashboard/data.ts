@@ -1,11 +1,12 @@
 /**
- * The dashboard's figures (issue #9), computed by the same report module as the staff SLA report
- * (reports/performance.ts), so the two can never disagree.
+ * The dashboard's figures (issue #9): performance per area and channel from the daily rollups
+ * (src/rollup, issue #21), which agree with the staff SLA report's computation (reports/performance.ts,
+ * test/rollup.test.ts) and compute directly whatever is not rolled; satisfaction from the report module.
  */
 import type { Knex } from 'knex';
-import { reportBase } from '../reports';
-import { performance, type PerformanceRow } from '../reports';
-import { satisfaction, type SatisfactionRow } from '../reports';
+import { reportBase, type PerformanceRow } from '../reports';
+import { rolledFigures } from '../rollup';
+import { satisfactionBy, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
 import { thumbPath } from '../requests';
 
@@ -58,24 +59,15 @@ async function computeSummary(
 ): Promise<Summary> {
   const base = { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end };
   const district = { kind: 'district' as const, layer: q.layer };
-  const [all, byDistrict, byChannel, satAll, satDistrict, satChannel, weekly] = await Promise.all([
-    performance(knex, { ...base, now: q.now, groupBy: { kind: 'all' } }),
-    performance(knex, { ...base, now: q.now, groupBy: district }),
-    performance(knex, { ...base, now: q.now, groupBy: { kind: 'channel' } }),
-    satisfaction(knex, { ...base, groupBy: { kind: 'all' } }),
-    satisfaction(knex, { ...base, groupBy: district }),
-    satisfaction(knex, { ...base, groupBy: { kind: 'channel' } }),
-    reportBase(knex, base)
-      .select(
-        knex.raw("to_char(date_trunc('week', r.requested_at AT TIME ZONE ?), 'YYYY-MM-DD') AS week", [
-          q.timeZone,
-        ]),
-        knex.raw('count(*)::int AS received'),
-        knex.raw("count(*) FILTER (WHERE r.status = 'closed')::int AS closed"),
-      )
-      .groupByRaw('1')
-      .orderByRaw('1') as Promise<Array<{ week: string; received: number; closed: number }>>,
+  // In turn, not at once: a summary holds one connection at a time, so many new periods queue for the
+  // pool instead of exhausting it.
+  const rolled = await rolledFigures(knex, q);
+  const [satAll = [], satDistrict = [], satChannel = []] = await satisfactionBy(knex, base, [
+    { kind: 'all' },
+    district,
+    { kind: 'channel' },
   ]);
+  const { all, byDistrict, byChannel, weekly } = rolled;
   const ranked = byDistrict.filter(
     (d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('),
   );
@@ -96,7 +88,7 @@ async function computeSummary(
           ? Math.round(((best.on_time_share as number) - (worst.on_time_share as number)) * 1000) / 1000
           : null,
     },
-    weekly: weekly.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
+    weekly,
   };
   return value;
 }

@@ -38,19 +38,47 @@ export async function satisfaction(
   knex: Knex,
   q: ReportScope & { groupBy: GroupBy },
 ): Promise<SatisfactionRow[]> {
+  return (await satisfactionBy(knex, q, [q.groupBy]))[0] as SatisfactionRow[];
+}
+
+/**
+ * The same figures for several groupings in one statement (the dashboard asks for all, by area and by
+ * channel at once: one round trip instead of three).
+ */
+export async function satisfactionBy(
+  knex: Knex,
+  q: ReportScope,
+  groupBys: GroupBy[],
+): Promise<SatisfactionRow[][]> {
   // Surveys sent in the period, of the requests in the report's scope.
-  const base = reportBase(knex, q, {
-    from: (k) => k('surveys as v').join('service_requests as r', 'r.id', 'v.request_id'),
-    periodColumn: 'v.created_at',
-  }).where('v.jurisdiction_id', q.jurisdictionId);
-  const rows = (await grouped(knex, base, q.groupBy).select(
-    knex.raw('count(*)::int AS surveys'),
-    knex.raw('count(v.answered_at)::int AS responses'),
-    knex.raw('avg(v.service_rating)::float8 AS mean_service'),
-    knex.raw('avg(v.timeliness_rating)::float8 AS mean_timeliness'),
-    knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
-    knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
-  )) as Array<{
+  const one = (g: GroupBy, i: number) =>
+    grouped(
+      knex,
+      reportBase(knex, q, {
+        from: (k) => k('surveys as v').join('service_requests as r', 'r.id', 'v.request_id'),
+        periodColumn: 'v.created_at',
+      }).where('v.jurisdiction_id', q.jurisdictionId),
+      g,
+    )
+      .clearOrder()
+      .select(
+        knex.raw('?::int AS grp_set', [i]),
+        knex.raw('count(*)::int AS surveys'),
+        knex.raw('count(v.answered_at)::int AS responses'),
+        knex.raw('avg(v.service_rating)::float8 AS mean_service'),
+        knex.raw('avg(v.timeliness_rating)::float8 AS mean_timeliness'),
+        knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
+        knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
+      );
+  if (groupBys.length === 0) return [];
+  const branches = groupBys.map(one);
+  // Each branch in its own parentheses (knex wraps a builder binding), so each keeps its GROUP BY.
+  const all = knex.raw(
+    `SELECT * FROM (${branches.map(() => '?').join(' UNION ALL ')}) u ORDER BY grp_set, "group"`,
+    branches,
+  );
+  const rows = (await all).rows as Array<{
+    grp_set: number;
     group: string;
     surveys: number;
     responses: number;
@@ -61,19 +89,23 @@ export async function satisfaction(
   }>;
   const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : null);
   const mean = (v: number | null) => (v === null ? null : Math.round(Number(v) * 100) / 100);
-  return rows.map((r) => {
-    const serviceShare = share(Number(r.service_ok), Number(r.responses));
-    return {
-      group: String(r.group),
-      surveys: Number(r.surveys),
-      responses: Number(r.responses),
-      response_rate: share(Number(r.responses), Number(r.surveys)),
-      mean_service_rating: mean(r.mean_service),
-      mean_timeliness_rating: mean(r.mean_timeliness),
-      share_service_3_or_better: serviceShare,
-      share_timeliness_3_or_better: share(Number(r.timeliness_ok), Number(r.responses)),
-      goal: SATISFACTION_GOAL,
-      meets_goal: serviceShare === null ? null : serviceShare >= SATISFACTION_GOAL,
-    };
-  });
+  return groupBys.map((_, i) =>
+    rows
+      .filter((r) => Number(r.grp_set) === i)
+      .map((r) => {
+        const serviceShare = share(Number(r.service_ok), Number(r.responses));
+        return {
+          group: String(r.group),
+          surveys: Number(r.surveys),
+          responses: Number(r.responses),
+          response_rate: share(Number(r.responses), Number(r.surveys)),
+          mean_service_rating: mean(r.mean_service),
+          mean_timeliness_rating: mean(r.mean_timeliness),
+          share_service_3_or_better: serviceShare,
+          share_timeliness_3_or_better: share(Number(r.timeliness_ok), Number(r.responses)),
+          goal: SATISFACTION_GOAL,
+          meets_goal: serviceShare === null ? null : serviceShare >= SATISFACTION_GOAL,
+        };
+      }),
+  );
 }

@@ -3,6 +3,7 @@ import { dispatchOutbox, deliverDue } from '../notify';
 import { sweepEscalations } from '../escalation';
 import { processBatchTokens } from '../requests';
 import { sweepMedia } from '../media';
+import { refreshRollups } from '../rollup';
 
 /**
  * One pass of background work; exported so tests run ticks with their own clock instead of waiting.
@@ -44,7 +45,9 @@ async function tickOnce(
   });
   // Files of uploads whose request was never written (a crash between storing and committing).
   const mediaSwept = await sweepMedia(ctx, now);
-  return { batchTokens, escalations, events, ...deliveries, mediaSwept };
+  // The dashboard's daily rollups: days changed since the last tick, then more of the backlog.
+  const rolled = await refreshRollups(ctx.knex, now);
+  return { batchTokens, escalations, events, ...deliveries, mediaSwept, rolledDays: rolled.days };
 }
 
 export interface TickResult {
@@ -54,6 +57,7 @@ export interface TickResult {
   delivered: number;
   failed: number;
   mediaSwept: number;
+  rolledDays: number;
 }
 
 /** Runs `tick` every `intervalMs` until stopped; a failing tick is logged and the loop goes on. */

@@ -1,0 +1,169 @@
+/**
+ * The dashboard's first requests (issue #21, target 2), for bench/opendata.ts: the summary of a period
+ * nobody asked for yet, for a week, a month, a quarter, a year and a custom period, in every layer, each
+ * sample a new period (a new end second, so never a cache hit); and 8 new periods asked at once. The
+ * daily rollups are brought up to date first (what the worker does), timed; a tree without src/rollup
+ * (main before issue #21) skips that.
+ */
+import http from 'node:http';
+import { migrateLatest, openDatabase } from '../src/db';
+import { percentile } from './harness';
+
+const DAY_MS = 86_400_000;
+const iso = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
+
+export interface FirstRun {
+  period: string;
+  layer: string;
+  samples: number;
+  p50: number;
+  p95: number;
+  max: number;
+  errors: number;
+}
+
+export interface Burst {
+  n: number;
+  p50: number;
+  max: number;
+  statuses: string;
+}
+
+export interface RollupBuild {
+  seconds: number;
+  ticks: number;
+  days: number;
+}
+
+function get(port: number, path: string, timeoutMs = 30_000): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs }, (r) =>
+      r.resume().on('end', () => resolve({ ms: performance.now() - t0, status: r.statusCode ?? 0 })),
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ ms: performance.now() - t0, status: 0 });
+    });
+    req.on('error', () => resolve({ ms: performance.now() - t0, status: 0 }));
+  });
+}
+
+/** Runs the rollup's worker pass until it has nothing left to roll (none on a tree without it). */
+export async function buildRollups(url: string): Promise<RollupBuild | null> {
+  const modPath = '../src/rollup';
+  const mod = (await import(modPath).catch(() => null)) as null | {
+    refreshRollups: (k: unknown, now: Date, o?: { chunkDays?: number }) => Promise<{ days: number }>;
+  };
+  if (!mod?.refreshRollups) return null;
+  const db = await openDatabase({ kind: 'postgres', url, poolMax: 2 });
+  try {
+    await migrateLatest(db.knex);
+    const t0 = performance.now();
+    let ticks = 0;
+    let days = 0;
+    for (;;) {
+      const r = await mod.refreshRollups(db.knex, new Date());
+      ticks += 1;
+      days += r.days;
+      if (r.days === 0 && ticks > 1) break;
+    }
+    const seconds = Math.round((performance.now() - t0) / 100) / 10;
+    console.log(`rollups brought up to date: ${ticks} passes, ${days} days, ${seconds} s`);
+    return { seconds, ticks, days };
+  } finally {
+    await db.close();
+  }
+}
+
+export function periodsOf(end: Date): Array<{ label: string; start: Date; end: Date }> {
+  return [
+    { label: 'week', start: new Date(end.getTime() - 7 * DAY_MS), end },
+    { label: 'month', start: new Date(end.getTime() - 30 * DAY_MS), end },
+    { label: 'quarter', start: new Date(end.getTime() - 91 * DAY_MS), end },
+    { label: 'year', start: new Date(end.getTime() - 365 * DAY_MS), end },
+    // Custom: 45 days ending 20 days ago, neither edge on a day boundary.
+    {
+      label: 'custom (45 days, odd hours)',
+      start: new Date(end.getTime() - 65 * DAY_MS + 5 * 3_600_000),
+      end: new Date(end.getTime() - 20 * DAY_MS + 7 * 3_600_000),
+    },
+  ];
+}
+
+let unique = 0;
+/** A period's summary URL with a new end second each call: a first request every time. */
+function fresh(p: { start: Date; end: Date }, layer: string): string {
+  unique += 1;
+  const e = new Date(p.end.getTime() - unique * 1000);
+  return `/dashboard/api/summary?start_date=${iso(p.start)}&end_date=${iso(e)}&layer=${layer}`;
+}
+
+export async function firstRequests(
+  port: number,
+  end: Date,
+  layers: string[],
+  samples: number,
+): Promise<FirstRun[]> {
+  const out: FirstRun[] = [];
+  for (const p of periodsOf(end))
+    for (const layer of layers) {
+      const ms: number[] = [];
+      let errors = 0;
+      for (let i = 0; i < samples; i += 1) {
+        const r = await get(port, fresh(p, layer));
+        ms.push(r.ms);
+        if (r.status !== 200) errors += 1;
+      }
+      ms.sort((a, b) => a - b);
+      const run = {
+        period: p.label,
+        layer,
+        samples,
+        p50: Math.round(percentile(ms, 50)),
+        p95: Math.round(percentile(ms, 95)),
+        max: Math.round(ms[ms.length - 1] ?? 0),
+        errors,
+      };
+      console.log(
+        `first request, ${run.period}, ${layer}: p50 ${run.p50} ms, p95 ${run.p95} ms, max ${run.max} ms${errors ? `, ${errors} errors` : ''}`,
+      );
+      out.push(run);
+    }
+  return out;
+}
+
+/** 8 new periods (every kind, two layers) asked at the same moment. */
+export async function newPeriodsAtOnce(port: number, end: Date, layers: string[]): Promise<Burst> {
+  const ps = periodsOf(end);
+  const paths = Array.from({ length: 8 }, (_, i) =>
+    fresh(ps[i % ps.length] as { start: Date; end: Date }, layers[i % layers.length] as string),
+  );
+  const rs = await Promise.all(paths.map((p) => get(port, p)));
+  const ms = rs.map((r) => r.ms).sort((a, b) => a - b);
+  const counts = new Map<number, number>();
+  for (const r of rs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
+  const burst = {
+    n: rs.length,
+    p50: Math.round(percentile(ms, 50)),
+    max: Math.round(ms[ms.length - 1] ?? 0),
+    statuses: [...counts].map(([s, n]) => `${n}× ${s === 0 ? 'timeout/error' : s}`).join(', '),
+  };
+  console.log(`8 new periods at once: p50 ${burst.p50} ms, slowest ${burst.max} ms (${burst.statuses})`);
+  return burst;
+}
+
+export function dashboardLines(firsts: FirstRun[], bursts: Burst[], rollup: RollupBuild | null): string[] {
+  return [
+    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first, as the worker keeps them (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.`,
+    '',
+    '| period | layer | p50 | p95 | max | errors | result |',
+    '|---|---|---|---|---|---|---|',
+    ...firsts.map(
+      (f) =>
+        `| ${f.period} | ${f.layer} | ${f.p50} ms | ${f.p95} ms | ${f.max} ms | ${f.errors} | ${f.p95 < 300 && f.errors === 0 ? 'met' : '**not met**'} |`,
+    ),
+    '',
+    ...bursts.map((b) => `8 new periods at once: p50 ${b.p50} ms, slowest ${b.max} ms; ${b.statuses}.`),
+  ];
+}

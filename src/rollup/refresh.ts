@@ -1,0 +1,261 @@
+/**
+ * Keeps the daily rollups current; one pass per worker tick (src/worker). Per jurisdiction:
+ *  - the fingerprint (time zone, private services, districts) changed, or no rollup yet: drop the rows and
+ *    start again from the first request's day;
+ *  - days changed since the last pass are rolled again: a close, a reopen, a move or any change of a
+ *    request writes request_history (recordChanges), so the days of requests with history ids past the
+ *    watermark are the changed days. Each id range is read in two passes, so a transaction that committed
+ *    after a later id was read is still seen;
+ *  - days whose open requests came due (next_due) are rolled again, so their overdue count holds;
+ *  - then up to `chunkDays` complete days (before today, local) completed since, and up to `chunkDays`
+ *    days of the past, newest first, are rolled: a first build at 1M requests is spread over several
+ *    ticks, and recent periods are served from the rollup first.
+ * Every step is one transaction; the dashboard computes directly whatever is not rolled (src/rollup/figures.ts).
+ */
+import type { Knex } from 'knex';
+import { bucketSql } from './sketch';
+import { countColumns, dayStart, keyedRows } from './keyed';
+import {
+  addDays,
+  changedDays,
+  dueDays,
+  fingerprint,
+  loadState,
+  maxHistoryId,
+  runsOf,
+  type RollupState,
+} from './state';
+
+export interface RefreshResult {
+  rebuilt: number;
+  days: number;
+}
+
+export async function refreshRollups(
+  knex: Knex,
+  now: Date,
+  opts: { chunkDays?: number } = {},
+): Promise<RefreshResult> {
+  const js = (await knex('jurisdictions').select('id', 'time_zone').orderBy('id')) as Array<{
+    id: string;
+    time_zone: string;
+  }>;
+  const total: RefreshResult = { rebuilt: 0, days: 0 };
+  for (const j of js) {
+    const r = await refreshJurisdiction(knex, j.id, j.time_zone, now, opts.chunkDays ?? 14);
+    total.rebuilt += r.rebuilt;
+    total.days += r.days;
+  }
+  return total;
+}
+
+async function refreshJurisdiction(
+  knex: Knex,
+  jurisdictionId: string,
+  timeZone: string,
+  now: Date,
+  chunkDays: number,
+): Promise<RefreshResult> {
+  const fp = await fingerprint(knex, jurisdictionId, timeZone);
+  const historyTop = await maxHistoryId(knex);
+  const today = await localDay(knex, now, timeZone);
+  let state = await loadState(knex, jurisdictionId);
+  let rebuilt = 0;
+  let days = 0;
+  if (!state || state.fingerprint !== fp) {
+    state = {
+      fingerprint: fp,
+      rolledFrom: today,
+      rolledUntil: today,
+      historySeen: historyTop,
+      historyConfirmed: historyTop,
+    };
+    const fresh = state;
+    await knex.transaction(async (trx) => {
+      if (!(await claim(trx, jurisdictionId))) return;
+      await trx('request_rollup_days').where('jurisdiction_id', jurisdictionId).del();
+      await trx('request_rollup_months').where('jurisdiction_id', jurisdictionId).del();
+      await saveState(trx, jurisdictionId, fresh, now);
+    });
+    rebuilt = 1;
+  } else {
+    const { rolledFrom, rolledUntil } = state;
+    const dirty = [
+      ...(await changedDays(knex, jurisdictionId, timeZone, state.historyConfirmed)),
+      ...(await dueDays(knex, jurisdictionId, now)),
+    ].filter((d) => d >= rolledFrom && d < rolledUntil);
+    const idle =
+      dirty.length === 0 && historyTop === state.historySeen && state.historySeen === state.historyConfirmed;
+    state = { ...state, historySeen: historyTop, historyConfirmed: state.historySeen };
+    const next = state;
+    // Nothing changed and nothing came due: no write at all (the worker passes every few seconds).
+    if (!idle)
+      await knex.transaction(async (trx) => {
+        if (!(await claim(trx, jurisdictionId))) return;
+        for (const [from, to] of runsOf(dirty)) await rollDays(trx, jurisdictionId, timeZone, from, to, now);
+        await saveState(trx, jurisdictionId, next, now);
+      });
+    days += new Set(dirty).size;
+  }
+  const roll = async (from: string, to: string, next: RollupState) => {
+    await knex.transaction(async (trx) => {
+      if (!(await claim(trx, jurisdictionId))) return;
+      await rollDays(trx, jurisdictionId, timeZone, from, to, now);
+      await saveState(trx, jurisdictionId, next, now);
+    });
+    days += Math.round((Date.parse(to) - Date.parse(from)) / 86_400_000);
+    return next;
+  };
+  // Forward: the days completed since (one a day, or a backlog after the worker was off).
+  if (state.rolledUntil < today) {
+    const from = state.rolledUntil;
+    const to = addDays(from, chunkDays) < today ? addDays(from, chunkDays) : today;
+    state = await roll(from, to, { ...state, rolledUntil: to });
+  }
+  // Backwards: the past, newest first, down to the first request's day.
+  const first = await firstDay(knex, jurisdictionId, timeZone);
+  if (first !== null && first < state.rolledFrom) {
+    const to = state.rolledFrom;
+    const from = addDays(to, -chunkDays) > first ? addDays(to, -chunkDays) : first;
+    state = await roll(from, to, { ...state, rolledFrom: from });
+  }
+  return { rebuilt, days };
+}
+
+/**
+ * One worker at a time rolls a jurisdiction (several workers may run, issue #20): a transaction-scoped
+ * advisory lock; a worker that does not get it leaves this step to the one that has it. Another worker's
+ * steps are idempotent (a day rolled twice is the same rows), so a step after its state was read is harmless.
+ */
+async function claim(trx: Knex, jurisdictionId: string): Promise<boolean> {
+  const row = (
+    await trx.raw("SELECT pg_try_advisory_xact_lock(hashtext('request_rollup:' || ?)) AS ok", [
+      jurisdictionId,
+    ])
+  ).rows[0] as { ok: boolean };
+  return row.ok === true;
+}
+
+async function localDay(knex: Knex, at: Date, timeZone: string): Promise<string> {
+  return (
+    (await knex.raw('SELECT (?::timestamptz AT TIME ZONE ?)::date::text AS d', [at, timeZone])).rows[0] as {
+      d: string;
+    }
+  ).d;
+}
+
+async function firstDay(knex: Knex, jurisdictionId: string, timeZone: string): Promise<string | null> {
+  const row = (
+    await knex.raw(
+      `SELECT (min(requested_at) AT TIME ZONE ?)::date::text AS d FROM service_requests WHERE jurisdiction_id = ?`,
+      [timeZone, jurisdictionId],
+    )
+  ).rows[0] as { d: string | null };
+  return row.d;
+}
+
+async function saveState(trx: Knex, jurisdictionId: string, s: RollupState, now: Date): Promise<void> {
+  await trx('request_rollup_state')
+    .insert({
+      jurisdiction_id: jurisdictionId,
+      fingerprint: s.fingerprint,
+      rolled_from: s.rolledFrom,
+      rolled_until: s.rolledUntil,
+      history_seen: s.historySeen,
+      history_confirmed: s.historyConfirmed,
+      updated_at: now,
+    })
+    .onConflict('jurisdiction_id')
+    .merge();
+}
+
+/** Rolls the local days [from, to) (again): their rows, then the months they fall in. */
+async function rollDays(
+  trx: Knex,
+  jurisdictionId: string,
+  timeZone: string,
+  from: string,
+  to: string,
+  now: Date,
+): Promise<void> {
+  const layers = (
+    (await trx('districts')
+      .where('jurisdiction_id', jurisdictionId)
+      .distinct('layer')
+      .orderBy('layer')) as Array<{
+      layer: string;
+    }>
+  ).map((l) => l.layer);
+  const keyed = keyedRows(
+    trx,
+    {
+      jurisdictionId,
+      timeZone,
+      bounds: { start: dayStart(trx, from, timeZone), end: dayStart(trx, to, timeZone) },
+    },
+    null,
+    { channel: true, service: true, layers },
+  );
+  await trx('request_rollup_days')
+    .where('jurisdiction_id', jurisdictionId)
+    .where('day', '>=', from)
+    .where('day', '<', to)
+    .del();
+  await trx.raw(
+    `INSERT INTO request_rollup_days (jurisdiction_id, day, kind, grp, received, closed, closed_with_level,
+       closed_on_time, open_backlog, overdue, close_days, hist_b, hist_c, next_due, rolled_at)
+     WITH keyed AS MATERIALIZED (?),
+     counts AS (
+       SELECT day, kind, grp, ?,
+              coalesce(array_agg(dtc::real) FILTER (WHERE dtc IS NOT NULL), '{}') AS close_days,
+              min(expected_at) FILTER (WHERE status = 'open' AND NOT overdue AND expected_at >= ?) AS next_due
+         FROM keyed GROUP BY day, kind, grp),
+     hist AS (
+       SELECT day, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc
+         FROM (SELECT day, kind, grp, ${bucketSql('dtc')} AS b, count(*)::int AS n
+                 FROM keyed WHERE dtc IS NOT NULL GROUP BY 1, 2, 3, 4) x
+        GROUP BY day, kind, grp)
+     SELECT ?, c.day, c.kind, c.grp, c.received, c.closed, c.closed_with_level, c.closed_on_time,
+            c.open_backlog, c.overdue, c.close_days, coalesce(h.hb, '{}'), coalesce(h.hc, '{}'),
+            CASE WHEN c.kind = 'all' THEN c.next_due END, ?
+       FROM counts c LEFT JOIN hist h USING (day, kind, grp)`,
+    [keyed, countColumns(trx, now), now, jurisdictionId, now],
+  );
+  await rollMonths(trx, jurisdictionId, from, to);
+}
+
+/** The months holding [from, to), summed again from their days. */
+async function rollMonths(trx: Knex, jurisdictionId: string, from: string, to: string): Promise<void> {
+  const m0 = `${from.slice(0, 7)}-01`;
+  const last = addDays(to, -1);
+  const lastMonth = new Date(`${last.slice(0, 7)}-01T00:00:00Z`);
+  lastMonth.setUTCMonth(lastMonth.getUTCMonth() + 1);
+  const m1 = lastMonth.toISOString().slice(0, 10);
+  await trx('request_rollup_months')
+    .where('jurisdiction_id', jurisdictionId)
+    .where('month', '>=', m0)
+    .where('month', '<', m1)
+    .del();
+  await trx.raw(
+    `INSERT INTO request_rollup_months (jurisdiction_id, month, kind, grp, received, closed, closed_with_level,
+       closed_on_time, open_backlog, overdue, hist_b, hist_c)
+     WITH d AS MATERIALIZED (
+       SELECT date_trunc('month', day)::date AS month, kind, grp, received, closed, closed_with_level,
+              closed_on_time, open_backlog, overdue, hist_b, hist_c
+         FROM request_rollup_days WHERE jurisdiction_id = ? AND day >= ? AND day < ?),
+     c AS (
+       SELECT month, kind, grp, sum(received)::int AS received, sum(closed)::int AS closed,
+              sum(closed_with_level)::int AS closed_with_level, sum(closed_on_time)::int AS closed_on_time,
+              sum(open_backlog)::int AS open_backlog, sum(overdue)::int AS overdue
+         FROM d GROUP BY month, kind, grp),
+     h AS (
+       SELECT month, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc
+         FROM (SELECT d.month, d.kind, d.grp, u.b, sum(u.c)::int AS n
+                 FROM d CROSS JOIN LATERAL unnest(d.hist_b, d.hist_c) AS u(b, c) GROUP BY 1, 2, 3, 4) x
+        GROUP BY month, kind, grp)
+     SELECT ?, c.month, c.kind, c.grp, c.received, c.closed, c.closed_with_level, c.closed_on_time,
+            c.open_backlog, c.overdue, coalesce(h.hb, '{}'), coalesce(h.hc, '{}')
+       FROM c LEFT JOIN h USING (month, kind, grp)`,
+    [jurisdictionId, m0, m1, jurisdictionId],
+  );
+}
