@@ -111,7 +111,8 @@ function leanHttpLogger(logger: Logger) {
   return (req: IncomingMessage & { id?: unknown; log?: Logger }, res: ServerResponse, next: () => void) => {
     trackRoute(req as Tracked);
     req.id = requestId(req, res);
-    const started = Date.now();
+    // A duration, not a time of day: the monotonic clock (the injected clock is for dates).
+    const started = performance.now();
     let log: Logger | undefined;
     Object.defineProperty(req, 'log', {
       configurable: true,
@@ -130,7 +131,7 @@ function leanHttpLogger(logger: Logger) {
         {
           res: { statusCode: res.statusCode },
           err,
-          responseTime: Date.now() - started,
+          responseTime: Math.round(performance.now() - started),
           ...accessFields(req as LoggedRequest, res as LoggedResponse),
         },
         `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode}: ${err.message}`,
