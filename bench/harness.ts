@@ -250,16 +250,18 @@ export async function measureEscalation(
 /**
  * The server (src/server.ts) as a child on loopback `port`, as benchmarks run it: no worker, no demo
  * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...), `nodeArgs`
- * go to node (`--cpu-prof`). The child
- * is stopped when this process exits.
+ * go to node (`--cpu-prof`); `root` is the checkout whose server runs. The child is stopped when this
+ * process exits.
  */
 export function startServer(
   port: number,
   env: NodeJS.ProcessEnv = {},
   nodeArgs: string[] = [],
+  /** The checkout whose server runs (another one's, to compare code in one sitting). */
+  root = path.resolve(__dirname, '..'),
 ): ChildProcess {
   const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: path.resolve(__dirname, '..'),
+    cwd: root,
     env: {
       ...process.env,
       LOG_LEVEL: 'warn',

@@ -25,6 +25,7 @@ import {
   requestMakers,
   rssMb,
   SECONDS,
+  startServer,
   stop,
   waitReady,
   type Load,
@@ -105,29 +106,12 @@ async function measureStarts(): Promise<StartFigures> {
   }
 }
 
-/** harness.startServer's server (bench settings: no demo, no migrations, no rate limit) from ROOT. */
-function startServerAt(root: string, env: NodeJS.ProcessEnv): ChildProcess {
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: root,
-    env: {
-      ...process.env,
-      LOG_LEVEL: 'warn',
-      // The embedded database refuses WORKER=off (no separate worker could open it).
-      WORKER: 'inline',
-      DEMO: 'false',
-      MIGRATE_ON_START: 'false',
-      POST_RATE_LIMIT_PER_MINUTE: '1000000',
-      ...env,
-      HOST: '127.0.0.1',
-      PORT: String(PORT),
-    },
-    stdio: 'inherit',
-  });
-  const kill = () => child.kill('SIGTERM');
-  process.once('exit', kill);
-  child.once('exit', () => process.off('exit', kill));
-  return child;
-}
+/**
+ * harness.startServer's server (bench settings: no demo, no migrations, no rate limit) from ROOT, with the
+ * inline worker: the embedded database refuses WORKER=off (no separate worker could open it).
+ */
+const startServerAt = (root: string, env: NodeJS.ProcessEnv): ChildProcess =>
+  startServer(PORT, { WORKER: 'inline', ...env }, [], root);
 
 const median = (xs: number[]) =>
   percentile(
