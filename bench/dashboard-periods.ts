@@ -76,6 +76,28 @@ export async function buildRollups(url: string): Promise<RollupBuild | null> {
   }
 }
 
+/**
+ * The worker's pass between batches of first requests (untimed): in service the worker rolls every few
+ * seconds, so days whose open requests come due during a long run are rolled again, as they would be;
+ * without it they are computed from the requests. None on a tree without the rollup.
+ */
+export async function rollupKeeper(
+  url: string,
+): Promise<{ pass: () => Promise<void>; close: () => Promise<void> } | null> {
+  const modPath = '../src/rollup';
+  const mod = (await import(modPath).catch(() => null)) as null | {
+    refreshRollups: (k: unknown, now: Date) => Promise<{ days: number }>;
+  };
+  if (!mod?.refreshRollups) return null;
+  const db = await openDatabase({ kind: 'postgres', url, poolMax: 1 });
+  return {
+    pass: async () => {
+      for (let i = 0; i < 5; i += 1) if ((await mod.refreshRollups(db.knex, new Date())).days === 0) break;
+    },
+    close: () => db.close(),
+  };
+}
+
 export function periodsOf(end: Date): Array<{ label: string; start: Date; end: Date }> {
   return [
     { label: 'week', start: new Date(end.getTime() - 7 * DAY_MS), end },
@@ -104,10 +126,12 @@ export async function firstRequests(
   end: Date,
   layers: string[],
   samples: number,
+  between?: () => Promise<void>,
 ): Promise<FirstRun[]> {
   const out: FirstRun[] = [];
   for (const p of periodsOf(end))
     for (const layer of layers) {
+      await between?.();
       const ms: number[] = [];
       let errors = 0;
       for (let i = 0; i < samples; i += 1) {

@@ -6,7 +6,7 @@
 import type { Knex } from 'knex';
 import { reportBase, type PerformanceRow } from '../reports';
 import { rolledFigures } from '../rollup';
-import { satisfactionBy, type SatisfactionRow } from '../reports';
+import { satisfactionRows, satisfactionSql, type GroupBy, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
 import { thumbPath } from '../requests';
 
@@ -58,15 +58,11 @@ async function computeSummary(
   q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
 ): Promise<Summary> {
   const base = { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end };
-  const district = { kind: 'district' as const, layer: q.layer };
-  // In turn, not at once: a summary holds one connection at a time, so many new periods queue for the
-  // pool instead of exhausting it.
-  const rolled = await rolledFigures(knex, q);
-  const [satAll = [], satDistrict = [], satChannel = []] = await satisfactionBy(knex, base, [
-    { kind: 'all' },
-    district,
-    { kind: 'channel' },
-  ]);
+  const groupings: GroupBy[] = [{ kind: 'all' }, { kind: 'district', layer: q.layer }, { kind: 'channel' }];
+  // Two round trips, one connection at a time (so many new periods queue for the pool instead of
+  // exhausting it): the rollup's state, then every figure in one statement, satisfaction included.
+  const rolled = await rolledFigures(knex, { ...q, also: satisfactionSql(knex, base, groupings) });
+  const [satAll = [], satDistrict = [], satChannel = []] = satisfactionRows(rolled.also, groupings.length);
   const { all, byDistrict, byChannel, weekly } = rolled;
   const ranked = byDistrict.filter(
     (d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('),

@@ -50,6 +50,16 @@ export async function satisfactionBy(
   q: ReportScope,
   groupBys: GroupBy[],
 ): Promise<SatisfactionRow[][]> {
+  if (groupBys.length === 0) return [];
+  return satisfactionRows((await satisfactionSql(knex, q, groupBys)).rows, groupBys.length);
+}
+
+/**
+ * The SQL of satisfactionBy, rows (grp_set, group, counts) ordered by grp_set and group, for a caller that
+ * runs it inside a larger statement (the dashboard's summary, as a json subselect); `satisfactionRows`
+ * makes the figures of its rows. At least one grouping.
+ */
+export function satisfactionSql(knex: Knex, q: ReportScope, groupBys: GroupBy[]): Knex.Raw {
   // Surveys sent in the period, of the requests in the report's scope.
   const one = (g: GroupBy, i: number) =>
     grouped(
@@ -70,14 +80,16 @@ export async function satisfactionBy(
         knex.raw('count(*) FILTER (WHERE v.service_rating >= 3)::int AS service_ok'),
         knex.raw('count(*) FILTER (WHERE v.timeliness_rating >= 3)::int AS timeliness_ok'),
       );
-  if (groupBys.length === 0) return [];
   const branches = groupBys.map(one);
   // Each branch in its own parentheses (knex wraps a builder binding), so each keeps its GROUP BY.
-  const all = knex.raw(
+  return knex.raw(
     `SELECT * FROM (${branches.map(() => '?').join(' UNION ALL ')}) u ORDER BY grp_set, "group"`,
     branches,
   );
-  const rows = (await all).rows as Array<{
+}
+
+export function satisfactionRows(raw: unknown[], sets: number): SatisfactionRow[][] {
+  const rows = raw as Array<{
     grp_set: number;
     group: string;
     surveys: number;
@@ -89,7 +101,7 @@ export async function satisfactionBy(
   }>;
   const share = (n: number, d: number) => (d > 0 ? Math.round((n / d) * 1000) / 1000 : null);
   const mean = (v: number | null) => (v === null ? null : Math.round(Number(v) * 100) / 100);
-  return groupBys.map((_, i) =>
+  return Array.from({ length: sets }, (_, i) =>
     rows
       .filter((r) => Number(r.grp_set) === i)
       .map((r) => {

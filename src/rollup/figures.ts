@@ -10,9 +10,9 @@
  * read as 0 days; see sketch.ts).
  */
 import type { Knex } from 'knex';
-import type { PerformanceRow } from '../reports';
-import { bucketSql, sketchQuantile } from './sketch';
-import { countColumns, dayStart, districtKind, keyedRows, type Range } from './keyed';
+import { reportBase, type PerformanceRow } from '../reports';
+import { bucketOf, Histogram, packedExactSql, sketchQuantile, unpackValues } from './sketch';
+import { countColumns, dayStart, districtKind, type Range } from './keyed';
 import { addDays, changedDays, fingerprintBindings, fingerprintSql } from './state';
 
 export const EXACT_MAX_DAYS = 8;
@@ -25,6 +25,11 @@ export interface RolledQuery {
   end: Date;
   now: Date;
   layer: string;
+  /**
+   * Rows of another query of the caller's, run in the same statement (the dashboard's satisfaction
+   * figures), so a summary is two round trips; returned as `also`.
+   */
+  also?: Knex.Raw;
 }
 
 export interface RolledFigures {
@@ -32,6 +37,7 @@ export interface RolledFigures {
   byDistrict: PerformanceRow[];
   byChannel: PerformanceRow[];
   weekly: Array<{ week: string; received: number; closed: number }>;
+  also: unknown[];
   /** How the figures were made: rolled days used, and whether the percentiles are exact. */
   source: { rolledDays: number; exact: boolean };
 }
@@ -47,29 +53,41 @@ interface CountRow {
   overdue: number;
 }
 
+/** At most this many history rows past the watermark are read with the state; more, and a query of its own. */
+const CHANGED_INLINE = 1000;
+
 /**
- * The complete local days of [start, end) that are rolled and clean, in order: the rollup's state and
- * fingerprint, the period's whole days and the days whose open requests came due in one round trip, then
- * the days changed since the worker's last pass (history past its watermark).
+ * The complete local days of [start, end) that are rolled and clean, in order, in one round trip: the
+ * rollup's state and fingerprint, the period's whole days, the days whose open requests came due, and the
+ * days of requests changed since the worker's last pass (history past its watermark, read in id order
+ * from the watermark, so its primary key is used whatever the planner guesses of the watermark; when more
+ * than CHANGED_INLINE changes are waiting, the worker is far behind and they are read on their own).
  */
 async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
   const row = (
     await knex.raw(
       `WITH st AS (SELECT fingerprint, rolled_from, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
-            p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz)
+            p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz),
+            h AS MATERIALIZED (SELECT request_id FROM request_history
+                                WHERE id > (SELECT history_seen FROM st) AND jurisdiction_id = ?
+                                ORDER BY id LIMIT ${CHANGED_INLINE + 1})
        SELECT (SELECT fingerprint FROM st) AS stored, ${fingerprintSql} AS fp,
               (SELECT rolled_from::text FROM st) AS rolled_from, (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
               (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
                     ELSE (s AT TIME ZONE tz)::date + 1 END)::text AS d0,
               (e AT TIME ZONE tz)::date::text AS d1,
               ARRAY(SELECT day::text FROM request_rollup_days
-                     WHERE jurisdiction_id = ? AND kind = 'all' AND (next_due <= ? OR rolled_at > ?)) AS due
+                     WHERE jurisdiction_id = ? AND kind = 'all' AND (next_due <= ? OR rolled_at > ?)) AS due,
+              (SELECT count(*) FROM h)::int AS changes,
+              ARRAY(SELECT DISTINCT (r.requested_at AT TIME ZONE tz)::date::text
+                      FROM h JOIN service_requests r ON r.id = h.request_id) AS changed
          FROM p`,
       [
         q.jurisdictionId,
         q.start,
         q.end,
         q.timeZone,
+        q.jurisdictionId,
         ...fingerprintBindings(q.jurisdictionId, q.timeZone),
         q.jurisdictionId,
         q.now,
@@ -85,6 +103,8 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
     d0: string;
     d1: string;
     due: string[];
+    changes: number;
+    changed: string[];
   };
   if (
     row.stored === null ||
@@ -97,9 +117,10 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
   const d0 = row.d0 > row.rolled_from ? row.d0 : row.rolled_from;
   const d1 = row.d1 < row.rolled_until ? row.d1 : row.rolled_until;
   if (d0 >= d1) return [];
-  // Its own statement, so the planner sees the watermark (few rows past it) rather than guessing a third
-  // of the history table (and compiling the plan with JIT).
-  const changed = await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen);
+  const changed =
+    Number(row.changes) > CHANGED_INLINE
+      ? await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen)
+      : row.changed;
   const dirty = new Set([...changed, ...row.due]);
   const days: string[] = [];
   for (let d = d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
@@ -143,61 +164,79 @@ function splitMonths(days: string[]): { months: string[]; rest: string[] } {
   return { months, rest: days.filter((d) => !inMonth.has(d)) };
 }
 
+/**
+ * The requests of the direct ranges, aggregated once with GROUPING SETS: all, per channel, per district
+ * of the layer and per local day (the weekly trend), with the counts and the exact days-to-close packed
+ * as float8 (sorted or bucketed by the reader). One row per group, not one per request and group.
+ */
+function directGroups(knex: Knex, q: RolledQuery, ranges: Range[]): Knex.Raw {
+  const base = reportBase(knex, { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end })
+    .select(
+      knex.raw('(r.requested_at AT TIME ZONE ?)::date AS day', [q.timeZone]),
+      'r.status',
+      'r.overdue',
+      'r.expected_at',
+      'r.closed_at',
+      'r.channel',
+      knex.raw("coalesce(r.districts ->> ?, '(outside any district)') AS district", [q.layer]),
+      knex.raw(
+        "CASE WHEN r.status = 'closed' THEN EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0 END::float8 AS dtc",
+      ),
+    )
+    .whereRaw(
+      `(${ranges.map(() => '(r.requested_at >= ? AND r.requested_at < ?)').join(' OR ')})`,
+      ranges.flatMap((r) => [r.from, r.to]),
+    );
+  const which = (day: string, channel: string, district: string, all: string) =>
+    `CASE WHEN grouping(day) = 0 THEN ${day} WHEN grouping(channel) = 0 THEN ${channel}
+          WHEN grouping(district) = 0 THEN ${district} ELSE ${all} END`;
+  return knex.raw(
+    `SELECT ${which("'day'", "'channel'", '?', "'all'")} AS kind, ${which('day::text', 'channel', 'district', "'all'")} AS grp,
+            ?, string_agg(${packedExactSql('dtc')}, ''::bytea) FILTER (WHERE dtc IS NOT NULL) AS vals
+       FROM ? AS b GROUP BY GROUPING SETS ((), (channel), (district), (day))`,
+    [districtKind(q.layer), countColumns(knex, q.now), base],
+  );
+}
+
 export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
   const days = await cleanDays(knex, q);
   const exact = q.end.getTime() - q.start.getTime() <= EXACT_MAX_DAYS * DAY_MS + 3_600_000;
   const { months, rest } = exact ? { months: [], rest: days } : splitMonths(days);
   const kinds = ['all', 'channel', districtKind(q.layer)];
-  const direct = keyedRows(
-    knex,
-    { jurisdictionId: q.jurisdictionId, timeZone: q.timeZone, bounds: { start: q.start, end: q.end } },
-    directRanges(knex, q, days),
-    { channel: true, service: false, layers: [q.layer] },
-  );
+  const cols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
   const sums = `sum(received)::int AS received, sum(closed)::int AS closed,
     sum(closed_with_level)::int AS closed_with_level, sum(closed_on_time)::int AS closed_on_time,
     sum(open_backlog)::int AS open_backlog, sum(overdue)::int AS overdue`;
-  const cols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
-  // Exact: each group's stored values (days) and the direct rows' own, sorted here as percentile_cont
-  // would (JS sorts 200k numbers faster than PostgreSQL's sort, which spills to disk at work_mem). Long:
-  // each group's histograms (months, days, direct rows bucketed), summed here.
-  const percentiles = exact
-    ? `(SELECT json_agg(x) FROM (
-          SELECT kind, grp, close_days AS v FROM days
-          UNION ALL SELECT kind, grp, array_agg(dtc) FROM direct WHERE dtc IS NOT NULL GROUP BY kind, grp) x)`
-    : `(SELECT json_agg(x) FROM (
-          SELECT kind, grp, hist_b AS b, hist_c AS c FROM months
-          UNION ALL SELECT kind, grp, hist_b, hist_c FROM days
-          UNION ALL SELECT kind, grp, array_agg(b ORDER BY b), array_agg(n ORDER BY b)
-            FROM (SELECT kind, grp, ${bucketSql('dtc')} AS b, count(*)::int AS n
-                    FROM direct WHERE dtc IS NOT NULL GROUP BY 1, 2, 3) d
-           GROUP BY kind, grp) x)`;
+  // Percentiles, packed (sketch.ts): w 0 a histogram (months and days of a long period), 4 the stored
+  // exact values of a day (float4, a short period), 8 the direct rows' exact values (float8). Sorted (short)
+  // or summed into one histogram per group (long) here: as JSON arrays they cost most of a summary.
   const result = (
     await knex.raw(
       `WITH direct AS MATERIALIZED (?),
-       months AS (SELECT * FROM request_rollup_months
+       months AS MATERIALIZED (SELECT ${cols}, hist_bin AS bin FROM request_rollup_months
                    WHERE jurisdiction_id = ? AND month = ANY(?::date[]) AND kind = ANY(?::text[])),
-       days AS (SELECT * FROM request_rollup_days
-                 WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[])),
-       weekly AS (
-         SELECT to_char(date_trunc('week', day::timestamp), 'YYYY-MM-DD') AS week,
-                sum(received)::int AS received, sum(closed)::int AS closed
-           FROM (SELECT day, received, closed FROM request_rollup_days
-                  WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = 'all'
-                 UNION ALL
-                 SELECT day, count(*)::int, count(*) FILTER (WHERE status = 'closed')::int
-                   FROM direct WHERE kind = 'all' GROUP BY day) w
-          GROUP BY 1)
+       days AS MATERIALIZED (SELECT ${cols}, ${exact ? 'close_bin' : 'hist_bin'} AS bin FROM request_rollup_days
+                 WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[]))
        SELECT
          (SELECT json_agg(c ORDER BY c.kind, c.grp) FROM (
             SELECT kind, grp, ${sums} FROM (
               SELECT ${cols} FROM months UNION ALL SELECT ${cols} FROM days
-              UNION ALL SELECT kind, grp, ? FROM direct GROUP BY kind, grp) x
+              UNION ALL SELECT ${cols} FROM direct WHERE kind <> 'day') x
              GROUP BY kind, grp) c) AS counts,
-         ${percentiles} AS percentiles,
-         (SELECT json_agg(w ORDER BY w.week) FROM weekly w) AS weekly`,
+         (SELECT json_agg(x) FROM (
+            SELECT kind, grp, 0 AS w, encode(bin, 'hex') AS h FROM months
+            UNION ALL SELECT kind, grp, ${exact ? 4 : 0}, encode(bin, 'hex') FROM days WHERE length(bin) > 0
+            UNION ALL SELECT kind, grp, 8, encode(vals, 'hex') FROM direct WHERE kind <> 'day' AND vals IS NOT NULL) x) AS percentiles,
+         (SELECT json_agg(w ORDER BY w.week) FROM (
+            SELECT to_char(date_trunc('week', day::timestamp), 'YYYY-MM-DD') AS week,
+                   sum(received)::int AS received, sum(closed)::int AS closed
+              FROM (SELECT day, received, closed FROM request_rollup_days
+                     WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = 'all'
+                    UNION ALL SELECT grp::date, received, closed FROM direct WHERE kind = 'day') d
+             GROUP BY 1) w) AS weekly,
+         ${q.also ? '(SELECT json_agg(e) FROM (?) e)' : 'NULL'} AS also`,
       [
-        direct,
+        directGroups(knex, q, directRanges(knex, q, days)),
         q.jurisdictionId,
         months,
         kinds,
@@ -206,35 +245,43 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
         kinds,
         q.jurisdictionId,
         days,
-        countColumns(knex, q.now),
+        ...(q.also ? [q.also] : []),
       ],
     )
-  ).rows[0] as { counts: unknown; percentiles: unknown; weekly: unknown };
+  ).rows[0] as { counts: unknown; percentiles: unknown; weekly: unknown; also: unknown };
   const countRows = json<CountRow>(result.counts);
   const weekRows = json<{ week: string; received: number; closed: number }>(result.weekly);
 
   const pct = new Map<string, { median: number | null; p90: number | null }>();
+  const packed = json<{ kind: string; grp: string; w: number; h: string }>(result.percentiles);
   if (exact) {
-    const values = new Map<string, number[][]>();
-    for (const r of json<{ kind: string; grp: string; v: number[] }>(result.percentiles)) {
+    const values = new Map<string, number[]>();
+    for (const r of packed) {
       const key = `${r.kind}\u0000${r.grp}`;
-      values.set(key, [...(values.get(key) ?? []), r.v]);
+      const list = values.get(key) ?? [];
+      unpackValues(Buffer.from(r.h, 'hex'), Number(r.w) === 8 ? 8 : 4, list);
+      values.set(key, list);
     }
-    for (const [key, parts] of values) {
-      const all = Float64Array.from(parts.flat());
+    for (const [key, list] of values) {
+      const all = Float64Array.from(list);
       all.sort();
       pct.set(key, { median: percentileCont(all, 0.5), p90: percentileCont(all, 0.9) });
     }
   } else {
-    const hist = new Map<string, Map<number, number>>();
-    for (const r of json<{ kind: string; grp: string; b: number[]; c: number[] }>(result.percentiles)) {
+    const hist = new Map<string, Histogram>();
+    for (const r of packed) {
       const key = `${r.kind}\u0000${r.grp}`;
-      const h = hist.get(key) ?? new Map<number, number>();
-      r.b.forEach((b, i) => h.set(b, (h.get(b) ?? 0) + Number(r.c[i])));
+      const h = hist.get(key) ?? new Histogram();
+      const bytes = Buffer.from(r.h, 'hex');
+      if (Number(r.w) === 8) {
+        const values: number[] = [];
+        unpackValues(bytes, 8, values);
+        for (const v of values) h.addOne(bucketOf(v));
+      } else h.add(bytes);
       hist.set(key, h);
     }
     for (const [key, h] of hist) {
-      const list = [...h].sort((a, b) => a[0] - b[0]).map(([b, c]) => ({ b, c }));
+      const list = h.buckets();
       pct.set(key, { median: sketchQuantile(list, 0.5), p90: sketchQuantile(list, 0.9) });
     }
   }
@@ -247,6 +294,7 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
     byDistrict: rowsOf(districtKind(q.layer)),
     byChannel: rowsOf('channel'),
     weekly: weekRows.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
+    also: json<unknown>(result.also),
     source: { rolledDays: days.length, exact },
   };
 }

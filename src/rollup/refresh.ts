@@ -13,7 +13,7 @@
  * Every step is one transaction; the dashboard computes directly whatever is not rolled (src/rollup/figures.ts).
  */
 import type { Knex } from 'knex';
-import { bucketSql } from './sketch';
+import { bucketSql, packedBucketSql, packedValueSql } from './sketch';
 import { countColumns, dayStart, keyedRows } from './keyed';
 import {
   addDays,
@@ -203,21 +203,22 @@ async function rollDays(
     .del();
   await trx.raw(
     `INSERT INTO request_rollup_days (jurisdiction_id, day, kind, grp, received, closed, closed_with_level,
-       closed_on_time, open_backlog, overdue, close_days, hist_b, hist_c, next_due, rolled_at)
+       closed_on_time, open_backlog, overdue, close_bin, hist_b, hist_c, hist_bin, next_due, rolled_at)
      WITH keyed AS MATERIALIZED (?),
      counts AS (
        SELECT day, kind, grp, ?,
-              coalesce(array_agg(dtc::real) FILTER (WHERE dtc IS NOT NULL), '{}') AS close_days,
+              coalesce(string_agg(${packedValueSql('dtc')}, ''::bytea) FILTER (WHERE dtc IS NOT NULL), ''::bytea) AS close_bin,
               min(expected_at) FILTER (WHERE status = 'open' AND NOT overdue AND expected_at >= ?) AS next_due
          FROM keyed GROUP BY day, kind, grp),
      hist AS (
-       SELECT day, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc
+       SELECT day, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc,
+              string_agg(${packedBucketSql('b', 'n')}, ''::bytea ORDER BY b) AS hbin
          FROM (SELECT day, kind, grp, ${bucketSql('dtc')} AS b, count(*)::int AS n
                  FROM keyed WHERE dtc IS NOT NULL GROUP BY 1, 2, 3, 4) x
         GROUP BY day, kind, grp)
      SELECT ?, c.day, c.kind, c.grp, c.received, c.closed, c.closed_with_level, c.closed_on_time,
-            c.open_backlog, c.overdue, c.close_days, coalesce(h.hb, '{}'), coalesce(h.hc, '{}'),
-            CASE WHEN c.kind = 'all' THEN c.next_due END, ?
+            c.open_backlog, c.overdue, c.close_bin, coalesce(h.hb, '{}'), coalesce(h.hc, '{}'),
+            coalesce(h.hbin, ''::bytea), CASE WHEN c.kind = 'all' THEN c.next_due END, ?
        FROM counts c LEFT JOIN hist h USING (day, kind, grp)`,
     [keyed, countColumns(trx, now), now, jurisdictionId, now],
   );
@@ -238,7 +239,7 @@ async function rollMonths(trx: Knex, jurisdictionId: string, from: string, to: s
     .del();
   await trx.raw(
     `INSERT INTO request_rollup_months (jurisdiction_id, month, kind, grp, received, closed, closed_with_level,
-       closed_on_time, open_backlog, overdue, hist_b, hist_c)
+       closed_on_time, open_backlog, overdue, hist_b, hist_c, hist_bin)
      WITH d AS MATERIALIZED (
        SELECT date_trunc('month', day)::date AS month, kind, grp, received, closed, closed_with_level,
               closed_on_time, open_backlog, overdue, hist_b, hist_c
@@ -249,12 +250,13 @@ async function rollMonths(trx: Knex, jurisdictionId: string, from: string, to: s
               sum(open_backlog)::int AS open_backlog, sum(overdue)::int AS overdue
          FROM d GROUP BY month, kind, grp),
      h AS (
-       SELECT month, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc
+       SELECT month, kind, grp, array_agg(b ORDER BY b) AS hb, array_agg(n ORDER BY b) AS hc,
+              string_agg(${packedBucketSql('b', 'n')}, ''::bytea ORDER BY b) AS hbin
          FROM (SELECT d.month, d.kind, d.grp, u.b, sum(u.c)::int AS n
                  FROM d CROSS JOIN LATERAL unnest(d.hist_b, d.hist_c) AS u(b, c) GROUP BY 1, 2, 3, 4) x
         GROUP BY month, kind, grp)
      SELECT ?, c.month, c.kind, c.grp, c.received, c.closed, c.closed_with_level, c.closed_on_time,
-            c.open_backlog, c.overdue, coalesce(h.hb, '{}'), coalesce(h.hc, '{}')
+            c.open_backlog, c.overdue, coalesce(h.hb, '{}'), coalesce(h.hc, '{}'), coalesce(h.hbin, ''::bytea)
        FROM c LEFT JOIN h USING (month, kind, grp)`,
     [jurisdictionId, m0, m1, jurisdictionId],
   );

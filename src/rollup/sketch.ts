@@ -45,3 +45,51 @@ export function sketchQuantile(buckets: Array<{ b: number; c: number }>, q: numb
   const vlo = at(lo);
   return vlo + (h - lo) * (at(hi) - vlo);
 }
+
+/**
+ * Packed forms (migration 20261204120001): a histogram as big-endian (int2 bucket, int4 count) pairs in
+ * ascending bucket order, exact values as big-endian float4 (stored) or float8 (read directly). PostgreSQL
+ * writes and concatenates them (string_agg over bytea), the reader sums them in typed arrays: a year's
+ * histograms are ~160k pairs, which as JSON arrays cost most of a dashboard summary.
+ */
+export const packedBucketSql = (bucket: string, count: string): string =>
+  `(int2send((${bucket})::int2) || int4send((${count})::int4))`;
+export const packedValueSql = (value: string): string => `float4send((${value})::real)`;
+export const packedExactSql = (value: string): string => `float8send((${value})::float8)`;
+
+/** A histogram being summed: counts by bucket, dense, grown as buckets come. */
+export class Histogram {
+  counts = new Float64Array(1024);
+  add(bytes: Uint8Array): void {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    for (let at = 0; at + 6 <= bytes.byteLength; at += 6) {
+      const b = view.getInt16(at);
+      if (b >= this.counts.length) this.grow(b);
+      this.counts[b] = (this.counts[b] as number) + view.getInt32(at + 2);
+    }
+  }
+  addOne(b: number): void {
+    if (b >= this.counts.length) this.grow(b);
+    this.counts[b] = (this.counts[b] as number) + 1;
+  }
+  private grow(b: number): void {
+    const grown = new Float64Array(Math.max(b + 1, this.counts.length * 2));
+    grown.set(this.counts);
+    this.counts = grown;
+  }
+  /** The non-empty buckets ascending, as sketchQuantile reads them. */
+  buckets(): Array<{ b: number; c: number }> {
+    const out: Array<{ b: number; c: number }> = [];
+    this.counts.forEach((c, b) => {
+      if (c > 0) out.push({ b, c });
+    });
+    return out;
+  }
+}
+
+/** Packed float4 (`width` 4) or float8 (8) values appended to `into`. */
+export function unpackValues(bytes: Uint8Array, width: 4 | 8, into: number[]): void {
+  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+  if (width === 4) for (let at = 0; at + 4 <= bytes.byteLength; at += 4) into.push(view.getFloat32(at));
+  else for (let at = 0; at + 8 <= bytes.byteLength; at += 8) into.push(view.getFloat64(at));
+}
