@@ -179,7 +179,7 @@ export async function newPeriodsAtOnce(port: number, end: Date, layers: string[]
 
 export function dashboardLines(firsts: FirstRun[], bursts: Burst[], rollup: RollupBuild | null): string[] {
   return [
-    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first, as the worker keeps them (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.`,
+    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.`,
     '',
     '| period | layer | p50 | p95 | max | errors | result |',
     '|---|---|---|---|---|---|---|',

@@ -271,5 +271,14 @@ describe('surveys', () => {
         meets_goal: false,
       }),
     ]);
+    // The dashboard's summary runs the same figures inside its own statement (src/rollup/figures.ts).
+    const summary = await request(t.app).get(
+      '/dashboard/api/summary?start_date=2026-11-01T00:00:00Z&end_date=2026-12-31T00:00:00Z&layer=ward',
+    );
+    expect(summary.status).toBe(200);
+    expect(summary.body.totals.satisfaction).toEqual({ ...res.body.rows[0], group: 'all' });
+    expect(
+      summary.body.by_channel.find((c: { group: string }) => c.group === 'mobile').satisfaction_share,
+    ).toBe(0.667);
   });
 });

@@ -9,7 +9,15 @@ import request from 'supertest';
 import type { Knex } from 'knex';
 import { performance, type PerformanceRow } from '../src/reports';
 import { rolledFigures, refreshRollups, EXACT_MAX_DAYS } from '../src/rollup';
-import { bucketOf, bucketSql } from '../src/rollup/sketch';
+import {
+  bucketOf,
+  bucketSql,
+  Histogram,
+  packedBucketSql,
+  packedExactSql,
+  packedValueSql,
+  unpackValues,
+} from '../src/rollup/sketch';
 import { changeStatus, importRequests, setPriority, type ImportedRequest } from '../src/requests';
 import { tick } from '../src/worker';
 import { startTestServer, type TestServer } from './helpers/app';
@@ -102,11 +110,19 @@ describe('dashboard rollups', () => {
   };
 
   /** Rolled figures against the report's, for every period and two layers. */
-  async function expectAgreement(): Promise<number> {
+  async function expectAgreement(opts: { changesInline?: number } = {}): Promise<number> {
     let rolledDays = 0;
     for (const p of periods())
       for (const layer of ['ward', 'neighborhood']) {
-        const q = { jurisdictionId: J, timeZone: TZ, start: p.start, end: p.end, now: t.clock.now(), layer };
+        const q = {
+          jurisdictionId: J,
+          timeZone: TZ,
+          start: p.start,
+          end: p.end,
+          now: t.clock.now(),
+          layer,
+          ...opts,
+        };
         const got = await rolledFigures(knex, q);
         rolledDays += got.source.rolledDays;
         const exact = p.end.getTime() - p.start.getTime() <= EXACT_MAX_DAYS * DAY;
@@ -172,6 +188,8 @@ describe('dashboard rollups', () => {
       for (const id of ids.slice(60, 80)) await setPriority(trx, J, id, 'urgent', staff, at);
     });
     const before = await expectAgreement(); // the changed days are computed directly
+    // More changes waiting than are read with the state: the changed days are read on their own, the same.
+    expect(await expectAgreement({ changesInline: 5 })).toBe(before);
     await refreshRollups(knex, t.clock.now());
     const after = await expectAgreement();
     expect(after).toBeGreaterThan(before); // ... and rolled again by the worker's pass
@@ -215,6 +233,30 @@ describe('dashboard rollups', () => {
       await knex.raw(`SELECT v, ${bucketSql('v')} AS b FROM unnest(?::float8[]) AS v ORDER BY v`, [values])
     ).rows as Array<{ v: number; b: number }>;
     expect(rows.map((r) => Number(r.b))).toEqual(values.map(bucketOf));
+  });
+
+  it('when the database packs exact values and histograms, then the reader unpacks them as they were', async () => {
+    const values = [0, 0.5, 1.25, 3000.125, -0.25, 1 / 3];
+    const row = (
+      await knex.raw(
+        `SELECT string_agg(${packedValueSql('v')}, ''::bytea ORDER BY i) AS f4,
+                string_agg(${packedExactSql('v')}, ''::bytea ORDER BY i) AS f8,
+                (SELECT string_agg(${packedBucketSql('b', 'c')}, ''::bytea ORDER BY b)
+                   FROM unnest(?::int[], ?::int[]) AS u(b, c)) AS h
+           FROM unnest(?::float8[]) WITH ORDINALITY AS x(v, i)`,
+        [[0, 7, 900], [3, 40000, 1], values],
+      )
+    ).rows[0] as { f4: Uint8Array; f8: Uint8Array; h: Uint8Array };
+    expect(Array.from(unpackValues([{ bytes: row.f4, width: 4 }]))).toEqual(values.map(Math.fround));
+    expect(Array.from(unpackValues([{ bytes: row.f8, width: 8 }]))).toEqual(values);
+    const h = new Histogram();
+    h.add(row.h);
+    h.add(row.h);
+    expect(h.buckets()).toEqual([
+      { b: 0, c: 6 },
+      { b: 7, c: 80000 },
+      { b: 900, c: 2 },
+    ]);
   });
 
   it('when the dashboard summary is asked, then its figures are the rolled ones', async () => {

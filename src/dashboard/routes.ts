@@ -5,7 +5,7 @@ import { badRequest, Problems } from '../core';
 import { scalar, securityHeaders, type RawParams } from '../http';
 import { parseDateTime } from '../core';
 import { fromRoot } from '../paths';
-import { layerGeoJson, layers, points, summary } from './data';
+import { cachedLayers, layerGeoJson, layers, points, summary } from './data';
 
 const PUBLIC_DIR = fromRoot('src/dashboard/public');
 // Both packages' main files live in their dist/ folders (chart.js exports no package.json to resolve).
@@ -60,7 +60,7 @@ export function dashboardRouter(ctx: AppContext): Router {
   router.get('/api/summary', async (req, res) => {
     const q = req.query as RawParams;
     const { j, start, end, now } = await period(q);
-    const available = await layers(ctx.read, j.id);
+    const available = await cachedLayers(ctx.read, ctx.figures, j.id);
     const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
     if (!available.includes(layer)) throw badRequest(`layer must be one of ${available.join(', ')}.`);
     res.json(

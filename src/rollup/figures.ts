@@ -30,6 +30,8 @@ export interface RolledQuery {
    * figures), so a summary is two round trips; returned as `also`.
    */
   also?: Knex.Raw;
+  /** How many changes past the watermark are read with the state (CHANGED_INLINE; tests lower it). */
+  changesInline?: number;
 }
 
 export interface RolledFigures {
@@ -64,13 +66,14 @@ const CHANGED_INLINE = 1000;
  * than CHANGED_INLINE changes are waiting, the worker is far behind and they are read on their own).
  */
 async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
+  const inline = q.changesInline ?? CHANGED_INLINE;
   const row = (
     await knex.raw(
       `WITH st AS (SELECT fingerprint, rolled_from, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
             p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz),
             h AS MATERIALIZED (SELECT request_id FROM request_history
                                 WHERE id > (SELECT history_seen FROM st) AND jurisdiction_id = ?
-                                ORDER BY id LIMIT ${CHANGED_INLINE + 1})
+                                ORDER BY id LIMIT ?)
        SELECT (SELECT fingerprint FROM st) AS stored, ${fingerprintSql} AS fp,
               (SELECT rolled_from::text FROM st) AS rolled_from, (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
               (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
@@ -88,6 +91,7 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
         q.end,
         q.timeZone,
         q.jurisdictionId,
+        inline + 1,
         ...fingerprintBindings(q.jurisdictionId, q.timeZone),
         q.jurisdictionId,
         q.now,
@@ -118,7 +122,7 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
   const d1 = row.d1 < row.rolled_until ? row.d1 : row.rolled_until;
   if (d0 >= d1) return [];
   const changed =
-    Number(row.changes) > CHANGED_INLINE
+    Number(row.changes) > inline
       ? await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen)
       : row.changed;
   const dirty = new Set([...changed, ...row.due]);
@@ -210,31 +214,32 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
   // Percentiles, packed (sketch.ts): w 0 a histogram (months and days of a long period), 4 the stored
   // exact values of a day (float4, a short period), 8 the direct rows' exact values (float8). Sorted (short)
   // or summed into one histogram per group (long) here: as JSON arrays they cost most of a summary.
-  const result = (
+  // One row per packed percentile part (bytea: the driver decodes it, no JSON of megabytes), and one
+  // row holding the counts, the weekly trend and the caller's rows as JSON.
+  const rows = (
     await knex.raw(
       `WITH direct AS MATERIALIZED (?),
        months AS MATERIALIZED (SELECT ${cols}, hist_bin AS bin FROM request_rollup_months
                    WHERE jurisdiction_id = ? AND month = ANY(?::date[]) AND kind = ANY(?::text[])),
        days AS MATERIALIZED (SELECT ${cols}, ${exact ? 'close_bin' : 'hist_bin'} AS bin FROM request_rollup_days
                  WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = ANY(?::text[]))
-       SELECT
+       SELECT kind, grp, 0 AS w, bin, NULL::json AS counts, NULL::json AS weekly, NULL::json AS also FROM months
+       UNION ALL SELECT kind, grp, ${exact ? 4 : 0}, bin, NULL, NULL, NULL FROM days WHERE length(bin) > 0
+       UNION ALL SELECT kind, grp, 8, vals, NULL, NULL, NULL FROM direct WHERE kind <> 'day' AND vals IS NOT NULL
+       UNION ALL SELECT NULL, NULL, -1, NULL,
          (SELECT json_agg(c ORDER BY c.kind, c.grp) FROM (
             SELECT kind, grp, ${sums} FROM (
               SELECT ${cols} FROM months UNION ALL SELECT ${cols} FROM days
               UNION ALL SELECT ${cols} FROM direct WHERE kind <> 'day') x
-             GROUP BY kind, grp) c) AS counts,
-         (SELECT json_agg(x) FROM (
-            SELECT kind, grp, 0 AS w, encode(bin, 'hex') AS h FROM months
-            UNION ALL SELECT kind, grp, ${exact ? 4 : 0}, encode(bin, 'hex') FROM days WHERE length(bin) > 0
-            UNION ALL SELECT kind, grp, 8, encode(vals, 'hex') FROM direct WHERE kind <> 'day' AND vals IS NOT NULL) x) AS percentiles,
+             GROUP BY kind, grp) c),
          (SELECT json_agg(w ORDER BY w.week) FROM (
             SELECT to_char(date_trunc('week', day::timestamp), 'YYYY-MM-DD') AS week,
                    sum(received)::int AS received, sum(closed)::int AS closed
               FROM (SELECT day, received, closed FROM request_rollup_days
                      WHERE jurisdiction_id = ? AND day = ANY(?::date[]) AND kind = 'all'
                     UNION ALL SELECT grp::date, received, closed FROM direct WHERE kind = 'day') d
-             GROUP BY 1) w) AS weekly,
-         ${q.also ? '(SELECT json_agg(e) FROM (?) e)' : 'NULL'} AS also`,
+             GROUP BY 1) w),
+         ${q.also ? '(SELECT json_agg(e) FROM (?) e)' : 'NULL'}`,
       [
         directGroups(knex, q, directRanges(knex, q, days)),
         q.jurisdictionId,
@@ -248,22 +253,33 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
         ...(q.also ? [q.also] : []),
       ],
     )
-  ).rows[0] as { counts: unknown; percentiles: unknown; weekly: unknown; also: unknown };
+  ).rows as Array<{
+    kind: string;
+    grp: string;
+    w: number;
+    bin: Uint8Array | string | null;
+    counts: unknown;
+    weekly: unknown;
+    also: unknown;
+  }>;
+  const result = rows.find((r) => Number(r.w) === -1) ?? { counts: null, weekly: null, also: null };
   const countRows = json<CountRow>(result.counts);
   const weekRows = json<{ week: string; received: number; closed: number }>(result.weekly);
 
   const pct = new Map<string, { median: number | null; p90: number | null }>();
-  const packed = json<{ kind: string; grp: string; w: number; h: string }>(result.percentiles);
+  const packed = rows
+    .filter((r) => Number(r.w) >= 0)
+    .map((r) => ({ kind: r.kind, grp: r.grp, w: Number(r.w), bytes: bytesOf(r.bin) }));
   if (exact) {
-    const values = new Map<string, number[]>();
+    const parts = new Map<string, Array<{ bytes: Uint8Array; width: 4 | 8 }>>();
     for (const r of packed) {
       const key = `${r.kind}\u0000${r.grp}`;
-      const list = values.get(key) ?? [];
-      unpackValues(Buffer.from(r.h, 'hex'), Number(r.w) === 8 ? 8 : 4, list);
-      values.set(key, list);
+      const list = parts.get(key) ?? [];
+      list.push({ bytes: r.bytes, width: r.w === 8 ? 8 : 4 });
+      parts.set(key, list);
     }
-    for (const [key, list] of values) {
-      const all = Float64Array.from(list);
+    for (const [key, list] of parts) {
+      const all = unpackValues(list);
       all.sort();
       pct.set(key, { median: percentileCont(all, 0.5), p90: percentileCont(all, 0.9) });
     }
@@ -272,12 +288,8 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
     for (const r of packed) {
       const key = `${r.kind}\u0000${r.grp}`;
       const h = hist.get(key) ?? new Histogram();
-      const bytes = Buffer.from(r.h, 'hex');
-      if (Number(r.w) === 8) {
-        const values: number[] = [];
-        unpackValues(bytes, 8, values);
-        for (const v of values) h.addOne(bucketOf(v));
-      } else h.add(bytes);
+      if (r.w === 8) for (const v of unpackValues([{ bytes: r.bytes, width: 8 }])) h.addOne(bucketOf(v));
+      else h.add(r.bytes);
       hist.set(key, h);
     }
     for (const [key, h] of hist) {
@@ -297,6 +309,13 @@ export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledF
     also: json<unknown>(result.also),
     source: { rolledDays: days.length, exact },
   };
+}
+
+/** A bytea column: pg gives a Buffer, PGlite a Uint8Array; hex text ('\\x...') if a driver gives neither. */
+function bytesOf(v: Uint8Array | string | null): Uint8Array {
+  if (v === null) return new Uint8Array(0);
+  if (typeof v !== 'string') return v;
+  return Buffer.from(v.startsWith('\\x') ? v.slice(2) : v, 'hex');
 }
 
 /** A json column as rows (pg parses json; a driver that does not hands the text). */

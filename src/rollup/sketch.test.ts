@@ -1,6 +1,6 @@
 import fc from 'fast-check';
 import { percentileCont } from './figures';
-import { bucketOf, bucketValue, sketchQuantile, SKETCH_ALPHA } from './sketch';
+import { bucketOf, bucketValue, Histogram, sketchQuantile, SKETCH_ALPHA, unpackValues } from './sketch';
 
 const MINUTE = 1 / 1440;
 
@@ -35,6 +35,51 @@ describe('days-to-close sketch', () => {
         },
       ),
       { numRuns: 300 },
+    );
+  });
+
+  it('when packed histograms are summed, then every bucket holds the sum of its counts, whatever the parts', () => {
+    const pair = fc.record({ b: fc.integer({ min: 0, max: 3000 }), c: fc.integer({ min: 1, max: 100_000 }) });
+    fc.assert(
+      fc.property(fc.array(fc.array(pair, { maxLength: 40 }), { maxLength: 8 }), (parts) => {
+        const want = new Map<number, number>();
+        const h = new Histogram();
+        for (const part of parts) {
+          const bytes = new Uint8Array(part.length * 6);
+          const view = new DataView(bytes.buffer);
+          part.forEach(({ b, c }, i) => {
+            view.setInt16(i * 6, b);
+            view.setInt32(i * 6 + 2, c);
+            want.set(b, (want.get(b) ?? 0) + c);
+          });
+          h.add(bytes);
+        }
+        const got = h.buckets();
+        expect(got).toEqual([...want].sort((a, b) => a[0] - b[0]).map(([b, c]) => ({ b, c })));
+      }),
+      { numRuns: 200 },
+    );
+  });
+
+  it('when packed values of both widths are read, then they come back in order, float4 rounded', () => {
+    fc.assert(
+      fc.property(fc.array(fc.double({ min: -10, max: 5000, noNaN: true }), { maxLength: 50 }), (values) => {
+        const f4 = new Uint8Array(values.length * 4);
+        const f8 = new Uint8Array(values.length * 8);
+        values.forEach((v, i) => {
+          new DataView(f4.buffer).setFloat32(i * 4, v);
+          new DataView(f8.buffer).setFloat64(i * 8, v);
+        });
+        // A part that is a view into a larger buffer (as a driver may hand it) reads from its own offset.
+        const padded = new Uint8Array(f8.length + 3);
+        padded.set(f8, 3);
+        const got = unpackValues([
+          { bytes: f4, width: 4 },
+          { bytes: padded.subarray(3), width: 8 },
+        ]);
+        expect(Array.from(got)).toEqual([...values.map(Math.fround), ...values]);
+      }),
+      { numRuns: 200 },
     );
   });
 

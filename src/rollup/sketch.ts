@@ -87,9 +87,14 @@ export class Histogram {
   }
 }
 
-/** Packed float4 (`width` 4) or float8 (8) values appended to `into`. */
-export function unpackValues(bytes: Uint8Array, width: 4 | 8, into: number[]): void {
-  const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
-  if (width === 4) for (let at = 0; at + 4 <= bytes.byteLength; at += 4) into.push(view.getFloat32(at));
-  else for (let at = 0; at + 8 <= bytes.byteLength; at += 8) into.push(view.getFloat64(at));
+/** Packed float4 (`width` 4) or float8 (8) values, all parts in one array (to sort). */
+export function unpackValues(parts: Array<{ bytes: Uint8Array; width: 4 | 8 }>): Float64Array {
+  const out = new Float64Array(parts.reduce((n, p) => n + Math.floor(p.bytes.byteLength / p.width), 0));
+  let i = 0;
+  for (const { bytes, width } of parts) {
+    const view = new DataView(bytes.buffer, bytes.byteOffset, bytes.byteLength);
+    if (width === 4) for (let at = 0; at + 4 <= bytes.byteLength; at += 4) out[i++] = view.getFloat32(at);
+    else for (let at = 0; at + 8 <= bytes.byteLength; at += 8) out[i++] = view.getFloat64(at);
+  }
+  return out;
 }
