@@ -33,6 +33,10 @@ const BASE_PORT = Number(process.env.BENCH_PORT ?? 4101);
 const OURS_PORT = BASE_PORT + 1;
 const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : null;
 const wanted = (name: string) => ONLY === null || ONLY.test(name);
+// BENCH_SERVER_ROOT runs another checkout's server (e.g. a `git worktree` of an older commit) against the
+// same harness and baseline, to compare code in one sitting; BENCH_NODE_ARGS adds node options to it.
+const SERVER_ROOT = process.env.BENCH_SERVER_ROOT;
+const NODE_ARGS = (process.env.BENCH_NODE_ARGS ?? '').split(' ').filter(Boolean);
 
 async function main(): Promise<void> {
   if (!URL_)
@@ -63,7 +67,7 @@ async function main(): Promise<void> {
       process.exit(130);
     });
   }
-  const ours: ChildProcess = startServer(OURS_PORT, env);
+  const ours: ChildProcess = startServer(OURS_PORT, env, NODE_ARGS, SERVER_ROOT);
   try {
     await waitReady(BASE_PORT, '/services.json');
     await waitReady(OURS_PORT, '/readyz');

@@ -38,7 +38,8 @@ export interface RequestViewOptions {
 }
 
 export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
-  const mediaUrls = r.mediaUrls.map((u) => absoluteMediaUrl(o.baseUrl ?? '', u));
+  const base = o.baseUrl ?? '';
+  const first = r.mediaUrls[0];
   const view: Record<string, Value> = {
     service_request_id: r.id,
     status: r.status,
@@ -56,7 +57,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
     zipcode: r.zipcode,
     lat: r.lat,
     long: r.long,
-    media_url: mediaUrls[0] ?? null,
+    media_url: first === undefined ? null : absoluteMediaUrl(base, first),
   };
   if (o.extensions) {
     view.extended_attributes = {
@@ -71,7 +72,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
       parent_service_request_id: r.parentRequestId,
       supporter_count: r.supporterCount,
       ...(r.distanceMetres !== undefined ? { distance: Math.round(r.distanceMetres * 10) / 10 } : {}),
-      media_urls: mediaUrls,
+      media_urls: r.mediaUrls.map((u) => absoluteMediaUrl(base, u)),
       attributes: r.attributes as Value,
     };
     view.notes = (o.notes ?? []).map((n) => ({

@@ -18,17 +18,18 @@ interface Row {
   description: string | null;
   agency_name: string | null;
   service_notice: string | null;
-  requested_at: Date;
-  updated_at: Date;
-  expected_at: Date | null;
-  closed_at: Date | null;
+  // Milliseconds since the epoch (see requestColumns).
+  requested_ms: number;
+  updated_ms: number;
+  expected_ms: number | null;
+  closed_ms: number | null;
   address: string | null;
   address_id: string | null;
   zipcode: string | null;
   lat: number | null;
   long: number | null;
   media_urls: string[];
-  uploads?: UploadRef[] | string;
+  uploads?: UploadRef[] | string | null;
   channel: string;
   priority: string;
   attributes: Record<string, unknown>;
@@ -39,6 +40,10 @@ interface Row {
   supporter_count: number;
   distance?: number;
 }
+
+const epochMs = (knex: Knex, column: string): Knex.Raw =>
+  knex.raw(`(extract(epoch FROM r.${column}) * 1000)::float8 AS ${column.replace(/_at$/, '_ms')}`);
+const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
 /** What a listed request is made of, read from `r` (service_requests or a page of its rows), `s` and `a`. */
 function requestColumns(knex: Knex): Array<string | Knex.Raw> {
@@ -52,10 +57,12 @@ function requestColumns(knex: Knex): Array<string | Knex.Raw> {
     'r.description',
     'a.name as agency_name',
     'r.service_notice',
-    'r.requested_at',
-    'r.updated_at',
-    'r.expected_at',
-    'r.closed_at',
+    // Times as epoch milliseconds: a Date from a number is far cheaper than node-postgres parsing the text
+    // of 4,000 timestamps a 1,000-row page (same value: both keep whole milliseconds).
+    epochMs(knex, 'requested_at'),
+    epochMs(knex, 'updated_at'),
+    epochMs(knex, 'expected_at'),
+    epochMs(knex, 'closed_at'),
     'r.address',
     knex.raw('r.address_id::text AS address_id'),
     'r.zipcode',
@@ -82,8 +89,17 @@ export function selectRequests(knex: Knex): Knex.QueryBuilder {
 }
 
 export function toRecord(r: Row): RequestRecord {
+  const record = recordOf(r);
+  if (r.distance !== undefined && r.distance !== null) record.distanceMetres = Number(r.distance);
+  return record;
+}
+
+function recordOf(r: Row): RequestRecord {
   const uploads: UploadRef[] =
     typeof r.uploads === 'string' ? (JSON.parse(r.uploads) as UploadRef[]) : (r.uploads ?? []);
+  // Uploaded files first (as paths, made absolute by the views), then the URLs a client sent. Without
+  // uploads (nearly every request) the sent URLs' array is kept as it came: four arrays less per row.
+  const none = uploads.length === 0;
   return {
     id: r.id,
     status: r.status,
@@ -94,18 +110,21 @@ export function toRecord(r: Row): RequestRecord {
     description: r.description,
     agencyResponsible: r.agency_name,
     serviceNotice: r.service_notice,
-    requestedAt: r.requested_at,
-    updatedAt: r.updated_at,
-    expectedAt: r.expected_at,
-    closedAt: r.closed_at,
+    requestedAt: new Date(r.requested_ms),
+    updatedAt: new Date(r.updated_ms),
+    expectedAt: dateOf(r.expected_ms),
+    closedAt: dateOf(r.closed_ms),
     address: r.address,
     addressId: r.address_id,
     zipcode: r.zipcode,
     lat: r.lat === null ? null : Number(r.lat),
     long: r.long === null ? null : Number(r.long),
-    // Uploaded files first (as paths, made absolute by the views), then the URLs a client sent.
-    mediaUrls: [...uploads.map((u) => mediaPath(u.id, u.ext)), ...(r.media_urls ?? [])],
-    thumbnailUrls: uploads.filter((u) => u.thumb_ext).map((u) => thumbPath(u.id, u.thumb_ext as string)),
+    mediaUrls: none
+      ? (r.media_urls ?? [])
+      : [...uploads.map((u) => mediaPath(u.id, u.ext)), ...(r.media_urls ?? [])],
+    thumbnailUrls: none
+      ? []
+      : uploads.filter((u) => u.thumb_ext).map((u) => thumbPath(u.id, u.thumb_ext as string)),
     channel: r.channel,
     priority: r.priority,
     attributes: r.attributes ?? {},
@@ -114,7 +133,6 @@ export function toRecord(r: Row): RequestRecord {
     locationAccuracyM: r.location_accuracy_m === null ? null : Number(r.location_accuracy_m),
     parentRequestId: r.parent_request_id,
     supporterCount: Number(r.supporter_count),
-    ...(r.distance !== undefined && r.distance !== null ? { distanceMetres: Number(r.distance) } : {}),
   };
 }
 
