@@ -106,6 +106,8 @@ async function scoreIntersections(
   const t = { right: 0, wrong: 0, refused: 0, searchRight: 0, n: sample.length };
   const wrong: string[] = [];
   const misses: Miss[] = [];
+  /** The right answers too (GEO_BENCH_DUMP): to see which a stricter rule would lose. */
+  const rights: Array<{ text: string; got: string[]; d: number }> = [];
   const errors: number[] = [];
   // The method's own error: its best estimate, answered or only suggested.
   const estimates: number[] = [];
@@ -123,8 +125,10 @@ async function scoreIntersections(
     } else {
       const d = metresBetween(res.match, x);
       errors.push(d);
-      if (d <= 60) t.right += 1;
-      else {
+      if (d <= 60) {
+        t.right += 1;
+        rights.push({ text, got: [res.match.address], d: Math.round(d) });
+      } else {
         t.wrong += 1;
         if (wrong.length < 5) wrong.push(`"${text}" → ${res.match.address} ${Math.round(d)} m off`);
         misses.push({
@@ -145,6 +149,7 @@ async function scoreIntersections(
     ...t,
     examples: wrong,
     misses,
+    rights,
     median: at(errors, 0.5),
     p90: at(errors, 0.9),
     estimated: estimates.length,
@@ -322,6 +327,8 @@ async function measure(knex: Knex, describe: string): Promise<void> {
     };
     dump.computed = computed.misses;
     dump.withLayer = withLayer.misses;
+    dump.computedRight = computed.rights as Miss[];
+    dump.withLayerRight = withLayer.rights as Miss[];
     dump.withComplete = withComplete.misses;
     const pct = (k: number, n: number) => `${((k / n) * 100).toFixed(1)}%`;
     lines.push(
