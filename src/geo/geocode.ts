@@ -17,6 +17,7 @@ import { geocodeIntersection } from './intersection-geocode';
 import { ADDRESS_POINT_ACCURACY_M, displayStreet, type GeocodeResult } from './geocode-result';
 import { leaders, matchStreets, type StreetCandidate } from './streets';
 import { latOf, longOf } from './postgis';
+import { preparedRaw } from '../db';
 
 export { ADDRESS_POINT_ACCURACY_M, type GeocodeResult, type LocationMatch } from './geocode-result';
 /** Points of one key further apart than this are different places (two streets of one name). */
@@ -43,12 +44,19 @@ async function pointsOnStreet(
   street: string,
   num: number,
 ): Promise<NumberedPoint[]> {
+  // The 80 nearest numbers are among the 80 nearest above and the 80 nearest below, each read in the
+  // index's order: a long street (Washington St, ~12,000 points at 500,000) is not read whole and sorted.
+  const side = (op: string, dir: string) =>
+    `(SELECT id, house_int, address, zip, location FROM address_points
+      WHERE jurisdiction_id = ? AND street_key = ? AND house_int ${op} ?
+      ORDER BY house_int ${dir}, id LIMIT 80)`;
   const rows = (
-    await knex.raw(
+    await preparedRaw(
+      knex,
       `SELECT id::text AS id, house_int AS num, address, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long
-       FROM address_points WHERE jurisdiction_id = ? AND street_key = ? AND house_int IS NOT NULL
+       FROM (${side('>=', 'ASC')} UNION ALL ${side('<', 'DESC')}) n
        ORDER BY abs(house_int - ?), id LIMIT 80`,
-      [jurisdictionId, street, num],
+      [jurisdictionId, street, num, jurisdictionId, street, num, num],
     )
   ).rows as Array<NumberedPoint & { num: number | string }>;
   return rows.map((r) => ({ ...r, num: Number(r.num), lat: Number(r.lat), long: Number(r.long) }));
@@ -74,6 +82,14 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
   const house = parsed.houseNumber;
   const num = house === null ? null : Number(/^\d{1,9}/.exec(house)?.[0] ?? NaN);
   if (house === null || num === null || !Number.isFinite(num) || parsed.street === '') {
+    // Street first here too, and cheap at any size: the likely streets' lowest numbers. A trigram
+    // search of every key (~100–300 ms at 500,000 points: BENCHMARKS.md) only when no street is near.
+    const streets = parsed.street === '' ? [] : await matchStreets(knex, jurisdictionId, parsed.street);
+    const [sure] = leaders(streets);
+    const onStreets = sure
+      ? (await pointsOnStreet(knex, jurisdictionId, sure.key, 0)).slice(0, 3).map(toMatch)
+      : await streetSuggestions(knex, jurisdictionId, streets, 0);
+    if (onStreets.length > 0) return { kind: 'none', suggestions: onStreets };
     const similar = await similarAddresses(knex, jurisdictionId, key, 3);
     return { kind: 'none', suggestions: similar.map((m) => asPoint(m)) };
   }

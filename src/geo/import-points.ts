@@ -145,13 +145,23 @@ export async function importAddresses(
   return report;
 }
 
-/** address_streets: the distinct street keys of a jurisdiction's points, rebuilt after each import. */
+/**
+ * address_streets (the distinct street keys of a jurisdiction's points) and street_cells (the grid
+ * cells each street has points in: intersection-geocode.ts), rebuilt after each import.
+ */
 async function refreshStreets(trx: Knex.Transaction, jurisdictionId: string): Promise<void> {
   await trx.raw('DELETE FROM address_streets WHERE jurisdiction_id = ?', [jurisdictionId]);
   await trx.raw(
     `INSERT INTO address_streets (jurisdiction_id, street_key, points)
      SELECT jurisdiction_id, street_key, count(*) FROM address_points
      WHERE jurisdiction_id = ? AND street_key <> '' GROUP BY jurisdiction_id, street_key`,
+    [jurisdictionId],
+  );
+  await trx.raw('DELETE FROM street_cells WHERE jurisdiction_id = ?', [jurisdictionId]);
+  await trx.raw(
+    `INSERT INTO street_cells (jurisdiction_id, street_key, cell_y, cell_x)
+     SELECT DISTINCT jurisdiction_id, street_key, cell_y, cell_x FROM address_points
+     WHERE jurisdiction_id = ? AND street_key <> ''`,
     [jurisdictionId],
   );
 }

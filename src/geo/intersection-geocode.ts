@@ -22,6 +22,7 @@ import { metresBetween } from './interpolate';
 import type { AddressMatch } from './locate';
 import { confidentMeeting, MEET_DEFAULTS, meetings, NEAR_M, type StreetPoint } from './meet';
 import { latOf, longOf } from './postgis';
+import { preparedRaw } from '../db';
 import { leaders, matchStreets, streetScore, type StreetCandidate } from './streets';
 import { SUFFIXES } from './usps-abbreviations';
 
@@ -37,7 +38,6 @@ const ELSEWHERE_M = 400;
 const ELSEWHERE_GAP_M = 30;
 /** At most this many likely streets per side are tried (of equal score the longer streets first). */
 const MAX_LEADERS = 4;
-const MAX_STREET_POINTS = 5000;
 
 interface Junction {
   name: string;
@@ -69,14 +69,15 @@ async function layerRows(
 ): Promise<Map<string, LayerRow[]>> {
   const out = new Map<string, LayerRow[]>();
   if (pairs.length === 0) return out;
-  const ordered = pairs.map(([a, b]) => (a < b ? [a, b] : [b, a]));
+  const ordered = pairs.map(([a, b]): [string, string] => (a < b ? [a, b] : [b, a]));
   const rows = (
-    await knex.raw(
+    await preparedRaw(
+      knex,
       `SELECT name, zip, street_a, street_b, ${latOf('location')} AS lat, ${longOf('location')} AS long
        FROM intersections WHERE jurisdiction_id = ?
-       AND (${ordered.map(() => '(street_a = ? AND street_b = ?)').join(' OR ')})
-       ORDER BY id LIMIT ${50 * pairs.length}`,
-      [jurisdictionId, ...ordered.flat()],
+       AND (street_a, street_b) IN (SELECT * FROM unnest(?::text[], ?::text[]))
+       ORDER BY id LIMIT 50 * cardinality(?::text[])`,
+      [jurisdictionId, ordered.map((p) => p[0]), ordered.map((p) => p[1]), ordered.map((p) => p[0])],
     )
   ).rows as LayerRow[];
   for (const r of rows) {
@@ -133,125 +134,101 @@ function layerJunctions(rows: readonly LayerRow[]): Junction[] {
   });
 }
 
-type Box = [number, number, number, number];
-
+/** The grid of address_points.cell_y/cell_x and street_cells, in degrees (migration 20261204150001). */
+const CELL_DEG = 0.0005;
+const M_PER_DEG = 111_195;
 /**
- * Street points read during one geocode, by street and box: the pairs of likely streets share their
- * streets (Boylston St with Dartmouth St and Dartmouth Pl), and each is read once.
+ * A street's points further than this from every point of the other cannot change where they meet
+ * (meet.ts): a meeting is a pair of points within `NEAR_M`, and a line is fitted through each
+ * street's points within `fitRadiusM` of the pair's midpoint. So reading only the points this near
+ * the other street gives the answers reading both streets whole would.
  */
-type PointReads = Map<string, Promise<{ points: StreetPoint[]; display: string }>>;
+const REACH_M = NEAR_M / 2 + MEET_DEFAULTS.fitRadiusM;
+/** `REACH_M` in cells of latitude (a cell of longitude is narrower by cos(latitude): the SQL widens it). */
+const REACH_CELLS = REACH_M / (CELL_DEG * M_PER_DEG);
 
-function readStreetPoints(
-  knex: Knex,
-  jurisdictionId: string,
-  reads: PointReads,
-  street: string,
-  box: Box | null,
-): Promise<{ points: StreetPoint[]; display: string }> {
-  const key = `${street}|${box?.join(',') ?? ''}`;
-  let read = reads.get(key);
-  if (!read) {
-    read = streetPoints(knex, jurisdictionId, street, box);
-    reads.set(key, read);
-  }
-  return read;
+interface PairPoints {
+  a: StreetPoint[];
+  b: StreetPoint[];
 }
 
 /**
- * A street's points, or only those within `box` (lat/long bounds): the longer street of a pair is read
- * only near the shorter one, so a call reads a few hundred rows however long Washington St is.
+ * For every pair of likely streets, each street's points within reach of the other, in one query:
+ * the two streets' cells (street_cells, a few hundred rows for the longest street) within reach of
+ * each other name the cells, and only the points in those cells are read (an index probe each). A
+ * text costs a few hundred rows however long Washington St is. Also each street's display name.
  */
-async function streetPoints(
+async function pairPoints(
   knex: Knex,
   jurisdictionId: string,
-  street: string,
-  box: Box | null,
-): Promise<{ points: StreetPoint[]; display: string }> {
+  pairs: ReadonlyArray<readonly [string, string]>,
+): Promise<{ byPair: PairPoints[]; display: Map<string, string> }> {
+  const byPair = pairs.map(() => ({ a: [] as StreetPoint[], b: [] as StreetPoint[] }));
+  const display = new Map<string, string>();
+  if (pairs.length === 0) return { byPair, display };
+  const ky = Math.ceil(REACH_CELLS);
   const rows = (
-    await knex.raw(
-      `SELECT address, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long FROM address_points
-       WHERE jurisdiction_id = ? AND street_key = ?
-       ${box ? 'AND location::geometry && ST_MakeEnvelope(?::float8, ?::float8, ?::float8, ?::float8, 4326)' : ''}
-       LIMIT ${MAX_STREET_POINTS}`,
-      box ? [jurisdictionId, street, box[1], box[0], box[3], box[2]] : [jurisdictionId, street],
+    await preparedRaw(
+      knex,
+      `WITH pr AS (SELECT a, b, i FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(a, b, i)),
+       sides AS (SELECT i, 0 AS side, a AS street, b AS other FROM pr UNION ALL SELECT i, 1, b, a FROM pr),
+       near AS (
+         SELECT DISTINCT s.i, s.side, s.street, c.cell_y, c.cell_x
+         FROM sides s JOIN street_cells c ON c.jurisdiction_id = ? AND c.street_key = s.street
+         WHERE EXISTS (
+           SELECT 1 FROM street_cells o WHERE o.jurisdiction_id = ? AND o.street_key = s.other
+           AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ?
+           AND abs(o.cell_x - c.cell_x) <= ceil(?::float8 / cos(radians(least(80, (abs(c.cell_y) + 1 + ?) * ?::float8))))))
+       SELECT n.i, n.side, p.address, p.zip, ${latOf('p.location')} AS lat, ${longOf('p.location')} AS long
+       FROM near n JOIN address_points p ON p.jurisdiction_id = ? AND p.street_key = n.street
+         AND p.cell_y = n.cell_y AND p.cell_x = n.cell_x
+       ORDER BY n.i, n.side, p.id`,
+      [
+        pairs.map(([a]) => a),
+        pairs.map(([, b]) => b),
+        jurisdictionId,
+        jurisdictionId,
+        ky,
+        ky,
+        REACH_CELLS,
+        ky,
+        CELL_DEG,
+        jurisdictionId,
+      ],
     )
-  ).rows as Array<{ address: string; zip: string | null; lat: number; long: number }>;
-  return {
-    points: rows.map((r) => ({ zip: r.zip, lat: Number(r.lat), long: Number(r.long) })),
-    display: displayStreet(rows[0]?.address, street),
-  };
-}
-
-/** Streets with at most this many points are read whole, all of a geocode's in one query. */
-const WHOLE_STREET_POINTS = 1000;
-
-async function wholeStreets(
-  knex: Knex,
-  jurisdictionId: string,
-  streets: readonly string[],
-): Promise<Map<string, { points: StreetPoint[]; display: string }>> {
-  const out = new Map<string, { points: StreetPoint[]; display: string }>();
-  if (streets.length === 0) return out;
-  const rows = (
-    await knex.raw(
-      `SELECT street_key, address, zip, ${latOf('location')} AS lat, ${longOf('location')} AS long
-       FROM address_points WHERE jurisdiction_id = ? AND street_key IN (${streets.map(() => '?').join(', ')})`,
-      [jurisdictionId, ...streets],
-    )
-  ).rows as Array<{ street_key: string; address: string; zip: string | null; lat: number; long: number }>;
-  for (const street of streets) out.set(street, { points: [], display: street });
+  ).rows as Array<{
+    i: number | string;
+    side: number;
+    address: string;
+    zip: string | null;
+    lat: number;
+    long: number;
+  }>;
   for (const r of rows) {
-    const s = out.get(r.street_key);
-    if (!s) continue;
-    if (s.points.length === 0) s.display = displayStreet(r.address, r.street_key);
-    s.points.push({ zip: r.zip, lat: Number(r.lat), long: Number(r.long) });
+    const i = Number(r.i) - 1;
+    const pair = byPair[i];
+    const key = pairs[i]?.[Number(r.side)];
+    if (!pair || key === undefined) continue;
+    if (!display.has(key)) display.set(key, displayStreet(r.address, key));
+    (Number(r.side) === 0 ? pair.a : pair.b).push({ zip: r.zip, lat: Number(r.lat), long: Number(r.long) });
   }
-  return out;
+  return { byPair, display };
 }
 
-const inBox = (p: StreetPoint, box: Box) =>
-  p.lat >= box[0] && p.long >= box[1] && p.lat <= box[2] && p.long <= box[3];
-
-/** The points' bounds grown by `NEAR_M` (a street's points further than that from the other cannot meet it). */
-function around(points: readonly StreetPoint[]): Box | null {
-  if (points.length === 0) return null;
-  const lats = points.map((p) => p.lat);
-  const longs = points.map((p) => p.long);
-  const dLat = NEAR_M / 111_195;
-  const lat0 = Math.max(...lats.map(Math.abs));
-  const dLong = dLat / Math.cos((lat0 * Math.PI) / 180);
-  return [
-    Math.min(...lats) - dLat,
-    Math.min(...longs) - dLong,
-    Math.max(...lats) + dLat,
-    Math.max(...longs) + dLong,
-  ];
-}
-
-async function computedJunctions(
-  knex: Knex,
-  jurisdictionId: string,
-  reads: PointReads,
-  whole: ReadonlyMap<string, { points: StreetPoint[]; display: string }>,
+function computedJunctions(
+  points: PairPoints,
+  display: ReadonlyMap<string, string>,
   a: StreetCandidate,
   b: StreetCandidate,
-): Promise<Junction[]> {
-  const [short, long] = a.points <= b.points ? [a, b] : [b, a];
-  const ps = whole.get(short.key) ?? (await readStreetPoints(knex, jurisdictionId, reads, short.key, null));
-  const box = around(ps.points);
-  if (!box) return [];
-  const longWhole = whole.get(long.key);
-  const pl = longWhole
-    ? { points: longWhole.points.filter((p) => inBox(p, box)), display: longWhole.display }
-    : await readStreetPoints(knex, jurisdictionId, reads, long.key, box);
-  const [pa, pb] = short === a ? [ps, pl] : [pl, ps];
-  const all = meetings(pa.points, pb.points, { ...MEET_DEFAULTS, secondM: NEAR_M });
+): Junction[] {
+  const all = meetings(points.a, points.b, { ...MEET_DEFAULTS, secondM: NEAR_M });
   // Clear second meetings are places of their own (the zip may choose); a faint one elsewhere (the
   // streets' points come within a block of each other) is doubt enough not to answer for the first.
   const clear = all.filter((m, i) => i === 0 || m.gapM <= MEET_DEFAULTS.secondM);
   const doubt = clear.length < all.length;
+  const name = `${display.get(a.key) ?? a.key} & ${display.get(b.key) ?? b.key}`;
   return clear.map((m) => ({
-    name: `${pa.display} & ${pb.display}`,
+    name,
     lat: m.lat,
     long: m.long,
     zip: m.zip,
@@ -262,17 +239,8 @@ async function computedJunctions(
 }
 
 /** One pair of streets: its layer points (and any other place the points show them meeting), else computed. */
-async function pairJunctions(
-  knex: Knex,
-  jurisdictionId: string,
-  reads: PointReads,
-  whole: ReadonlyMap<string, { points: StreetPoint[]; display: string }>,
-  layerRowsOfPair: readonly LayerRow[],
-  a: StreetCandidate,
-  b: StreetCandidate,
-): Promise<Junction[]> {
+function pairJunctions(layerRowsOfPair: readonly LayerRow[], computed: Junction[]): Junction[] {
   const layer = layerJunctions(layerRowsOfPair);
-  const computed = await computedJunctions(knex, jurisdictionId, reads, whole, a, b);
   if (layer.length === 0) return computed;
   // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
   const elsewhere = computed.filter(
@@ -292,7 +260,8 @@ async function layerStreets(knex: Knex, jurisdictionId: string, wanted: string):
   // the layer's few thousand names are filtered by a cheap LIKE before any similarity is computed.
   const start = `${wanted.slice(0, 2).replace(/[\\%_]/g, (c) => `\\${c}`)}%`;
   const rows = (
-    await knex.raw(
+    await preparedRaw(
+      knex,
       `SELECT s, similarity(s, ?) AS sim FROM (
          SELECT street_a AS s FROM intersections WHERE jurisdiction_id = ? AND street_a LIKE ?
          UNION SELECT street_b FROM intersections WHERE jurisdiction_id = ? AND street_b LIKE ?) l
@@ -383,37 +352,28 @@ export async function geocodeIntersection(
   ]);
   if (ca.length === 0 || cb.length === 0) return null;
   const place = [...ix.place, ...(ca[0]?.dropped ?? []), ...(cb[0]?.dropped ?? [])];
-  // Three round trips whatever the number of likely streets: the names, then the layer's rows for
-  // every pair and the points of every street short enough to read whole, then (one pair at a time)
-  // only a long street's points near a street it may meet.
+  // Two round trips whatever the number of likely streets: the names, then (at once) the layer's rows
+  // for every pair and each pair's points near each other.
   const pairs = ca.flatMap((a) => cb.filter((b) => b.key !== a.key).map((b) => [a, b] as const));
-  const streets = [...new Set([...ca, ...cb].filter((c) => c.points > 0).map((c) => c.key))];
-  const [layer, whole] = await Promise.all([
-    layerRows(
+  const keys = pairs.map(([a, b]) => [a.key, b.key] as const);
+  const [layer, near] = await Promise.all([
+    layerRows(knex, jurisdictionId, keys),
+    pairPoints(
       knex,
       jurisdictionId,
-      pairs.map(([a, b]) => [a.key, b.key] as const),
-    ),
-    wholeStreets(
-      knex,
-      jurisdictionId,
-      streets.filter((k) => [...ca, ...cb].some((c) => c.key === k && c.points <= WHOLE_STREET_POINTS)),
+      // A street of the layer alone (no address point) has nothing to compute from.
+      keys.filter((_, i) => (pairs[i]?.[0].points ?? 0) > 0 && (pairs[i]?.[1].points ?? 0) > 0),
     ),
   ]);
-  const reads: PointReads = new Map();
   const found: Junction[] = [];
-  for (const [a, b] of pairs)
-    found.push(
-      ...(await pairJunctions(
-        knex,
-        jurisdictionId,
-        reads,
-        whole,
-        layer.get(pairKey(a.key, b.key)) ?? [],
-        a,
-        b,
-      )),
-    );
+  let k = 0;
+  for (const [a, b] of pairs) {
+    const computed =
+      a.points > 0 && b.points > 0
+        ? computedJunctions(near.byPair[k++] ?? { a: [], b: [] }, near.display, a, b)
+        : [];
+    found.push(...pairJunctions(layer.get(pairKey(a.key, b.key)) ?? [], computed));
+  }
   if (found.length === 0) return { kind: 'none', suggestions: [] };
   let pool = distinctPlaces(found);
   if (pool.length > 1 && ix.zip !== null) {

@@ -1,3 +1,4 @@
+import fc from 'fast-check';
 import { confidentMeeting, meetings, type StreetPoint } from './meet';
 import { metresBetween } from './interpolate';
 
@@ -68,5 +69,33 @@ describe('meetings', () => {
     const [m] = meetings(a, b);
     expect(m).toBeDefined();
     expect(m && confidentMeeting(m)).toBe(false);
+  });
+});
+
+describe('meetings: the nearest point of the other street (grid searched ring by ring)', () => {
+  const p0 = { lat: 42.33, long: -71.08 };
+  const pointAt = ([x, y]: [number, number]): StreetPoint => ({
+    lat: p0.lat + y / 111_195,
+    long: p0.long + x / (111_195 * Math.cos((p0.lat * Math.PI) / 180)),
+    zip: null,
+  });
+  const cloud = fc.array(fc.tuple(fc.integer({ min: -600, max: 600 }), fc.integer({ min: -600, max: 600 })), {
+    minLength: 1,
+    maxLength: 40,
+  });
+
+  it('when any two sets of points, then the first meeting is the closest pair (within 250 m), as comparing every pair finds it', () => {
+    fc.assert(
+      fc.property(cloud, cloud, (xa, xb) => {
+        const a = xa.map(pointAt);
+        const b = xb.map(pointAt);
+        const closest = Math.min(...a.flatMap((p) => b.map((q) => metresBetween(p, q))));
+        const [first] = meetings(a, b);
+        if (closest > 250.5) expect(first).toBeUndefined();
+        else if (closest < 249.5)
+          expect(Math.abs((first?.gapM ?? Infinity) - closest)).toBeLessThanOrEqual(1);
+      }),
+      { numRuns: 200 },
+    );
   });
 });

@@ -46,6 +46,8 @@ export interface MeetOptions {
 }
 
 export const NEAR_M = 250;
+/** The grid the nearest point of the other street is searched on. */
+const GRID_M = 25;
 export const MEET_DEFAULTS: MeetOptions = {
   fitPoints: 16,
   fitRadiusM: 220,
@@ -139,26 +141,56 @@ export function meetings(
   const proj = projector(first.lat, first.long);
   const pa = a.map(proj.to);
   const pb = b.map(proj.to);
-  const cell = NEAR_M;
-  const grid = new Map<string, number[]>();
+  // Each point of a is paired with its nearest point of b within NEAR_M, searched ring by ring on a
+  // fine grid (stopping once no further ring can hold a nearer point): two streets running side by
+  // side for a kilometre (1,000 points each at 500,000 points) cost thousands of distances, not a million.
+  const cell = GRID_M;
+  const cellKey = (gx: number, gy: number) => gx * 1_000_003 + gy;
+  const grid = new Map<number, number[]>();
   pb.forEach((p, i) => {
-    const key = `${Math.floor(p.x / cell)},${Math.floor(p.y / cell)}`;
+    const key = cellKey(Math.floor(p.x / cell), Math.floor(p.y / cell));
     const list = grid.get(key);
     if (list) list.push(i);
     else grid.set(key, [i]);
   });
+  const rings = Math.ceil(NEAR_M / cell);
+  // Which coarse cells (NEAR_M wide) hold a point of b: a point of a with none in its 3 × 3 block has
+  // no partner and is skipped without a ring search.
+  const coarse = new Set(pb.map((p) => cellKey(Math.floor(p.x / NEAR_M), Math.floor(p.y / NEAR_M))));
   const pairs: Array<{ i: number; j: number; d: number }> = [];
   pa.forEach((p, i) => {
+    const cx = Math.floor(p.x / NEAR_M);
+    const cy = Math.floor(p.y / NEAR_M);
+    let any = false;
+    for (let dx = -1; dx <= 1 && !any; dx++)
+      for (let dy = -1; dy <= 1 && !any; dy++) any = coarse.has(cellKey(cx + dx, cy + dy));
+    if (!any) return;
     const gx = Math.floor(p.x / cell);
     const gy = Math.floor(p.y / cell);
-    let best: { j: number; d: number } | null = null;
-    for (let dx = -1; dx <= 1; dx++)
-      for (let dy = -1; dy <= 1; dy++)
-        for (const j of grid.get(`${gx + dx},${gy + dy}`) ?? []) {
-          const d = dist(p, pb[j] as XY);
-          if (d <= NEAR_M && (!best || d < best.d)) best = { j, d };
+    const best = { j: -1, d: Infinity };
+    const visit = (x: number, y: number) => {
+      for (const j of grid.get(cellKey(x, y)) ?? []) {
+        const d = dist(p, pb[j] as XY);
+        if (d <= NEAR_M && (d < best.d || (d === best.d && j < best.j))) {
+          best.j = j;
+          best.d = d;
         }
-    if (best) pairs.push({ i, ...best });
+      }
+    };
+    for (let r = 0; r <= rings; r++) {
+      // A point in ring r is more than r - 1 cells away along one axis.
+      if (best.d <= (r - 1) * cell) break;
+      if (r === 0) visit(gx, gy);
+      for (let k = -r; k <= r && r > 0; k++) {
+        visit(gx - r, gy + k);
+        visit(gx + r, gy + k);
+        if (k > -r && k < r) {
+          visit(gx + k, gy - r);
+          visit(gx + k, gy + r);
+        }
+      }
+    }
+    if (best.j >= 0) pairs.push({ i, j: best.j, d: best.d });
   });
   pairs.sort((u, v) => u.d - v.d);
   const found: Array<{ m: XY; gap: number; zip: string | null }> = [];

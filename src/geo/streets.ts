@@ -12,6 +12,7 @@
  */
 import type { Knex } from 'knex';
 import { DIRECTIONALS, SUFFIXES } from './usps-abbreviations';
+import { preparedRaw } from '../db';
 
 export interface StreetCandidate {
   key: string;
@@ -114,7 +115,8 @@ export async function matchStreets(
     // with the street itself and the streets it starts ("HYDE PARK" → "HYDE PARK AVE") however many.
     const prefix = `${key.replace(/[\\%_]/g, (c) => `\\${c}`)} %`;
     const rows = (
-      await knex.raw(
+      await preparedRaw(
+        knex,
         `SELECT street_key, points, similarity(street_key, ?) AS sim FROM (
            (SELECT street_key, points FROM address_streets WHERE jurisdiction_id = ?
             ORDER BY street_key <-> ? LIMIT 30)
