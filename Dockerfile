@@ -13,6 +13,7 @@ WORKDIR /app
 COPY package.json package-lock.json ./
 RUN npm ci --no-audit --no-fund --ignore-scripts
 COPY tsconfig.json tsconfig.build.json knexfile.ts ./
+COPY scripts/build.sh ./scripts/build.sh
 COPY src ./src
 COPY migrations ./migrations
 # dist/src (the server, CLI, worker) and dist/migrations (found by dist/src/db/migrate.js).

@@ -5,7 +5,8 @@
  *    time to ready and RSS at rest. BENCH_STARTS=n repeats this on n fresh dirs (the medians are reported).
  * 2. Load, with 100,000 requests (BENCH_ROWS), in a data dir of its own (BENCH_DATA_DIR, default a temp
  *    folder kept between runs). BENCH_ONLY=<regex> runs only the matching load scenarios.
- * BENCH_LOAD=0 stops after part 1 (printed only).
+ * BENCH_LOAD=0 stops after part 1 (printed only). BENCH_TSX=1 runs part 1's server through tsx even when
+ * dist/ is current (scripts/launch.sh), to compare the two in one sitting.
  * BENCH_SERVER_ROOT=<checkout> runs another checkout's server (e.g. the main branch) with this benchmark,
  * for a before/after in one sitting; BENCH_NO_WRITE=1 prints without writing BENCHMARKS.md.
  * No baseline: the bare Express + pg baseline needs PostgreSQL; the PostgreSQL section of BENCHMARKS.md
@@ -42,16 +43,17 @@ const ONLY = process.env.BENCH_ONLY ? new RegExp(process.env.BENCH_ONLY, 'i') : 
 /** How long the server is left alone after it answers before its RSS is read. */
 const SETTLE_MS = 10_000;
 
-/** The server of ROOT as `npm start` runs it (scripts/launch.sh), with its defaults but the port. */
+/**
+ * The server of ROOT as `npm start` runs it (scripts/launch.sh: the build in dist/ when it is current, else
+ * the sources through tsx; BENCH_TSX=1 forces tsx), with its defaults but the port.
+ */
 function startDefaultServer(dataDir: string): ChildProcess {
   const env: NodeJS.ProcessEnv = { ...process.env, DATA_DIR: dataDir, HOST: '127.0.0.1', PORT: String(PORT) };
   for (const name of ['DATABASE_URL', 'DEMO', 'MIGRATE_ON_START', 'WORKER']) delete env[name];
   env.LOG_LEVEL = 'warn';
-  const child = spawn(process.execPath, ['--require', 'tsx/cjs', 'src/server.ts'], {
-    cwd: ROOT,
-    env,
-    stdio: 'inherit',
-  });
+  if (process.env.BENCH_TSX === '1') env.OPEN311_TSX = '1';
+  // launch.sh execs node: the child's pid is the server's.
+  const child = spawn('sh', ['scripts/launch.sh', 'server'], { cwd: ROOT, env, stdio: 'inherit' });
   const kill = () => child.kill('SIGTERM');
   process.once('exit', kill);
   child.once('exit', () => process.off('exit', kill));

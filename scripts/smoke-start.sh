@@ -10,7 +10,7 @@ export PORT DATA_DIR="$DATA" LOG_LEVEL=info
 PID=""
 # Only this run's processes: the server is a descendant of the npm started here, never another one.
 descendants() { local p; for p in $(pgrep -P "$1" || true); do echo "$p"; descendants "$p"; done; }
-server_pid() { for p in $(descendants "$PID"); do ps -o pid=,args= -p "$p"; done | awk '$2 ~ /(^|\/)node$/ && /src\/server.ts/ { print $1; exit }'; }
+server_pid() { for p in $(descendants "$PID"); do ps -o pid=,args= -p "$p"; done | awk '$2 ~ /(^|\/)node$/ && /src\/server\.(ts|js)/ { print $1; exit }'; }
 cleanup() { if [ -n "$PID" ] && kill -0 "$PID" 2>/dev/null; then kill -TERM $(descendants "$PID") "$PID" 2>/dev/null || true; fi; }
 trap cleanup EXIT
 fail() { echo "smoke: $*" >&2; cat "$DATA/server.log" >&2 || true; exit 1; }

@@ -9,6 +9,7 @@ import type { Extension, PGlite } from '@electric-sql/pglite';
 import pg from 'pg';
 import v8 from 'node:v8';
 import { fromRoot } from '../paths';
+import { releaseInstallScripts, releasingLinkedLibraries } from './loaded-files';
 import { fastPgliteClient } from './pglite-client';
 import { slimPostgis } from './postgis-bundle';
 
@@ -25,11 +26,13 @@ function embeddedPackages() {
   ).version;
   return {
     PGlite: (require('@electric-sql/pglite') as typeof import('@electric-sql/pglite')).PGlite,
-    postgis: slimPostgis(
-      (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
-      path.join(postgisDist, 'postgis.tar.gz'),
-      postgisVersion,
-      fromRoot('node_modules', '.cache', 'open311'),
+    postgis: releasingLinkedLibraries(
+      slimPostgis(
+        (require('@electric-sql/pglite-postgis') as typeof import('@electric-sql/pglite-postgis')).postgis,
+        path.join(postgisDist, 'postgis.tar.gz'),
+        postgisVersion,
+        fromRoot('node_modules', '.cache', 'open311'),
+      ),
     ),
     // The package ships a CommonJS build of its contrib extensions but declares their types as ESM only.
     pg_trgm: (require('@electric-sql/pglite/contrib/pg_trgm') as { pg_trgm: Extension }).pg_trgm,
@@ -188,6 +191,13 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
     throw err;
   }
   releaseBundles(pglite);
+  try {
+    await releaseInstallScripts(pglite, ['postgis']);
+  } catch (err) {
+    await pglite.close().catch(() => {});
+    release();
+    throw err;
+  }
   const knex = knexFactory({ client: ClientPgLite as never, connection: { pglite } as never });
   return {
     knex,
