@@ -7,7 +7,7 @@ import type { Knex } from 'knex';
 import type { Service } from '../catalog';
 import type { LatLong } from '../geo';
 import { OPEN_STATUSES, PAUSE_STATUS, type DetailedStatus } from './statuses';
-import { preparedRaw } from '../db';
+import { hotStatement, runHot } from '../db';
 
 export interface DuplicateRule {
   radiusMetres: number;
@@ -117,6 +117,35 @@ export async function saveRule(
   });
 }
 
+/** findParent's statement: the rule, then its candidates (fixed text, prepared once per connection). */
+const FIND_PARENT = hotStatement(
+  `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
+   found AS (
+     SELECT radius_metres, window_hours, statuses, related_service_codes, enabled FROM duplicate_rules
+     WHERE jurisdiction_id = ? AND (service_id = ? OR service_id IS NULL)
+     ORDER BY service_id IS NULL LIMIT 1),
+   rule AS (
+     SELECT * FROM found
+     UNION ALL
+     SELECT ?::float8, ?::float8, ?::text[], '{}'::text[], ?::boolean WHERE NOT EXISTS (SELECT 1 FROM found))
+   SELECT rule.radius_metres, rule.window_hours, rule.statuses, rule.related_service_codes, rule.enabled,
+     c.id, c.requested_at, c.detailed_status, c.distance, c.is_private
+   FROM rule CROSS JOIN p
+   LEFT JOIN LATERAL (
+     SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance,
+       (SELECT sp.is_private FROM services sp WHERE sp.id = r.service_id) AS is_private
+     FROM service_requests r
+     WHERE rule.enabled
+       AND r.jurisdiction_id = ?
+       AND (r.service_id = ? OR r.service_id IN (
+         SELECT id FROM services WHERE jurisdiction_id = ? AND service_code = ANY(rule.related_service_codes)))
+       AND r.status = 'open' AND r.parent_request_id IS NULL
+       AND r.requested_at >= ?::timestamptz - rule.window_hours * interval '1 hour'
+       AND ST_DWithin(r.location, p.g, rule.radius_metres)
+     ORDER BY r.location <-> p.g
+     LIMIT 10) c ON true`,
+);
+
 /**
  * Finds the parent for a new report in one round trip: the service's rule (else the jurisdiction's,
  * else the defaults) and, under it, the open candidates of the service and its related services within
@@ -130,50 +159,20 @@ export async function findParent(
   now: Date,
 ): Promise<Candidate | null> {
   const d = DEFAULT_DUPLICATE_RULE;
-  const rows = (
-    await preparedRaw(
-      knex,
-      `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
-       found AS (
-         SELECT radius_metres, window_hours, statuses, related_service_codes, enabled FROM duplicate_rules
-         WHERE jurisdiction_id = ? AND (service_id = ? OR service_id IS NULL)
-         ORDER BY service_id IS NULL LIMIT 1),
-       rule AS (
-         SELECT * FROM found
-         UNION ALL
-         SELECT ?::float8, ?::float8, ?::text[], '{}'::text[], ?::boolean WHERE NOT EXISTS (SELECT 1 FROM found))
-       SELECT rule.radius_metres, rule.window_hours, rule.statuses, rule.related_service_codes, rule.enabled,
-         c.id, c.requested_at, c.detailed_status, c.distance, c.is_private
-       FROM rule CROSS JOIN p
-       LEFT JOIN LATERAL (
-         SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance,
-           (SELECT sp.is_private FROM services sp WHERE sp.id = r.service_id) AS is_private
-         FROM service_requests r
-         WHERE rule.enabled
-           AND r.jurisdiction_id = ?
-           AND (r.service_id = ? OR r.service_id IN (
-             SELECT id FROM services WHERE jurisdiction_id = ? AND service_code = ANY(rule.related_service_codes)))
-           AND r.status = 'open' AND r.parent_request_id IS NULL
-           AND r.requested_at >= ?::timestamptz - rule.window_hours * interval '1 hour'
-           AND ST_DWithin(r.location, p.g, rule.radius_metres)
-         ORDER BY r.location <-> p.g
-         LIMIT 10) c ON true`,
-      [
-        point.long,
-        point.lat,
-        jurisdictionId,
-        service.id,
-        d.radiusMetres,
-        d.windowHours,
-        d.statuses,
-        d.enabled,
-        jurisdictionId,
-        service.id,
-        jurisdictionId,
-        now,
-      ],
-    )
-  ).rows as Array<
+  const rows = (await runHot(knex, FIND_PARENT, [
+    point.long,
+    point.lat,
+    jurisdictionId,
+    service.id,
+    d.radiusMetres,
+    d.windowHours,
+    d.statuses,
+    d.enabled,
+    jurisdictionId,
+    service.id,
+    jurisdictionId,
+    now,
+  ])) as Array<
     RuleRow & {
       id: string | null;
       requested_at: Date;

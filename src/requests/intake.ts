@@ -163,8 +163,9 @@ export async function submitRequest(
   problems.throwIfAny();
   if (!service || !location) throw badRequest('The request could not be accepted.');
 
-  const fingerprint = submissionFingerprint(sub);
-  if (sub.clientRequestId !== undefined && key.id !== null) {
+  // Only a submission with a client_request_id is compared with an earlier one (a hash of the whole body).
+  const fingerprint = sub.clientRequestId !== undefined ? submissionFingerprint(sub) : null;
+  if (sub.clientRequestId !== undefined && fingerprint !== null && key.id !== null) {
     const previous = await previousResult(ctx.knex, key.id, sub.clientRequestId, fingerprint);
     if (previous) return previous;
   }
@@ -193,7 +194,7 @@ export async function submitRequest(
     actorLabel: key.name,
     attributes,
     clientRequestId: sub.clientRequestId ?? null,
-    clientRequestFingerprint: sub.clientRequestId !== undefined ? fingerprint : null,
+    clientRequestFingerprint: fingerprint,
     contact: sub.contact,
   };
 
@@ -219,7 +220,7 @@ export async function submitRequest(
       .onConflict(ctx.knex.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
       .ignore()
       .returning('token')) as Array<{ token: string }>;
-    if (inserted.length === 0 && plan.clientRequestId !== null && key.id !== null) {
+    if (inserted.length === 0 && plan.clientRequestId !== null && fingerprint !== null && key.id !== null) {
       const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
       if (previous) return previous;
     }
@@ -239,7 +240,7 @@ export async function submitRequest(
         return created;
       })
     : await insertRequest(ctx.knex, plan);
-  if (id === null && plan.clientRequestId !== null && key.id !== null) {
+  if (id === null && plan.clientRequestId !== null && fingerprint !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
     const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
     if (previous) return previous;
