@@ -5,7 +5,7 @@
  */
 import type { Knex } from 'knex';
 import { geographyPoint, latOf, longOf, SRID, type LatLong } from './postgis';
-import { hotStatement, runHot, type HotStatement } from '../db';
+import { hotStatement, runHot } from '../db';
 
 export interface AddressMatch {
   /** The address point's id; null for a place without one (interpolated, an intersection). */
@@ -27,8 +27,11 @@ export interface PointFacts {
   nearest: AddressMatch | null;
 }
 
-/** pointFacts' statement, with the nearest address (`withNearest`) or without. */
-function pointFactsStatement(withNearest: boolean): HotStatement {
+/**
+ * pointFacts' SQL (`?` placeholders), with the nearest address (`withNearest`) or without: one row, the
+ * columns `inside`, `districts`, and the nearest address's `id`, `address`, `zip`, `lat`, `long`, `distance`.
+ */
+export function pointFactsSql(withNearest: boolean): string {
   const geom = `ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})`;
   const nearest = withNearest
     ? `SELECT a.id::text AS id, a.address, a.zip, ${latOf('a.location')} AS lat, ${longOf('a.location')} AS long,
@@ -37,8 +40,7 @@ function pointFactsStatement(withNearest: boolean): HotStatement {
          WHERE a.jurisdiction_id = j.id AND ST_DWithin(a.location, q.geog, ?::float8)
          ORDER BY a.location <-> q.geog LIMIT 1`
     : 'SELECT NULL::text AS id, NULL::text AS address, NULL::text AS zip, NULL::float8 AS lat, NULL::float8 AS long, NULL::float8 AS distance';
-  return hotStatement(
-    `SELECT
+  return `SELECT
          CASE WHEN j.boundary IS NULL OR ST_Intersects(j.boundary, q.geom) THEN true
               WHEN ?::float8 > 0 THEN ST_DWithin(j.boundary::geography, q.geog, ?::float8)
               ELSE false END AS inside,
@@ -48,12 +50,43 @@ function pointFactsStatement(withNearest: boolean): HotStatement {
          n.id, n.address, n.zip, n.lat, n.long, n.distance
        FROM (SELECT ${geom} AS geom, ${geom}::geography AS geog) q
        JOIN jurisdictions j ON j.id = ?
-       LEFT JOIN LATERAL (${nearest}) n ON true`,
-  );
+       LEFT JOIN LATERAL (${nearest}) n ON true`;
 }
+
+/** The parameters of `pointFactsSql(nearestWithinMetres !== null)`, in order. */
+export function pointFactsBindings(
+  jurisdictionId: string,
+  p: LatLong,
+  toleranceMetres: number,
+  nearestWithinMetres: number | null,
+): unknown[] {
+  return [
+    toleranceMetres,
+    toleranceMetres,
+    p.long,
+    p.lat,
+    p.long,
+    p.lat,
+    jurisdictionId,
+    ...(nearestWithinMetres === null ? [] : [nearestWithinMetres]),
+  ];
+}
+
+/** PointFacts from the row of `pointFactsSql` (undefined: no such jurisdiction). */
+export function readPointFacts(row: Record<string, unknown> | undefined): PointFacts {
+  const r = row as (AddressRow & { inside: boolean; districts: Record<string, string> | string }) | undefined;
+  if (!r) return { inside: false, districts: {}, nearest: null };
+  const districts = typeof r.districts === 'string' ? JSON.parse(r.districts) : r.districts;
+  return {
+    inside: r.inside === true,
+    districts: districts as Record<string, string>,
+    nearest: r.id === null || r.id === undefined ? null : toMatch({ ...r, sim: undefined }),
+  };
+}
+
 // Fixed texts, worked out once: prepared once per connection and run straight on pg (issue #21).
-const POINT_FACTS = pointFactsStatement(false);
-const POINT_FACTS_NEAREST = pointFactsStatement(true);
+const POINT_FACTS = hotStatement(pointFactsSql(false));
+const POINT_FACTS_NEAREST = hotStatement(pointFactsSql(true));
 
 /**
  * Everything intake needs to know about a point in one round trip: inside the service area (or within
@@ -68,23 +101,12 @@ export async function pointFacts(
   toleranceMetres: number,
   nearestWithinMetres: number | null,
 ): Promise<PointFacts> {
-  const xy = [p.long, p.lat];
-  const rows = (await runHot(knex, nearestWithinMetres === null ? POINT_FACTS : POINT_FACTS_NEAREST, [
-    toleranceMetres,
-    toleranceMetres,
-    ...xy,
-    ...xy,
-    jurisdictionId,
-    ...(nearestWithinMetres === null ? [] : [nearestWithinMetres]),
-  ])) as Array<AddressRow & { inside: boolean; districts: Record<string, string> | string }>;
-  const r = rows[0];
-  if (!r) return { inside: false, districts: {}, nearest: null };
-  const districts = typeof r.districts === 'string' ? JSON.parse(r.districts) : r.districts;
-  return {
-    inside: r.inside === true,
-    districts: districts as Record<string, string>,
-    nearest: r.id === null || r.id === undefined ? null : toMatch({ ...r, sim: undefined }),
-  };
+  const rows = await runHot(
+    knex,
+    nearestWithinMetres === null ? POINT_FACTS : POINT_FACTS_NEAREST,
+    pointFactsBindings(jurisdictionId, p, toleranceMetres, nearestWithinMetres),
+  );
+  return readPointFacts(rows[0] as Record<string, unknown> | undefined);
 }
 
 const addressColumns = (knex: Knex) => [

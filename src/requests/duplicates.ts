@@ -5,9 +5,9 @@
  */
 import type { Knex } from 'knex';
 import type { Service } from '../catalog';
-import type { LatLong } from '../geo';
+import { pointFactsBindings, pointFactsSql, readPointFacts, type LatLong, type PointFacts } from '../geo';
 import { OPEN_STATUSES, PAUSE_STATUS, type DetailedStatus } from './statuses';
-import { hotStatement, runHot } from '../db';
+import { hotStatement, runHot, type HotStatement } from '../db';
 
 export interface DuplicateRule {
   radiusMetres: number;
@@ -117,9 +117,11 @@ export async function saveRule(
   });
 }
 
-/** findParent's statement: the rule, then its candidates (fixed text, prepared once per connection). */
-const FIND_PARENT = hotStatement(
-  `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
+/**
+ * The rule in force and, under it, up to 10 open candidates nearest first (`candidate_id` null when there
+ * is none): at least one row. `?` placeholders, bound by `parentBindings`.
+ */
+const PARENT_SQL = `WITH p AS (SELECT ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)::geography AS g),
    found AS (
      SELECT radius_metres, window_hours, statuses, related_service_codes, enabled FROM duplicate_rules
      WHERE jurisdiction_id = ? AND (service_id = ? OR service_id IS NULL)
@@ -129,7 +131,7 @@ const FIND_PARENT = hotStatement(
      UNION ALL
      SELECT ?::float8, ?::float8, ?::text[], '{}'::text[], ?::boolean WHERE NOT EXISTS (SELECT 1 FROM found))
    SELECT rule.radius_metres, rule.window_hours, rule.statuses, rule.related_service_codes, rule.enabled,
-     c.id, c.requested_at, c.detailed_status, c.distance, c.is_private
+     c.id AS candidate_id, c.requested_at, c.detailed_status, c.distance AS candidate_distance, c.is_private
    FROM rule CROSS JOIN p
    LEFT JOIN LATERAL (
      SELECT r.id::text AS id, r.requested_at, r.detailed_status, ST_Distance(r.location, p.g) AS distance,
@@ -143,7 +145,64 @@ const FIND_PARENT = hotStatement(
        AND r.requested_at >= ?::timestamptz - rule.window_hours * interval '1 hour'
        AND ST_DWithin(r.location, p.g, rule.radius_metres)
      ORDER BY r.location <-> p.g
-     LIMIT 10) c ON true`,
+     LIMIT 10) c ON true`;
+
+function parentBindings(jurisdictionId: string, service: Service, point: LatLong, now: Date): unknown[] {
+  const d = DEFAULT_DUPLICATE_RULE;
+  return [
+    point.long,
+    point.lat,
+    jurisdictionId,
+    service.id,
+    d.radiusMetres,
+    d.windowHours,
+    d.statuses,
+    d.enabled,
+    jurisdictionId,
+    service.id,
+    jurisdictionId,
+    now,
+  ];
+}
+
+type ParentRow = RuleRow & {
+  candidate_id: string | null;
+  requested_at: Date;
+  detailed_status: string;
+  candidate_distance: number;
+  is_private: boolean | null;
+};
+
+/** The rows of PARENT_SQL → the parent `pickParent` chooses under the rule they carry. */
+function parentOf(rows: ParentRow[], now: Date): Candidate | null {
+  const first = rows[0];
+  if (!first) return null;
+  const rule: DuplicateRule = {
+    radiusMetres: Number(first.radius_metres),
+    windowHours: Number(first.window_hours),
+    statuses: first.statuses as DetailedStatus[],
+    relatedServiceCodes: first.related_service_codes,
+    enabled: first.enabled,
+  };
+  return pickParent(
+    rows
+      .filter((r) => r.candidate_id !== null)
+      .map((r) => ({
+        id: r.candidate_id as string,
+        requestedAt: new Date(r.requested_at),
+        detailedStatus: r.detailed_status,
+        distanceMetres: Number(r.candidate_distance),
+        isPrivate: r.is_private === true,
+      })),
+    rule,
+    now,
+  );
+}
+
+// Fixed texts, prepared once per connection and run straight on pg (issue #21).
+const FIND_PARENT = hotStatement(PARENT_SQL);
+const FACTS_AND_PARENT = [false, true].map((withNearest) =>
+  hotStatement(`SELECT f.*, pr.* FROM (${pointFactsSql(withNearest)}) f CROSS JOIN (${PARENT_SQL}) pr`),
 );
 
 /**
@@ -158,49 +217,26 @@ export async function findParent(
   point: LatLong,
   now: Date,
 ): Promise<Candidate | null> {
-  const d = DEFAULT_DUPLICATE_RULE;
-  const rows = (await runHot(knex, FIND_PARENT, [
-    point.long,
-    point.lat,
-    jurisdictionId,
-    service.id,
-    d.radiusMetres,
-    d.windowHours,
-    d.statuses,
-    d.enabled,
-    jurisdictionId,
-    service.id,
-    jurisdictionId,
-    now,
-  ])) as Array<
-    RuleRow & {
-      id: string | null;
-      requested_at: Date;
-      detailed_status: string;
-      distance: number;
-      is_private: boolean | null;
-    }
-  >;
-  const first = rows[0];
-  if (!first) return null;
-  const rule: DuplicateRule = {
-    radiusMetres: Number(first.radius_metres),
-    windowHours: Number(first.window_hours),
-    statuses: first.statuses as DetailedStatus[],
-    relatedServiceCodes: first.related_service_codes,
-    enabled: first.enabled,
-  };
-  return pickParent(
-    rows
-      .filter((r) => r.id !== null)
-      .map((r) => ({
-        id: r.id as string,
-        requestedAt: new Date(r.requested_at),
-        detailedStatus: r.detailed_status,
-        distanceMetres: Number(r.distance),
-        isPrivate: r.is_private === true,
-      })),
-    rule,
-    now,
-  );
+  const rows = await runHot(knex, FIND_PARENT, parentBindings(jurisdictionId, service, point, now));
+  return parentOf(rows as ParentRow[], now);
+}
+
+/**
+ * `pointFacts` and `findParent` for one point in one round trip (issue #21: a POST with lat/long needs
+ * both; one statement fewer per POST): the same SQL as each, side by side.
+ */
+export async function pointFactsAndParent(
+  knex: Knex,
+  jurisdictionId: string,
+  service: Service,
+  point: LatLong,
+  now: Date,
+  toleranceMetres: number,
+  nearestWithinMetres: number | null,
+): Promise<{ facts: PointFacts; parent: Candidate | null }> {
+  const rows = (await runHot(knex, FACTS_AND_PARENT[nearestWithinMetres === null ? 0 : 1] as HotStatement, [
+    ...pointFactsBindings(jurisdictionId, point, toleranceMetres, nearestWithinMetres),
+    ...parentBindings(jurisdictionId, service, point, now),
+  ])) as Array<ParentRow & Record<string, unknown>>;
+  return { facts: readPointFacts(rows[0]), parent: parentOf(rows, now) };
 }
