@@ -11,5 +11,13 @@ export {
 } from './import';
 export { importLayerStream, parseLayer, type LayerSpec } from './import-file';
 export { ImportRefused, layerNoun, type ImportReport } from './import-run';
-export { type AddressMatch, addressById, pointFacts } from './locate';
+export {
+  type AddressMatch,
+  addressById,
+  pointFacts,
+  pointFactsBindings,
+  pointFactsSql,
+  readPointFacts,
+  type PointFacts,
+} from './locate';
 export { type LatLong, type Bbox, geographyPoint, withinBbox, latOf, longOf } from './postgis';

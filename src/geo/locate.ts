@@ -4,8 +4,8 @@
  * single connection, so a read inside a pending transaction from the pool would wait forever).
  */
 import type { Knex } from 'knex';
-import { geographyPoint, latOf, longOf, type LatLong } from './postgis';
-import { preparedRaw } from '../db';
+import { geographyPoint, latOf, longOf, SRID, type LatLong } from './postgis';
+import { hotStatement, runHot } from '../db';
 
 export interface AddressMatch {
   /** The address point's id; null for a place without one (interpolated, an intersection). */
@@ -28,6 +28,67 @@ export interface PointFacts {
 }
 
 /**
+ * pointFacts' SQL (`?` placeholders), with the nearest address (`withNearest`) or without: one row, the
+ * columns `inside`, `districts`, and the nearest address's `id`, `address`, `zip`, `lat`, `long`, `distance`.
+ */
+export function pointFactsSql(withNearest: boolean): string {
+  const geom = `ST_SetSRID(ST_MakePoint(?::float8, ?::float8), ${SRID})`;
+  const nearest = withNearest
+    ? `SELECT a.id::text AS id, a.address, a.zip, ${latOf('a.location')} AS lat, ${longOf('a.location')} AS long,
+           ST_Distance(a.location, q.geog) AS distance
+         FROM address_points a
+         WHERE a.jurisdiction_id = j.id AND ST_DWithin(a.location, q.geog, ?::float8)
+         ORDER BY a.location <-> q.geog LIMIT 1`
+    : 'SELECT NULL::text AS id, NULL::text AS address, NULL::text AS zip, NULL::float8 AS lat, NULL::float8 AS long, NULL::float8 AS distance';
+  return `SELECT
+         CASE WHEN j.boundary IS NULL OR ST_Intersects(j.boundary, q.geom) THEN true
+              WHEN ?::float8 > 0 THEN ST_DWithin(j.boundary::geography, q.geog, ?::float8)
+              ELSE false END AS inside,
+         (SELECT coalesce(jsonb_object_agg(d.layer, d.name), '{}'::jsonb) FROM (
+            SELECT DISTINCT ON (layer) layer, name FROM districts
+            WHERE jurisdiction_id = j.id AND ST_Intersects(geom, q.geom) ORDER BY layer, name) d) AS districts,
+         n.id, n.address, n.zip, n.lat, n.long, n.distance
+       FROM (SELECT ${geom} AS geom, ${geom}::geography AS geog) q
+       JOIN jurisdictions j ON j.id = ?
+       LEFT JOIN LATERAL (${nearest}) n ON true`;
+}
+
+/** The parameters of `pointFactsSql(nearestWithinMetres !== null)`, in order. */
+export function pointFactsBindings(
+  jurisdictionId: string,
+  p: LatLong,
+  toleranceMetres: number,
+  nearestWithinMetres: number | null,
+): unknown[] {
+  return [
+    toleranceMetres,
+    toleranceMetres,
+    p.long,
+    p.lat,
+    p.long,
+    p.lat,
+    jurisdictionId,
+    ...(nearestWithinMetres === null ? [] : [nearestWithinMetres]),
+  ];
+}
+
+/** PointFacts from the row of `pointFactsSql` (undefined: no such jurisdiction). */
+export function readPointFacts(row: Record<string, unknown> | undefined): PointFacts {
+  const r = row as (AddressRow & { inside: boolean; districts: Record<string, string> | string }) | undefined;
+  if (!r) return { inside: false, districts: {}, nearest: null };
+  const districts = typeof r.districts === 'string' ? JSON.parse(r.districts) : r.districts;
+  return {
+    inside: r.inside === true,
+    districts: districts as Record<string, string>,
+    nearest: r.id === null || r.id === undefined ? null : toMatch({ ...r, sim: undefined }),
+  };
+}
+
+// Fixed texts, worked out once: prepared once per connection and run straight on pg (issue #21).
+const POINT_FACTS = hotStatement(pointFactsSql(false));
+const POINT_FACTS_NEAREST = hotStatement(pointFactsSql(true));
+
+/**
  * Everything intake needs to know about a point in one round trip: inside the service area (or within
  * `toleranceMetres` of it), its district in each layer, and (when `nearestWithinMetres` is given) the
  * nearest address point within that distance (the same as `nearestAddresses`). The tolerance test on
@@ -40,48 +101,12 @@ export async function pointFacts(
   toleranceMetres: number,
   nearestWithinMetres: number | null,
 ): Promise<PointFacts> {
-  const geom = `ST_SetSRID(ST_MakePoint(?::float8, ?::float8), 4326)`;
-  const xy = [p.long, p.lat];
-  const nearest =
-    nearestWithinMetres === null
-      ? 'SELECT NULL::text AS id, NULL::text AS address, NULL::text AS zip, NULL::float8 AS lat, NULL::float8 AS long, NULL::float8 AS distance'
-      : `SELECT a.id::text AS id, a.address, a.zip, ${latOf('a.location')} AS lat, ${longOf('a.location')} AS long,
-           ST_Distance(a.location, q.geog) AS distance
-         FROM address_points a
-         WHERE a.jurisdiction_id = j.id AND ST_DWithin(a.location, q.geog, ?::float8)
-         ORDER BY a.location <-> q.geog LIMIT 1`;
-  const rows = (
-    await preparedRaw(
-      knex,
-      `SELECT
-         CASE WHEN j.boundary IS NULL OR ST_Intersects(j.boundary, q.geom) THEN true
-              WHEN ?::float8 > 0 THEN ST_DWithin(j.boundary::geography, q.geog, ?::float8)
-              ELSE false END AS inside,
-         (SELECT coalesce(jsonb_object_agg(d.layer, d.name), '{}'::jsonb) FROM (
-            SELECT DISTINCT ON (layer) layer, name FROM districts
-            WHERE jurisdiction_id = j.id AND ST_Intersects(geom, q.geom) ORDER BY layer, name) d) AS districts,
-         n.id, n.address, n.zip, n.lat, n.long, n.distance
-       FROM (SELECT ${geom} AS geom, ${geom}::geography AS geog) q
-       JOIN jurisdictions j ON j.id = ?
-       LEFT JOIN LATERAL (${nearest}) n ON true`,
-      [
-        toleranceMetres,
-        toleranceMetres,
-        ...xy,
-        ...xy,
-        jurisdictionId,
-        ...(nearestWithinMetres === null ? [] : [nearestWithinMetres]),
-      ],
-    )
-  ).rows as Array<AddressRow & { inside: boolean; districts: Record<string, string> | string }>;
-  const r = rows[0];
-  if (!r) return { inside: false, districts: {}, nearest: null };
-  const districts = typeof r.districts === 'string' ? JSON.parse(r.districts) : r.districts;
-  return {
-    inside: r.inside === true,
-    districts: districts as Record<string, string>,
-    nearest: r.id === null || r.id === undefined ? null : toMatch({ ...r, sim: undefined }),
-  };
+  const rows = await runHot(
+    knex,
+    nearestWithinMetres === null ? POINT_FACTS : POINT_FACTS_NEAREST,
+    pointFactsBindings(jurisdictionId, p, toleranceMetres, nearestWithinMetres),
+  );
+  return readPointFacts(rows[0] as Record<string, unknown> | undefined);
 }
 
 const addressColumns = (knex: Knex) => [

@@ -121,25 +121,23 @@ export function writeBody(limitBytes: number, files?: FileLimits) {
     });
     next();
   };
+  // One parser per request, chosen by the Content-Type (issue #21: not three parsers each checking it).
+  const parse = (req: Request, res: Response, next: NextFunction) => {
+    const given = req.headers['content-type'];
+    const type = given?.toLowerCase();
+    const hasBody =
+      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+    if (type?.startsWith('application/x-www-form-urlencoded')) return form(req, res, next);
+    if (type?.startsWith('application/json')) return json(req, res, next);
+    if (type?.startsWith('multipart/form-data')) return cleanup(req, res, () => multipart(req, res, next));
+    if (hasBody && given)
+      return next(
+        new AppError(415, `Content-Type ${given.split(';')[0]} is not accepted: use ${ACCEPTED.join(', ')}.`),
+      );
+    next();
+  };
   return [
-    (req: Request, _res: Response, next: NextFunction) => {
-      const type = req.headers['content-type'];
-      const hasBody =
-        Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
-      if (hasBody && type && !ACCEPTED.some((t) => type.toLowerCase().startsWith(t))) {
-        return next(
-          new AppError(
-            415,
-            `Content-Type ${type.split(';')[0]} is not accepted: use ${ACCEPTED.join(', ')}.`,
-          ),
-        );
-      }
-      next();
-    },
-    cleanup,
-    form,
-    json,
-    multipart,
+    parse,
     (req: Request, _res: Response, next: NextFunction) => {
       req.body ??= {};
       next();

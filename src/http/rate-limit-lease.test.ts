@@ -98,4 +98,23 @@ describe('LeasedRateLimitStore', () => {
       { numRuns: 200 },
     );
   });
+  it('when 64 requests arrive together with no block held, then one block is reserved at a time and each hit is counted once', async () => {
+    const clock = () => new Date(0);
+    const shared = sharedCounter(clock);
+    // A round trip that takes a while, as the database's does under load: all 64 arrive before it ends.
+    const slow: BlockStore = {
+      ...shared,
+      increment: async (key: string, by?: number) => {
+        await new Promise((r) => setImmediate(r));
+        return shared.increment(key, by);
+      },
+    };
+    const store = leased(slow, clock, 1_000_000);
+    const totals = (await Promise.all(Array.from({ length: 64 }, () => store.increment('k')))).map(
+      (i) => i.totalHits,
+    );
+    // 50 hits a block: two reservations, not one per request (64 upserts queued on one row).
+    expect(shared.calls).toBe(2);
+    expect([...totals].sort((a, b) => a - b)).toEqual(Array.from({ length: 64 }, (_, i) => i + 1));
+  });
 });

@@ -49,18 +49,41 @@ export class LeasedRateLimitStore implements Store {
     this.limit = typeof options.limit === 'number' ? options.limit : 1;
   }
 
+  /** Reservations under way, per key: one at a time, the requests meanwhile wait for it (no herd). */
+  private readonly reserving = new Map<string, Promise<unknown>>();
+
   async increment(key: string): Promise<ClientRateLimitInfo> {
-    const now = this.clock().getTime();
-    const lease = this.leases.get(key);
-    if (lease && lease.unspent > 0 && lease.resetTime.getTime() > now) {
-      lease.unspent -= 1;
-      return { totalHits: lease.shared - lease.unspent, resetTime: lease.resetTime };
+    for (;;) {
+      const now = this.clock().getTime();
+      const lease = this.leases.get(key);
+      if (lease && lease.unspent > 0 && lease.resetTime.getTime() > now) {
+        lease.unspent -= 1;
+        return { totalHits: lease.shared - lease.unspent, resetTime: lease.resetTime };
+      }
+      // Every request arriving while a block is being reserved used to reserve its own: at 64 connections
+      // (and at each new window) 64 upserts queued on the key's one row, holding pool connections, and POSTs
+      // stalled for seconds (issue #21). They now wait for the reservation under way and spend from it.
+      const underWay = this.reserving.get(key);
+      if (underWay) {
+        await underWay.catch(() => undefined);
+        continue;
+      }
+      const reservation = this.reserve(key, lease, now);
+      this.reserving.set(key, reservation);
+      try {
+        return await reservation;
+      } finally {
+        this.reserving.delete(key);
+      }
     }
+  }
+
+  private async reserve(key: string, lease: Lease | undefined, now: number): Promise<ClientRateLimitInfo> {
     const known = lease && lease.resetTime.getTime() > now ? lease.shared : 0;
     const block = Math.max(1, Math.min(this.maxBlock, Math.floor((this.limit - known) / 8)));
     const info = await this.shared.increment(key, block);
     const resetTime = info.resetTime ?? new Date(now + 60_000);
-    // Another request of this process may have reserved meanwhile: its block stays with it, this one is added.
+    // Another process's reservation is counted in the shared total; this process's own are one at a time.
     const current = this.leases.get(key);
     const unspent =
       (current && current !== lease && current.resetTime.getTime() === resetTime.getTime()

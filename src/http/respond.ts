@@ -10,7 +10,18 @@ export function formatOf(res: Response): Format {
 
 export function send(res: Response, payload: Payload, status = 200): void {
   const format = formatOf(res);
-  res.status(status).type(CONTENT_TYPES[format]).send(render(payload, format));
+  const body = render(payload, format);
+  const method = res.req.method;
+  if (method === 'GET' || method === 'HEAD') {
+    // express's send: an ETag, and a 304 for a client that holds this answer already.
+    res.status(status).type(CONTENT_TYPES[format]).send(body);
+    return;
+  }
+  // A write's answer is never cached or revalidated: no ETag (a hash of the body per POST, issue #21).
+  res.statusCode = status;
+  res.setHeader('Content-Type', CONTENT_TYPES[format]);
+  res.setHeader('Content-Length', Buffer.byteLength(body));
+  res.end(body);
 }
 
 /** Express param handler for `:format`: only json and xml exist (anything else is a 404 in JSON). */

@@ -81,7 +81,7 @@ export async function tokenStatus(
     { token: string; request_id: string | null } | undefined;
   return row ? { token: row.token, serviceRequestId: row.request_id } : null;
 }
-export { DEFAULT_DUPLICATE_RULE, ruleFor } from './duplicates';
+export { DEFAULT_DUPLICATE_RULE, findParent, pointFactsAndParent, ruleFor } from './duplicates';
 export { applyFilter, publicNotes, selectRequests, toRecord } from './query';
 export { listUpdates } from './updates';
 export { postUpdate, type IncomingUpdate, type UpdatePoster } from './incoming-update';

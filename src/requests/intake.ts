@@ -12,7 +12,8 @@ import { AppError, badRequest, Problems } from '../core';
 import { computeExpected, describeResponseLevel } from './response-level';
 import { resolveLocation, type LocationInput } from './location';
 import { insertRequest, type NewRequest } from './write';
-import { findParent } from './duplicates';
+import { findParent, pointFactsAndParent, type Candidate } from './duplicates';
+import type { LatLong } from '../geo';
 import type { Contact } from './types';
 import type { DetailedStatus } from './statuses';
 
@@ -139,6 +140,8 @@ async function previousResult(
  */
 export type AttachToRequest = (trx: Knex.Transaction, requestId: string) => Promise<void>;
 
+const samePoint = (a: LatLong, b: LatLong) => a.lat === b.lat && a.long === b.long;
+
 export async function submitRequest(
   ctx: AppContext,
   j: Jurisdiction,
@@ -159,19 +162,49 @@ export async function submitRequest(
     problems.add('A location is required: send lat and long, or address_string, or address_id.');
   }
   problems.throwIfAny();
-  const location = await resolveLocation(ctx.knex, ctx.config, j.id, sub.location, problems);
+  if (!service) throw badRequest('The request could not be accepted.');
+  const now = ctx.clock();
+  // A point alone (the common POST): its facts and the duplicate check's candidates in one round trip.
+  const checked: { at?: LatLong; parent?: Candidate | null } = {};
+  const location = await resolveLocation(
+    ctx.knex,
+    ctx.config,
+    j.id,
+    sub.location,
+    problems,
+    point && addressString === undefined && addressId === undefined
+      ? async (knex, jurisdictionId, p, toleranceMetres, nearestWithinMetres) => {
+          const found = await pointFactsAndParent(
+            knex,
+            jurisdictionId,
+            service,
+            p,
+            now,
+            toleranceMetres,
+            nearestWithinMetres,
+          );
+          checked.at = p;
+          checked.parent = found.parent;
+          return found.facts;
+        }
+      : undefined,
+  );
   problems.throwIfAny();
-  if (!service || !location) throw badRequest('The request could not be accepted.');
+  if (!location) throw badRequest('The request could not be accepted.');
 
-  const fingerprint = submissionFingerprint(sub);
-  if (sub.clientRequestId !== undefined && key.id !== null) {
+  // Only a submission with a client_request_id is compared with an earlier one (a hash of the whole body).
+  const fingerprint = sub.clientRequestId !== undefined ? submissionFingerprint(sub) : null;
+  if (sub.clientRequestId !== undefined && fingerprint !== null && key.id !== null) {
     const previous = await previousResult(ctx.knex, key.id, sub.clientRequestId, fingerprint);
     if (previous) return previous;
   }
 
-  const now = ctx.clock();
   const expectedAt = computeExpected(service, await ctx.calendars.get(j.id, j.timeZone), now);
-  const parent = location.point ? await findParent(ctx.knex, j.id, service, location.point, now) : null;
+  const parent = !location.point
+    ? null
+    : checked.at && checked.parent !== undefined && samePoint(checked.at, location.point)
+      ? checked.parent
+      : await findParent(ctx.knex, j.id, service, location.point, now);
   const plan: NewRequest = {
     jurisdictionId: j.id,
     serviceId: service.id,
@@ -193,7 +226,7 @@ export async function submitRequest(
     actorLabel: key.name,
     attributes,
     clientRequestId: sub.clientRequestId ?? null,
-    clientRequestFingerprint: sub.clientRequestId !== undefined ? fingerprint : null,
+    clientRequestFingerprint: fingerprint,
     contact: sub.contact,
   };
 
@@ -219,7 +252,7 @@ export async function submitRequest(
       .onConflict(ctx.knex.raw('(api_key_id, client_request_id) WHERE client_request_id IS NOT NULL'))
       .ignore()
       .returning('token')) as Array<{ token: string }>;
-    if (inserted.length === 0 && plan.clientRequestId !== null && key.id !== null) {
+    if (inserted.length === 0 && plan.clientRequestId !== null && fingerprint !== null && key.id !== null) {
       const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
       if (previous) return previous;
     }
@@ -239,7 +272,7 @@ export async function submitRequest(
         return created;
       })
     : await insertRequest(ctx.knex, plan);
-  if (id === null && plan.clientRequestId !== null && key.id !== null) {
+  if (id === null && plan.clientRequestId !== null && fingerprint !== null && key.id !== null) {
     // Lost a race with an identical retry: answer with the request that won.
     const previous = await previousResult(ctx.knex, key.id, plan.clientRequestId, fingerprint);
     if (previous) return previous;

@@ -53,6 +53,8 @@ export async function resolveLocation(
   jurisdictionId: string,
   input: LocationInput,
   problems: Problems,
+  /** Where the point's facts come from: pointFacts, unless the caller fetches them with more (intake). */
+  factsAt: typeof pointFacts = pointFacts,
 ): Promise<ResolvedLocation | null> {
   let known: AddressMatch | null = null;
   if (input.addressId !== undefined) {
@@ -113,7 +115,7 @@ export async function resolveLocation(
   let districts: Record<string, string> = {};
   if (point) {
     // One round trip: boundary, districts, and the nearest address when there is none yet.
-    const facts = await pointFacts(
+    const facts = await factsAt(
       knex,
       jurisdictionId,
       point,
