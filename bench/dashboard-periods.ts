@@ -49,10 +49,25 @@ function get(port: number, path: string, timeoutMs = 30_000): Promise<{ ms: numb
   });
 }
 
+/**
+ * src/rollup, or null on a tree without it. `require`, not `import()`: `npm run bench` runs this file under
+ * `--require tsx/cjs`, where a dynamic import of TypeScript fails, and a swallowed failure measured the
+ * dashboard without its rollups. Any other failure is thrown.
+ */
+function loadRollup(modPath: string): unknown {
+  try {
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    return require(modPath) as unknown;
+  } catch (err) {
+    if ((err as { code?: string }).code === 'MODULE_NOT_FOUND') return null;
+    throw err;
+  }
+}
+
 /** Runs the rollup's worker pass until it has nothing left to roll (none on a tree without it). */
 export async function buildRollups(url: string): Promise<RollupBuild | null> {
   const modPath = '../src/rollup';
-  const mod = (await import(modPath).catch(() => null)) as null | {
+  const mod = loadRollup(modPath) as null | {
     refreshRollups: (k: unknown, now: Date, o?: { chunkDays?: number }) => Promise<{ days: number }>;
   };
   if (!mod?.refreshRollups) return null;
@@ -85,7 +100,7 @@ export async function rollupKeeper(
   url: string,
 ): Promise<{ pass: () => Promise<void>; close: () => Promise<void> } | null> {
   const modPath = '../src/rollup';
-  const mod = (await import(modPath).catch(() => null)) as null | {
+  const mod = loadRollup(modPath) as null | {
     refreshRollups: (k: unknown, now: Date) => Promise<{ days: number }>;
   };
   if (!mod?.refreshRollups) return null;
