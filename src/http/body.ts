@@ -27,21 +27,40 @@ export interface BodyFile {
 /** The field names clients send files under: three's `media`, FixMyStreet's `photo1`…, and the usual others. */
 export const FILE_FIELD = /^(?:media|media\[\]|photo\d{0,3}|file)$/;
 
+/**
+ * Writes one file part to `target`. The file is opened before a byte is read, and on any failure (the
+ * client gone, the part cut off, the disk full) it is closed and then removed before this settles: a
+ * failed spool leaves nothing, whatever the order in which the stream, the open and multer's own abort
+ * cleanup (which may run before the file exists) happen.
+ */
+export async function spool(stream: NodeJS.ReadableStream, dir: string, target: string): Promise<number> {
+  let handle: fs.promises.FileHandle | undefined;
+  try {
+    await fs.promises.mkdir(dir, { recursive: true });
+    handle = await fs.promises.open(target, 'wx');
+    const out = handle.createWriteStream();
+    await pipeline(stream, out);
+    return out.bytesWritten;
+  } catch (err) {
+    (stream as NodeJS.ReadableStream & { destroy?: () => void }).destroy?.();
+    await handle?.close().catch(() => undefined);
+    if (handle) await fs.promises.rm(target, { force: true });
+    throw err;
+  }
+}
+
 /** Streams each file part to its own temporary file: an upload is never held whole in memory. */
 function spoolStorage(dir: string): multer.StorageEngine {
   return {
     _handleFile(_req, file, cb) {
       const target = path.join(dir, `${crypto.randomBytes(12).toString('hex')}.upload`);
-      // Known to multer at once, so a body aborted mid-file removes the partial file too.
+      // Known to multer at once, so a body aborted mid-file removes a partial file too (and spool
+      // removes one that multer's cleanup came too early for).
       (file as Express.Multer.File).path = target;
-      fs.promises
-        .mkdir(dir, { recursive: true })
-        .then(() => pipeline(file.stream, fs.createWriteStream(target, { flags: 'wx' })))
-        .then(() => fs.promises.stat(target))
-        .then(
-          ({ size }) => cb(null, { path: target, size }),
-          (err: Error) => fs.rm(target, { force: true }, () => cb(err)),
-        );
+      spool(file.stream, dir, target).then(
+        (size) => cb(null, { path: target, size }),
+        (err: Error) => cb(err),
+      );
     },
     _removeFile(_req, file, cb) {
       fs.rm(file.path, { force: true }, () => cb(null));
