@@ -1,5 +1,5 @@
-import crypto from 'node:crypto';
 import type { Knex } from 'knex';
+import { preparedRaw, statementName } from './prepared';
 
 /** A fixed statement of a hot path: its text in both placeholder styles and its prepared-statement name. */
 export interface HotStatement {
@@ -19,7 +19,7 @@ export function hotStatement(sql: string): HotStatement {
   return {
     sql,
     text: sql.replace(/\?/g, () => `$${(n += 1)}`),
-    name: `o311_${crypto.createHash('sha1').update(sql).digest('hex').slice(0, 24)}`,
+    name: statementName(sql),
   };
 }
 
@@ -31,8 +31,8 @@ interface PgConnection {
  * Runs a hot statement (issue #21: the three statements of a POST). On PostgreSQL, outside a transaction,
  * straight on a connection of knex's pool as a named pg query: prepared once per connection, and none of
  * knex's per-query work (placeholder scans of a long text, the runner, its events; ~0.1 ms of CPU a
- * statement, a tenth of a POST's). Elsewhere (the embedded database, a transaction) through knex.raw with
- * the same name, as preparedRaw does. The rows either way.
+ * statement, a tenth of a POST's). Elsewhere (the embedded database, a transaction) through preparedRaw,
+ * under the same name. The rows either way.
  */
 export async function runHot(
   knex: Knex | Knex.Transaction,
@@ -41,8 +41,8 @@ export async function runHot(
 ): Promise<unknown[]> {
   const client = knex.client as Knex.Client & { config: { client?: unknown } };
   if (client.config.client !== 'pg' || knex.isTransaction) {
-    const raw = knex.raw(statement.sql, values as Knex.RawBinding[]).options({ name: statement.name });
-    return ((await raw) as { rows: unknown[] }).rows;
+    return ((await preparedRaw(knex, statement.sql, values as Knex.RawBinding[])) as { rows: unknown[] })
+      .rows;
   }
   const connection = (await client.acquireConnection()) as PgConnection;
   try {

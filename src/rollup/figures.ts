@@ -10,9 +10,9 @@
  * read as 0 days; see sketch.ts).
  */
 import type { Knex } from 'knex';
-import { reportBase, type PerformanceRow } from '../reports';
+import type { PerformanceRow } from '../reports';
 import { bucketOf, Histogram, packedExactSql, sketchQuantile, unpackValues } from './sketch';
-import { countColumns, dayStart, districtKind, type Range } from './keyed';
+import { countColumns, dayStart, districtKind, requestRows, type Range } from './keyed';
 import { addDays, changedDays, fingerprintBindings, fingerprintSql } from './state';
 
 export const EXACT_MAX_DAYS = 8;
@@ -174,23 +174,11 @@ function splitMonths(days: string[]): { months: string[]; rest: string[] } {
  * as float8 (sorted or bucketed by the reader). One row per group, not one per request and group.
  */
 function directGroups(knex: Knex, q: RolledQuery, ranges: Range[]): Knex.Raw {
-  const base = reportBase(knex, { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end })
-    .select(
-      knex.raw('(r.requested_at AT TIME ZONE ?)::date AS day', [q.timeZone]),
-      'r.status',
-      'r.overdue',
-      'r.expected_at',
-      'r.closed_at',
-      'r.channel',
-      knex.raw("coalesce(r.districts ->> ?, '(outside any district)') AS district", [q.layer]),
-      knex.raw(
-        "CASE WHEN r.status = 'closed' THEN EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0 END::float8 AS dtc",
-      ),
-    )
-    .whereRaw(
-      `(${ranges.map(() => '(r.requested_at >= ? AND r.requested_at < ?)').join(' OR ')})`,
-      ranges.flatMap((r) => [r.from, r.to]),
-    );
+  const base = requestRows(
+    knex,
+    { jurisdictionId: q.jurisdictionId, timeZone: q.timeZone, bounds: { start: q.start, end: q.end } },
+    ranges,
+  ).select(knex.raw("coalesce(r.districts ->> ?, '(outside any district)') AS district", [q.layer]));
   const which = (day: string, channel: string, district: string, all: string) =>
     `CASE WHEN grouping(day) = 0 THEN ${day} WHEN grouping(channel) = 0 THEN ${channel}
           WHEN grouping(district) = 0 THEN ${district} ELSE ${all} END`;

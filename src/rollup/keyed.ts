@@ -23,16 +23,15 @@ export function dayStart(knex: Knex, day: string, timeZone: string): Knex.Raw {
 }
 
 /**
- * `SELECT ... FROM keyed`-ready SQL: day (date), status, overdue, expected_at, closed_at, dtc (days to close
- * of a closed request, double precision), kind, grp. `bounds` narrows the scan to one index range; the
- * `ranges` (inside it) select the rows.
+ * The public requests of one jurisdiction received between `bounds` (one index range) and, when given,
+ * inside `ranges`: day (local date), status, overdue, expected_at, closed_at, channel, dtc (days to close
+ * of a closed request, double precision). Callers select more columns on it.
  */
-export function keyedRows(
+export function requestRows(
   knex: Knex,
   q: { jurisdictionId: string; timeZone: string; bounds: { start: Date | Knex.Raw; end: Date | Knex.Raw } },
   ranges: Range[] | null,
-  kinds: { channel: boolean; service: boolean; layers: string[] },
-): Knex.Raw {
+): Knex.QueryBuilder {
   const base = reportBase(knex, {
     jurisdictionId: q.jurisdictionId,
     start: q.bounds.start as Date,
@@ -44,19 +43,29 @@ export function keyedRows(
     'r.expected_at',
     'r.closed_at',
     'r.channel',
-    'r.service_id',
-    'r.districts',
     knex.raw(
       "CASE WHEN r.status = 'closed' THEN EXTRACT(EPOCH FROM (r.closed_at - r.requested_at)) / 86400.0 END::float8 AS dtc",
     ),
   );
-  if (ranges && ranges.length > 0) {
-    const one = ranges.map(() => '(r.requested_at >= ? AND r.requested_at < ?)').join(' OR ');
+  if (ranges && ranges.length > 0)
     base.whereRaw(
-      `(${one})`,
+      `(${ranges.map(() => '(r.requested_at >= ? AND r.requested_at < ?)').join(' OR ')})`,
       ranges.flatMap((r) => [r.from, r.to]),
     );
-  }
+  return base;
+}
+
+/**
+ * `SELECT ... FROM keyed`-ready SQL: day (date), status, overdue, expected_at, closed_at, dtc, kind, grp:
+ * each of `requestRows` repeated once per group it counts in.
+ */
+export function keyedRows(
+  knex: Knex,
+  q: { jurisdictionId: string; timeZone: string; bounds: { start: Date | Knex.Raw; end: Date | Knex.Raw } },
+  ranges: Range[] | null,
+  kinds: { channel: boolean; service: boolean; layers: string[] },
+): Knex.Raw {
+  const base = requestRows(knex, q, ranges).select('r.service_id', 'r.districts');
   const values = [
     "('all', 'all')",
     ...(kinds.channel ? ["('channel', b.channel)"] : []),
