@@ -192,9 +192,39 @@ export async function newPeriodsAtOnce(port: number, end: Date, layers: string[]
   return burst;
 }
 
-export function dashboardLines(firsts: FirstRun[], bursts: Burst[], rollup: RollupBuild | null): string[] {
+/**
+ * Requests received in the last 24 hours before `end` (the partial day every first request reads from the
+ * requests themselves, not the rollup) against the median day of the 90 before: a benchmark that posted
+ * for minutes before this one leaves a day many times the usual, and the figures then say so.
+ */
+export async function lastDayLoad(url: string, end: Date): Promise<{ lastDay: number; typicalDay: number }> {
+  const db = await openDatabase({ kind: 'postgres', url, poolMax: 1 });
+  try {
+    const row = (
+      await db.knex.raw(
+        `SELECT (SELECT count(*) FROM service_requests WHERE requested_at >= ?::timestamptz - interval '1 day'
+                   AND requested_at < ?)::int AS last_day,
+                (SELECT percentile_disc(0.5) WITHIN GROUP (ORDER BY n) FROM (
+                   SELECT count(*) AS n FROM service_requests
+                    WHERE requested_at >= ?::timestamptz - interval '91 days' AND requested_at < ?::timestamptz - interval '1 day'
+                    GROUP BY date_trunc('day', requested_at)) d)::int AS typical_day`,
+        [end, end, end, end],
+      )
+    ).rows[0] as { last_day: number; typical_day: number };
+    return { lastDay: row.last_day, typicalDay: row.typical_day };
+  } finally {
+    await db.close();
+  }
+}
+
+export function dashboardLines(
+  firsts: FirstRun[],
+  bursts: Burst[],
+  rollup: RollupBuild | null,
+  load?: { lastDay: number; typicalDay: number },
+): string[] {
   return [
-    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.`,
+    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.${load ? ` Every period ends on the data's last day, read from the requests (not rolled while it goes on): ${load.lastDay.toLocaleString('en-US')} requests in its 24 hours, against ${load.typicalDay.toLocaleString('en-US')} on the median day of the 90 before${load.lastDay > 3 * load.typicalDay ? ' (the posts of the benchmarks run before this one on the same database)' : ''}.` : ''}`,
     '',
     '| period | layer | p50 | p95 | max | errors | result |',
     '|---|---|---|---|---|---|---|',

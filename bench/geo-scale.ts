@@ -31,7 +31,7 @@ import { migrateLatest } from '../src/db/migrate';
 import { DEMO_DIR, hasJurisdiction, loadDemoCity } from '../src/demo/load-demo';
 import { geocode } from '../src/geo/geocode';
 import { alter, FORMS, rng } from './geocode-accuracy';
-import { load as harnessLoad, percentile, startServer, stop, waitReady } from './harness';
+import { load as harnessLoad, percentile, SERVER_RUN, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
 
 const ROOT = path.resolve(__dirname, '..');
@@ -593,7 +593,7 @@ function writeReport(r: {
       `PostgreSQL ${r.pgVersion.pg}, PostGIS ${r.pgVersion.postgis} (local, scripts/pg-local.sh settings: fsync off); PGlite for embedded`,
     ),
     '',
-    `Written by \`npm run bench:geo\` (bench/geo-scale.ts). Data: ${r.rows.toLocaleString('en-US')} address points in \`boston\` — the 39,308 real demo points plus new house numbers on the same real streets (same zips), placed by interpolating between that street's real points by number, odd and even on opposite sides. Queries: 2,000 addresses drawn from that set and altered as \`npm run bench:geocode\` alters them (lower case, long suffix, no suffix, a typo, city and zip, extra spaces); reverse lookups at points up to ~15 m from an address point. HTTP figures go through the real server (\`src/server.ts\`, loopback, autocannon in the same machine, ${SECONDS} s per row). The machine has 2 cores shared with other work (the load generator, PostgreSQL and other processes), so absolute times are noisy.`,
+    `Written by \`npm run bench:geo\` (bench/geo-scale.ts). Data: ${r.rows.toLocaleString('en-US')} address points in \`boston\` — the 39,308 real demo points plus new house numbers on the same real streets (same zips), placed by interpolating between that street's real points by number, odd and even on opposite sides. Queries: 2,000 addresses drawn from that set and altered as \`npm run bench:geocode\` alters them (lower case, long suffix, no suffix, a typo, city and zip, extra spaces); reverse lookups at points up to ~15 m from an address point. HTTP figures go through the real server (${SERVER_RUN}, loopback, autocannon in the same machine, ${SECONDS} s per row). The machine has 2 cores shared with other work (the load generator, PostgreSQL and other processes), so absolute times are noisy.`,
     '',
     '| measure | figure | target | result |',
     '|---|---|---|---|',

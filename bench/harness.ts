@@ -1,5 +1,5 @@
 /** What the load benchmarks share: an autocannon run with exact percentiles, RSS, child processes, ports. */
-import { spawn, type ChildProcess } from 'node:child_process';
+import { spawn, spawnSync, type ChildProcess } from 'node:child_process';
 import path from 'node:path';
 import fs from 'node:fs';
 import http from 'node:http';
@@ -248,7 +248,34 @@ export async function measureEscalation(
 }
 
 /**
- * The server (src/server.ts) as a child on loopback `port`, as benchmarks run it: no worker, no demo
+ * How benchmarks run the server: the compiled build (dist/src/server.js), as the container image and
+ * `npm start` run it, built first when it is missing or older than a source (the test of
+ * scripts/launch.sh); `BENCH_TSX=1` runs src/server.ts through tsx instead (what every benchmark did until
+ * 3 December 2026: tsx keeps its transforms and source maps, 30–100 MB of RSS a compiled server does not
+ * hold). A checkout without scripts/build.sh (older than the compiled start) runs through tsx.
+ */
+export const SERVER_RUN =
+  process.env.BENCH_TSX === '1'
+    ? 'src/server.ts through tsx (BENCH_TSX=1)'
+    : 'the compiled build, dist/src/server.js, as the image and `npm start` run it';
+
+const FRESH_BUILD = `test -f dist/.built && test -f dist/src/server.js && test -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)"`;
+
+/** node's arguments for the server of checkout `root` (see SERVER_RUN), building it if needed. */
+function serverEntry(root: string): string[] {
+  if (process.env.BENCH_TSX === '1' || !fs.existsSync(path.join(root, 'scripts/build.sh')))
+    return ['--require', 'tsx/cjs', 'src/server.ts'];
+  const fresh = () => spawnSync('sh', ['-c', FRESH_BUILD], { cwd: root }).status === 0;
+  if (!fresh()) {
+    console.log(`bench: building ${root} (npm run build) to run the compiled server`);
+    const built = spawnSync('sh', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
+    if (built.status !== 0 || !fresh()) throw new Error(`bench: the build of ${root} failed`);
+  }
+  return ['dist/src/server.js'];
+}
+
+/**
+ * The server as a child on loopback `port`, as benchmarks run it (SERVER_RUN): no worker, no demo
  * load, no migrations, quiet logs; `env` adds to or overrides that (DATABASE_URL, DATA_DIR...), `nodeArgs`
  * go to node (`--cpu-prof`); `root` is the checkout whose server runs. The child is stopped when this
  * process exits.
@@ -260,7 +287,7 @@ export function startServer(
   /** The checkout whose server runs (another one's, to compare code in one sitting). */
   root = path.resolve(__dirname, '..'),
 ): ChildProcess {
-  const child = spawn(process.execPath, [...nodeArgs, '--require', 'tsx/cjs', 'src/server.ts'], {
+  const child = spawn(process.execPath, [...nodeArgs, ...serverEntry(root)], {
     cwd: root,
     env: {
       ...process.env,

@@ -11,12 +11,13 @@
  */
 import http from 'node:http';
 import { openDatabase } from '../src/db/connect';
-import { load as harnessLoad, portFree, rssMb, startServer, stop, waitReady } from './harness';
+import { load as harnessLoad, portFree, rssMb, SERVER_RUN, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
 import {
   buildRollups,
   dashboardLines,
   firstRequests,
+  lastDayLoad,
   newPeriodsAtOnce,
   rollupKeeper,
   type Burst,
@@ -178,11 +179,13 @@ async function main(): Promise<void> {
   let openingFirstMs = 0;
   let firsts: FirstRun[] = [];
   const bursts: Burst[] = [];
+  let dayLoad: { lastDay: number; typicalDay: number } | undefined;
   try {
     await waitReady(PORT, '/readyz', server);
     const end = new Date(
       Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
     );
+    dayLoad = await lastDayLoad(URL_ as string, end);
     const keeper = await rollupKeeper(URL_ as string);
     try {
       firsts = await firstRequests(PORT, end, facts.layers, FIRST_SAMPLES, keeper?.pass);
@@ -244,7 +247,7 @@ async function main(): Promise<void> {
   } finally {
     await stop(server);
   }
-  writeReport(facts, exportsRun, loads, openingFirstMs, dashboardLines(firsts, bursts, rollup));
+  writeReport(facts, exportsRun, loads, openingFirstMs, dashboardLines(firsts, bursts, rollup, dayLoad));
 }
 
 /** BENCH_PART=dashboard: the first requests of every period and layer, and 8 at once, printed. */
@@ -273,7 +276,7 @@ async function dashboardOnly(facts: { newest: Date; layers: string[]; layer: str
     const bursts = [await newPeriodsAtOnce(PORT, end, facts.layers)];
     await keeper?.pass();
     bursts.push(await newPeriodsAtOnce(PORT, end, facts.layers));
-    console.log(dashboardLines(firsts, bursts, rollup).join('\n'));
+    console.log(dashboardLines(firsts, bursts, rollup, await lastDayLoad(URL_ as string, end)).join('\n'));
   } finally {
     await keeper?.close();
     await stop(server);
@@ -292,7 +295,7 @@ function writeReport(
   const lines = [
     machineLine(`PostgreSQL ${facts.pg}`),
     '',
-    `Written by \`npm run bench:opendata\` (bench/opendata.ts): ${n(facts.total)} requests (${n(facts.pub)} public) from \`npm run bench:seed\`, the server started from src/server.ts as a child (WORKER=off, LOG_LEVEL=warn), the client in the same process as the measurement, on loopback. Anything else running on the 2 cores makes seconds and latencies noisy; the RSS figures are not.`,
+    `Written by \`npm run bench:opendata\` (bench/opendata.ts): ${n(facts.total)} requests (${n(facts.pub)} public) from \`npm run bench:seed\`, the server (${SERVER_RUN}) started as a child (WORKER=off, LOG_LEVEL=warn), the client in the same process as the measurement, on loopback. Anything else running on the 2 cores makes seconds and latencies noisy; the RSS figures are not.`,
     '',
     `Export memory: rows are counted by line ends (CSV, NDJSON) or features (GeoJSON); counts can differ by a few rows between exports when something writes to the database meanwhile. The peak RSS of a fresh server process (sampled every 100 ms) while one client streams the export; "at rest" is the same process before the request. Target < ${RSS_TARGET_MB} MB, the same at 100k and 1M rows.`,
     '',

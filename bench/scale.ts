@@ -29,6 +29,7 @@ import {
   prepare,
   requestMakers,
   SECONDS,
+  SERVER_RUN,
   startServer,
   stop,
   waitReady,
@@ -237,7 +238,7 @@ function report(columns: Column[], pg: string): string[] {
   const lines = [
     machineLine(`PostgreSQL ${pg}`),
     '',
-    `Written by \`npm run bench:scale\` (bench/scale.ts), once per size on the same database, grown between runs with \`npm run bench:seed\` (bench/seed.ts: the demo mix over 365 days, ~10% open, 1–5 history entries per request). Each operation ran ${SECONDS} s at one connection against the server (src/server.ts as a child, WORKER=off) on loopback, so p50/p95 are the cost of one operation; the number of operations is in brackets. Run at the lowest CPU and I/O priority on a 2-core machine shared with other work: single figures are noisy (±30% between runs is usual), ratios far from 1 are not. Dates of the columns: ${cols.map((c) => `${label(c)} ${c.date}`).join(', ')}.`,
+    `Written by \`npm run bench:scale\` (bench/scale.ts), once per size on the same database, grown between runs with \`npm run bench:seed\` (bench/seed.ts: the demo mix over 365 days, ~10% open, 1–5 history entries per request). Each operation ran ${SECONDS} s at one connection against the server (${SERVER_RUN}, a child, WORKER=off) on loopback, so p50/p95 are the cost of one operation; the number of operations is in brackets. Run at the lowest CPU and I/O priority on a 2-core machine shared with other work: single figures are noisy (±30% between runs is usual), ratios far from 1 are not. Dates of the columns: ${cols.map((c) => `${label(c)} ${c.date}`).join(', ')}.`,
     '',
     'The columns are the sizes actually measured; nothing in them is extrapolated.',
     '',
