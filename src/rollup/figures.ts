@@ -190,7 +190,22 @@ function directGroups(knex: Knex, q: RolledQuery, ranges: Range[]): Knex.Raw {
   );
 }
 
+/**
+ * Hash aggregation for the direct rows' grouping sets: with the default work_mem (4 MB) PostgreSQL sorts
+ * for all but one set and spills to disk once the direct rows pass ~30,000 (a busy partial day, a day
+ * changed since the worker's pass): 100 ms of a 450 ms first request at 1M requests. The groups are few
+ * (tens), so what the aggregation holds stays a few MB; the setting ends with the transaction.
+ */
+const FIGURES_WORK_MEM = '32MB';
+
 export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
+  return knex.transaction(async (trx) => {
+    await trx.raw(`SET LOCAL work_mem = '${FIGURES_WORK_MEM}'`);
+    return figuresIn(trx, q);
+  });
+}
+
+async function figuresIn(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
   const days = await cleanDays(knex, q);
   const exact = q.end.getTime() - q.start.getTime() <= EXACT_MAX_DAYS * DAY_MS + 3_600_000;
   const { months, rest } = exact ? { months: [], rest: days } : splitMonths(days);
