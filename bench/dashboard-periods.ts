@@ -142,6 +142,8 @@ export async function firstRequests(
   layers: string[],
   samples: number,
   between?: () => Promise<void>,
+  /** Added to each period's label (a second set of periods with another end). */
+  suffix = '',
 ): Promise<FirstRun[]> {
   const out: FirstRun[] = [];
   for (const p of periodsOf(end))
@@ -156,7 +158,7 @@ export async function firstRequests(
       }
       ms.sort((a, b) => a - b);
       const run = {
-        period: p.label,
+        period: `${p.label}${suffix}`,
         layer,
         samples,
         p50: Math.round(percentile(ms, 50)),
@@ -222,9 +224,10 @@ export function dashboardLines(
   bursts: Burst[],
   rollup: RollupBuild | null,
   load?: { lastDay: number; typicalDay: number },
+  earlier?: { lastDay: number; typicalDay: number },
 ): string[] {
   return [
-    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.${load ? ` Every period ends on the data's last day, read from the requests (not rolled while it goes on): ${load.lastDay.toLocaleString('en-US')} requests in its 24 hours, against ${load.typicalDay.toLocaleString('en-US')} on the median day of the 90 before${load.lastDay > 3 * load.typicalDay ? ' (the posts of the benchmarks run before this one on the same database)' : ''}.` : ''}`,
+    `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.${load ? ` Every period ends on the data's last day, read from the requests (not rolled while it goes on): ${load.lastDay.toLocaleString('en-US')} requests in its 24 hours, against ${load.typicalDay.toLocaleString('en-US')} on the median day of the 90 before${load.lastDay > 3 * load.typicalDay ? ' (the posts of the benchmarks run before this one on the same database)' : ''}.` : ''}${earlier ? ` The same periods were then asked ending at 00:00 UTC of that day ("ending before the benchmarks' posts"), whose last 24 hours hold ${earlier.lastDay.toLocaleString('en-US')} requests, a day as the city's data has them.` : ''}`,
     '',
     '| period | layer | p50 | p95 | max | errors | result |',
     '|---|---|---|---|---|---|---|',
