@@ -257,7 +257,7 @@ export async function measureEscalation(
 export const SERVER_RUN =
   process.env.BENCH_TSX === '1'
     ? 'src/server.ts through tsx (BENCH_TSX=1)'
-    : 'the compiled build, dist/src/server.js, as the image and `npm start` run it';
+    : 'the compiled build, `node --max-semi-space-size=4 dist/src/server.js`, as the image runs it';
 
 const FRESH_BUILD = `test -f dist/.built && test -f dist/src/server.js && test -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)"`;
 
@@ -271,7 +271,7 @@ function serverEntry(root: string): string[] {
     const built = spawnSync('sh', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0 || !fresh()) throw new Error(`bench: the build of ${root} failed`);
   }
-  return ['dist/src/server.js'];
+  return ['--max-semi-space-size=4', 'dist/src/server.js'];
 }
 
 /**

@@ -8,11 +8,12 @@
 #   started): an edited, added or removed file under src/ or migrations/ (a removal touches its folder)
 #   sends the next start through tsx, so a stale build never runs. Compiled, the server starts seconds
 #   sooner and holds about 100 MB less than through tsx (docs/decisions/0002-performance.md).
-# In a checkout (a laptop, where the embedded database is the default), memory settings measured with
-# bench/run-embedded.ts, together about 40-70 MB less at rest: V8's young generation at 4 MB a
-# semi-space (16 MB by default), and glibc serving allocations of 128 kB and more from their own
-# mappings, so that the large buffers of start-up are returned to the system when freed instead of
-# staying in its heap. Either can be overridden from the environment (NODE_OPTIONS, MALLOC_*).
+# Everywhere, V8's young generation at 4 MB a semi-space (16 MB by default): 20 MB less at rest and 55 MB
+# less at the peak of a 1M-row export on PostgreSQL, as the image's CMD runs the server. In a checkout (a
+# laptop, where the embedded database is the default), also a memory setting measured with
+# bench/run-embedded.ts (with the semi-space, together about 40-70 MB less at rest): glibc serving
+# allocations of 128 kB and more from their own mappings, so that the large buffers of start-up are
+# returned to the system when freed instead of staying in its heap. Either can be overridden from the environment (NODE_OPTIONS, MALLOC_*).
 # OPEN311_TSX=1 forces the sources through tsx.
 # Usage: sh scripts/launch.sh server|worker|cli [arguments]
 set -e
@@ -24,7 +25,7 @@ case "$1" in
 esac
 shift
 if [ "$NODE_ENV" = production ] && [ -f "dist/src/$entry.js" ]; then
-  exec node "dist/src/$entry.js" "$@"
+  exec node --max-semi-space-size=4 "dist/src/$entry.js" "$@"
 fi
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
 if [ "$OPEN311_TSX" != 1 ] && [ -f dist/.built ] && [ -f "dist/src/$entry.js" ] &&
