@@ -63,9 +63,10 @@ export function s3Storage(config: MediaS3Config): MediaStorage {
     },
     async presign(key, opts) {
       const { s3, client } = load();
-      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      /* eslint-disable @typescript-eslint/no-require-imports */
       const { getSignedUrl } =
         require('@aws-sdk/s3-request-presigner') as typeof import('@aws-sdk/s3-request-presigner');
+      /* eslint-enable @typescript-eslint/no-require-imports */
       return getSignedUrl(
         client,
         new s3.GetObjectCommand({
