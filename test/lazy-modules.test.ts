@@ -36,8 +36,8 @@ afterAll(async () => {
 });
 
 describe('modules loaded on first use', () => {
-  it('when the app, bootstrap and worker are loaded, then sharp, the S3 SDK, undici, Ajv, yaml, xml2js and both database drivers are not', () => {
-    // The drivers: each is loaded when a database of its kind is opened.
+  it('when the app, bootstrap and worker are loaded, then sharp, the S3 SDK, undici, Ajv, yaml, xml2js and PGlite are not', () => {
+    // PGlite: loaded when an embedded database is opened.
     const lazy = [
       'sharp',
       '@aws-sdk/client-s3',

@@ -6,7 +6,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import knexFactory, { type Knex } from 'knex';
 import type { Extension, PGlite } from '@electric-sql/pglite';
-import type pg from 'pg';
+import pg from 'pg';
 import v8 from 'node:v8';
 import { fromRoot } from '../paths';
 import { releaseInstallScripts, releasingLinkedLibraries } from './loaded-files';
@@ -59,19 +59,12 @@ export type DatabaseTarget =
   | { kind: 'postgres'; url: string; poolMax?: number }
   | { kind: 'embedded'; dataDir?: string; loadDataDir?: Blob };
 
-/**
- * node-postgres, loaded when a PostgreSQL database is first opened (the embedded mode never needs it: its
- * load was part of a restart's cost, docs/decisions/0002-performance.md). int8 (counts, ids) and numeric
- * come back as strings from pg; parse the ones that always fit in a double so both drivers return the same
- * JS types (ids are rendered with ::text in SQL anyway). Setting a parser twice is harmless.
- */
-function nodePostgres(): typeof pg {
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const driver = require('pg') as typeof pg;
-  driver.types.setTypeParser(driver.types.builtins.INT8, (v) => Number(v));
-  driver.types.setTypeParser(driver.types.builtins.NUMERIC, (v) => Number(v));
-  return driver;
-}
+// int8 (counts, ids) and numeric come back as strings from pg; parse the ones that always fit in a double
+// so both drivers return the same JS types. Ids are rendered with ::text in SQL anyway. Set when this module
+// loads, not when a database is opened: code that makes its own knex on PostgreSQL in the same process
+// (tests, benchmarks) counts on it, so node-postgres is loaded by the embedded mode too.
+pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
+pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 
 const QUIET = { warn: () => {}, error: () => {}, deprecate: () => {}, debug: () => {} };
 
@@ -159,7 +152,6 @@ function baselineWasmOnly(): void {
 
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
-    const driver = nodePostgres();
     const knex = knexFactory({
       client: 'pg',
       connection: { connectionString: target.url, application_name: 'open311-server' },
@@ -175,7 +167,7 @@ export async function openDatabase(target: DatabaseTarget): Promise<Database> {
       // The LISTEN connection (cache sync): a connect that hangs (a primary gone without a reset) fails
       // after 10 s and is retried, and TCP keep-alive notices a peer that vanished while it was idle.
       newClient: () =>
-        new driver.Client({
+        new pg.Client({
           connectionString: target.url,
           application_name: 'open311-server (listen)',
           connectionTimeoutMillis: 10_000,
