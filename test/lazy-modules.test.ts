@@ -46,7 +46,6 @@ describe('modules loaded on first use', () => {
       'yaml',
       'xml2js',
       'file-type',
-      'pg',
       '@electric-sql/pglite',
     ];
     // A fresh node (jest's own module registry hides what a real process loads), through tsx as `npm run dev`.
