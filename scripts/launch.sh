@@ -8,12 +8,15 @@
 #   started): an edited, added or removed file under src/ or migrations/ (a removal touches its folder)
 #   sends the next start through tsx, so a stale build never runs. Compiled, the server starts seconds
 #   sooner and holds about 100 MB less than through tsx (docs/decisions/0002-performance.md).
-# Everywhere, V8's young generation at 4 MB a semi-space (16 MB by default): 20 MB less at rest and 55 MB
-# less at the peak of a 1M-row export on PostgreSQL, as the image's CMD runs the server. In a checkout (a
-# laptop, where the embedded database is the default), also a memory setting measured with
-# bench/run-embedded.ts (with the semi-space, together about 40-70 MB less at rest): glibc serving
-# allocations of 128 kB and more from their own mappings, so that the large buffers of start-up are
-# returned to the system when freed instead of staying in its heap. Either can be overridden from the environment (NODE_OPTIONS, MALLOC_*).
+# Everywhere, V8's young generation at 4 MB a semi-space (16 MB by default): on PostgreSQL 20 MB less at
+# rest and 55 MB less at the peak of a 1M-row export, as the image's CMD runs the server. In a checkout (a
+# laptop, where the embedded database is the default), also glibc serving allocations of 16 kB and more
+# from their own mappings, so that the buffers of start-up are returned to the system when freed instead
+# of staying in its heap (PGlite unpacks its extension bundles and the pre-built demo data dir in zlib's
+# 16 kB chunks: with the threshold at 128 kB they stayed, 100 MB of the heap after a first start); with the
+# semi-space, measured with bench/run-embedded.ts. Either can be overridden from the environment
+# (NODE_OPTIONS, MALLOC_*). --expose-gc lets the server run one full collection a few seconds after it
+# starts (src/server.ts), so that start-up's garbage is returned then.
 # OPEN311_TSX=1 forces the sources through tsx.
 # Usage: sh scripts/launch.sh server|worker|cli [arguments]
 set -e
@@ -27,9 +30,9 @@ shift
 if [ "$NODE_ENV" = production ] && [ -f "dist/src/$entry.js" ]; then
   exec node --max-semi-space-size=4 "dist/src/$entry.js" "$@"
 fi
-export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-131072}"
+export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-16384}"
 if [ "$OPEN311_TSX" != 1 ] && [ -f dist/.built ] && [ -f "dist/src/$entry.js" ] &&
   [ -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)" ]; then
-  exec node --max-semi-space-size=4 "dist/src/$entry.js" "$@"
+  exec node --max-semi-space-size=4 --expose-gc "dist/src/$entry.js" "$@"
 fi
-exec node --max-semi-space-size=4 --require tsx/cjs "src/$entry.ts" "$@"
+exec node --max-semi-space-size=4 --expose-gc --require tsx/cjs "src/$entry.ts" "$@"

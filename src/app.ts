@@ -5,7 +5,6 @@
 import fs from 'node:fs';
 import express, { type Express } from 'express';
 import swaggerUi from 'swagger-ui-express';
-import YAML from 'yaml';
 import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
@@ -91,14 +90,31 @@ export function createApp(ctx: AppContext): Express {
   app.use('/media', mediaRouter(ctx));
 
   if (fs.existsSync(SPEC_PATH)) {
-    const specText = fs.readFileSync(SPEC_PATH, 'utf8');
+    // Read and parsed when first asked for, not at start: parsing the YAML took 0.5–1 s of a restart's CPU
+    // (docs/decisions/0002-performance.md) for a page few processes ever serve. Memoised in this app.
+    let specText: string | undefined;
+    let docsPage: express.RequestHandler | undefined;
+    const spec = () => (specText ??= fs.readFileSync(SPEC_PATH, 'utf8'));
     app.get('/openapi.yaml', (_req, res) => {
-      res.type('application/yaml; charset=utf-8').send(specText);
+      res.type('application/yaml; charset=utf-8').send(spec());
     });
+    // Swagger UI's page and its swagger-ui-init.js (served by swaggerUi.serve) both come from setup(), so
+    // it runs before either is answered.
+    const docs = (): express.RequestHandler => {
+      if (docsPage) return docsPage;
+      // eslint-disable-next-line @typescript-eslint/no-require-imports
+      const YAML = require('yaml') as typeof import('yaml');
+      docsPage = swaggerUi.setup(YAML.parse(spec()) as object, { customSiteTitle: 'Open311 API' });
+      return docsPage;
+    };
     app.use(
       '/docs',
+      (_req: express.Request, _res: express.Response, next: express.NextFunction) => {
+        docs();
+        next();
+      },
       swaggerUi.serve,
-      swaggerUi.setup(YAML.parse(specText) as object, { customSiteTitle: 'Open311 API' }),
+      (req: express.Request, res: express.Response, next: express.NextFunction) => docs()(req, res, next),
     );
   }
 

@@ -13,6 +13,16 @@ import { withEnvFile } from './env-file';
 import { startWorker } from './worker';
 import { startDashboardWarmer } from './dashboard';
 
+/**
+ * One full garbage collection this long after the server listens, when node runs with --expose-gc (as
+ * scripts/launch.sh starts it). Start-up leaves ~80 MB of buffers no longer referenced (the embedded
+ * database's extension bundles as unpacked, the pre-built demo data dir) that V8 frees only at its next
+ * full collection, which an idle server may not run for minutes: its RSS at rest was 300–410 MB or 260–300 MB
+ * depending on whether one had happened (docs/decisions/0002-performance.md). Later than listen so that
+ * the first worker tick and the dashboard's warm-up are done; ~0.1 s of CPU once.
+ */
+const STARTUP_GC_DELAY_MS = 3_000;
+
 /** In-flight requests get this long to finish after SIGTERM; what is still running then is cut off. */
 const DRAIN_MS = 7_000;
 /** The whole shutdown, after which the process exits 1 whatever is left. */
@@ -73,6 +83,8 @@ async function main(): Promise<void> {
   }
   const worker = config.worker === 'inline' ? startWorker(ctx) : null;
   const warmer = startDashboardWarmer(ctx);
+  const gc = (globalThis as { gc?: () => void }).gc;
+  if (gc) setTimeout(gc, STARTUP_GC_DELAY_MS).unref();
   logger.info(
     {
       url: listenUrl(config),

@@ -3,15 +3,35 @@
  * compiled per service definition version and kept in the context's validator cache (issue #4).
  * Form bodies carry strings, so Ajv coerces ("12" → 12, a single value ↔ a one-element list).
  */
-import Ajv, { type ErrorObject, type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DateTime } from 'luxon';
 import type { Cache } from '../cache';
 import type { Service, ServiceAttribute } from './types';
 import { parseDateTime } from '../core';
 
-const ajv = new Ajv({ allErrors: true, coerceTypes: 'array', removeAdditional: 'all', useDefaults: false });
-// Years 0001-9999 only, as every other datetime input (core/time.ts parseDateTime).
-ajv.addFormat('open311-datetime', (v: string) => parseDateTime(v, 'UTC') !== null);
+/**
+ * Made when the first attributes are checked, not at start (Ajv's load is part of what a restart spent
+ * loading modules: docs/decisions/0002-performance.md). A memo of fixed facts: the validators it compiles
+ * are kept, and forgotten, by the context's cache.
+ */
+let instance: Ajv | undefined;
+
+function ajv(): Ajv {
+  if (instance) return instance;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const AjvClass = (require('ajv') as typeof import('ajv')).default;
+  const made = new AjvClass({
+    allErrors: true,
+    coerceTypes: 'array',
+    removeAdditional: 'all',
+    useDefaults: false,
+  });
+  // Years 0001-9999 only, as every other datetime input (core/time.ts parseDateTime).
+  made.addFormat('open311-datetime', (v: string) => parseDateTime(v, 'UTC') !== null);
+  instance = made;
+  return made;
+}
 
 const STRING_MAX = 1000;
 const TEXT_MAX = 4000;
@@ -42,7 +62,7 @@ function schemaFor(attr: ServiceAttribute): Record<string, unknown> {
 
 function compile(service: Service): ValidateFunction {
   const inputs = service.attributes.filter((a) => a.variable);
-  return ajv.compile({
+  return ajv().compile({
     type: 'object',
     properties: Object.fromEntries(inputs.map((a) => [a.code, schemaFor(a)])),
     required: inputs.filter((a) => a.required).map((a) => a.code),
@@ -55,7 +75,7 @@ export type Validators = Cache<string, ValidateFunction>;
 
 /** The cache's `dispose`: Ajv keeps every compiled schema until told to forget it. */
 export function forgetValidator(validate: ValidateFunction): void {
-  ajv.removeSchema(validate.schema);
+  instance?.removeSchema(validate.schema);
 }
 
 function validatorFor(service: Service, validators: Validators): ValidateFunction {

@@ -5,7 +5,7 @@
  * a single element where a list is meant, and empty elements for nulls; all of that is normalised here.
  * A definition that cannot be read fails the whole import (all-or-nothing), naming the codes.
  */
-import { parseStringPromise } from 'xml2js';
+import type { parseStringPromise as ParseXml } from 'xml2js';
 import { AppError, readTextLimited, type OutboundFetch } from '../core';
 
 export type RemoteFormat = 'json' | 'xml';
@@ -62,6 +62,9 @@ async function get(
 
 async function parse(body: string, format: RemoteFormat): Promise<unknown> {
   if (format === 'json') return JSON.parse(body) as unknown;
+  // Loaded on the first import from an XML source, not at every start (docs/decisions/0002-performance.md).
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const { parseStringPromise } = require('xml2js') as { parseStringPromise: typeof ParseXml };
   return (await parseStringPromise(body, { explicitArray: false, trim: true })) as unknown;
 }
 

@@ -12,7 +12,7 @@ import dns from 'node:dns';
 import type { LookupAddress, LookupOptions } from 'node:dns';
 import net from 'node:net';
 import ipaddr from 'ipaddr.js';
-import { Agent, fetch as undiciFetch } from 'undici';
+import type { Agent } from 'undici';
 
 export type OutboundFetch = typeof fetch;
 
@@ -69,9 +69,22 @@ export function isPrivateLiteralHost(url: string | URL): boolean {
  */
 export function outboundFetch(allowPrivate: boolean): OutboundFetch {
   if (allowPrivate) return fetch;
-  const dispatcher = new Agent({ connect: { lookup: publicOnlyLookup as never } });
+  // undici (its own copy, for `connect.lookup`) is loaded and its agent made on the first request, not at
+  // start: every process builds this fetch, few ever send a webhook (docs/decisions/0002-performance.md).
+  let undici: { fetch: typeof import('undici').fetch; dispatcher: Agent } | undefined;
+  const client = () => {
+    if (undici) return undici;
+    // eslint-disable-next-line @typescript-eslint/no-require-imports
+    const { Agent: AgentClass, fetch: undiciFetch } = require('undici') as typeof import('undici');
+    undici = {
+      fetch: undiciFetch,
+      dispatcher: new AgentClass({ connect: { lookup: publicOnlyLookup as never } }),
+    };
+    return undici;
+  };
   const once = async (url: string, init: RequestInit | undefined): Promise<Response> => {
     if (isPrivateLiteralHost(url)) throw new PrivateAddressError(hostOf(url));
+    const { fetch: undiciFetch, dispatcher } = client();
     return (await undiciFetch(url, { ...init, redirect: 'manual', dispatcher } as never)) as never;
   };
   // Redirects are followed here, one checked hop at a time: a Location with an IP literal would skip

@@ -12,22 +12,38 @@
  * catalog/attribute-validation.ts keeps its own instance for now: it needs `coerceTypes: 'array'` and
  * `removeAdditional` for submitted form attributes, which this instance must not have.
  */
-import Ajv, { type ErrorObject, type SchemaObject, type ValidateFunction } from 'ajv';
+import type Ajv from 'ajv';
+import type { ErrorObject, SchemaObject, ValidateFunction } from 'ajv';
 import { badRequest } from './errors';
 
-export const ajv = new Ajv({
-  allErrors: true,
-  coerceTypes: false,
-  useDefaults: true,
-  removeAdditional: false,
-  strict: true,
-  allowUnionTypes: true, // form-encoded staff bodies send booleans as text
-  verbose: true, // errors carry their schema and data, for the descriptions below
-});
-/** A description of what the field must be, with `{field}`; used for every error on that field. */
-ajv.addKeyword({ keyword: 'x-problem', schemaType: 'string' });
-/** A description of an unknown key of this object, with `{field}` (the object) and `{key}`. */
-ajv.addKeyword({ keyword: 'x-unknown', schemaType: 'string' });
+/**
+ * The app's one instance, made when the first input is checked, not when a module that declares a checker
+ * loads: loading Ajv and compiling every schema at start cost a restart 0.5–1 s of CPU
+ * (docs/decisions/0002-performance.md). A memo of fixed facts (the options and keywords below): it holds
+ * compiled schemas keyed by their $id, the same for every context.
+ */
+let instance: Ajv | undefined;
+
+function ajv(): Ajv {
+  if (instance) return instance;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const AjvClass = (require('ajv') as typeof import('ajv')).default;
+  const made = new AjvClass({
+    allErrors: true,
+    coerceTypes: false,
+    useDefaults: true,
+    removeAdditional: false,
+    strict: true,
+    allowUnionTypes: true, // form-encoded staff bodies send booleans as text
+    verbose: true, // errors carry their schema and data, for the descriptions below
+  });
+  /** A description of what the field must be, with `{field}`; used for every error on that field. */
+  made.addKeyword({ keyword: 'x-problem', schemaType: 'string' });
+  /** A description of an unknown key of this object, with `{field}` (the object) and `{key}`. */
+  made.addKeyword({ keyword: 'x-unknown', schemaType: 'string' });
+  instance = made;
+  return made;
+}
 
 export type Schema = SchemaObject & { $id: string };
 
@@ -38,11 +54,22 @@ export interface Checker<T> {
   parse(input: unknown): T;
 }
 
-/** Compiles a schema once (by its $id) on the shared instance. */
+/**
+ * Compiles a schema once (by its $id) on the shared instance, when it first checks an input (a schema
+ * Ajv refuses then throws there, a 500: every checker is exercised by the tests of its route).
+ */
 export function checker<T>(schema: Schema): Checker<T> {
-  const validate = (ajv.getSchema(schema.$id) as ValidateFunction | undefined) ?? ajv.compile(schema);
-  const problems = (input: unknown): string[] =>
-    validate(input) ? [] : describeErrors(validate.errors ?? []);
+  let validate: ValidateFunction | undefined;
+  const compiled = (): ValidateFunction => {
+    if (validate) return validate;
+    const a = ajv();
+    validate = (a.getSchema(schema.$id) as ValidateFunction | undefined) ?? a.compile(schema);
+    return validate;
+  };
+  const problems = (input: unknown): string[] => {
+    const v = compiled();
+    return v(input) ? [] : describeErrors(v.errors ?? []);
+  };
   return {
     problems,
     parse(input: unknown): T {

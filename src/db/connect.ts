@@ -60,7 +60,9 @@ export type DatabaseTarget =
   | { kind: 'embedded'; dataDir?: string; loadDataDir?: Blob };
 
 // int8 (counts, ids) and numeric come back as strings from pg; parse the ones that always fit in a double
-// so both drivers return the same JS types. Ids are rendered with ::text in SQL anyway.
+// so both drivers return the same JS types. Ids are rendered with ::text in SQL anyway. Set when this module
+// loads, not when a database is opened: code that makes its own knex on PostgreSQL in the same process
+// (tests, benchmarks) counts on it, so node-postgres is loaded by the embedded mode too.
 pg.types.setTypeParser(pg.types.builtins.INT8, (v) => Number(v));
 pg.types.setTypeParser(pg.types.builtins.NUMERIC, (v) => Number(v));
 

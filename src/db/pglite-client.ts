@@ -22,13 +22,29 @@ interface Pglite05 extends PGlite {
   parsers: Record<number, (value: string, typeId?: number) => unknown>;
 }
 
-/* eslint-disable @typescript-eslint/no-require-imports */
-const { protocol, parse } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
-// node-postgres's own conversion of a JS value to a parameter's text (Dates, arrays, objects as JSON).
-const { prepareValue } = require('pg/lib/utils') as { prepareValue: (v: unknown) => unknown };
-/* eslint-enable @typescript-eslint/no-require-imports */
+/**
+ * PGlite's wire protocol helpers and node-postgres's value conversion, loaded when the embedded database is
+ * first queried: this file is imported by db/connect.ts in every process, and a server on PostgreSQL must
+ * not load PGlite (about 40 MB of RSS, docs/decisions/0002-performance.md). A memo of the loaded modules.
+ */
+let wireModules:
+  | {
+      serialize: (typeof import('@electric-sql/pglite'))['protocol']['serialize'];
+      parse: (typeof import('@electric-sql/pglite'))['parse'];
+      prepareValue: (v: unknown) => unknown;
+    }
+  | undefined;
 
-const { serialize } = protocol;
+function wire(): NonNullable<typeof wireModules> {
+  if (wireModules) return wireModules;
+  /* eslint-disable @typescript-eslint/no-require-imports */
+  const { protocol, parse } = require('@electric-sql/pglite') as typeof import('@electric-sql/pglite');
+  // node-postgres's own conversion of a JS value to a parameter's text (Dates, arrays, objects as JSON).
+  const { prepareValue } = require('pg/lib/utils') as { prepareValue: (v: unknown) => unknown };
+  /* eslint-enable @typescript-eslint/no-require-imports */
+  wireModules = { serialize: protocol.serialize, parse, prepareValue };
+  return wireModules;
+}
 
 function concat(parts: Uint8Array[]): Uint8Array {
   const out = new Uint8Array(parts.reduce((n, p) => n + p.length, 0));
@@ -51,6 +67,7 @@ export async function runQuery(
   bindings: readonly unknown[],
   name?: string,
 ): Promise<Results> {
+  const { serialize, parse, prepareValue } = wire();
   const values = bindings.map((v) => {
     const text = prepareValue(v);
     return text === null || text === undefined ? null : (text as string | Buffer);

@@ -7,8 +7,8 @@
 import crypto from 'node:crypto';
 import fs from 'node:fs';
 import path from 'node:path';
-import FileType from 'file-type';
-import sharp from 'sharp';
+import type FileTypeModule from 'file-type';
+import type Sharp from 'sharp';
 import { AppError, badRequest } from '../core';
 
 /** A file part as the body parser left it on disk. */
@@ -33,10 +33,28 @@ export interface ProcessedFile {
   thumb: { file: string; ext: string; contentType: string } | null;
 }
 
-// Memory over speed: no libvips operation cache (each upload is decoded once), one thread per image (the
-// context's imageSlots bound how many images are decoded at once).
-sharp.cache(false);
-sharp.concurrency(1);
+/**
+ * sharp (libvips, ~17 MB with the S3 client and 0.2–0.6 s to load: docs/decisions/0002-performance.md) and
+ * file-type are loaded when the first upload is judged, not at start. A memo of the loaded module, the
+ * same for every context. Loaded outside any try: a missing or broken sharp is a 500 logged in full, never
+ * a 400 blaming the file.
+ */
+let sharpModule: typeof Sharp | undefined;
+
+function sharp(): typeof Sharp {
+  if (sharpModule) return sharpModule;
+  // eslint-disable-next-line @typescript-eslint/no-require-imports
+  const loaded = require('sharp') as typeof Sharp;
+  // Memory over speed: no libvips operation cache (each upload is decoded once), one thread per image (the
+  // context's imageSlots bound how many images are decoded at once).
+  loaded.cache(false);
+  loaded.concurrency(1);
+  sharpModule = loaded;
+  return loaded;
+}
+
+// eslint-disable-next-line @typescript-eslint/no-require-imports
+const fileType = (): typeof FileTypeModule => require('file-type') as typeof FileTypeModule;
 
 type Output = 'jpeg' | 'png' | 'webp';
 
@@ -65,7 +83,7 @@ export function describeFile(f: Pick<UploadedFile, 'field' | 'name'>): string {
 
 /** The detected type of an accepted file, or a 400 naming it. Reads only the first bytes. */
 export async function detectType(f: UploadedFile): Promise<{ kind: MediaKind; mime: string }> {
-  const type = await FileType.fromFile(f.path);
+  const type = await fileType().fromFile(f.path);
   if (type?.mime === 'application/pdf') return { kind: 'pdf', mime: type.mime };
   if (type && type.mime in IMAGE_OUTPUT) return { kind: 'image', mime: type.mime };
   throw badRequest(
@@ -79,7 +97,7 @@ async function sha256Of(file: string): Promise<string> {
   return hash.digest('hex');
 }
 
-function encoder(image: sharp.Sharp, output: Output): sharp.Sharp {
+function encoder(image: Sharp.Sharp, output: Output): Sharp.Sharp {
   if (output === 'png') return image.png();
   if (output === 'webp') return image.webp({ quality: 85 });
   // Without optimised Huffman tables: they need every coefficient of the image in memory at once (about
@@ -92,9 +110,10 @@ function encoder(image: sharp.Sharp, output: Output): sharp.Sharp {
  * the EXIF orientation.
  */
 async function checkPixels(f: UploadedFile, maxPixels: number): Promise<number> {
-  let meta: sharp.Metadata;
+  const open = sharp();
+  let meta: Sharp.Metadata;
   try {
-    meta = await sharp(f.path, { limitInputPixels: false }).metadata();
+    meta = await open(f.path, { limitInputPixels: false }).metadata();
   } catch {
     throw badRequest(
       `${describeFile(f)} could not be read as an image (it is damaged or of a kind this server cannot decode).`,
@@ -136,14 +155,15 @@ export async function processFile(
   const { ext, contentType } = OUTPUT_TYPE[output];
   const file = `${base}.${ext}`;
   const thumbFile = `${base}.thumb.${ext}`;
-  let info: sharp.OutputInfo;
+  const open = sharp();
+  let info: Sharp.OutputInfo;
   try {
     // Upright from the EXIF orientation, which is then dropped with the rest of the metadata. Only when
     // needed: turning needs the whole image decoded, an upright one is streamed through in strips.
-    const input = sharp(f.path, { limitInputPixels: opts.maxPixels, failOn: 'error' });
+    const input = open(f.path, { limitInputPixels: opts.maxPixels, failOn: 'error' });
     info = await encoder(orientation > 1 ? input.rotate() : input, output).toFile(file);
     await encoder(
-      sharp(file).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }),
+      open(file).resize(THUMB_PX, THUMB_PX, { fit: 'inside', withoutEnlargement: true }),
       output,
     ).toFile(thumbFile);
   } catch (err) {
