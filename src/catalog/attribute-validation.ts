@@ -8,7 +8,7 @@ import type { ErrorObject, ValidateFunction } from 'ajv';
 import { DateTime } from 'luxon';
 import type { Cache } from '../cache';
 import type { Service, ServiceAttribute } from './types';
-import { parseDateTime } from '../core';
+import { createAjv, parseDateTime } from '../core';
 
 /**
  * Made when the first attributes are checked, not at start (Ajv's load is part of what a restart spent
@@ -19,9 +19,7 @@ let instance: Ajv | undefined;
 
 function ajv(): Ajv {
   if (instance) return instance;
-  // eslint-disable-next-line @typescript-eslint/no-require-imports
-  const AjvClass = (require('ajv') as typeof import('ajv')).default;
-  const made = new AjvClass({
+  const made = createAjv({
     allErrors: true,
     coerceTypes: 'array',
     removeAdditional: 'all',

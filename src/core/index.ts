@@ -1,6 +1,6 @@
 export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseError } from './errors';
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
-export { checker, fieldsOnly, queryInput } from './validation';
+export { checker, createAjv, fieldsOnly, queryInput } from './validation';
 export {
   isPrivateLiteralHost,
   isPublicAddress,
