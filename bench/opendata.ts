@@ -29,6 +29,7 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const PORT = Number(process.env.BENCH_PORT ?? 4201);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RSS_TARGET_MB = 150;
+type DayLoad = { lastDay: number; typicalDay: number };
 const P95_TARGET_MS = 300;
 const DAY_MS = 86_400_000;
 // BENCH_PART=dashboard: only the dashboard's first requests (issue #21), printed, BENCHMARKS.md left alone.
@@ -179,33 +180,20 @@ async function main(): Promise<void> {
   let openingFirstMs = 0;
   let firsts: FirstRun[] = [];
   const bursts: Burst[] = [];
-  let dayLoad: { lastDay: number; typicalDay: number } | undefined;
-  let earlierLoad: { lastDay: number; typicalDay: number } | undefined;
+  let dayLoad: DayLoad | undefined;
+  let earlierLoad: DayLoad | undefined;
   try {
     await waitReady(PORT, '/readyz', server);
     const end = new Date(
       Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
     );
-    dayLoad = await lastDayLoad(URL_ as string, end);
     const keeper = await rollupKeeper(URL_ as string);
     try {
-      firsts = await firstRequests(PORT, end, facts.layers, FIRST_SAMPLES, keeper?.pass);
-      // A last day many times the usual (the load benchmark's posts land on today): the same periods
-      // again, ending before it, so the table also shows a first request over the city's own days.
-      if (dayLoad.lastDay > 3 * dayLoad.typicalDay) {
-        const before = new Date(end.getTime() - DAY_MS);
-        earlierLoad = await lastDayLoad(URL_ as string, before);
-        firsts.push(
-          ...(await firstRequests(
-            PORT,
-            before,
-            facts.layers,
-            FIRST_SAMPLES,
-            keeper?.pass,
-            ", ending before the benchmarks' posts",
-          )),
-        );
-      }
+      ({
+        firsts,
+        load: dayLoad,
+        earlier: earlierLoad,
+      } = await firstRequestSets(facts.layers, end, keeper?.pass));
       await keeper?.pass();
       bursts.push(await newPeriodsAtOnce(PORT, end, facts.layers));
     } finally {
@@ -273,6 +261,26 @@ async function main(): Promise<void> {
   );
 }
 
+/**
+ * The first requests of every period ending at `end`, and again ending a day earlier when `end`'s last day
+ * holds many times a usual day (the load benchmark's posts land on today; `always`: in any case), so the
+ * table also shows a first request over the city's own days.
+ */
+async function firstRequestSets(
+  layers: string[],
+  end: Date,
+  pass: (() => Promise<void>) | undefined,
+  always = false,
+): Promise<{ firsts: FirstRun[]; load: DayLoad; earlier?: DayLoad }> {
+  const load = await lastDayLoad(URL_ as string, end);
+  const firsts = await firstRequests(PORT, end, layers, FIRST_SAMPLES, pass);
+  if (!always && load.lastDay <= 3 * load.typicalDay) return { firsts, load };
+  const before = new Date(end.getTime() - DAY_MS);
+  const earlier = await lastDayLoad(URL_ as string, before);
+  firsts.push(...(await firstRequests(PORT, before, layers, FIRST_SAMPLES, pass, ', ending a day earlier')));
+  return { firsts, load, earlier };
+}
+
 /** BENCH_PART=dashboard: the first requests of every period and layer, and 8 at once, printed. */
 async function dashboardOnly(facts: { newest: Date; layers: string[]; layer: string }): Promise<void> {
   const rollup: RollupBuild | null = await buildRollups(URL_ as string);
@@ -294,24 +302,12 @@ async function dashboardOnly(facts: { newest: Date; layers: string[]; layer: str
     const end = new Date(
       Date.UTC(facts.newest.getUTCFullYear(), facts.newest.getUTCMonth(), facts.newest.getUTCDate() + 1),
     );
-    const firsts = await firstRequests(PORT, end, facts.layers, FIRST_SAMPLES, keeper?.pass);
-    const before = new Date(end.getTime() - DAY_MS);
-    firsts.push(
-      ...(await firstRequests(
-        PORT,
-        before,
-        facts.layers,
-        FIRST_SAMPLES,
-        keeper?.pass,
-        ', ending a day earlier',
-      )),
-    );
+    const { firsts, load, earlier } = await firstRequestSets(facts.layers, end, keeper?.pass, true);
     await keeper?.pass();
     const bursts = [await newPeriodsAtOnce(PORT, end, facts.layers)];
     await keeper?.pass();
     bursts.push(await newPeriodsAtOnce(PORT, end, facts.layers));
-    const loads = [await lastDayLoad(URL_ as string, end), await lastDayLoad(URL_ as string, before)];
-    console.log(dashboardLines(firsts, bursts, rollup, ...loads).join('\n'));
+    console.log(dashboardLines(firsts, bursts, rollup, load, earlier).join('\n'));
   } finally {
     await keeper?.close();
     await stop(server);
