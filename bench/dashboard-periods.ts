@@ -5,9 +5,8 @@
  * daily rollups are brought up to date first (what the worker does), timed; a tree without src/rollup
  * (main before issue #21) skips that.
  */
-import http from 'node:http';
 import { migrateLatest, openDatabase } from '../src/db';
-import { percentile } from './harness';
+import { percentile, timedGet } from './harness';
 
 const DAY_MS = 86_400_000;
 const iso = (d: Date) => `${d.toISOString().slice(0, 19)}Z`;
@@ -29,24 +28,16 @@ export interface Burst {
   statuses: string;
 }
 
+/** Requests of a period's last 24 hours, and of the median day before it. */
+export interface DayLoad {
+  lastDay: number;
+  typicalDay: number;
+}
+
 export interface RollupBuild {
   seconds: number;
   ticks: number;
   days: number;
-}
-
-function get(port: number, path: string, timeoutMs = 30_000): Promise<{ ms: number; status: number }> {
-  const t0 = performance.now();
-  return new Promise((resolve) => {
-    const req = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs }, (r) =>
-      r.resume().on('end', () => resolve({ ms: performance.now() - t0, status: r.statusCode ?? 0 })),
-    );
-    req.on('timeout', () => {
-      req.destroy();
-      resolve({ ms: performance.now() - t0, status: 0 });
-    });
-    req.on('error', () => resolve({ ms: performance.now() - t0, status: 0 }));
-  });
 }
 
 /**
@@ -152,7 +143,7 @@ export async function firstRequests(
       const ms: number[] = [];
       let errors = 0;
       for (let i = 0; i < samples; i += 1) {
-        const r = await get(port, fresh(p, layer));
+        const r = await timedGet(port, fresh(p, layer));
         ms.push(r.ms);
         if (r.status !== 200) errors += 1;
       }
@@ -180,7 +171,7 @@ export async function newPeriodsAtOnce(port: number, end: Date, layers: string[]
   const paths = Array.from({ length: 8 }, (_, i) =>
     fresh(ps[i % ps.length] as { start: Date; end: Date }, layers[i % layers.length] as string),
   );
-  const rs = await Promise.all(paths.map((p) => get(port, p)));
+  const rs = await Promise.all(paths.map((p) => timedGet(port, p)));
   const ms = rs.map((r) => r.ms).sort((a, b) => a - b);
   const counts = new Map<number, number>();
   for (const r of rs) counts.set(r.status, (counts.get(r.status) ?? 0) + 1);
@@ -199,7 +190,7 @@ export async function newPeriodsAtOnce(port: number, end: Date, layers: string[]
  * requests themselves, not the rollup) against the median day of the 90 before: a benchmark that posted
  * for minutes before this one leaves a day many times the usual, and the figures then say so.
  */
-export async function lastDayLoad(url: string, end: Date): Promise<{ lastDay: number; typicalDay: number }> {
+export async function lastDayLoad(url: string, end: Date): Promise<DayLoad> {
   const db = await openDatabase({ kind: 'postgres', url, poolMax: 1 });
   try {
     const row = (
@@ -223,8 +214,8 @@ export function dashboardLines(
   firsts: FirstRun[],
   bursts: Burst[],
   rollup: RollupBuild | null,
-  load?: { lastDay: number; typicalDay: number },
-  earlier?: { lastDay: number; typicalDay: number },
+  load?: DayLoad,
+  earlier?: DayLoad,
 ): string[] {
   return [
     `First requests (issue #21): the summary of a period nobody asked for yet (a new end second each sample, so the figures cache never answers), ${firsts[0]?.samples ?? 0} samples per period and layer, one at a time; then 8 new periods at once (every kind, two layers). ${rollup ? `The daily rollups were brought up to date first (${rollup.ticks} passes, ${rollup.days} days, ${rollup.seconds} s from empty or from where they were), and again (untimed) before each period and layer and each burst, as the worker keeps them every few seconds (days whose open requests come due during the run are rolled again).` : 'No rollups (a tree before them).'} Target p95 < 300 ms.${load ? ` Every period ends on the data's last day, read from the requests (not rolled while it goes on): ${load.lastDay.toLocaleString('en-US')} requests in its 24 hours, against ${load.typicalDay.toLocaleString('en-US')} on the median day of the 90 before${load.lastDay > 3 * load.typicalDay ? ' (the posts of the benchmarks run before this one on the same database)' : ''}.` : ''}${earlier ? ` The same periods were then asked ending at 00:00 UTC of that day ("ending a day earlier"), whose last 24 hours hold ${earlier.lastDay.toLocaleString('en-US')} requests, a day as the city's data has them.` : ''}`,

@@ -82,6 +82,25 @@ export async function load(opts: {
   };
 }
 
+/** One GET on loopback: how long it took and its status (0: timed out or failed). */
+export function timedGet(
+  port: number,
+  path: string,
+  timeoutMs = 30_000,
+): Promise<{ ms: number; status: number }> {
+  const t0 = performance.now();
+  return new Promise((resolve) => {
+    const req = http.get({ host: '127.0.0.1', port, path, timeout: timeoutMs }, (r) =>
+      r.resume().on('end', () => resolve({ ms: performance.now() - t0, status: r.statusCode ?? 0 })),
+    );
+    req.on('timeout', () => {
+      req.destroy();
+      resolve({ ms: performance.now() - t0, status: 0 });
+    });
+    req.on('error', () => resolve({ ms: performance.now() - t0, status: 0 }));
+  });
+}
+
 export function rssMb(pid: number): number {
   const status = fs.readFileSync(`/proc/${pid}/status`, 'utf8');
   return Math.round(Number(/VmRSS:\s+(\d+)/.exec(status)?.[1] ?? 0) / 1024);

@@ -21,6 +21,7 @@ import {
   newPeriodsAtOnce,
   rollupKeeper,
   type Burst,
+  type DayLoad,
   type FirstRun,
   type RollupBuild,
 } from './dashboard-periods';
@@ -29,7 +30,6 @@ const URL_ = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL;
 const PORT = Number(process.env.BENCH_PORT ?? 4201);
 const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RSS_TARGET_MB = 150;
-type DayLoad = { lastDay: number; typicalDay: number };
 const P95_TARGET_MS = 300;
 const DAY_MS = 86_400_000;
 // BENCH_PART=dashboard: only the dashboard's first requests (issue #21), printed, BENCHMARKS.md left alone.

@@ -28,6 +28,7 @@ import {
   SECONDS,
   startServer,
   stop,
+  timedGet,
   waitReady,
   type Load,
   percentile,
@@ -255,15 +256,10 @@ main().catch((err: unknown) => {
 
 /** Waits (at most 3 minutes) until /readyz, which asks the database, answers within 250 ms. */
 async function settled(port: number): Promise<void> {
-  const ask = () =>
-    new Promise<number>((resolve) => {
-      const t0 = performance.now();
-      const req = http.get({ host: '127.0.0.1', port, path: '/readyz', timeout: 30_000 }, (r) =>
-        r.resume().on('end', () => resolve(r.statusCode === 200 ? performance.now() - t0 : Infinity)),
-      );
-      req.on('timeout', () => req.destroy());
-      req.on('error', () => resolve(Infinity));
-    });
   const deadline = performance.now() + 180_000;
-  while (performance.now() < deadline && (await ask()) > 250) await new Promise((r) => setTimeout(r, 200));
+  for (;;) {
+    const r = await timedGet(port, '/readyz');
+    if ((r.status === 200 && r.ms <= 250) || performance.now() > deadline) return;
+    await new Promise((resolve) => setTimeout(resolve, 200));
+  }
 }
