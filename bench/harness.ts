@@ -271,24 +271,25 @@ export async function measureEscalation(
  * `npm start` run it, built first when it is missing or older than a source (the test of
  * scripts/launch.sh); `BENCH_TSX=1` runs src/server.ts through tsx instead (what every benchmark did until
  * 3 December 2026: tsx keeps its transforms and source maps, 30–100 MB of RSS a compiled server does not
- * hold). A checkout without scripts/build.sh (older than the compiled start) runs through tsx.
+ * hold). A checkout older than `scripts/launch.sh fresh` runs through tsx.
  */
 export const SERVER_RUN =
   process.env.BENCH_TSX === '1'
     ? 'src/server.ts through tsx (BENCH_TSX=1)'
     : 'the compiled build, `node --max-semi-space-size=4 dist/src/server.js`, as the image runs it';
 
-const FRESH_BUILD = `test -f dist/.built && test -f dist/src/server.js && test -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)"`;
-
 /** node's arguments for the server of checkout `root` (see SERVER_RUN), building it if needed. */
 function serverEntry(root: string): string[] {
-  if (process.env.BENCH_TSX === '1' || !fs.existsSync(path.join(root, 'scripts/build.sh')))
-    return ['--require', 'tsx/cjs', 'src/server.ts'];
-  const fresh = () => spawnSync('sh', ['-c', FRESH_BUILD], { cwd: root }).status === 0;
-  if (!fresh()) {
+  const tsx = ['--require', 'tsx/cjs', 'src/server.ts'];
+  if (process.env.BENCH_TSX === '1' || !fs.existsSync(path.join(root, 'scripts/build.sh'))) return tsx;
+  // The launcher's own test of a current build (0: current, 1: not; 64: a launcher without it, older).
+  const fresh = () => spawnSync('sh', ['scripts/launch.sh', 'fresh'], { cwd: root }).status;
+  const before = fresh();
+  if (before === 64) return tsx;
+  if (before !== 0) {
     console.log(`bench: building ${root} (npm run build) to run the compiled server`);
     const built = spawnSync('sh', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
-    if (built.status !== 0 || !fresh()) throw new Error(`bench: the build of ${root} failed`);
+    if (built.status !== 0 || fresh() !== 0) throw new Error(`bench: the build of ${root} failed`);
   }
   return ['--max-semi-space-size=4', 'dist/src/server.js'];
 }

@@ -18,21 +18,29 @@
 # (NODE_OPTIONS, MALLOC_*). --expose-gc lets the server run one full collection a few seconds after it
 # starts (src/server.ts), so that start-up's garbage is returned then.
 # OPEN311_TSX=1 forces the sources through tsx.
-# Usage: sh scripts/launch.sh server|worker|cli [arguments]
+# `sh scripts/launch.sh fresh` only answers whether dist/ is current (exit 0) or not (1): the benchmarks
+# (bench/harness.ts) ask it before they run the compiled server.
+# Usage: sh scripts/launch.sh server|worker|cli [arguments] | fresh
 set -e
+V8_MEMORY=--max-semi-space-size=4
+# dist/ holds entry $1 and no source is newer than its build.
+fresh_build() {
+  [ -f dist/.built ] && [ -f "dist/src/$1.js" ] &&
+    [ -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)" ]
+}
 case "$1" in
   server) entry=server ;;
   worker) entry=worker-main ;;
   cli) entry=cli/index ;;
-  *) echo "usage: sh scripts/launch.sh server|worker|cli [arguments]" >&2; exit 64 ;;
+  fresh) fresh_build server && exit 0 || exit 1 ;;
+  *) echo "usage: sh scripts/launch.sh server|worker|cli [arguments] | fresh" >&2; exit 64 ;;
 esac
 shift
 if [ "$NODE_ENV" = production ] && [ -f "dist/src/$entry.js" ]; then
-  exec node --max-semi-space-size=4 "dist/src/$entry.js" "$@"
+  exec node $V8_MEMORY "dist/src/$entry.js" "$@"
 fi
 export MALLOC_MMAP_THRESHOLD_="${MALLOC_MMAP_THRESHOLD_:-16384}"
-if [ "$OPEN311_TSX" != 1 ] && [ -f dist/.built ] && [ -f "dist/src/$entry.js" ] &&
-  [ -z "$(find src migrations knexfile.ts tsconfig.json tsconfig.build.json -newer dist/.built ! -name '*.test.ts' 2>/dev/null | head -n 1)" ]; then
-  exec node --max-semi-space-size=4 --expose-gc "dist/src/$entry.js" "$@"
+if [ "$OPEN311_TSX" != 1 ] && fresh_build "$entry"; then
+  exec node $V8_MEMORY --expose-gc "dist/src/$entry.js" "$@"
 fi
-exec node --max-semi-space-size=4 --expose-gc --require tsx/cjs "src/$entry.ts" "$@"
+exec node $V8_MEMORY --expose-gc --require tsx/cjs "src/$entry.ts" "$@"
