@@ -7,5 +7,5 @@ export {
 } from './connect';
 export { migrateLatest, migrateRollback, migrationStatus } from './migrate';
 export { hotStatement, runHot, type HotStatement } from './direct';
-export { preparedRaw, statementName } from './prepared';
+export { preparedRaw } from './prepared';
 export { readReplica, type ReadReplica, type ReplicaState, type ReplicaStatus } from './replica';

@@ -4,7 +4,7 @@
  * (location, requested_at) of migration 20261203130001 (both conditions in one index scan).
  */
 import type { Knex } from 'knex';
-import { statementName } from '../db';
+import { preparedRaw } from '../db';
 import { geographyPoint, latOf, longOf, withinBbox } from '../geo';
 import { mediaPath, REQUEST_UPLOADS_SQL, thumbPath, type UploadRef } from './media-paths';
 import type { RequestFilter, RequestNote, RequestRecord } from './types';
@@ -206,11 +206,14 @@ export async function listRequests(knex: Knex, f: RequestFilter): Promise<Reques
   if (f.near || f.bbox) q.select(knex.raw('pg_current_xact_id_if_assigned() AS serial_plan'));
   // A mobile app's "near me" list (a radius, nearest first) is the list's hot path and its query is small
   // next to parsing and planning this text (~2 of ~4 ms at 1M requests): named, it is parsed once per
-  // connection, as the intake's statements are (src/db/prepared.ts). Only this shape: other filters
-  // make texts of many shapes (lists of codes or ids), each of which a connection would keep.
-  if (f.near && f.sort === 'distance' && !f.ids && !f.serviceIds)
-    q.options({ name: statementName(q.toSQL().sql) });
-  const rows = (await q) as Row[];
+  // connection, as the intake's statements are (preparedRaw, from the text knex compiled once). Only this
+  // shape: other filters make texts of many shapes (lists of codes or ids), each of which a connection
+  // would keep.
+  const named = f.near && f.sort === 'distance' && !f.ids && !f.serviceIds;
+  const compiled = named ? q.toSQL() : null;
+  const rows = compiled
+    ? ((await preparedRaw(knex, compiled.sql, compiled.bindings)) as { rows: Row[] }).rows
+    : ((await q) as Row[]);
   return rows.map(toRecord);
 }
 
