@@ -123,6 +123,25 @@ describe('GET requests', () => {
     expect(box.body.map((r: Req) => r.service_request_id)).toEqual([ids[4]]);
   });
 
+  it('when the pool opens PostgreSQL connections, then each runs without JIT (a radius page is never compiled)', async () => {
+    if (t.db.kind !== 'postgres') return; // PGlite is built without LLVM
+    // Three connections held at once (each waits for the others), so more than a previous test left open.
+    let started = 0;
+    let allStarted: () => void = () => {};
+    const together = new Promise<void>((resolve) => (allStarted = resolve));
+    const settings = await Promise.all(
+      [1, 2, 3].map(() =>
+        t.db.knex.transaction(async (trx) => {
+          const rows = (await trx.raw('SHOW jit')).rows as Array<{ jit: string }>;
+          if (++started === 3) allStarted();
+          await together;
+          return rows[0]!.jit;
+        }),
+      ),
+    );
+    expect(settings).toEqual(['off', 'off', 'off']);
+  });
+
   it('when a radius, bbox or distance list is paged, then the pages cut the full list in its order (ties: newest id first)', async () => {
     const near = `lat=${HEREFORD.lat}&long=${HEREFORD.long}&radius=200`;
     const box = 'bbox=-71.2,42.2,-70.9,42.4';

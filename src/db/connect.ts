@@ -150,12 +150,25 @@ function baselineWasmOnly(): void {
   v8.setFlagsFromString('--liftoff-only');
 }
 
+/**
+ * Each PostgreSQL connection of the pool turns JIT compilation off for its session. PostgreSQL compiles a
+ * query whose estimated cost passes jit_above_cost (100,000 by default): a radius or bbox page of 1,000 rows
+ * at 1M requests is estimated at ~120,000–175,000 (PostGIS cannot tell how many rows a circle holds) and
+ * paid 27–37 ms of LLVM code generation for a query that runs in ~25 ms without it (EXPLAIN ANALYZE's JIT
+ * timing, docs/decisions/0002-performance.md). This server's queries are pages, counts and streamed
+ * exports, never long enough for compiled expressions to repay the compilation. One statement when a
+ * connection opens, not per query; a DBA's setting for other roles and tools is untouched.
+ */
+function sessionSettings(conn: pg.Client, done: (err: Error | null, conn: pg.Client) => void): void {
+  conn.query('SET jit = off', (err) => done(err ?? null, conn));
+}
+
 export async function openDatabase(target: DatabaseTarget): Promise<Database> {
   if (target.kind === 'postgres') {
     const knex = knexFactory({
       client: 'pg',
       connection: { connectionString: target.url, application_name: 'open311-server' },
-      pool: { min: 0, max: target.poolMax ?? 10 },
+      pool: { min: 0, max: target.poolMax ?? 10, afterCreate: sessionSettings },
       acquireConnectionTimeout: 10_000,
       // knex would print pool errors itself; every failure already reaches the caller as an error.
       log: QUIET,
