@@ -220,4 +220,24 @@ describe('GET requests', () => {
     expect(r.notes).toEqual([]);
     expect(String(r.requested_datetime)).toMatch(OFFSET);
   });
+
+  it('when a list is read with and without extensions, then its GeoReport fields are the same (the plain list reads fewer columns)', async () => {
+    const near = `lat=${HEREFORD.lat}&long=${HEREFORD.long}&radius=200`;
+    for (const query of ['', near, `${near}&sort=distance`, 'bbox=-71.09,42.29,-71.07,42.30']) {
+      const plain = await request(t.app).get(`/open311/v2/requests.json?${query}`);
+      const extended = await request(t.app).get(`/open311/v2/requests.json?${query}&extensions=true`);
+      expect(plain.status).toBe(200);
+      expect(plain.body.length).toBeGreaterThan(0);
+      expect(
+        extended.body.map((r: Record<string, unknown>) => {
+          const { extended_attributes, notes, ...standard } = r;
+          expect(extended_attributes).toMatchObject({ detailed_status: expect.any(String) });
+          expect(notes).toEqual(expect.any(Array));
+          return standard;
+        }),
+      ).toEqual(plain.body);
+      const geojson = await request(t.app).get(`/open311/v2/requests.geojson?${query}`);
+      expect(geojson.body.features.map((f: { properties: unknown }) => f.properties)).toEqual(plain.body);
+    }
+  });
 });

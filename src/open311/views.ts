@@ -4,7 +4,7 @@
  */
 import { attributeDoc, type Jurisdiction, type Service } from '../catalog';
 import { ADDRESS_POINT_ACCURACY_M, type AddressMatch } from '../geo';
-import { absoluteMediaUrl, type RequestNote, type RequestRecord } from '../requests';
+import { absoluteMediaUrl, type RequestNote, type RequestRecord, type RequestSummary } from '../requests';
 import type { Value } from '../http';
 import { formatDateTime } from '../core';
 
@@ -37,7 +37,10 @@ export interface RequestViewOptions {
   baseUrl?: string;
 }
 
-export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
+const isRecord = (r: RequestSummary): r is RequestRecord => 'detailedStatus' in r;
+
+/** A request's GeoReport fields; with `extensions`, its extended attributes and notes (a full record). */
+export function requestView(r: RequestSummary | RequestRecord, o: RequestViewOptions): Value {
   const base = o.baseUrl ?? '';
   const first = r.mediaUrls[0];
   const view: Record<string, Value> = {
@@ -60,6 +63,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
     media_url: first === undefined ? null : absoluteMediaUrl(base, first),
   };
   if (o.extensions) {
+    if (!isRecord(r)) throw new Error('requestView: extensions need the record with its extended columns');
     view.extended_attributes = {
       detailed_status: r.detailedStatus,
       channel: r.channel,
@@ -86,7 +90,7 @@ export function requestView(r: RequestRecord, o: RequestViewOptions): Value {
 }
 
 /** GeoJSON (RFC 7946) of a request list: one Point feature per request, the JSON fields as properties. */
-export function featureCollection(list: Array<{ record: RequestRecord; view: Value }>): Value {
+export function featureCollection(list: Array<{ record: RequestSummary; view: Value }>): Value {
   return {
     type: 'FeatureCollection',
     features: list.map(({ record: r, view }) => ({

@@ -1,8 +1,8 @@
 import type { Knex } from 'knex';
 import { applyFilter, listRequests, publicNotes, selectRequests, toRecord } from './query';
-import type { RequestFilter, RequestNote, RequestRecord } from './types';
+import type { RequestFilter, RequestNote, RequestRecord, RequestSummary } from './types';
 
-export type { RequestFilter, RequestNote, RequestRecord } from './types';
+export type { RequestFilter, RequestNote, RequestRecord, RequestSummary } from './types';
 export { submitRequest, type AttachToRequest, type Submission, type IntakeResult } from './intake';
 export * from './statuses';
 export {
@@ -36,13 +36,17 @@ function groupNotes(notes: RequestNote[]): Map<string, RequestNote[]> {
   return byRequest;
 }
 
+/**
+ * A public list page. With `extended` (extensions=true) its records carry the extended fields and each
+ * request's public notes; without, only what the GeoReport fields need is read.
+ */
 export async function listPublicRequests(
   knex: Knex,
   filter: RequestFilter,
-  withNotes: boolean,
-): Promise<{ records: RequestRecord[]; notes: Map<string, RequestNote[]> }> {
-  const records = await listRequests(knex, { ...filter, includePrivate: false });
-  const notes = withNotes
+  extended: boolean,
+): Promise<{ records: RequestSummary[] | RequestRecord[]; notes: Map<string, RequestNote[]> }> {
+  const records = await listRequests(knex, { ...filter, includePrivate: false }, extended);
+  const notes = extended
     ? groupNotes(
         await publicNotes(
           knex,

@@ -7,12 +7,12 @@ import type { Knex } from 'knex';
 import { preparedRaw } from '../db';
 import { geographyPoint, latOf, longOf, withinBbox } from '../geo';
 import { mediaPath, REQUEST_UPLOADS_SQL, thumbPath, type UploadRef } from './media-paths';
-import type { RequestFilter, RequestNote, RequestRecord } from './types';
+import type { RequestFilter, RequestNote, RequestRecord, RequestSummary } from './types';
 
 interface Row {
   id: string;
   status: 'open' | 'closed';
-  detailed_status: RequestRecord['detailedStatus'];
+  detailed_status?: RequestRecord['detailedStatus'];
   status_notes: string | null;
   service_name: string;
   service_code: string;
@@ -31,14 +31,14 @@ interface Row {
   long: number | null;
   media_urls: string[];
   uploads?: UploadRef[] | string | null;
-  channel: string;
-  priority: string;
-  attributes: Record<string, unknown>;
-  districts: Record<string, string>;
-  location_match: string | null;
-  location_accuracy_m: number | null;
-  parent_request_id: string | null;
-  supporter_count: number;
+  channel?: string;
+  priority?: string;
+  attributes?: Record<string, unknown>;
+  districts?: Record<string, string>;
+  location_match?: string | null;
+  location_accuracy_m?: number | null;
+  parent_request_id?: string | null;
+  supporter_count?: number;
   distance?: number;
 }
 
@@ -46,12 +46,14 @@ const epochMs = (knex: Knex, column: string): Knex.Raw =>
   knex.raw(`(extract(epoch FROM r.${column}) * 1000)::float8 AS ${column.replace(/_at$/, '_ms')}`);
 const dateOf = (ms: number | null): Date | null => (ms === null ? null : new Date(ms));
 
-/** What a listed request is made of, read from `r` (service_requests or a page of its rows), `s` and `a`. */
-function requestColumns(knex: Knex): Array<string | Knex.Raw> {
-  return [
+/**
+ * What a listed request is made of, read from `r` (service_requests or a page of its rows), `s` and `a`:
+ * the GeoReport fields, and with `extended` what extensions=true and staff pages add.
+ */
+function requestColumns(knex: Knex, extended = true): Array<string | Knex.Raw> {
+  const summary: Array<string | Knex.Raw> = [
     knex.raw('r.id::text AS id'),
     'r.status',
-    'r.detailed_status',
     'r.status_notes',
     's.service_name',
     's.service_code',
@@ -71,6 +73,11 @@ function requestColumns(knex: Knex): Array<string | Knex.Raw> {
     knex.raw(`${longOf('r.location')} AS long`),
     'r.media_urls',
     knex.raw(`${REQUEST_UPLOADS_SQL} AS uploads`),
+  ];
+  if (!extended) return summary;
+  return [
+    ...summary,
+    'r.detailed_status',
     'r.channel',
     'r.priority',
     'r.attributes',
@@ -89,22 +96,32 @@ export function selectRequests(knex: Knex): Knex.QueryBuilder {
   return withNames(knex('service_requests as r')).select(...requestColumns(knex));
 }
 
+/** A row read with the extended columns (selectRequests, an extended list) as a record. */
 export function toRecord(r: Row): RequestRecord {
-  const record = recordOf(r);
-  if (r.distance !== undefined && r.distance !== null) record.distanceMetres = Number(r.distance);
+  if (r.detailed_status === undefined)
+    throw new Error('toRecord: the row was read without its extended columns');
+  const record = summaryOf(r) as RequestRecord;
+  record.detailedStatus = r.detailed_status;
+  record.channel = r.channel as string;
+  record.priority = r.priority as string;
+  record.attributes = r.attributes ?? {};
+  record.districts = r.districts ?? {};
+  record.locationMatch = r.location_match ?? null;
+  record.locationAccuracyM = r.location_accuracy_m == null ? null : Number(r.location_accuracy_m);
+  record.parentRequestId = r.parent_request_id ?? null;
+  record.supporterCount = Number(r.supporter_count);
   return record;
 }
 
-function recordOf(r: Row): RequestRecord {
+function summaryOf(r: Row): RequestSummary {
   const uploads: UploadRef[] =
     typeof r.uploads === 'string' ? (JSON.parse(r.uploads) as UploadRef[]) : (r.uploads ?? []);
   // Uploaded files first (as paths, made absolute by the views), then the URLs a client sent. Without
   // uploads (nearly every request) the sent URLs' array is kept as it came: four arrays less per row.
   const none = uploads.length === 0;
-  return {
+  const summary: RequestSummary = {
     id: r.id,
     status: r.status,
-    detailedStatus: r.detailed_status,
     statusNotes: r.status_notes,
     serviceName: r.service_name,
     serviceCode: r.service_code,
@@ -126,15 +143,9 @@ function recordOf(r: Row): RequestRecord {
     thumbnailUrls: none
       ? []
       : uploads.filter((u) => u.thumb_ext).map((u) => thumbPath(u.id, u.thumb_ext as string)),
-    channel: r.channel,
-    priority: r.priority,
-    attributes: r.attributes ?? {},
-    districts: r.districts ?? {},
-    locationMatch: r.location_match ?? null,
-    locationAccuracyM: r.location_accuracy_m === null ? null : Number(r.location_accuracy_m),
-    parentRequestId: r.parent_request_id,
-    supporterCount: Number(r.supporter_count),
   };
+  if (r.distance !== undefined && r.distance !== null) summary.distanceMetres = Number(r.distance);
+  return summary;
 }
 
 /** Applies the filter's WHERE clauses (shared by the list and by counts/exports). */
@@ -177,11 +188,21 @@ export function applyFilter(knex: Knex, q: Knex.QueryBuilder, f: RequestFilter):
  * joins every match to the 120 services by a nested loop and runs the media subquery for each match:
  * 3× the time of the query below.
  */
-export async function listRequests(knex: Knex, f: RequestFilter): Promise<RequestRecord[]> {
+export async function listRequests(knex: Knex, f: RequestFilter, extended: true): Promise<RequestRecord[]>;
+export async function listRequests(
+  knex: Knex,
+  f: RequestFilter,
+  extended: boolean,
+): Promise<RequestSummary[] | RequestRecord[]>;
+export async function listRequests(
+  knex: Knex,
+  f: RequestFilter,
+  extended: boolean,
+): Promise<RequestSummary[] | RequestRecord[]> {
   // Agencies only for an agency_responsible filter (PostgreSQL drops an unused left join).
   const from = knex('service_requests as r').leftJoin('agencies as a', 'a.id', 'r.agency_id');
   const page = applyFilter(knex, from, f).select('r.*');
-  const q = withNames(knex.from(page.as('r'))).select(...requestColumns(knex));
+  const q = withNames(knex.from(page.as('r'))).select(...requestColumns(knex, extended));
   if (f.sort === 'distance' && f.near) {
     // The KNN operator orders the page (an index scan nearest first); the outer query keeps its value.
     page.select(knex.raw('r.location <-> ? AS knn', [geographyPoint(knex, f.near)]));
@@ -214,7 +235,7 @@ export async function listRequests(knex: Knex, f: RequestFilter): Promise<Reques
   const rows = compiled
     ? ((await preparedRaw(knex, compiled.sql, compiled.bindings)) as { rows: Row[] }).rows
     : ((await q) as Row[]);
-  return rows.map(toRecord);
+  return extended ? rows.map(toRecord) : rows.map(summaryOf);
 }
 
 /** Public notes of the given requests (the public rows of their history), oldest first. */
