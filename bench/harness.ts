@@ -276,7 +276,14 @@ export async function measureEscalation(
 export const SERVER_RUN =
   process.env.BENCH_TSX === '1'
     ? 'src/server.ts through tsx (BENCH_TSX=1)'
-    : 'the compiled build, `node --max-semi-space-size=4 dist/src/server.js`, as the image runs it';
+    : `the compiled build, \`node ${v8Memory(path.resolve(__dirname, '..')).join(' ')} dist/src/server.js\`, as the image runs it`;
+
+/** The V8 memory flags checkout `root` runs its server with (scripts/launch.sh's V8_MEMORY; none if older). */
+function v8Memory(root: string): string[] {
+  const launcher = path.join(root, 'scripts/launch.sh');
+  const flags = fs.existsSync(launcher) ? /^V8_MEMORY=(.*)$/m.exec(fs.readFileSync(launcher, 'utf8')) : null;
+  return flags ? flags[1]!.split(' ').filter(Boolean) : [];
+}
 
 /** node's arguments for the server of checkout `root` (see SERVER_RUN), building it if needed. */
 function serverEntry(root: string): string[] {
@@ -291,7 +298,7 @@ function serverEntry(root: string): string[] {
     const built = spawnSync('sh', ['scripts/build.sh'], { cwd: root, stdio: 'inherit' });
     if (built.status !== 0 || fresh() !== 0) throw new Error(`bench: the build of ${root} failed`);
   }
-  return ['--max-semi-space-size=4', 'dist/src/server.js'];
+  return [...v8Memory(root), 'dist/src/server.js'];
 }
 
 /**

@@ -8,8 +8,10 @@
 #   started): an edited, added or removed file under src/ or migrations/ (a removal touches its folder)
 #   sends the next start through tsx, so a stale build never runs. Compiled, the server starts seconds
 #   sooner and holds about 100 MB less than through tsx (docs/decisions/0002-performance.md).
-# Everywhere, V8's young generation at 4 MB a semi-space (16 MB by default): on PostgreSQL 20 MB less at
-# rest and 55 MB less at the peak of a 1M-row export, as the image's CMD runs the server. In a checkout (a
+# Everywhere, V8's young generation at 8 MB a semi-space (16 MB by default): a 1M-row export peaks at
+# ~125 MB against 193–199 MB with the default, and a 1,000-row page spends half the time in scavenges it
+# spent at 4 MB (the first choice; 17 → 8 ms a page, docs/decisions/0002-performance.md), as the image's
+# CMD runs the server (test/config-docs.test.ts holds the two equal). In a checkout (a
 # laptop, where the embedded database is the default), also glibc serving allocations of 16 kB and more
 # from their own mappings, so that the buffers of start-up are returned to the system when freed instead
 # of staying in its heap (PGlite unpacks its extension bundles and the pre-built demo data dir in zlib's
@@ -22,7 +24,7 @@
 # (bench/harness.ts) ask it before they run the compiled server.
 # Usage: sh scripts/launch.sh server|worker|cli [arguments] | fresh
 set -e
-V8_MEMORY=--max-semi-space-size=4
+V8_MEMORY=--max-semi-space-size=8
 # dist/ holds entry $1 and no source is newer than its build.
 fresh_build() {
   [ -f dist/.built ] && [ -f "dist/src/$1.js" ] &&

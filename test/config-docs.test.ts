@@ -88,4 +88,11 @@ describe('configuration documentation', () => {
       expect(read(file)).not.toMatch(/change-me/i);
     }
   });
+
+  it('when the image and npm start run the server, then with the same V8 memory flags', () => {
+    const launcher = /^V8_MEMORY=(.*)$/m.exec(read('scripts/launch.sh'))?.[1];
+    const cmd = /^CMD \[(.*)\]$/m.exec(read('Dockerfile'))?.[1];
+    expect(launcher).toMatch(/^--max-semi-space-size=\d+$/);
+    expect(JSON.parse(`[${cmd}]`)).toEqual(['node', ...launcher!.split(' '), 'dist/src/server.js']);
+  });
 });
