@@ -285,7 +285,9 @@ async function firstRequestSets(
 async function dashboardOnly(facts: { newest: Date; layers: string[]; layer: string }): Promise<void> {
   const rollup: RollupBuild | null = await buildRollups(URL_ as string);
   const keeper = await rollupKeeper(URL_ as string);
-  const server = startServer(PORT, { DATABASE_URL: URL_ });
+  // BENCH_SERVER_ROOT: another checkout's server (main's, to compare in one sitting); the rollup is kept
+  // by this checkout's code.
+  const server = startServer(PORT, { DATABASE_URL: URL_ }, [], process.env.BENCH_SERVER_ROOT);
   try {
     await waitReady(PORT, '/readyz', server);
     // The server warms the page's opening view at start (src/dashboard/warm.ts): wait for it (its two

@@ -1,7 +1,8 @@
 /**
  * The dashboard's performance figures from the rollups (issue #21, target 2), agreeing with
  * reports/performance.ts: complete local days that are rolled and unchanged since come from
- * request_rollup_days (whole months of them from request_rollup_months); everything else of the period
+ * request_rollup_days (whole months of them from request_rollup_months), and so does the partial day
+ * (today, rolled up to a cut-off) for the requests received before its cut-off; everything else of the period
  * (its partial first and last days, days not rolled yet, days changed since the last worker pass, days
  * whose open requests came due) is read directly from the requests, so the figures are right however far
  * behind the worker is, only slower. Counts are exact. Median and p90 of days-to-close are exact for a
@@ -13,7 +14,7 @@ import type { Knex } from 'knex';
 import type { PerformanceRow } from '../reports';
 import { bucketOf, Histogram, packedExactSql, sketchQuantile, unpackValues } from './sketch';
 import { countColumns, dayStart, districtKind, requestRows, type Range } from './keyed';
-import { addDays, changedDays, fingerprintBindings, fingerprintSql } from './state';
+import { addDays, changedDays, fingerprintBindings, fingerprintSql, UNCOUNTED_KINDS } from './state';
 
 export const EXACT_MAX_DAYS = 8;
 const DAY_MS = 86_400_000;
@@ -40,8 +41,11 @@ export interface RolledFigures {
   byChannel: PerformanceRow[];
   weekly: Array<{ week: string; received: number; closed: number }>;
   also: unknown[];
-  /** How the figures were made: rolled days used, and whether the percentiles are exact. */
-  source: { rolledDays: number; exact: boolean };
+  /**
+   * How the figures were made: complete rolled days used, the partial day's cut-off when its rows were
+   * used (ISO), and whether the percentiles are exact.
+   */
+  source: { rolledDays: number; partialUntil: string | null; exact: boolean };
 }
 
 interface CountRow {
@@ -58,24 +62,34 @@ interface CountRow {
 /** At most this many history rows past the watermark are read with the state; more, and a query of its own. */
 const CHANGED_INLINE = 1000;
 
+/** The partial day (rolled up to `until`, ISO) whose rows a period uses. */
+interface Partial {
+  day: string;
+  until: string;
+}
+
 /**
- * The complete local days of [start, end) that are rolled and clean, in order, in one round trip: the
- * rollup's state and fingerprint, the period's whole days, the days whose open requests came due, and the
- * days of requests changed since the worker's last pass (history past its watermark, read in id order
- * from the watermark, so its primary key is used whatever the planner guesses of the watermark; when more
- * than CHANGED_INLINE changes are waiting, the worker is far behind and they are read on their own).
+ * The complete local days of [start, end) that are rolled and clean, in order, and the partial day when
+ * the period holds all of it up to its cut-off and it is clean, in one round trip: the rollup's state and
+ * fingerprint, the period's whole days, the days whose open requests came due, and the days of requests
+ * changed since the worker's last pass (history past its watermark, read in id order from the watermark,
+ * so its primary key is used whatever the planner guesses of the watermark; when more than CHANGED_INLINE
+ * changes are waiting, the worker is far behind and they are read on their own). Requests received at or
+ * after the partial day's cut-off are in no rolled row: their changes (their own creation included) make
+ * nothing dirty, nor do changes of UNCOUNTED_KINDS (a supporter counted on a parent, a note).
  */
-async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
+async function cleanDays(knex: Knex, q: RolledQuery): Promise<{ days: string[]; partial: Partial | null }> {
   const inline = q.changesInline ?? CHANGED_INLINE;
   const row = (
     await knex.raw(
-      `WITH st AS (SELECT fingerprint, rolled_from, rolled_until, history_seen FROM request_rollup_state WHERE jurisdiction_id = ?),
+      `WITH st AS (SELECT fingerprint, rolled_from, rolled_until, history_seen, partial_until FROM request_rollup_state WHERE jurisdiction_id = ?),
             p AS (SELECT ?::timestamptz AS s, ?::timestamptz AS e, ?::text AS tz),
             h AS MATERIALIZED (SELECT request_id FROM request_history
-                                WHERE id > (SELECT history_seen FROM st) AND jurisdiction_id = ?
+                                WHERE id > (SELECT history_seen FROM st) AND jurisdiction_id = ? AND kind <> ALL(?::text[])
                                 ORDER BY id LIMIT ?)
        SELECT (SELECT fingerprint FROM st) AS stored, ${fingerprintSql} AS fp,
               (SELECT rolled_from::text FROM st) AS rolled_from, (SELECT rolled_until::text FROM st) AS rolled_until, (SELECT history_seen::text FROM st) AS seen,
+              (SELECT partial_until FROM st) AS partial_until, (SELECT partial_until FROM st) <= e AS partial_in,
               (CASE WHEN (s AT TIME ZONE tz)::time = '00:00' THEN (s AT TIME ZONE tz)::date
                     ELSE (s AT TIME ZONE tz)::date + 1 END)::text AS d0,
               (e AT TIME ZONE tz)::date::text AS d1,
@@ -83,7 +97,8 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
                      WHERE jurisdiction_id = ? AND kind = 'all' AND (next_due <= ? OR rolled_at > ?)) AS due,
               (SELECT count(*) FROM h)::int AS changes,
               ARRAY(SELECT DISTINCT (r.requested_at AT TIME ZONE tz)::date::text
-                      FROM h JOIN service_requests r ON r.id = h.request_id) AS changed
+                      FROM h JOIN service_requests r ON r.id = h.request_id
+                     WHERE r.requested_at < coalesce((SELECT partial_until FROM st), 'infinity')) AS changed
          FROM p`,
       [
         q.jurisdictionId,
@@ -91,6 +106,7 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
         q.end,
         q.timeZone,
         q.jurisdictionId,
+        UNCOUNTED_KINDS,
         inline + 1,
         ...fingerprintBindings(q.jurisdictionId, q.timeZone),
         q.jurisdictionId,
@@ -104,6 +120,8 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
     rolled_from: string | null;
     rolled_until: string | null;
     seen: string | null;
+    partial_until: Date | string | null;
+    partial_in: boolean | null;
     d0: string;
     d1: string;
     due: string[];
@@ -117,22 +135,32 @@ async function cleanDays(knex: Knex, q: RolledQuery): Promise<string[]> {
     row.seen === null ||
     row.stored !== row.fp
   )
-    return [];
+    return { days: [], partial: null };
+  const until = row.partial_until === null ? null : new Date(row.partial_until).toISOString();
+  // The partial day is the first one not rolled whole; the period must hold it from its midnight (d0 is
+  // the period's first whole day) to its cut-off.
+  const partialDay =
+    until !== null && row.partial_in === true && row.d0 <= row.rolled_until ? row.rolled_until : null;
   const d0 = row.d0 > row.rolled_from ? row.d0 : row.rolled_from;
   const d1 = row.d1 < row.rolled_until ? row.d1 : row.rolled_until;
-  if (d0 >= d1) return [];
+  if (d0 >= d1 && partialDay === null) return { days: [], partial: null };
   const changed =
     Number(row.changes) > inline
-      ? await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen)
+      ? await changedDays(knex, q.jurisdictionId, q.timeZone, row.seen, until)
       : row.changed;
   const dirty = new Set([...changed, ...row.due]);
   const days: string[] = [];
   for (let d = d0; d < d1; d = addDays(d, 1)) if (!dirty.has(d)) days.push(d);
-  return days;
+  const partial =
+    partialDay !== null && until !== null && !dirty.has(partialDay) ? { day: partialDay, until } : null;
+  return { days, partial };
 }
 
-/** The parts of [start, end) outside the clean days, as time ranges. */
-function directRanges(knex: Knex, q: RolledQuery, days: string[]): Range[] {
+/**
+ * The parts of [start, end) outside the clean days and the partial day's rolled part (from its midnight
+ * to its cut-off; it follows every complete rolled day), as time ranges.
+ */
+function directRanges(knex: Knex, q: RolledQuery, days: string[], partial: Partial | null): Range[] {
   const ranges: Range[] = [];
   let from: Knex.Raw = knex.raw('?::timestamptz', [q.start]);
   let i = 0;
@@ -146,6 +174,10 @@ function directRanges(knex: Knex, q: RolledQuery, days: string[]): Range[] {
     ranges.push({ from, to: dayStart(knex, runStart, q.timeZone) });
     from = dayStart(knex, runEnd, q.timeZone);
     i += 1;
+  }
+  if (partial) {
+    ranges.push({ from, to: dayStart(knex, partial.day, q.timeZone) });
+    from = knex.raw('?::timestamptz', [partial.until]);
   }
   ranges.push({ from, to: knex.raw('?::timestamptz', [q.end]) });
   return ranges;
@@ -200,15 +232,22 @@ const FIGURES_WORK_MEM = '32MB';
 
 export async function rolledFigures(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
   return knex.transaction(async (trx) => {
+    // One snapshot for the state and the rows: a partial day rolled again (a later cut-off) or completed
+    // between the two statements would otherwise be read with the old cut-off and counted twice.
+    await trx.raw('SET TRANSACTION ISOLATION LEVEL REPEATABLE READ');
     await trx.raw(`SET LOCAL work_mem = '${FIGURES_WORK_MEM}'`);
     return figuresIn(trx, q);
   });
 }
 
 async function figuresIn(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
-  const days = await cleanDays(knex, q);
+  const { days, partial } = await cleanDays(knex, q);
   const exact = q.end.getTime() - q.start.getTime() <= EXACT_MAX_DAYS * DAY_MS + 3_600_000;
-  const { months, rest } = exact ? { months: [], rest: days } : splitMonths(days);
+  const split = exact ? { months: [], rest: days } : splitMonths(days);
+  const months = split.months;
+  // The partial day's rows are read as a day's (never in a whole month: it is not a complete day).
+  const rest = partial ? [...split.rest, partial.day] : split.rest;
+  const rolled = partial ? [...days, partial.day] : days;
   const kinds = ['all', 'channel', districtKind(q.layer)];
   const cols = 'kind, grp, received, closed, closed_with_level, closed_on_time, open_backlog, overdue';
   const sums = `sum(received)::int AS received, sum(closed)::int AS closed,
@@ -244,7 +283,7 @@ async function figuresIn(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
              GROUP BY 1) w),
          ${q.also ? '(SELECT json_agg(e) FROM (?) e)' : 'NULL'}`,
       [
-        directGroups(knex, q, directRanges(knex, q, days)),
+        directGroups(knex, q, directRanges(knex, q, days, partial)),
         q.jurisdictionId,
         months,
         kinds,
@@ -252,7 +291,7 @@ async function figuresIn(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
         rest,
         kinds,
         q.jurisdictionId,
-        days,
+        rolled,
         ...(q.also ? [q.also] : []),
       ],
     )
@@ -310,7 +349,7 @@ async function figuresIn(knex: Knex, q: RolledQuery): Promise<RolledFigures> {
     byChannel: rowsOf('channel'),
     weekly: weekRows.map((w) => ({ week: w.week, received: Number(w.received), closed: Number(w.closed) })),
     also: json<unknown>(result.also),
-    source: { rolledDays: days.length, exact },
+    source: { rolledDays: days.length, partialUntil: partial?.until ?? null, exact },
   };
 }
 

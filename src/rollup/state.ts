@@ -8,6 +8,11 @@ export interface RollupState {
   rolledUntil: string;
   historySeen: string;
   historyConfirmed: string;
+  /**
+   * The day `rolledUntil` rolled before it ends: its rows cover the requests received before this instant
+   * (ISO text); null when it is not rolled.
+   */
+  partialUntil: string | null;
 }
 
 export async function loadState(knex: Knex, jurisdictionId: string): Promise<RollupState | null> {
@@ -19,6 +24,7 @@ export async function loadState(knex: Knex, jurisdictionId: string): Promise<Rol
       knex.raw('rolled_until::text AS rolled_until'),
       knex.raw('history_seen::text AS history_seen'),
       knex.raw('history_confirmed::text AS history_confirmed'),
+      'partial_until',
     )) as
     | {
         fingerprint: string;
@@ -26,6 +32,7 @@ export async function loadState(knex: Knex, jurisdictionId: string): Promise<Rol
         rolled_until: string;
         history_seen: string;
         history_confirmed: string;
+        partial_until: Date | string | null;
       }
     | undefined;
   return row
@@ -35,6 +42,7 @@ export async function loadState(knex: Knex, jurisdictionId: string): Promise<Rol
         rolledUntil: row.rolled_until,
         historySeen: row.history_seen,
         historyConfirmed: row.history_confirmed,
+        partialUntil: row.partial_until === null ? null : new Date(row.partial_until).toISOString(),
       }
     : null;
 }
@@ -61,19 +69,33 @@ export const fingerprintBindings = (jurisdictionId: string, timeZone: string) =>
   jurisdictionId,
 ];
 
-/** Local days (YYYY-MM-DD) of requests changed since history id `after` (every change writes history). */
+/**
+ * History kinds that change nothing the figures read (status, closed_at, expected_at, overdue, service,
+ * channel, districts, received time): a supporter counted on a parent (every linked report on a storm
+ * day), a note, an assignment. They do not make a day dirty; every other kind does.
+ */
+export const UNCOUNTED_KINDS = ['supporter', 'note', 'assignment'];
+
+/**
+ * Local days (YYYY-MM-DD) of requests changed since history id `after` (every change writes history;
+ * UNCOUNTED_KINDS left out),
+ * leaving out requests received at or after `before` (the partial day's cut-off: later requests are not in
+ * any rolled row, and a new request's own history must not make the partial day dirty).
+ */
 export async function changedDays(
   knex: Knex,
   jurisdictionId: string,
   timeZone: string,
   after: string,
+  before: string | null = null,
 ): Promise<string[]> {
   const rows = (
     await knex.raw(
       `SELECT DISTINCT (r.requested_at AT TIME ZONE ?)::date::text AS day
          FROM request_history h JOIN service_requests r ON r.id = h.request_id
-        WHERE h.id > ? AND h.jurisdiction_id = ?`,
-      [timeZone, after, jurisdictionId],
+        WHERE h.id > ? AND h.jurisdiction_id = ? AND h.kind <> ALL(?::text[])
+          AND (?::timestamptz IS NULL OR r.requested_at < ?::timestamptz)`,
+      [timeZone, after, jurisdictionId, UNCOUNTED_KINDS, before, before],
     )
   ).rows as Array<{ day: string }>;
   return rows.map((r) => r.day);
