@@ -152,6 +152,13 @@ const M_PER_DEG = 111_195;
  * the other street gives the answers reading both streets whole would.
  */
 const REACH_M = NEAR_M / 2 + MEET_DEFAULTS.fitRadiusM;
+/**
+ * At most this many points of a street are read in one cell (~55 × 41 m): where a city's file stacks
+ * hundreds of points in one (the synthetic 500,000-point file holds up to 1,647 of one street in one
+ * cell; the demo's at most 17) they say no more about where its line runs than a few dozen, and reading
+ * them cost most of a text's time.
+ */
+const CELL_POINTS = 24;
 /** `REACH_M` in cells of latitude (a cell of longitude is narrower by cos(latitude): the SQL widens it). */
 const REACH_CELLS = REACH_M / (CELL_DEG * M_PER_DEG);
 
@@ -220,17 +227,17 @@ async function pairPoints(
            SELECT count(*) FROM intersections WHERE jurisdiction_id = ?
            AND (street_a, street_b) IN (SELECT * FROM unnest(?::text[], ?::text[]))) <= ? * cardinality(?::text[])
          AND NOT EXISTS (
-           SELECT 1 FROM street_cells c JOIN street_cells o ON o.jurisdiction_id = c.jurisdiction_id
-             AND o.street_key = pr.b AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ?
-             AND abs(o.cell_x - c.cell_x) <= ${widen('?')}
-           WHERE c.jurisdiction_id = ? AND c.street_key = pr.a AND NOT EXISTS (
-             SELECT 1 FROM lay z WHERE z.i = pr.i
-             AND (greatest(abs(z.lat - least(c.cell_y, o.cell_y) * ?::float8),
-                           abs(z.lat - (greatest(c.cell_y, o.cell_y) + 1) * ?::float8)) * ?::float8) ^ 2
-               + (greatest(abs(z.long - least(c.cell_x, o.cell_x) * ?::float8),
-                           abs(z.long - (greatest(c.cell_x, o.cell_x) + 1) * ?::float8))
-                  * ?::float8 * cos(radians(z.lat))) ^ 2 <= (?::float8 - sp.m) ^ 2
-             AND sp.m < ?::float8))),
+           SELECT 1 FROM street_cells c WHERE c.jurisdiction_id = ? AND c.street_key = pr.a AND EXISTS (
+             SELECT 1 FROM street_cells o WHERE o.jurisdiction_id = ? AND o.street_key = pr.b
+             AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ? AND abs(o.cell_x - c.cell_x) <= ${widen('?')}
+             AND NOT EXISTS (
+               SELECT 1 FROM lay z WHERE z.i = pr.i
+               AND (greatest(abs(z.lat - least(c.cell_y, o.cell_y) * ?::float8),
+                             abs(z.lat - (greatest(c.cell_y, o.cell_y) + 1) * ?::float8)) * ?::float8) ^ 2
+                 + (greatest(abs(z.long - least(c.cell_x, o.cell_x) * ?::float8),
+                             abs(z.long - (greatest(c.cell_x, o.cell_x) + 1) * ?::float8))
+                    * ?::float8 * cos(radians(z.lat))) ^ 2 <= (?::float8 - sp.m) ^ 2
+               AND sp.m < ?::float8)))),
        sides AS (SELECT i, 0 AS side, a AS street, b AS other FROM pr WHERE i NOT IN (SELECT i FROM placed)
                  UNION ALL SELECT i, 1, b, a FROM pr WHERE i NOT IN (SELECT i FROM placed)),
        near AS (
@@ -241,8 +248,9 @@ async function pairPoints(
            AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ?
            AND abs(o.cell_x - c.cell_x) <= ${widen('?')}))
        SELECT n.i, n.side, p.address, p.zip, ${latOf('p.location')} AS lat, ${longOf('p.location')} AS long
-       FROM near n JOIN address_points p ON p.jurisdiction_id = ? AND p.street_key = n.street
-         AND p.cell_y = n.cell_y AND p.cell_x = n.cell_x
+       FROM near n CROSS JOIN LATERAL (
+         SELECT id, address, zip, location FROM address_points WHERE jurisdiction_id = ?
+         AND street_key = n.street AND cell_y = n.cell_y AND cell_x = n.cell_x LIMIT ?) p
        ORDER BY n.i, n.side, p.id`,
       [
         pairs.map(([a]) => a),
@@ -258,12 +266,13 @@ async function pairPoints(
         everyPair.map(([, b]) => b),
         LAYER_ROWS,
         everyPair.map(([a]) => a),
+        jurisdictionId,
+        jurisdictionId,
         Math.ceil(TOUCH_REACH),
         Math.ceil(TOUCH_REACH),
         TOUCH_REACH,
         Math.ceil(TOUCH_REACH),
         CELL_DEG,
-        jurisdictionId,
         CELL_DEG,
         CELL_DEG,
         M_PER_DEG,
@@ -280,6 +289,7 @@ async function pairPoints(
         ky,
         CELL_DEG,
         jurisdictionId,
+        CELL_POINTS,
       ],
     )
   ).rows as Array<{
