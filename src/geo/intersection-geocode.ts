@@ -242,8 +242,12 @@ async function pairPoints(
                  UNION ALL SELECT i, 1, b, a FROM pr WHERE i NOT IN (SELECT i FROM placed)),
        near AS (
          SELECT DISTINCT s.i, s.side, s.street, c.cell_y, c.cell_x
-         FROM sides s JOIN street_cells c ON c.jurisdiction_id = ? AND c.street_key = s.street
-         WHERE EXISTS (
+         FROM sides s CROSS JOIN LATERAL (
+           SELECT min(cell_y) AS y0, max(cell_y) AS y1, min(cell_x) AS x0, max(cell_x) AS x1
+           FROM street_cells WHERE jurisdiction_id = ? AND street_key = s.other) bb
+         JOIN street_cells c ON c.jurisdiction_id = ? AND c.street_key = s.street
+           AND c.cell_y BETWEEN bb.y0 - ? AND bb.y1 + ?
+         WHERE c.cell_x BETWEEN bb.x0 - ${widen('?')} AND bb.x1 + ${widen('?')} AND EXISTS (
            SELECT 1 FROM street_cells o WHERE o.jurisdiction_id = ? AND o.street_key = s.other
            AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ?
            AND abs(o.cell_x - c.cell_x) <= ${widen('?')}))
@@ -282,6 +286,15 @@ async function pairPoints(
         ELSEWHERE_M - ELSEWHERE_SHIFT_M,
         ELSEWHERE_M - ELSEWHERE_SHIFT_M,
         jurisdictionId,
+        jurisdictionId,
+        ky,
+        ky,
+        REACH_CELLS,
+        ky,
+        CELL_DEG,
+        REACH_CELLS,
+        ky,
+        CELL_DEG,
         jurisdictionId,
         ky,
         ky,
