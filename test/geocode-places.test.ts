@@ -252,6 +252,21 @@ describe('intersections where the name is not enough', () => {
     );
   });
 
+  it('when the layer places a junction but the address points show the streets meeting far from it too, then 400 with both', async () => {
+    // Centre St and South St meet in Roslindale (the layer's point) and in Jamaica Plain, 3 km away
+    // (their points within a few metres of each other there): the layer's point alone is not the answer.
+    // Guards the shortcut that reads no points for a pair the layer places (intersection-geocode.ts).
+    const res = await post({ address_string: 'Centre St & South St' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/Did you mean: Centre St & South St.*Centre St & South St/);
+    const search = await request(t.app).get('/open311/v2/addresses.json?q=Centre St %26 South St');
+    const places = (search.body as Array<{ lat: number; long: number; location_match: string }>).filter(
+      (s) => s.location_match === 'intersection',
+    );
+    expect(places.length).toBeGreaterThanOrEqual(2);
+    expect(metres(places[0]!, places[1]!)).toBeGreaterThan(1000);
+  });
+
   it('when only address points are left (no layer), then a corner is answered only if sure, else suggested', async () => {
     await t.db.knex('intersections').where('jurisdiction_id', 'boston').delete();
     const res = await post({ address_string: 'corner of Boylston and Dartmouth' });

@@ -36,6 +36,8 @@ const GAP_SLACK_M = 40;
 const ELSEWHERE_M = 400;
 /** …where their points come this close (a corner, not a block apart). */
 const ELSEWHERE_GAP_M = 30;
+/** At most this many layer rows are read for a pair of streets (and for a text, this many a pair). */
+const LAYER_ROWS = 50;
 /** At most this many likely streets per side are tried (of equal score the longer streets first). */
 const MAX_LEADERS = 4;
 
@@ -76,14 +78,20 @@ async function layerRows(
       `SELECT name, zip, street_a, street_b, ${latOf('location')} AS lat, ${longOf('location')} AS long
        FROM intersections WHERE jurisdiction_id = ?
        AND (street_a, street_b) IN (SELECT * FROM unnest(?::text[], ?::text[]))
-       ORDER BY id LIMIT 50 * cardinality(?::text[])`,
-      [jurisdictionId, ordered.map((p) => p[0]), ordered.map((p) => p[1]), ordered.map((p) => p[0])],
+       ORDER BY id LIMIT ? * cardinality(?::text[])`,
+      [
+        jurisdictionId,
+        ordered.map((p) => p[0]),
+        ordered.map((p) => p[1]),
+        LAYER_ROWS,
+        ordered.map((p) => p[0]),
+      ],
     )
   ).rows as LayerRow[];
   for (const r of rows) {
     const k = pairKey(r.street_a, r.street_b);
     const list = out.get(k) ?? [];
-    if (list.length < 50) list.push(r);
+    if (list.length < LAYER_ROWS) list.push(r);
     out.set(k, list);
   }
   return out;
@@ -144,6 +152,13 @@ const M_PER_DEG = 111_195;
  * the other street gives the answers reading both streets whole would.
  */
 const REACH_M = NEAR_M / 2 + MEET_DEFAULTS.fitRadiusM;
+/**
+ * At most this many points of a street are read in one cell (~55 × 41 m): where a city's file stacks
+ * hundreds of points in one (the synthetic 500,000-point file holds up to 1,647 of one street in one
+ * cell; the demo's at most 17) they say no more about where its line runs than a few dozen, and reading
+ * them cost most of a text's time.
+ */
+const CELL_POINTS = 24;
 /** `REACH_M` in cells of latitude (a cell of longitude is narrower by cos(latitude): the SQL widens it). */
 const REACH_CELLS = REACH_M / (CELL_DEG * M_PER_DEG);
 
@@ -152,40 +167,124 @@ interface PairPoints {
   b: StreetPoint[];
 }
 
+/** How far apart, in cells of latitude, two points of an elsewhere meeting may be (its gap, rounded). */
+const TOUCH_REACH = (ELSEWHERE_GAP_M + 0.5) / (CELL_DEG * M_PER_DEG);
 /**
- * For every pair of likely streets, each street's points within reach of the other, in one query:
- * the two streets' cells (street_cells, a few hundred rows for the longest street) within reach of
- * each other name the cells, and only the points in those cells are read (an index probe each). A
- * text costs a few hundred rows however long Washington St is. Also each street's display name.
+ * How far from the box of those two cells an elsewhere meeting may be placed: meet.ts moves a meeting
+ * from its pair's midpoint to where the fitted lines cross, at most `maxShiftM` away (the gap, at most
+ * `ELSEWHERE_GAP_M`, is less); and a few metres for the rounding between its projection and this file's.
+ */
+const ELSEWHERE_SHIFT_M = MEET_DEFAULTS.maxShiftM + 5;
+
+/**
+ * For every pair of likely streets that needs them, each street's points within reach of the other,
+ * in one query: the two streets' cells (street_cells, a few hundred rows for the longest street)
+ * within reach of each other name the cells, and only the points in those cells are read (an index
+ * probe each). A text costs a few hundred rows however long Washington St is. Also each street's
+ * display name.
+ *
+ * A pair the layer places needs its points only to see the streets meeting somewhere else
+ * (`pairJunctions`): a meeting whose closest pair is within `ELSEWHERE_GAP_M`, more than `ELSEWHERE_M`
+ * from every junction of the pair (the centre of a group of its layer rows, `layerJunctions`). Such a
+ * pair of points lies in two cells of the streets next to each other, and the meeting within
+ * `ELSEWHERE_SHIFT_M` of those two cells' box. A group's centre is within the spread of the pair's
+ * rows (their box's diagonal) of each of its rows. So when every such box lies within `ELSEWHERE_M`,
+ * less the shift and the spread, of one of the pair's layer rows, nothing the points could show
+ * changes the answer, and none are read: a layer answer reads none. The layer rows are read here as
+ * `layerRows` reads them (`ordered`: each pair as the layer stores it; all of them only when at most
+ * `LAYER_ROWS` a pair and `LAYER_ROWS` times `everyPair`, the text's pairs in that order, in all), so
+ * this runs beside it.
  */
 async function pairPoints(
   knex: Knex,
   jurisdictionId: string,
   pairs: ReadonlyArray<readonly [string, string]>,
+  everyPair: ReadonlyArray<readonly [string, string]>,
 ): Promise<{ byPair: PairPoints[]; display: Map<string, string> }> {
   const byPair = pairs.map(() => ({ a: [] as StreetPoint[], b: [] as StreetPoint[] }));
   const display = new Map<string, string>();
   if (pairs.length === 0) return { byPair, display };
   const ky = Math.ceil(REACH_CELLS);
+  const ordered = pairs.map(([a, b]): [string, string] => (a < b ? [a, b] : [b, a]));
+  // Cells of longitude are narrower by cos(latitude): a reach of `cells` cells of latitude is this many
+  // of longitude, taken at the cell's latitude widened by the reach (never too few).
+  const widen = (cells: string) =>
+    `ceil(${cells}::float8 / cos(radians(least(80, (abs(c.cell_y) + 1 + ${cells}) * ?::float8))))`;
   const rows = (
     await preparedRaw(
       knex,
-      `WITH pr AS (SELECT a, b, i FROM unnest(?::text[], ?::text[]) WITH ORDINALITY AS t(a, b, i)),
-       sides AS (SELECT i, 0 AS side, a AS street, b AS other FROM pr UNION ALL SELECT i, 1, b, a FROM pr),
+      `WITH pr AS (SELECT a, b, oa, ob, i FROM unnest(?::text[], ?::text[], ?::text[], ?::text[])
+                   WITH ORDINALITY AS t(a, b, oa, ob, i)),
+       lay AS (SELECT pr.i, ${latOf('x.location')} AS lat, ${longOf('x.location')} AS long
+               FROM pr JOIN intersections x ON x.jurisdiction_id = ? AND x.street_a = pr.oa AND x.street_b = pr.ob),
+       spread AS (
+         SELECT i, count(*) AS n, sqrt(((max(lat) - min(lat)) * ?::float8) ^ 2
+           + ((max(long) - min(long)) * ?::float8 * cos(radians(min(lat)))) ^ 2) AS m
+         FROM lay GROUP BY i),
+       placed AS (
+         SELECT pr.i FROM pr JOIN spread sp ON sp.i = pr.i
+         WHERE sp.n <= ? AND (
+           SELECT count(*) FROM intersections WHERE jurisdiction_id = ?
+           AND (street_a, street_b) IN (SELECT * FROM unnest(?::text[], ?::text[]))) <= ? * cardinality(?::text[])
+         AND NOT EXISTS (
+           SELECT 1 FROM street_cells c WHERE c.jurisdiction_id = ? AND c.street_key = pr.a AND EXISTS (
+             SELECT 1 FROM street_cells o WHERE o.jurisdiction_id = ? AND o.street_key = pr.b
+             AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ? AND abs(o.cell_x - c.cell_x) <= ${widen('?')}
+             AND NOT EXISTS (
+               SELECT 1 FROM lay z WHERE z.i = pr.i
+               AND (greatest(abs(z.lat - least(c.cell_y, o.cell_y) * ?::float8),
+                             abs(z.lat - (greatest(c.cell_y, o.cell_y) + 1) * ?::float8)) * ?::float8) ^ 2
+                 + (greatest(abs(z.long - least(c.cell_x, o.cell_x) * ?::float8),
+                             abs(z.long - (greatest(c.cell_x, o.cell_x) + 1) * ?::float8))
+                    * ?::float8 * cos(radians(z.lat))) ^ 2 <= (?::float8 - sp.m) ^ 2
+               AND sp.m < ?::float8)))),
+       sides AS (SELECT i, 0 AS side, a AS street, b AS other FROM pr WHERE i NOT IN (SELECT i FROM placed)
+                 UNION ALL SELECT i, 1, b, a FROM pr WHERE i NOT IN (SELECT i FROM placed)),
        near AS (
          SELECT DISTINCT s.i, s.side, s.street, c.cell_y, c.cell_x
-         FROM sides s JOIN street_cells c ON c.jurisdiction_id = ? AND c.street_key = s.street
-         WHERE EXISTS (
+         FROM sides s CROSS JOIN LATERAL (
+           SELECT min(cell_y) AS y0, max(cell_y) AS y1, min(cell_x) AS x0, max(cell_x) AS x1
+           FROM street_cells WHERE jurisdiction_id = ? AND street_key = s.other) bb
+         JOIN street_cells c ON c.jurisdiction_id = ? AND c.street_key = s.street
+           AND c.cell_y BETWEEN bb.y0 - ? AND bb.y1 + ?
+         WHERE c.cell_x BETWEEN bb.x0 - ${widen('?')} AND bb.x1 + ${widen('?')} AND EXISTS (
            SELECT 1 FROM street_cells o WHERE o.jurisdiction_id = ? AND o.street_key = s.other
            AND o.cell_y BETWEEN c.cell_y - ? AND c.cell_y + ?
-           AND abs(o.cell_x - c.cell_x) <= ceil(?::float8 / cos(radians(least(80, (abs(c.cell_y) + 1 + ?) * ?::float8))))))
+           AND abs(o.cell_x - c.cell_x) <= ${widen('?')}))
        SELECT n.i, n.side, p.address, p.zip, ${latOf('p.location')} AS lat, ${longOf('p.location')} AS long
-       FROM near n JOIN address_points p ON p.jurisdiction_id = ? AND p.street_key = n.street
-         AND p.cell_y = n.cell_y AND p.cell_x = n.cell_x
+       FROM near n CROSS JOIN LATERAL (
+         SELECT id, address, zip, location FROM address_points WHERE jurisdiction_id = ?
+         AND street_key = n.street AND cell_y = n.cell_y AND cell_x = n.cell_x LIMIT ?) p
        ORDER BY n.i, n.side, p.id`,
       [
         pairs.map(([a]) => a),
         pairs.map(([, b]) => b),
+        ordered.map(([a]) => a),
+        ordered.map(([, b]) => b),
+        jurisdictionId,
+        M_PER_DEG,
+        M_PER_DEG,
+        LAYER_ROWS,
+        jurisdictionId,
+        everyPair.map(([a]) => a),
+        everyPair.map(([, b]) => b),
+        LAYER_ROWS,
+        everyPair.map(([a]) => a),
+        jurisdictionId,
+        jurisdictionId,
+        Math.ceil(TOUCH_REACH),
+        Math.ceil(TOUCH_REACH),
+        TOUCH_REACH,
+        Math.ceil(TOUCH_REACH),
+        CELL_DEG,
+        CELL_DEG,
+        CELL_DEG,
+        M_PER_DEG,
+        CELL_DEG,
+        CELL_DEG,
+        M_PER_DEG,
+        ELSEWHERE_M - ELSEWHERE_SHIFT_M,
+        ELSEWHERE_M - ELSEWHERE_SHIFT_M,
         jurisdictionId,
         jurisdictionId,
         ky,
@@ -193,7 +292,17 @@ async function pairPoints(
         REACH_CELLS,
         ky,
         CELL_DEG,
+        REACH_CELLS,
+        ky,
+        CELL_DEG,
         jurisdictionId,
+        ky,
+        ky,
+        REACH_CELLS,
+        ky,
+        CELL_DEG,
+        jurisdictionId,
+        CELL_POINTS,
       ],
     )
   ).rows as Array<{
@@ -239,8 +348,7 @@ function computedJunctions(
 }
 
 /** One pair of streets: its layer points (and any other place the points show them meeting), else computed. */
-function pairJunctions(layerRowsOfPair: readonly LayerRow[], computed: Junction[]): Junction[] {
-  const layer = layerJunctions(layerRowsOfPair);
+function pairJunctions(layer: readonly Junction[], computed: Junction[]): Junction[] {
   if (layer.length === 0) return computed;
   // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
   const elsewhere = computed.filter(
@@ -353,26 +461,28 @@ export async function geocodeIntersection(
   if (ca.length === 0 || cb.length === 0) return null;
   const place = [...ix.place, ...(ca[0]?.dropped ?? []), ...(cb[0]?.dropped ?? [])];
   // Two round trips whatever the number of likely streets: the names, then (at once) the layer's rows
-  // for every pair and each pair's points near each other.
+  // for every pair and the points of the pairs whose answer they may change (none when the layer
+  // places them).
   const pairs = ca.flatMap((a) => cb.filter((b) => b.key !== a.key).map((b) => [a, b] as const));
   const keys = pairs.map(([a, b]) => [a.key, b.key] as const);
+  // A street of the layer alone (no address point) has nothing to compute from.
+  const computable = pairs.map(([a, b]) => a.points > 0 && b.points > 0);
   const [layer, near] = await Promise.all([
     layerRows(knex, jurisdictionId, keys),
     pairPoints(
       knex,
       jurisdictionId,
-      // A street of the layer alone (no address point) has nothing to compute from.
-      keys.filter((_, i) => (pairs[i]?.[0].points ?? 0) > 0 && (pairs[i]?.[1].points ?? 0) > 0),
+      keys.filter((_, i) => computable[i]),
+      keys.map(([a, b]) => (a < b ? [a, b] : [b, a])),
     ),
   ]);
   const found: Junction[] = [];
   let k = 0;
-  for (const [a, b] of pairs) {
-    const computed =
-      a.points > 0 && b.points > 0
-        ? computedJunctions(near.byPair[k++] ?? { a: [], b: [] }, near.display, a, b)
-        : [];
-    found.push(...pairJunctions(layer.get(pairKey(a.key, b.key)) ?? [], computed));
+  for (const [i, [a, b]] of pairs.entries()) {
+    const computed = computable[i]
+      ? computedJunctions(near.byPair[k++] ?? { a: [], b: [] }, near.display, a, b)
+      : [];
+    found.push(...pairJunctions(layerJunctions(layer.get(pairKey(a.key, b.key)) ?? []), computed));
   }
   if (found.length === 0) return { kind: 'none', suggestions: [] };
   let pool = distinctPlaces(found);
