@@ -8,24 +8,17 @@
  * midnight falls inside a step.
  */
 import type { Knex } from 'knex';
-import { performance, type PerformanceRow } from '../src/reports';
+import { performance } from '../src/reports';
 import { rolledFigures, refreshRollups } from '../src/rollup';
 import { changeStatus, importRequests, type ImportedRequest } from '../src/requests';
 import { startTestServer, type TestServer } from './helpers/app';
 import { buildService, createRequest } from './helpers/factories';
+import { expectSameFigures, rng, wardPoints } from './helpers/rollup';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const J = 'boston';
 const STEP = HOUR;
-
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
 
 describe('dashboard rollups: the partial day', () => {
   let t: TestServer;
@@ -41,13 +34,7 @@ describe('dashboard rollups: the partial day', () => {
     t.clock.set('2026-11-24T19:10:00Z'); // 14:10 in Boston
     service = await buildService(t, { sla: { value: 48, unit: 'hours' } });
     const other = await buildService(t);
-    const points = (
-      await knex.raw(
-        `SELECT ST_Y(ST_PointOnSurface(geom)) AS lat, ST_X(ST_PointOnSurface(geom)) AS long
-           FROM districts WHERE jurisdiction_id = ? AND layer = 'ward' ORDER BY name`,
-        [J],
-      )
-    ).rows as Array<{ lat: number; long: number }>;
+    const points = await wardPoints(knex, J);
     const random = rng(7);
     const now = t.clock.now().getTime();
     const midnight = Date.parse('2026-11-24T05:00:00Z');
@@ -140,27 +127,9 @@ describe('dashboard rollups: the partial day', () => {
           byChannel: await performance(knex, { ...base, groupBy: { kind: 'channel' } }),
         };
         for (const k of ['all', 'byDistrict', 'byChannel'] as const)
-          compare(`${p.label}, ${layer}, ${k}`, got[k], want[k], p.exact);
+          expectSameFigures(`${p.label}, ${layer}, ${k}`, got[k], want[k], p.exact);
       }
     return [...new Set(used)];
-  }
-
-  function compare(label: string, got: PerformanceRow[], want: PerformanceRow[], exact: boolean) {
-    const counts = (rows: PerformanceRow[]) =>
-      rows.map(({ median_days_to_close: _m, p90_days_to_close: _p, ...rest }) => rest);
-    expect({ label, rows: counts(got) }).toEqual({ label, rows: counts(want) });
-    want.forEach((w, i) => {
-      const g = got[i] as PerformanceRow;
-      for (const f of ['median_days_to_close', 'p90_days_to_close'] as const) {
-        const b = w[f];
-        const a = g[f];
-        const ok =
-          b === null
-            ? a === null
-            : a !== null && Math.abs(a - b) <= (exact ? 0 : 0.01 * Math.abs(b)) + 0.0100001;
-        expect({ label, group: w.group, f, ok, a, b }).toEqual({ label, group: w.group, f, ok: true, a, b });
-      }
-    });
   }
 
   const state = async () =>

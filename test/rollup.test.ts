@@ -7,7 +7,7 @@
  */
 import request from 'supertest';
 import type { Knex } from 'knex';
-import { performance, type PerformanceRow } from '../src/reports';
+import { performance } from '../src/reports';
 import { rolledFigures, refreshRollups, EXACT_MAX_DAYS } from '../src/rollup';
 import {
   bucketOf,
@@ -22,20 +22,12 @@ import { changeStatus, importRequests, setPriority, type ImportedRequest } from 
 import { tick } from '../src/worker';
 import { startTestServer, type TestServer } from './helpers/app';
 import { buildService } from './helpers/factories';
+import { expectSameFigures, rng, wardPoints } from './helpers/rollup';
 
 const DAY = 86_400_000;
 const HOUR = 3_600_000;
 const TZ = 'America/New_York';
 const J = 'boston';
-
-/** A small deterministic generator, so a failure can be replayed. */
-function rng(seed: number) {
-  let s = seed;
-  return () => {
-    s = (s * 1103515245 + 12345) % 2147483648;
-    return s / 2147483648;
-  };
-}
 
 describe('dashboard rollups', () => {
   let t: TestServer;
@@ -50,13 +42,7 @@ describe('dashboard rollups', () => {
     const other = await buildService(t);
     const hidden = await buildService(t);
     privateServiceId = hidden.id;
-    const points = (
-      await knex.raw(
-        `SELECT ST_Y(ST_PointOnSurface(geom)) AS lat, ST_X(ST_PointOnSurface(geom)) AS long
-           FROM districts WHERE jurisdiction_id = ? AND layer = 'ward' ORDER BY name`,
-        [J],
-      )
-    ).rows as Array<{ lat: number; long: number }>;
+    const points = await wardPoints(knex, J);
     const random = rng(21);
     const now = t.clock.now().getTime();
     const list: ImportedRequest[] = [];
@@ -134,36 +120,9 @@ describe('dashboard rollups', () => {
           byChannel: await performance(knex, { ...base, groupBy: { kind: 'channel' } }),
         };
         for (const k of ['all', 'byDistrict', 'byChannel'] as const)
-          compare(`${p.label}, ${layer}, ${k}`, got[k], want[k], exact);
+          expectSameFigures(`${p.label}, ${layer}, ${k}`, got[k], want[k], exact);
       }
     return rolledDays;
-  }
-
-  function compare(label: string, got: PerformanceRow[], want: PerformanceRow[], exact: boolean) {
-    const counts = (rows: PerformanceRow[]) =>
-      rows.map(({ median_days_to_close: _m, p90_days_to_close: _p, ...rest }) => rest);
-    expect({ label, rows: counts(got) }).toEqual({ label, rows: counts(want) });
-    want.forEach((w, i) => {
-      const g = got[i] as PerformanceRow;
-      for (const f of ['median_days_to_close', 'p90_days_to_close'] as const) {
-        const a = g[f];
-        const b = w[f];
-        if (b === null) {
-          expect({ label, f, a }).toEqual({ label, f, a: null });
-          continue;
-        }
-        // Exact: the stored values are float4, so the 2-decimal rounding may flip. Long: 1% and rounding.
-        const tolerance = exact ? 0.0100001 : 0.01 * Math.abs(b) + 0.0100001;
-        expect({ label, group: w.group, f, diff: Math.abs((a as number) - b) <= tolerance, a, b }).toEqual({
-          label,
-          group: w.group,
-          f,
-          diff: true,
-          a,
-          b,
-        });
-      }
-    });
   }
 
   it('when the worker has not rolled anything, then the figures are the report’s, computed directly', async () => {
