@@ -20,4 +20,14 @@ export {
   readPointFacts,
   type PointFacts,
 } from './locate';
-export { type LatLong, type Bbox, geographyPoint, withinBbox, latOf, longOf } from './postgis';
+export {
+  type AreaTest,
+  type LatLong,
+  type Bbox,
+  geographyPoint,
+  bboxUsesIndex,
+  withinBbox,
+  withinRadius,
+  latOf,
+  longOf,
+} from './postgis';
