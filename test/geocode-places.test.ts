@@ -267,6 +267,40 @@ describe('intersections where the name is not enough', () => {
     expect(metres(places[0]!, places[1]!)).toBeGreaterThan(1000);
   });
 
+  it('when a street written without a type may be a short street whose corner the layer lacks, then 400 with both', async () => {
+    // "Goldsmith" is Goldsmith St (7 points; its corner with Centre St is in the layer) or Goldsmith Pl
+    // (one point, 67 m from Centre St), whose corner with Centre St is 1 km away. A layer without that
+    // corner (as the January–June one lacks it) left only Goldsmith St's: answered, 1 km off.
+    const row = { jurisdiction_id: 'boston', street_a: 'CENTRE ST', street_b: 'GOLDSMITH PL' };
+    const [p] = (
+      await t.db.knex.raw(
+        `SELECT ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS long FROM intersections
+         WHERE jurisdiction_id = ? AND street_a = ? AND street_b = ?`,
+        [row.jurisdiction_id, row.street_a, row.street_b],
+      )
+    ).rows as Array<{ lat: number; long: number }>;
+    const city = { lat: Number(p!.lat), long: Number(p!.long) };
+    await t.db.knex('intersections').where(row).delete();
+    try {
+      const res = await post({ address_string: 'corner of Centre and Goldsmith' });
+      expect(res.status).toBe(400);
+      expect(res.body[0].description).toMatch(/Did you mean: .*Centre St & Goldsmith St/);
+      expect(res.body[0].description).toMatch(/Centre St & Goldsmith Pl/);
+      const search = await request(t.app).get('/open311/v2/addresses.json?q=corner of Centre and Goldsmith');
+      const places = (search.body as Array<{ lat: number; long: number; location_match: string }>).filter(
+        (s) => s.location_match === 'intersection',
+      );
+      expect(places.some((s) => metres(s, city) < 60)).toBe(true);
+    } finally {
+      const back = await request(t.app)
+        .post('/admin/v1/jurisdictions/boston/geography/intersections')
+        .set('Authorization', `Bearer ${ADMIN_KEY}`)
+        .set('Content-Type', 'text/csv')
+        .send(`street_a,street_b,lat,long,zip\nCentre St,Goldsmith Pl,${city.lat},${city.long},\n`);
+      expect(back.status).toBe(201);
+    }
+  });
+
   it('when only address points are left (no layer), then a corner is answered only if sure, else suggested', async () => {
     await t.db.knex('intersections').where('jurisdiction_id', 'boston').delete();
     const res = await post({ address_string: 'corner of Boylston and Dartmouth' });

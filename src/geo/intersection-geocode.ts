@@ -32,6 +32,14 @@ const SAME_JUNCTION_M = 150;
 const SAME_CORNER_M = 30;
 /** A pair whose closest points are this much further apart than the best pair's does not meet. */
 const GAP_SLACK_M = 40;
+/**
+ * …except a street written without a type (`"corner of Centre and Goldsmith"`: GOLDSMITH ST or
+ * GOLDSMITH PL) whose other street of that name meets the same cross street far away: there a short
+ * street's few houses stand back from its corner (Goldsmith Pl's one point 67 m from Centre St), and
+ * dropping the pair answered the other junction, 1 km off, as confident. Such a pair is kept up to this
+ * much further apart than the best, so the text is asked (`untypedSibling`). Measured: BENCHMARKS.md.
+ */
+const UNTYPED_GAP_SLACK_M = 80;
 /** A computed meeting this far from every layer point of the pair is another place where they meet. */
 const ELSEWHERE_M = 400;
 /** …where their points come this close (a corner, not a block apart). */
@@ -50,6 +58,8 @@ interface Junction {
   confident: boolean;
   /** Metres between the two streets' closest points there (0 for a layer point). */
   gapM: number;
+  /** The two streets (keys) as written first and second. */
+  streets: readonly [string, string];
 }
 
 interface LayerRow {
@@ -97,7 +107,9 @@ async function layerRows(
   return out;
 }
 
-function layerJunctions(rows: readonly LayerRow[]): Junction[] {
+type Place = Omit<Junction, 'streets'>;
+
+function layerJunctions(rows: readonly LayerRow[]): Place[] {
   // Several points of one junction (a wide one, or the city naming it both ways round) stand for
   // their centre; points further apart are different places.
   const groups: Array<{ first: { lat: number; long: number }; rows: LayerRow[] }> = [];
@@ -329,7 +341,7 @@ function computedJunctions(
   display: ReadonlyMap<string, string>,
   a: StreetCandidate,
   b: StreetCandidate,
-): Junction[] {
+): Place[] {
   const all = meetings(points.a, points.b, { ...MEET_DEFAULTS, secondM: NEAR_M });
   // Clear second meetings are places of their own (the zip may choose); a faint one elsewhere (the
   // streets' points come within a block of each other) is doubt enough not to answer for the first.
@@ -348,7 +360,7 @@ function computedJunctions(
 }
 
 /** One pair of streets: its layer points (and any other place the points show them meeting), else computed. */
-function pairJunctions(layer: readonly Junction[], computed: Junction[]): Junction[] {
+function pairJunctions(layer: readonly Place[], computed: Place[]): Place[] {
   if (layer.length === 0) return computed;
   // The layer may list one of two places where the streets meet (two Oak Sts off one Washington St).
   const elsewhere = computed.filter(
@@ -394,6 +406,9 @@ async function layerStreets(knex: Knex, jurisdictionId: string, wanted: string):
   }));
 }
 
+/** A street written without a type ("Goldsmith"): it may mean any street of that name. */
+const untypedName = (written: string) => !SUFFIXES.has(written.split(' ').at(-1) ?? '');
+
 /** The likely streets for one written name, from the address points and the intersections layer. */
 async function candidateStreets(knex: Knex, jurisdictionId: string, wanted: string) {
   const [fromPoints, fromLayer] = await Promise.all([
@@ -403,7 +418,7 @@ async function candidateStreets(knex: Knex, jurisdictionId: string, wanted: stri
   const known = new Set(fromPoints.map((c) => c.key));
   // "Arborway" written without a type may be ARBORWAY or ARBORWAY TER: in an intersection the street
   // without a type is no likelier than one whose type was dropped (both must be looked at).
-  const typed = SUFFIXES.has(wanted.split(' ').at(-1) ?? '');
+  const typed = !untypedName(wanted);
   const all = [...fromPoints, ...fromLayer.filter((c) => !known.has(c.key))]
     .map((c) => (typed ? c : { ...c, score: Math.min(c.score, 0.95) }))
     .sort((a, b) => b.score - a.score || b.points - a.points || a.key.localeCompare(b.key));
@@ -432,14 +447,47 @@ const junctionMatch = (j: Junction): AddressMatch => ({
   accuracyM: j.accuracyM,
 });
 
+/** A street's name without its type ("GOLDSMITH PL" → "GOLDSMITH"). */
+function baseName(key: string): string {
+  const words = key.split(' ');
+  return words.length > 1 && SUFFIXES.has(words.at(-1) ?? '') ? words.slice(0, -1).join(' ') : key;
+}
+
+/**
+ * Whether `j` is the other reading of a street written without a type (`untyped`, by side) than the
+ * best pair `best`: the same cross street, another street of that base name, and a place further from
+ * the best's than `ELSEWHERE_M` (another place, as for two meetings of one pair). Nearer, the other
+ * street is mostly a court or terrace off the same corner: asking there too refused 28 right answers
+ * for the 2 wrong ones it caught (tuning half, January–June layer; BENCHMARKS.md).
+ */
+function untypedSibling(j: Junction, best: Junction, untyped: readonly [boolean, boolean]): boolean {
+  return ([0, 1] as const).some((side) => {
+    const mine = j.streets[side];
+    const theirs = best.streets[side];
+    return (
+      untyped[side] &&
+      mine !== theirs &&
+      baseName(mine) === baseName(theirs) &&
+      j.streets[1 - side] === best.streets[1 - side] &&
+      metresBetween(j, best) > ELSEWHERE_M
+    );
+  });
+}
+
 /**
  * The places that remain: pairs of streets that do not really meet (their closest points much further
- * apart than the best pair's) dropped, and candidates at the same corner merged (the surer one kept).
+ * apart than the best pair's, `untypedSibling` allowing more) dropped, and candidates at the same corner
+ * merged (the surer one kept).
  */
-function distinctPlaces(found: readonly Junction[]): Junction[] {
+function distinctPlaces(found: readonly Junction[], untyped: readonly [boolean, boolean]): Junction[] {
   const best = Math.min(...found.map((j) => j.gapM));
+  const bests = found.filter((j) => j.gapM === best);
   const sorted = found
-    .filter((j) => j.gapM <= best + GAP_SLACK_M)
+    .filter(
+      (j) =>
+        j.gapM <= best + GAP_SLACK_M ||
+        (j.gapM <= best + UNTYPED_GAP_SLACK_M && bests.some((o) => untypedSibling(j, o, untyped))),
+    )
     .sort((x, y) => Number(y.confident) - Number(x.confident) || x.gapM - y.gapM);
   const out: Junction[] = [];
   for (const j of sorted) if (!out.some((o) => metresBetween(o, j) < SAME_CORNER_M)) out.push(j);
@@ -482,10 +530,12 @@ export async function geocodeIntersection(
     const computed = computable[i]
       ? computedJunctions(near.byPair[k++] ?? { a: [], b: [] }, near.display, a, b)
       : [];
-    found.push(...pairJunctions(layerJunctions(layer.get(pairKey(a.key, b.key)) ?? []), computed));
+    const streets = [a.key, b.key] as const;
+    const places = pairJunctions(layerJunctions(layer.get(pairKey(a.key, b.key)) ?? []), computed);
+    found.push(...places.map((j) => ({ ...j, streets })));
   }
   if (found.length === 0) return { kind: 'none', suggestions: [] };
-  let pool = distinctPlaces(found);
+  let pool = distinctPlaces(found, [untypedName(ix.streets[0]), untypedName(ix.streets[1])]);
   if (pool.length > 1 && ix.zip !== null) {
     const inZip = pool.filter((j) => j.zip === ix.zip);
     if (inZip.length > 0) pool = inZip;
