@@ -235,7 +235,7 @@ async function main(): Promise<void> {
     '',
     `Data: ${total.toLocaleString('en-US')} requests on the Boston demo city (opening the data dir and topping it up to the wanted rows took ${prepared} s in this run). Each scenario ran ${SECONDS} s; load generator in the same process group on the same 2 cores.`,
     '',
-    'The embedded database is one PostgreSQL backend in WebAssembly inside the server process: every query waits its turn on one connection and shares the event loop with HTTP, so throughput is bounded by one core and queries never overlap. Its memory is the WebAssembly heap of PGlite (the PostgreSQL backend, its buffers and PostGIS) inside the server process, about 0.9 GB at rest at this size, against about 0.13 GB for the same server on PostgreSQL. It is for laptops, demos and small towns; a city in production runs PostgreSQL (section above).',
+    `The embedded database is one PostgreSQL backend in WebAssembly inside the server process: every query waits its turn on one connection and shares the event loop with HTTP, so throughput is bounded by one core and queries never overlap. Its memory is the WebAssembly heap of PGlite (the PostgreSQL backend, its buffers and PostGIS) inside the server process: ${rssRest} MB at rest at this size in this run (the last row), where the same server on PostgreSQL holds about 110 MB (the PostgreSQL section). It is for laptops, demos and small towns; a city in production runs PostgreSQL (section above).`,
     '',
     '| scenario | server | target | result |',
     '|---|---|---|---|',
