@@ -237,6 +237,40 @@ function newestInArea(knex: Knex, f: RequestFilter): Knex.QueryBuilder {
 }
 
 /**
+ * The rows a "nearest first" page (a radius, sort=distance) is cut from, read through the GiST index on the
+ * location nearest first (its `<->` ordering) until the page's rows are found, as newestInArea does by
+ * time: a mobile app's "near me" list of 20 open requests read ~20 rows where sorting read all ~400–600
+ * open requests of a busy 150 m circle. Requests as far as the last one read (several reports at one
+ * address point) are read again by that distance, so the page is cut from the union in the list's order
+ * (distance, then id). `<->` measures on the sphere, ST_DWithin on the spheroid (within 0.5% of each other):
+ * the index is asked for a circle 1% and a metre wider than that distance and `<->` tested exactly.
+ */
+function nearestInArea(
+  knex: Knex,
+  f: RequestFilter,
+  near: NonNullable<RequestFilter['near']>,
+): Knex.QueryBuilder {
+  const point = geographyPoint(knex, near);
+  const edge = knex.raw('(SELECT max(n.knn) FROM nearest n)');
+  const knn = knex.raw('r.location <-> ? AS knn', [point]);
+  const nearest = matching(knex, f, 'ordered')
+    .select(knn)
+    .orderByRaw('r.location <-> ?', [point])
+    .limit(f.page * f.pageSize);
+  const tied = matching(knex, f, 'exact')
+    .select(knn)
+    .whereRaw('ST_DWithin(r.location, ?, ? * 1.01 + 1)', [point, edge])
+    .whereRaw('(r.location <-> ?) = ?', [point, edge]);
+  const rows = knex
+    .with('nearest', nearest)
+    .select('r.*')
+    .from('nearest as r')
+    .where('r.knn', '<', edge)
+    .unionAll(tied, true);
+  return knex.select('r.*').from(rows.as('r'));
+}
+
+/**
  * One page of the list. The page is chosen first, from the request rows alone, and only its rows are then
  * joined to their names and projected. In one query PostgreSQL misjudges how many rows a radius keeps
  * (ST_DWithin's selectivity is counted twice: 25 rows expected, 2,700 found in a busy 500 m circle),
@@ -273,12 +307,17 @@ export function listQuery(knex: Knex, f: RequestFilter, extended: boolean): Knex
   const nearest = f.sort === 'distance' ? f.near : undefined;
   // An area the GiST index reads (a radius, a bbox of a sane size; not a list of ids), newest first.
   const area = f.near || (f.bbox && bboxUsesIndex(f.bbox));
-  const page = area && !f.ids && !nearest && f.sort !== 'updated' ? newestInArea(knex, f) : matching(knex, f);
+  const page =
+    nearest && !f.ids
+      ? nearestInArea(knex, f, nearest)
+      : area && !f.ids && !nearest && f.sort !== 'updated'
+        ? newestInArea(knex, f)
+        : matching(knex, f);
   const q = withNames(knex.from(page.as('r'))).select(...requestColumns(knex, extended));
   if (nearest) {
-    // The KNN operator orders the page (an index scan nearest first); the outer query keeps its value.
-    page.select(knex.raw('r.location <-> ? AS knn', [geographyPoint(knex, nearest)]));
-    page.orderBy([{ column: 'knn' }, { column: 'r.id', order: 'desc' }]);
+    // The page's rows carry their `<->` distance (knn); the outer query keeps its value.
+    if (f.ids) page.select(knex.raw('r.location <-> ? AS knn', [geographyPoint(knex, nearest)]));
+    page.orderBy([{ column: 'r.knn' }, { column: 'r.id', order: 'desc' }]);
     q.select(knex.raw('ST_Distance(r.location, ?) AS distance', [geographyPoint(knex, nearest)]));
     q.orderBy([{ column: 'r.knn' }, { column: 'r.id', order: 'desc' }]);
   } else {
