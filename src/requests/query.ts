@@ -305,12 +305,13 @@ export async function listRequests(
 /** The query of one page of the list (listRequests runs it; tests read its plan). */
 export function listQuery(knex: Knex, f: RequestFilter, extended: boolean): Knex.QueryBuilder {
   const nearest = f.sort === 'distance' ? f.near : undefined;
-  // An area the GiST index reads (a radius, a bbox of a sane size; not a list of ids), newest first.
+  // An area the GiST index reads (a radius, a bbox of a sane size) is read in the page's order.
   const area = f.near || (f.bbox && bboxUsesIndex(f.bbox));
-  const page =
-    nearest && !f.ids
+  const page = f.ids
+    ? matching(knex, f)
+    : nearest
       ? nearestInArea(knex, f, nearest)
-      : area && !f.ids && !nearest && f.sort !== 'updated'
+      : area && f.sort !== 'updated'
         ? newestInArea(knex, f)
         : matching(knex, f);
   const q = withNames(knex.from(page.as('r'))).select(...requestColumns(knex, extended));
@@ -330,11 +331,11 @@ export function listQuery(knex: Knex, f: RequestFilter, extended: boolean): Knex
   }
   page.limit(f.pageSize).offset((f.page - 1) * f.pageSize);
   // An area's page read by a bitmap scan of a few thousand rows (a list by update time, an area the
-  // planner expects to hold few rows) is split by PostgreSQL among parallel workers. Each worker is a fresh process that loads PostGIS's catalog entries again: a 500 m page at
-  // 1M requests took 150 ms of database CPU in parallel, 90-100 ms without, CPU a busy server takes from
-  // its other requests. A query that calls a
-  // function marked PARALLEL UNSAFE is never planned in parallel (PostgreSQL manual, "When Can Parallel
-  // Query Be Used?"); this one is side-effect free and costs no round trip, unlike SET LOCAL.
+  // planner expects to hold few rows) is split by PostgreSQL among parallel workers. Each worker is a
+  // fresh process that loads PostGIS's catalog entries again: a 500 m page at 1M requests took 150 ms of
+  // database CPU in parallel, 90-100 ms without, CPU a busy server takes from its other requests. A query
+  // that calls a function marked PARALLEL UNSAFE is never planned in parallel (PostgreSQL manual, "When
+  // Can Parallel Query Be Used?"); this one is side-effect free and costs no round trip, unlike SET LOCAL.
   if (f.near || f.bbox) q.select(knex.raw('pg_current_xact_id_if_assigned() AS serial_plan'));
   return q;
 }
