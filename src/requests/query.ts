@@ -220,20 +220,13 @@ const FAR_FUTURE = '9999-12-31T00:00:00Z';
  * its estimate says the area holds few rows (AreaTest).
  */
 function newestInArea(knex: Knex, f: RequestFilter): Knex.QueryBuilder {
-  const edge = knex.raw('(SELECT min(n.requested_at) FROM newest n)');
-  const newest = matching(knex, f, 'ordered')
-    .orderByRaw('r.requested_at <-> ?::timestamptz', [FAR_FUTURE])
-    .limit(f.page * f.pageSize);
-  const rows = knex
-    .with('newest', newest)
-    .select('r.*')
-    .from('newest as r')
-    .where('r.requested_at', '>', edge)
-    // `= ANY (ARRAY[…])`: a condition GiST cannot use, which keeps the planner off the (location,
-    // requested_at) index for it (which it costs as cheap for an equality on its second column, and which
-    // read 11,000 index pages where the btree reads 4).
-    .unionAll(matching(knex, f, 'exact').whereRaw('r.requested_at = ANY (ARRAY[?])', [edge]), true);
-  return knex.select('r.*').from(rows.as('r'));
+  const read = matching(knex, f, 'ordered').orderByRaw('r.requested_at <-> ?::timestamptz', [FAR_FUTURE]);
+  // `= ANY (ARRAY[…])`: a condition GiST cannot use, which keeps the planner off the (location,
+  // requested_at) index for it (which it costs as cheap for an equality on its second column, and which
+  // read 11,000 index pages where the btree reads 4).
+  return cutWithTies(knex, f, read, { key: 'requested_at', last: 'min' }, (edge) =>
+    matching(knex, f, 'exact').whereRaw('r.requested_at = ANY (ARRAY[?])', [edge]),
+  );
 }
 
 /**
@@ -251,22 +244,36 @@ function nearestInArea(
   near: NonNullable<RequestFilter['near']>,
 ): Knex.QueryBuilder {
   const point = geographyPoint(knex, near);
-  const edge = knex.raw('(SELECT max(n.knn) FROM nearest n)');
   const knn = knex.raw('r.location <-> ? AS knn', [point]);
-  const nearest = matching(knex, f, 'ordered')
-    .select(knn)
-    .orderByRaw('r.location <-> ?', [point])
-    .limit(f.page * f.pageSize);
-  const tied = matching(knex, f, 'exact')
-    .select(knn)
-    .whereRaw('ST_DWithin(r.location, ?, ? * 1.01 + 1)', [point, edge])
-    .whereRaw('(r.location <-> ?) = ?', [point, edge]);
+  const read = matching(knex, f, 'ordered').select(knn).orderByRaw('r.location <-> ?', [point]);
+  return cutWithTies(knex, f, read, { key: 'knn', last: 'max' }, (edge) =>
+    matching(knex, f, 'exact')
+      .select(knn)
+      .whereRaw('ST_DWithin(r.location, ?, ? * 1.01 + 1)', [point, edge])
+      .whereRaw('(r.location <-> ?) = ?', [point, edge]),
+  );
+}
+
+/**
+ * The rows a page is cut from when an index reads them in the page's order by one key alone: `read`, up
+ * to the page's last row, without the rows of the last key read (`last`: the least requested_at, the
+ * greatest distance), which the index may have cut in any order, and `tied(edge)`: every row of that key,
+ * read again. Both select the same columns; the page is then ordered by the key and id and cut.
+ */
+function cutWithTies(
+  knex: Knex,
+  f: RequestFilter,
+  read: Knex.QueryBuilder,
+  order: { key: 'requested_at' | 'knn'; last: 'min' | 'max' },
+  tied: (edge: Knex.Raw) => Knex.QueryBuilder,
+): Knex.QueryBuilder {
+  const edge = knex.raw(`(SELECT ${order.last}(e.${order.key}) FROM page_read e)`);
   const rows = knex
-    .with('nearest', nearest)
+    .with('page_read', read.limit(f.page * f.pageSize))
     .select('r.*')
-    .from('nearest as r')
-    .where('r.knn', '<', edge)
-    .unionAll(tied, true);
+    .from('page_read as r')
+    .where(`r.${order.key}`, order.last === 'min' ? '>' : '<', edge)
+    .unionAll(tied(edge), true);
   return knex.select('r.*').from(rows.as('r'));
 }
 
