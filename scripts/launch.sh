@@ -14,7 +14,7 @@
 # CMD runs the server (test/config-docs.test.ts holds the two equal). In a checkout (a
 # laptop, where the embedded database is the default), also glibc serving allocations of 16 kB and more
 # from their own mappings, so that the buffers of start-up are returned to the system when freed instead
-# of staying in its heap (PGlite unpacks its extension bundles and the pre-built demo data dir in zlib's
+# of staying in its heap (PGlite unpacks the pre-built demo data dir and its contrib extensions in zlib's
 # 16 kB chunks: with the threshold at 128 kB they stayed, 100 MB of the heap after a first start); with the
 # semi-space, measured with bench/run-embedded.ts. Either can be overridden from the environment
 # (NODE_OPTIONS, MALLOC_*). --expose-gc lets the server run one full collection a few seconds after it

@@ -18,10 +18,20 @@ import { startDashboardWarmer } from './dashboard';
  * scripts/launch.sh starts it). Start-up leaves ~80 MB of buffers no longer referenced (the embedded
  * database's extension bundles as unpacked, the pre-built demo data dir) that V8 frees only at its next
  * full collection, which an idle server may not run for minutes: its RSS at rest was 300–410 MB or 260–300 MB
- * depending on whether one had happened (docs/decisions/0002-performance.md). Later than listen so that
- * the first worker tick and the dashboard's warm-up are done; ~0.1 s of CPU once.
+ * depending on whether one had happened (docs/decisions/0002-performance.md). Late enough that the first
+ * worker tick (WORKER_INTERVAL_MS, 5 s by default) and the dashboard's first warm-up are done; ~0.1 s of
+ * CPU once.
  */
-const STARTUP_GC_DELAY_MS = 3_000;
+const STARTUP_GC_DELAY_MS = 6_000;
+
+/**
+ * On the embedded database the dashboard's first warm-up waits this long after the server listens. Its
+ * queries run on the server's own thread there (PGlite: one backend in WebAssembly, each query blocking
+ * until done: ~150 ms for the demo city), so at once it held up the first requests of a just-started
+ * server, /readyz among them (docs/decisions/0002-performance.md, sixth pass). On PostgreSQL the queries
+ * run in the database and the warm-up starts at once.
+ */
+const EMBEDDED_FIRST_WARM_MS = 2_000;
 
 /** In-flight requests get this long to finish after SIGTERM; what is still running then is cut off. */
 const DRAIN_MS = 7_000;
@@ -82,7 +92,7 @@ async function main(): Promise<void> {
     );
   }
   const worker = config.worker === 'inline' ? startWorker(ctx) : null;
-  const warmer = startDashboardWarmer(ctx);
+  const warmer = startDashboardWarmer(ctx, undefined, db.kind === 'embedded' ? EMBEDDED_FIRST_WARM_MS : 0);
   const gc = (globalThis as { gc?: () => void }).gc;
   if (gc) setTimeout(gc, STARTUP_GC_DELAY_MS).unref();
   logger.info(

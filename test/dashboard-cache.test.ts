@@ -2,7 +2,7 @@ import request from 'supertest';
 import { createLoadingCache } from '../src/cache';
 import { createContext } from '../src/context';
 import { cachedFigures, type FiguresCache } from '../src/dashboard/figures-cache';
-import { warmOpeningView } from '../src/dashboard/warm';
+import { startDashboardWarmer, warmOpeningView } from '../src/dashboard/warm';
 import { startTestServer, type TestServer } from './helpers/app';
 
 describe('dashboard figures cache', () => {
@@ -111,5 +111,42 @@ describe('dashboard opening view', () => {
     expect(await reportQueries(`/dashboard/api/summary?${opening}`)).toBe(0);
     const other = `start_date=${day(-30 * 86_400_000)}&end_date=${day(86_400_000)}&layer=ward`;
     expect(await reportQueries(`/dashboard/api/summary?${other}`)).toBeGreaterThan(0);
+  });
+});
+
+describe('dashboard warm-up at start', () => {
+  let t: TestServer;
+  beforeAll(async () => {
+    t = await startTestServer();
+  });
+  afterAll(() => t.close());
+  afterEach(() => jest.useRealTimers());
+
+  it('when it is started with a first delay, then it sends no query before that delay and warms the opening view after it', async () => {
+    const seen: string[] = [];
+    let warmed!: () => void;
+    const done = new Promise<void>((resolve) => (warmed = resolve));
+    const listen = (q: { sql: string }) => {
+      seen.push(q.sql);
+      if (q.sql.includes('direct AS MATERIALIZED')) warmed();
+    };
+    // Only the warm-up's own timers are the test's to move; the database's promises and I/O run as usual.
+    jest.useFakeTimers({
+      doNotFake: ['nextTick', 'setImmediate', 'queueMicrotask', 'Date', 'hrtime', 'performance'],
+    });
+    t.db.knex.on('query', listen);
+    const warmer = startDashboardWarmer(t.ctx, 4 * 60_000, 2_000);
+    try {
+      for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
+      jest.advanceTimersByTime(1_999);
+      for (let i = 0; i < 20; i += 1) await new Promise((r) => setImmediate(r));
+      expect(seen).toEqual([]);
+      jest.advanceTimersByTime(1);
+      await done;
+      expect(seen.length).toBeGreaterThan(0);
+    } finally {
+      warmer.stop();
+      t.db.knex.off('query', listen);
+    }
   });
 });

@@ -38,14 +38,33 @@ export async function warmOpeningView(ctx: AppContext): Promise<void> {
   await points(ctx.read, ctx.figures, j.id, start, end);
 }
 
-/** Warms at once and then every `everyMs`; failures are logged and retried at the next turn. */
-export function startDashboardWarmer(ctx: AppContext, everyMs = 4 * 60_000): { stop(): void } {
+/**
+ * Warms `firstAfterMs` after it is started (0: at once) and then every `everyMs`; failures are logged
+ * and retried at the next turn.
+ */
+export function startDashboardWarmer(
+  ctx: AppContext,
+  everyMs = 4 * 60_000,
+  firstAfterMs = 0,
+): { stop(): void } {
   const run = () =>
     warmOpeningView(ctx).catch((err: unknown) =>
       ctx.logger.warn({ err: (err as Error).message }, 'dashboard warm-up failed'),
     );
-  void run();
-  const timer = setInterval(() => void run(), everyMs);
-  timer.unref();
-  return { stop: () => clearInterval(timer) };
+  let timer: NodeJS.Timeout | undefined;
+  const every = () => {
+    timer = setInterval(() => void run(), everyMs);
+    timer.unref();
+  };
+  if (firstAfterMs > 0) {
+    timer = setTimeout(() => {
+      void run();
+      every();
+    }, firstAfterMs);
+    timer.unref();
+  } else {
+    void run();
+    every();
+  }
+  return { stop: () => clearTimeout(timer) };
 }

@@ -130,8 +130,9 @@ function isAlive(pid: number): boolean {
 const EMBEDDED_SETTINGS = ['shared_buffers=16MB', 'maintenance_work_mem=16MB'];
 
 /**
- * PGlite keeps every extension's unpacked bundle (a Blob, 35 MB for PostGIS) referenced from its
- * Emscripten module after it has copied the files out of it into its own file system: drop it.
+ * PGlite keeps every extension's unpacked bundle (34 MB for PostGIS: the buffer bundleFromFile gives it)
+ * referenced from its Emscripten module after it has copied the files out of it into its own file
+ * system: drop it.
  */
 function releaseBundles(pglite: PGlite): void {
   const mod = (pglite as unknown as { mod?: { pg_extensions?: unknown } }).mod;

@@ -11,7 +11,6 @@
  */
 import fs from 'node:fs';
 import path from 'node:path';
-import { pathToFileURL } from 'node:url';
 import zlib from 'node:zlib';
 import type { Extension } from '@electric-sql/pglite';
 
@@ -49,45 +48,88 @@ export function* tarEntries(tar: Buffer): Generator<{ name: string; type: string
   }
 }
 
-/** The cut-down tarball (gzip) of a PostGIS bundle: the kept files, and every folder (a few, empty). */
+/** The cut-down tarball (uncompressed) of a PostGIS bundle: the kept files, and every folder (a few, empty). */
 export function slimPostgisTar(gzipped: Buffer): Buffer {
   const kept: Buffer[] = [];
   for (const entry of tarEntries(zlib.gunzipSync(gzipped))) {
     if (entry.type === '5' || KEEP.some((re) => re.test(entry.name))) kept.push(entry.bytes);
   }
   kept.push(Buffer.alloc(BLOCK * 2));
-  return zlib.gzipSync(Buffer.concat(kept), { level: 6 });
+  return Buffer.concat(kept);
 }
 
 /**
- * The cut-down bundle's file, built on first use in `cacheDir` (node_modules/.cache; not the system's temp
- * folder, where another user could plant a file). Null when it cannot be written (a read-only install):
- * the caller then uses the package's full bundle.
+ * The cut-down bundle's file (an uncompressed tar, ~40 MB), built on first use in `cacheDir`
+ * (node_modules/.cache; not the system's temp folder, where another user could plant a file). Null when
+ * it cannot be written (a read-only install): the caller then uses the package's full bundle.
  */
 export function slimPostgisBundle(fullBundle: string, version: string, cacheDir: string): string | null {
   try {
     const size = fs.statSync(fullBundle).size;
-    const file = path.join(cacheDir, `postgis-${version}-${size}-slim.tar.gz`);
+    const file = path.join(cacheDir, `postgis-${version}-${size}-slim.tar`);
     if (fs.existsSync(file)) return file;
     fs.mkdirSync(cacheDir, { recursive: true });
     const tmp = `${file}.${process.pid}.tmp`;
     fs.writeFileSync(tmp, slimPostgisTar(fs.readFileSync(fullBundle)));
     fs.renameSync(tmp, file);
+    // Bundles cut from an earlier package version, or gzipped as before: never read again.
+    for (const name of fs.readdirSync(cacheDir))
+      if (/^postgis-.+-slim\.tar(\.gz)?$/.test(name) && name !== path.basename(file))
+        fs.rmSync(path.join(cacheDir, name), { force: true });
     return file;
   } catch {
     return null;
   }
 }
 
-/** PGlite's postgis extension with its bundle replaced by the cut-down one (when it could be built). */
+/** What PGlite reads an extension's unpacked bundle from (it calls arrayBuffer() once, as on a Blob). */
+interface UnpackedBundle {
+  arrayBuffer(): Promise<ArrayBuffer>;
+}
+
+/**
+ * The Emscripten module's preRun step that hands PGlite an extension's bundle as one uncompressed buffer.
+ * PGlite's own loader for a `bundlePath` gunzips the file as a stream into a Blob of 16 kB parts and then
+ * reads that Blob back part by part: for PostGIS (~2,400 parts) about a second of a restart, and thousands
+ * of short-lived 16 kB buffers (docs/decisions/0002-performance.md, sixth pass). PGlite keeps the bundles
+ * it will unpack, once its module is instantiated, in the module's `pg_extensions` (name → a promise of
+ * what has arrayBuffer()); the step adds this one there, read from disk while the WebAssembly compiles.
+ */
+export function bundleFromFile(name: string, file: string): (mod: unknown) => void {
+  const bytes = fs.promises.readFile(file);
+  // A rejected read is handled where PGlite awaits it (it logs and goes on without the extension).
+  bytes.catch(() => {});
+  return (mod) => {
+    const bundles = (mod as { pg_extensions?: Record<string, Promise<UnpackedBundle>> }).pg_extensions;
+    if (!bundles) throw new Error('PGlite no longer keeps its extension bundles in pg_extensions');
+    bundles[name] = bytes.then((buf) => ({
+      // A file this size has its own ArrayBuffer (never Node's shared pool), so no copy is needed.
+      arrayBuffer: async () =>
+        buf.byteOffset === 0 && buf.byteLength === buf.buffer.byteLength
+          ? (buf.buffer as ArrayBuffer)
+          : (buf.buffer.slice(buf.byteOffset, buf.byteOffset + buf.byteLength) as ArrayBuffer),
+    }));
+  };
+}
+
+/**
+ * PGlite's postgis extension with the cut-down bundle (when it could be built), handed to PGlite as one
+ * uncompressed buffer (bundleFromFile) instead of a `bundlePath` it would gunzip.
+ */
 export function slimPostgis(postgis: Extension, fullBundle: string, version: string, cacheDir: string) {
   const slim = slimPostgisBundle(fullBundle, version, cacheDir);
   if (!slim) return postgis;
   return {
     name: postgis.name,
-    setup: async (...args: Parameters<Extension['setup']>) => ({
-      ...(await postgis.setup(...args)),
-      bundlePath: pathToFileURL(slim),
-    }),
+    setup: async (...args: Parameters<Extension['setup']>) => {
+      const { bundlePath: _unused, ...result } = await postgis.setup(...args);
+      type Step = (mod: unknown) => void;
+      const opts = (result.emscriptenOpts ?? args[1]) as { preRun?: Step | Step[] };
+      const before = opts.preRun === undefined ? [] : [opts.preRun].flat();
+      return {
+        ...result,
+        emscriptenOpts: { ...opts, preRun: [...before, bundleFromFile(postgis.name, slim)] },
+      };
+    },
   } satisfies Extension;
 }
