@@ -52,19 +52,11 @@ export function startDashboardWarmer(
       ctx.logger.warn({ err: (err as Error).message }, 'dashboard warm-up failed'),
     );
   let timer: NodeJS.Timeout | undefined;
-  const every = () => {
-    timer = setInterval(() => void run(), everyMs);
-    timer.unref();
-  };
-  if (firstAfterMs > 0) {
-    timer = setTimeout(() => {
-      void run();
-      every();
-    }, firstAfterMs);
-    timer.unref();
-  } else {
+  const start = () => {
     void run();
-    every();
-  }
+    timer = setInterval(() => void run(), everyMs).unref();
+  };
+  if (firstAfterMs > 0) timer = setTimeout(start, firstAfterMs).unref();
+  else start();
   return { stop: () => clearTimeout(timer) };
 }

@@ -59,7 +59,7 @@ export function slimPostgisTar(gzipped: Buffer): Buffer {
 }
 
 /**
- * The cut-down bundle's file (an uncompressed tar, ~40 MB), built on first use in `cacheDir`
+ * The cut-down bundle's file (an uncompressed tar, 34 MB), built on first use in `cacheDir`
  * (node_modules/.cache; not the system's temp folder, where another user could plant a file). Null when
  * it cannot be written (a read-only install): the caller then uses the package's full bundle.
  */
