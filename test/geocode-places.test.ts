@@ -74,6 +74,8 @@ describe('numbers absent from the point file', () => {
     const r = await read(res.body[0].service_request_id);
     expect(r.extended_attributes.location_match).toBe('interpolated');
     expect(r.address).toBe('273 Clarendon St');
+    // A computed point to 1e-7 degrees on the wire (-71.07636, not -71.07636000000001).
+    for (const v of [r.lat, r.long]) expect(String(v)).toMatch(/^-?\d+(\.\d{1,7})?$/);
     // Its neighbours on the odd side of the street: the highest number below and the lowest above.
     const side = (op: string, dir: string) =>
       `(SELECT ST_Y(location::geometry) AS lat, ST_X(location::geometry) AS long FROM address_points
@@ -91,6 +93,23 @@ describe('numbers absent from the point file', () => {
     const res = await post({ address_string: '99999 Clarendon St' });
     expect(res.status).toBe(400);
     expect(res.body[0].description).toMatch(/Did you mean: \d+ Clarendon St/);
+  });
+
+  it('when an estimate is refused, then its suggestion carries the point that confirms it', async () => {
+    const res = await post({ address_string: '250 Clarendon St' });
+    expect(res.status).toBe(400);
+    const m =
+      /250 Clarendon St[^;?]*estimated, within about \d+ m: to use it, send lat=([\d.-]+) and long=([\d.-]+)/.exec(
+        res.body[0].description,
+      );
+    expect(m).not.toBeNull();
+    // Sending the suggestion's text again is refused again; sending its point with the text is the answer.
+    expect((await post({ address_string: '250 Clarendon St 02116' })).status).toBe(400);
+    const ok = await post({ address_string: '250 Clarendon St', lat: m![1], long: m![2] });
+    expect(ok.status).toBe(201);
+    const r = await read(ok.body[0].service_request_id);
+    expect(r.address).toBe('250 Clarendon St');
+    expect(r.extended_attributes.location_match).toBe('client_point');
   });
 
   it('when the suffix is dropped from a multi-word street, then the address is found', async () => {
@@ -113,6 +132,20 @@ describe('street before number', () => {
     const res = await post({ address_string: '29 Herford St.' });
     expect(res.status).toBe(201);
     expect((await read(res.body[0].service_request_id)).address).toBe('29 Hereford St');
+  });
+
+  it('when the number is on one likely street and another could hold it too, then 400 with both', async () => {
+    // "112 Warren": WARREN AVE has a 112; WARREN ST's numbers run past 112 on both sides without one.
+    const res = await post({ address_string: '112 Warren' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/Did you mean: 112 Warren Ave.*Warren St/);
+    expect((await post({ address_string: '112 Warren Ave' })).status).toBe(201);
+  });
+
+  it('when a spelt-out ordinal has a typo, then the numbered street is found', async () => {
+    const res = await post({ address_string: '936 E Fourrth St' });
+    expect(res.status).toBe(201);
+    expect((await read(res.body[0].service_request_id)).address).toBe('936 E Fourth St');
   });
 
   it.each([

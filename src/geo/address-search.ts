@@ -6,6 +6,7 @@ import type { Knex } from 'knex';
 import { normaliseAddress } from './address-normalise';
 import { geocode } from './geocode';
 import { geocodeIntersection } from './intersection-geocode';
+import { roundPlace } from './geocode-result';
 import { parseIntersection } from './intersection-parse';
 import {
   HOUSE_NUMBER_SQL,
@@ -77,8 +78,8 @@ async function completeIntersection(
   for (const r of rows) {
     if (r.street_key === partial) continue;
     const res = await geocodeIntersection(knex, jurisdictionId, `${first} & ${r.street_key}`);
-    if (res?.kind === 'match') out.push(res.match);
-    else if (res) out.push(...res.suggestions.filter((m) => m.match === 'intersection'));
+    if (res?.kind === 'match') out.push(roundPlace(res.match));
+    else if (res) out.push(...res.suggestions.filter((m) => m.match === 'intersection').map(roundPlace));
   }
   return out.slice(0, limit);
 }

@@ -6,6 +6,17 @@ export type LocationMatch = 'address_point' | 'interpolated' | 'intersection' | 
 export type GeocodeResult =
   { kind: 'match'; match: AddressMatch; exact: boolean } | { kind: 'none'; suggestions: AddressMatch[] };
 
+/** A computed place to 1e-7 degrees (about 1 cm): 42.3533, not 42.353300000000004, on the wire. */
+export const roundDegrees = (v: number): number => Math.round(v * 1e7) / 1e7;
+
+/** A computed place to 1e-7 degrees (about 1 cm): 42.3533 on the wire, not 42.353300000000004. */
+export function roundPlace(m: AddressMatch): AddressMatch {
+  const round = (v: number) => Math.round(v * 1e7) / 1e7;
+  return m.match === 'interpolated' || m.match === 'intersection'
+    ? { ...m, lat: round(m.lat), long: round(m.long) }
+    : m;
+}
+
 /** An address point stands for its building: a median of reports, within about this of the door. */
 export const ADDRESS_POINT_ACCURACY_M = 10;
 

@@ -14,7 +14,7 @@ import { normaliseAddress, parseAddress } from './address-normalise';
 import { interpolate, metresBetween, type NumberedPoint } from './interpolate';
 import { addressesByKey, similarAddresses, type AddressMatch } from './locate';
 import { geocodeIntersection } from './intersection-geocode';
-import { ADDRESS_POINT_ACCURACY_M, displayStreet, type GeocodeResult } from './geocode-result';
+import { ADDRESS_POINT_ACCURACY_M, displayStreet, roundPlace, type GeocodeResult } from './geocode-result';
 import { leaders, matchStreets, type StreetCandidate } from './streets';
 import { latOf, longOf } from './postgis';
 import { preparedRaw } from '../db';
@@ -106,12 +106,18 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
   // An interpolated place is answered only when interpolate() holds it confident (calibrated on removed
   // points other than those the benchmark evaluates: interpolate.ts); else it leads the suggestions.
   const unsure = new Set<AddressMatch>();
+  // A likely street that could hold the number but cannot place it (two places hold it; its numbers run
+  // past it on both sides) leaves the text open: "70 Waren St" is not 70 WREN ST because only WREN ST
+  // has a 70 in the file when WARREN ST's numbers run from 2 to 400.
+  let contested = false;
   for (const street of lead) {
     const mine: AddressMatch[] = [];
     const points = onePlace(await addressesByKey(knex, jurisdictionId, `${house} ${street.key}`), parsed.zip);
     if (points.length === 1) mine.push(asPoint(points[0] as AddressMatch));
-    else if (points.length > 1) near.push(...points.map((m) => asPoint(m)));
-    else {
+    else if (points.length > 1) {
+      near.push(...points.map((m) => asPoint(m)));
+      contested = true;
+    } else {
       const onStreet = await pointsOnStreet(knex, jurisdictionId, street.key, num);
       const result = interpolate(num, onStreet, parsed.zip);
       if (result.kind === 'placed') {
@@ -126,14 +132,21 @@ async function geocodeAddress(knex: Knex, jurisdictionId: string, text: string):
         };
         if (!result.confident) unsure.add(m);
         mine.push(m);
-      } else near.push(...result.near.map(toMatch));
+      } else {
+        near.push(...result.near.map(toMatch));
+        if (onStreet.some((p) => p.num < num) && onStreet.some((p) => p.num > num)) contested = true;
+      }
     }
     placed.push(...mine);
     if (street.score >= topScore) fromTop.push(...mine);
   }
   const [one] = fromTop.length > 0 ? fromTop : placed;
   const alone = fromTop.length === 1 || (fromTop.length === 0 && placed.length === 1);
-  if (one && alone && fromTop.length === 1 && !unsure.has(one))
+  // Several likely streets (a typo, a dropped suffix: "25 Warren" may be Warren Ave or Warren St): the
+  // number may settle the street only by a point of its own, and only when no other could hold it. An
+  // interpolated number is never the evidence (measured on removed points: BENCHMARKS.md).
+  const unsettled = lead.length > 1 && (contested || one?.match === 'interpolated');
+  if (one && alone && fromTop.length === 1 && !unsure.has(one) && !unsettled)
     return { kind: 'match', match: one, exact: false };
   if (one && alone) return { kind: 'none', suggestions: [one, ...near].slice(0, 5) };
   if (placed.length > 1) return { kind: 'none', suggestions: placed.slice(0, 5) };
@@ -159,7 +172,10 @@ async function streetSuggestions(
 export async function geocode(knex: Knex, jurisdictionId: string, text: string): Promise<GeocodeResult> {
   const key = normaliseAddress(text);
   if (key === '') return { kind: 'none', suggestions: [] };
-  const junction = await geocodeIntersection(knex, jurisdictionId, text);
-  if (junction) return junction;
-  return geocodeAddress(knex, jurisdictionId, text);
+  const result =
+    (await geocodeIntersection(knex, jurisdictionId, text)) ??
+    (await geocodeAddress(knex, jurisdictionId, text));
+  return result.kind === 'match'
+    ? { ...result, match: roundPlace(result.match) }
+    : { kind: 'none', suggestions: result.suggestions.map(roundPlace) };
 }

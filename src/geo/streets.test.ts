@@ -1,4 +1,4 @@
-import { editDistance, STREET_CONFIDENT, streetScore } from './streets';
+import { editDistance, ordinalTypos, STREET_CONFIDENT, streetScore } from './streets';
 
 describe('streetScore: the street is settled before the number', () => {
   it.each([
@@ -9,6 +9,8 @@ describe('streetScore: the street is settled before the number', () => {
     ['HERFORD ST', 'HEREFORD ST'],
     ['COMMONWEALTH AVE', 'COMMONWEALHT AVE'],
     ['BLUE HIL AVE', 'BLUE HILL AVE'],
+    ['E FOURRTH ST', 'E 4TH ST'],
+    ['W SECOOND ST', 'W 2ND ST'],
   ])('when %j is written, then %j is a confident street', (wanted, street) => {
     expect(streetScore(wanted, street)).toBeGreaterThanOrEqual(STREET_CONFIDENT);
   });
@@ -20,6 +22,8 @@ describe('streetScore: the street is settled before the number', () => {
     ['D ST', 'E ST'],
     ['BACON ST', 'MACON ST'],
     ['CLARENDON ST', 'CLARE AVE'],
+    ['E FOURRTH ST', 'W 4TH ST'],
+    ['E FOURRTH ST', 'E 14TH ST'],
   ])('when %j is written, then %j is never a confident street', (wanted, street) => {
     expect(streetScore(wanted, street, 0.9)).toBeLessThan(STREET_CONFIDENT);
   });
@@ -28,6 +32,14 @@ describe('streetScore: the street is settled before the number', () => {
     expect(streetScore('WASHINGTON ST', 'WASHINGTON ST')).toBeGreaterThan(
       streetScore('WASHINGTON ST', 'N WASHINGTON ST'),
     );
+  });
+
+  it('ordinalTypos turns a misspelt ordinal word into its number, and nothing else', () => {
+    expect(ordinalTypos('E FOURRTH ST')).toBe('E 4TH ST');
+    expect(ordinalTypos('W SECOOND')).toBe('W 2ND');
+    expect(ordinalTypos('E FOURTH ST')).toBe('E FOURTH ST'); // spelt right: the normaliser's job
+    expect(ordinalTypos('FORTUNE ST')).toBe('FORTUNE ST');
+    expect(ordinalTypos('HEREFORD ST')).toBe('HEREFORD ST');
   });
 
   it('editDistance counts a swap as one', () => {

@@ -6,12 +6,16 @@
  * - exact key: 1;
  * - the suffix dropped ("846 Hyde Park" for "HYDE PARK AVE"): 0.95;
  * - a directional dropped or added ("Washington St" for "N WASHINGTON ST"): 0.9;
- * - one or two letters wrong (Damerau–Levenshtein, two only in long names), the suffix agreeing: 0.85 − 0.05 a letter;
+ * - one or two letters wrong (Damerau–Levenshtein, two only in names of 10 letters or more, one from 3
+ *   letters: "Hgar" is HAGAR), the first letter and the suffix agreeing: 0.85 − 0.05 a letter. A short name
+ *   has other streets a letter away ("Waren": WARREN, WREN); they tie, and geocode.ts lets the number
+ *   settle a tie only by a point of its own that no other tied street could hold;
+ *   a spelt-out ordinal is compared spelt out ("E Fourrth St" is E 4TH ST, as "E Fourth St" is);
  * - anything else (a different suffix, "Washington Ave" for "WASHINGTON ST", is another street) only
  *   ranks suggestions, never a match.
  */
 import type { Knex } from 'knex';
-import { DIRECTIONALS, SUFFIXES } from './usps-abbreviations';
+import { DIRECTIONALS, ORDINALS, SUFFIXES } from './usps-abbreviations';
 import { preparedRaw } from '../db';
 
 export interface StreetCandidate {
@@ -42,6 +46,29 @@ function parts(key: string): { core: string; suffix: string | null; dirs: string
   let start = 0;
   if (end - start > 1 && isDirectional(w[0])) dirs.push(w[start++] as string);
   return { core: w.slice(start, end).join(' '), suffix, dirs: dirs.sort().join(' ') };
+}
+
+/** Numeric ordinals spelt out ("4TH" → "FOURTH"): the normalised key holds the number, a resident's typo the word. */
+const SPELT: ReadonlyMap<string, string> = new Map([...ORDINALS].map(([word, n]) => [n, word]));
+const spelt = (core: string) =>
+  core
+    .split(' ')
+    .map((w) => SPELT.get(w) ?? w)
+    .join(' ');
+
+/**
+ * The written key with each misspelt ordinal word as its number ("E FOURRTH ST" → "E 4TH ST"): one letter
+ * wrong in a word of five or more with the right first letter, so that the street is among those read.
+ */
+export function ordinalTypos(key: string): string {
+  return key
+    .split(' ')
+    .map((w) => {
+      if (w.length < 5 || ORDINALS.has(w) || /\d/.test(w)) return w;
+      for (const [word, n] of ORDINALS) if (word[0] === w[0] && editDistance(w, word, 1) <= 1) return n;
+      return w;
+    })
+    .join(' ');
 }
 
 /** Optimal string alignment distance (Damerau–Levenshtein with adjacent swaps), bounded by `max`. */
@@ -85,11 +112,11 @@ export function streetScore(wanted: string, candidate: string, trigram = 0): num
     return 0.5; // N vs S: another street
   }
   if (!dirsOk && w.dirs !== '') return Math.min(0.6, trigram * 0.6);
-  const allowed = w.core.length >= 10 ? 2 : w.core.length >= 5 ? 1 : 0;
-  const d = editDistance(w.core, c.core, 2);
+  const allowed = w.core.length >= 10 ? 2 : w.core.length >= 3 ? 1 : 0;
   // A street's first letter is rarely the typo, and changing it finds real other streets ("Bacon"/"Macon").
-  if (d <= allowed && w.core[0] === c.core[0])
-    return 0.85 - 0.05 * d - (w.suffix === null ? 0.02 : 0) - (dirsOk ? 0 : 0.03);
+  const typos = (core: string) => (w.core[0] === core[0] ? editDistance(w.core, core, 2) : allowed + 1);
+  const d = Math.min(typos(c.core), typos(spelt(c.core)));
+  if (d <= allowed) return 0.85 - 0.05 * d - (w.suffix === null ? 0.02 : 0) - (dirsOk ? 0 : 0.03);
   return Math.min(0.6, trigram * 0.6);
 }
 
@@ -112,8 +139,11 @@ export async function matchStreets(
     const key = words.slice(0, words.length - drop).join(' ');
     // The 30 most similar streets by a nearest-neighbour scan of the GiST trigram index (the planner
     // always takes it; a `%` filter on so small a table seq-scans it, similarity() for every street),
-    // with the street itself and the streets it starts ("HYDE PARK" → "HYDE PARK AVE") however many.
-    const prefix = `${key.replace(/[\\%_]/g, (c) => `\\${c}`)} %`;
+    // with the street itself and the streets it starts ("HYDE PARK" → "HYDE PARK AVE") however many,
+    // and the same for the key with its misspelt ordinals as numbers (few trigrams in common otherwise).
+    const like = (k: string) => `${k.replace(/[\\%_]/g, (c) => `\\${c}`)} %`;
+    const prefix = like(key);
+    const ordinal = ordinalTypos(key);
     const rows = (
       await preparedRaw(
         knex,
@@ -121,10 +151,25 @@ export async function matchStreets(
            (SELECT street_key, points FROM address_streets WHERE jurisdiction_id = ?
             ORDER BY street_key <-> ? LIMIT 30)
            UNION SELECT street_key, points FROM address_streets
-           WHERE jurisdiction_id = ? AND (street_key = ? OR street_key LIKE ?)) c
-         WHERE street_key = ? OR street_key LIKE ? OR street_key % ?
+           WHERE jurisdiction_id = ? AND (street_key IN (?, ?) OR street_key LIKE ? OR street_key LIKE ?)) c
+         WHERE street_key IN (?, ?) OR street_key LIKE ? OR street_key LIKE ? OR street_key % ?
          ORDER BY street_key = ? DESC, sim DESC LIMIT 30`,
-        [key, jurisdictionId, key, jurisdictionId, key, prefix, key, prefix, key, key],
+        [
+          key,
+          jurisdictionId,
+          key,
+          jurisdictionId,
+          key,
+          ordinal,
+          prefix,
+          like(ordinal),
+          key,
+          ordinal,
+          prefix,
+          like(ordinal),
+          key,
+          key,
+        ],
       )
     ).rows as Array<{ street_key: string; sim: number; points: number | string }>;
     const found = rows

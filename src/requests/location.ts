@@ -42,10 +42,22 @@ function distanceMetres(a: LatLong, b: LatLong): number {
   return 2 * 6_371_008.8 * Math.asin(Math.sqrt(h));
 }
 
-const suggestionText = (s: AddressMatch[]) =>
-  s.length === 0
-    ? ''
-    : ` Did you mean: ${s.map((m) => `${m.address}${m.zip ? ` ${m.zip}` : ''}`).join('; ')}?`;
+/**
+ * The suggestions of a refused address_string. An estimate (a number placed between its neighbours, a
+ * corner computed from the streets' points) is not answered from text alone, so sending its text again is
+ * refused again: it carries its point, which the client confirms by sending it as lat and long (with the
+ * address_string, kept as written), as an app does from GET addresses.{fmt}.
+ */
+export function suggestionText(s: AddressMatch[]): string {
+  if (s.length === 0) return '';
+  const one = (m: AddressMatch) => {
+    const text = `${m.address}${m.zip ? ` ${m.zip}` : ''}`;
+    if (m.match === undefined || m.match === 'address_point') return text;
+    const within = m.accuracyM === undefined ? '' : `, within about ${m.accuracyM} m`;
+    return `${text} (estimated${within}: to use it, send lat=${m.lat.toFixed(6)} and long=${m.long.toFixed(6)})`;
+  };
+  return ` Did you mean: ${s.map(one).join('; ')}?`;
+}
 
 export async function resolveLocation(
   knex: Knex,
