@@ -41,6 +41,7 @@ describe('loadConfig', () => {
       mediaMaxBytes: 10_485_760,
       mediaMaxFiles: 5,
       mediaMaxPixels: 50_000_000,
+      mediaMaxPdfPages: 50,
       mediaS3: null,
       defaultJurisdiction: null,
       databaseReadUrl: null,

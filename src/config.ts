@@ -64,6 +64,8 @@ export interface Config {
   mediaMaxFiles: number;
   /** Images declaring more pixels than this are refused (decompression bombs). */
   mediaMaxPixels: number;
+  /** PDFs with more pages than this are refused (each page is copied into a new document). */
+  mediaMaxPdfPages: number;
   /** S3-compatible storage instead of MEDIA_DIR when a bucket is named. */
   mediaS3: MediaS3Config | null;
 }
@@ -228,6 +230,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     mediaMaxBytes: int('MEDIA_MAX_BYTES', 10 * 1_048_576, 1024, 200 * 1_048_576),
     mediaMaxFiles: int('MEDIA_MAX_FILES', 5, 0, 20),
     mediaMaxPixels: int('MEDIA_MAX_PIXELS', 50_000_000, 10_000, 300_000_000),
+    mediaMaxPdfPages: int('MEDIA_MAX_PDF_PAGES', 50, 1, 1000),
     mediaS3,
   };
   if (problems.length > 0) throw new ConfigError(problems);

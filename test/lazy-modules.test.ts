@@ -36,10 +36,11 @@ afterAll(async () => {
 });
 
 describe('modules loaded on first use', () => {
-  it('when the app, bootstrap and worker are loaded, then sharp, the S3 SDK, undici, Ajv, yaml, xml2js and PGlite are not', () => {
+  it('when the app, bootstrap and worker are loaded, then sharp, pdf-lib, the S3 SDK, undici, Ajv, yaml, xml2js and PGlite are not', () => {
     // PGlite: loaded when an embedded database is opened.
     const lazy = [
       'sharp',
+      'pdf-lib',
       '@aws-sdk/client-s3',
       'undici',
       'ajv',
@@ -98,7 +99,10 @@ describe('modules loaded on first use', () => {
     const after = Number((await t.db.knex('service_requests').count<{ n: string }[]>('* as n'))[0]?.n);
     expect(after).toBe(before);
     // A PDF needs no sharp: the same route still takes it.
-    const pdf = Buffer.from('%PDF-1.4\n1 0 obj<<>>endobj\ntrailer<<>>\n%%EOF\n');
+    const pdf = Buffer.from(
+      '%PDF-1.4\n1 0 obj<</Type/Catalog/Pages 2 0 R>>endobj 2 0 obj<</Type/Pages/Kids[3 0 R]/Count 1>>endobj\n' +
+        '3 0 obj<</Type/Page/Parent 2 0 R/MediaBox[0 0 200 100]>>endobj\ntrailer<</Root 1 0 R>>\n%%EOF\n',
+    );
     const ok = await post('Pothole, with the form', pdf, 'form.pdf', 'application/pdf');
     expect(ok.status).toBe(201);
   });

@@ -22,6 +22,15 @@ import {
   requiredAttributeFields,
 } from './helpers/fixtures';
 import { jpegWithGps, PDF, png, pngBomb } from './helpers/images';
+import {
+  encryptedPdf,
+  hostilePdf,
+  pdfText,
+  plainPdf,
+  SECRETS,
+  structureOf,
+  VISIBLE_HEX,
+} from './helpers/pdfs';
 import { expectMatchesSpec } from './helpers/openapi';
 import { parseXml } from './helpers/xml';
 
@@ -66,6 +75,7 @@ beforeAll(async () => {
     MEDIA_MAX_BYTES: '200000',
     MEDIA_MAX_FILES: '3',
     MEDIA_MAX_PIXELS: '4000000',
+    MEDIA_MAX_PDF_PAGES: '4',
   });
   await disableDuplicateDetection(t);
   serviceCode = (await plainService(t)).serviceCode;
@@ -192,7 +202,7 @@ describe('uploads on POST requests', () => {
     expect([meta.width, meta.height, meta.orientation, meta.exif]).toEqual([48, 64, undefined, undefined]);
   });
 
-  it('when a PDF is sent, then it is kept as it is and served as an attachment', async () => {
+  it('when a PDF is sent, then it is rewritten with its page and served as an attachment', async () => {
     const res = await post().attach('file', PDF, 'plan.pdf');
     expect(res.status).toBe(201);
     const r = await requestOf(res.body[0].service_request_id);
@@ -200,7 +210,68 @@ describe('uploads on POST requests', () => {
     expect(file.status).toBe(200);
     expect(file.headers['content-type']).toBe('application/pdf');
     expect(file.headers['content-disposition']).toMatch(/^attachment; filename="[a-z2-7]{26}\.pdf"$/);
-    expect((file.body as Buffer).equals(PDF)).toBe(true);
+    const served = file.body as Buffer;
+    expect(Number(file.headers['content-length'])).toBe(served.length);
+    expect(served.equals(PDF)).toBe(false);
+    const { pages, doc } = await pdfText(served);
+    expect(pages).toBe(1);
+    expect(doc.getPage(0).getSize()).toEqual({ width: 200, height: 100 });
+  });
+
+  it("when a PDF carries the author's email and phone, XMP, JavaScript and a JavaScript link, then none of it is served, and its pages are", async () => {
+    const sent = await hostilePdf(3);
+    // The test file really carries all of it, readable in its bytes.
+    const raw = sent.toString('latin1');
+    expect(SECRETS.filter((s) => !raw.includes(s))).toEqual([]);
+    const res = await post().attach('media', sent, 'report.pdf');
+    expect(res.status).toBe(201);
+    const r = await requestOf(res.body[0].service_request_id);
+    expect(r.media_url).toMatch(/^https:\/\/311\.example\.test\/media\/[a-z2-7]{26}\.pdf$/);
+    const file = await fetchFile(r.media_url as string);
+    expect(file.status).toBe(200);
+    const served = file.body as Buffer;
+    expect(SECRETS.filter((s) => served.toString('latin1').includes(s))).toEqual([]);
+    const { text, pages, doc } = await pdfText(served);
+    expect(SECRETS.filter((s) => text.includes(s))).toEqual([]);
+    expect(pages).toBe(3);
+    expect(text).toContain(VISIBLE_HEX);
+    expect(structureOf(doc)).toEqual({
+      catalog: ['Pages', 'Type'],
+      pages: Array.from({ length: 3 }, () => ['Contents', 'MediaBox', 'Parent', 'Resources', 'Type']),
+      info: false,
+    });
+  });
+
+  it.each([
+    ['cut off after 120 bytes', async () => (await hostilePdf(1)).subarray(0, 120), 'is cut off'],
+    ['encrypted', encryptedPdf, 'is encrypted or password-protected'],
+    ['longer than MEDIA_MAX_PDF_PAGES', () => plainPdf(5), 'has more than 4 pages'],
+  ])(
+    'when a PDF is %s, then 400 in Open311 shape says why, after a good photo, and nothing is written',
+    async (_, make, reason) => {
+      const before = await counts();
+      const res = await post()
+        .attach('photo1', await png(), 'ok.png')
+        .attach('photo2', await make(), 'form.pdf');
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual([{ code: 400, description: expect.any(String) }]);
+      expect(res.body[0].description).toContain(`The file "form.pdf" (photo2) ${reason}`);
+      expect(await counts()).toEqual(before);
+      expect(filesIn(mediaDir)).toEqual([]);
+    },
+  );
+
+  it('when a cut-off PDF is posted in XML, then the 400 is an <errors> document', async () => {
+    const before = await counts();
+    const res = await post('xml').attach('media', PDF.subarray(0, 120), 'form.pdf');
+    expect(res.status).toBe(400);
+    const parsed = await parseXml(res.text);
+    expect(parsed.root).toBe('errors');
+    expect(parsed.body).toEqual([
+      { code: '400', description: expect.stringContaining('The file "form.pdf" (media) is cut off') },
+    ]);
+    expect(await counts()).toEqual(before);
+    expect(filesIn(mediaDir)).toEqual([]);
   });
 
   it('when a file is larger than MEDIA_MAX_BYTES, then 413 names it and nothing is written', async () => {
@@ -311,6 +382,50 @@ describe('uploads on POST servicerequestupdates', () => {
     const file = await fetchFile(update?.media_url as string);
     expect(file.status).toBe(200);
     expect(await exifr.gps(file.body as Buffer).catch(() => undefined)).toBeUndefined();
+  });
+
+  const postUpdate = (id: string, file: Buffer) =>
+    request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .field('api_key', client)
+      .field('service_request_id', id)
+      .field('update_id', 'fms-pdf-1')
+      .field('status', 'OPEN')
+      .field('updated_datetime', '2026-11-23T10:30:00-05:00')
+      .field('description', 'The form')
+      .attach('media', file, 'form.pdf');
+
+  it('when an update carries a PDF with personal data and JavaScript, then the served file has only its pages', async () => {
+    const created = await post();
+    const res = await postUpdate(created.body[0].service_request_id as string, await hostilePdf(2));
+    expect(res.status).toBe(200);
+    const list = await request(t.app).get(
+      '/open311/v2/servicerequestupdates.json?start_date=2026-11-23T00:00:00Z&end_date=2026-11-24T00:00:00Z',
+    );
+    const update = (list.body as Array<{ update_id: string; media_url: string | null }>).find(
+      (u) => u.update_id === res.body[0].update_id,
+    );
+    expect(update?.media_url).toMatch(/\.pdf$/);
+    const file = await fetchFile(update?.media_url as string);
+    expect(file.status).toBe(200);
+    const { text, pages } = await pdfText(file.body as Buffer);
+    expect(SECRETS.filter((s) => text.includes(s))).toEqual([]);
+    expect(pages).toBe(2);
+  });
+
+  it('when an update carries a cut-off PDF, then 400 and no update and no file are written', async () => {
+    const created = await post();
+    const history = async () =>
+      Number((await t.db.knex('request_history').count<{ n: string }[]>('* as n'))[0]?.n);
+    const before = { ...(await counts()), history: await history() };
+    const res = await postUpdate(
+      created.body[0].service_request_id as string,
+      (await hostilePdf(1)).subarray(0, 120),
+    );
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toContain('The file "form.pdf" (media) is cut off');
+    expect({ ...(await counts()), history: await history() }).toEqual(before);
+    expect(filesIn(mediaDir)).toEqual([]);
   });
 });
 

@@ -2,7 +2,9 @@
  * One uploaded file → what may be published (issue #18.2, #18.3). The type is judged by the content (magic
  * bytes), never by the name or the declared type. Images are decoded and re-encoded by sharp, which writes
  * no metadata unless asked (no EXIF, GPS, XMP, IPTC; colours converted to sRGB), after turning them upright
- * from their EXIF orientation; a thumbnail is made for lists and the dashboard. PDFs are kept as they are.
+ * from their EXIF orientation; a thumbnail is made for lists and the dashboard. PDFs are rewritten as a new
+ * document holding only their pages (./pdf.ts): no Info fields, XMP, actions, JavaScript, annotations or
+ * attached files.
  */
 import crypto from 'node:crypto';
 import fs from 'node:fs';
@@ -10,6 +12,7 @@ import path from 'node:path';
 import type FileTypeModule from 'file-type';
 import type Sharp from 'sharp';
 import { AppError, badRequest } from '../core';
+import { PdfRefused, sanitizePdf } from './pdf';
 
 /** A file part as the body parser left it on disk. */
 export interface UploadedFile {
@@ -132,17 +135,24 @@ async function checkPixels(f: UploadedFile, maxPixels: number): Promise<number> 
 export async function processFile(
   f: UploadedFile,
   type: { kind: MediaKind; mime: string },
-  opts: { maxPixels: number; workDir: string },
+  opts: { maxPixels: number; maxPdfPages: number; workDir: string },
 ): Promise<ProcessedFile> {
   const base = path.join(opts.workDir, crypto.randomBytes(12).toString('hex'));
   if (type.kind === 'pdf') {
+    let clean: Uint8Array;
+    try {
+      clean = await sanitizePdf(await fs.promises.readFile(f.path), { maxPages: opts.maxPdfPages });
+    } catch (err) {
+      if (err instanceof PdfRefused) throw badRequest(`${describeFile(f)} ${err.reason}`);
+      throw err;
+    }
     const file = `${base}.pdf`;
-    await fs.promises.copyFile(f.path, file);
+    await fs.promises.writeFile(file, clean);
     return {
       kind: 'pdf',
       contentType: 'application/pdf',
       ext: 'pdf',
-      bytes: f.size,
+      bytes: clean.length,
       width: null,
       height: null,
       sha256: await sha256Of(file),

@@ -19,7 +19,7 @@ export interface MediaDeps {
   clock: () => Date;
   media: MediaStorage;
   imageSlots: Slots;
-  config: Pick<Readonly<Config>, 'mediaDir' | 'mediaMaxPixels'>;
+  config: Pick<Readonly<Config>, 'mediaDir' | 'mediaMaxPixels' | 'mediaMaxPdfPages'>;
 }
 
 /** A stored file whose row is not committed yet. */
@@ -66,6 +66,7 @@ export async function storeUploads(
       const p = await deps.imageSlots.run(() =>
         processFile(f, types[i] as NonNullable<(typeof types)[number]>, {
           maxPixels: deps.config.mediaMaxPixels,
+          maxPdfPages: deps.config.mediaMaxPdfPages,
           workDir,
         }),
       );
