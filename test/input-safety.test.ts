@@ -456,3 +456,94 @@ describe('the smaller items', () => {
     }
   });
 });
+
+describe('bodies that are not valid UTF-8', () => {
+  const raw = (type: string, body: Buffer | string) =>
+    request(t.app)
+      .post(`/open311/v2/requests.json?api_key=${key}`)
+      .set('Content-Type', type)
+      // Sent as the bytes given: superagent would otherwise serialise a Buffer as a form or JSON object.
+      .serialize((b: string) => b)
+      .send(body);
+  let form = '';
+  beforeAll(() => {
+    form = `service_code=${code}&lat=${HEREFORD.lat}&long=${HEREFORD.long}`;
+  });
+
+  it.each([
+    ['a percent-escape that is not UTF-8', 'description=%C3%28%FF'],
+    ['a lone continuation byte escaped', 'description=ok%80'],
+  ])(
+    'when a form value holds %s, then it is a 400 naming the field and nothing is written',
+    async (_, field) => {
+      const before = await count('service_requests');
+      const res = await raw('application/x-www-form-urlencoded', `${form}&${field}`);
+      expectOpen311Error(res, 400);
+      expect(res.body[0].description).toMatch(/description.*not valid UTF-8/);
+      expect(await count('service_requests')).toBe(before);
+    },
+  );
+
+  it('when a form body holds raw bytes that are not UTF-8, then it is a 400 naming the field', async () => {
+    const before = await count('service_requests');
+    const body = Buffer.concat([
+      Buffer.from(`${form}&description=a`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('b'),
+    ]);
+    const res = await raw('application/x-www-form-urlencoded', body);
+    expectOpen311Error(res, 400);
+    expect(res.body[0].description).toMatch(/description.*not valid UTF-8/);
+    const name = await raw('application/x-www-form-urlencoded', `${form}&attribute%5B%FF%5D=x`);
+    expectOpen311Error(name, 400);
+    expect(name.body[0].description).toMatch(/field name.*not valid UTF-8/);
+    expect(await count('service_requests')).toBe(before);
+  });
+
+  it('when a JSON body holds bytes that are not UTF-8, then it is a 400 and nothing is written', async () => {
+    const before = await count('service_requests');
+    const body = Buffer.concat([
+      Buffer.from(`{"service_code":"${code}","lat":${HEREFORD.lat},"long":${HEREFORD.long},"description":"a`),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const res = await raw('application/json', body);
+    expectOpen311Error(res, 400);
+    expect(res.body[0].description).toMatch(/JSON body is not valid UTF-8/);
+    expect(await count('service_requests')).toBe(before);
+  });
+
+  it('when the text holds a correctly encoded U+FFFD or other UTF-8, then it is stored as sent', async () => {
+    const formRes = await raw(
+      'application/x-www-form-urlencoded',
+      `${form}&description=a%EF%BF%BDb+%C3%A9%E2%82%AC`,
+    );
+    expect(formRes.status).toBe(201);
+    const rawUtf8 = await raw(
+      'application/x-www-form-urlencoded',
+      Buffer.from(`${form}&description=c\uFFFDd é`),
+    );
+    expect(rawUtf8.status).toBe(201);
+    const json = await raw(
+      'application/json',
+      Buffer.from(
+        JSON.stringify({
+          service_code: code,
+          lat: HEREFORD.lat,
+          long: HEREFORD.long,
+          description: 'e\uFFFDf',
+        }),
+      ),
+    );
+    expect(json.status).toBe(201);
+    const read = async (id: string) =>
+      (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].description as string;
+    expect(await read(formRes.body[0].service_request_id)).toBe('a\uFFFDb é€');
+    expect(await read(rawUtf8.body[0].service_request_id)).toBe('c\uFFFDd é');
+    expect(await read(json.body[0].service_request_id)).toBe('e\uFFFDf');
+    // A % that starts no escape is text, as before.
+    const percent = await raw('application/x-www-form-urlencoded', `${form}&description=100%+sure`);
+    expect(percent.status).toBe(201);
+    expect(await read(percent.body[0].service_request_id)).toBe('100% sure');
+  });
+});

@@ -75,3 +75,69 @@ export function guardBody(req: Request, _res: Response, next: NextFunction): voi
     );
   next();
 }
+
+const strictUtf8 = new TextDecoder('utf-8', { fatal: true });
+
+/** `bytes` as UTF-8, or null when they are not valid UTF-8 (never U+FFFD in place of a bad byte). */
+function utf8(bytes: Uint8Array): string | null {
+  try {
+    return strictUtf8.decode(bytes);
+  } catch {
+    return null;
+  }
+}
+
+/**
+ * Whether a raw form name or value (read byte for byte as latin1) is UTF-8 once its `%XX` escapes are
+ * bytes. A `%` that starts no escape stays a `%`, as the form parser keeps it ("100% sure" is text).
+ */
+function isFormUtf8(latin1: string): boolean {
+  const bytes = latin1.replace(/%([0-9A-Fa-f]{2})/g, (_, hex: string) =>
+    String.fromCharCode(parseInt(hex, 16)),
+  );
+  return utf8(Buffer.from(bytes, 'latin1')) !== null;
+}
+
+/** A field name for a message, from a name that may not decode: what does decode, printable and short. */
+function shownFieldName(latin1: string): string {
+  const lenient = Buffer.from(latin1, 'latin1').toString('utf8').replace(/\+/g, ' ');
+  let name: string;
+  try {
+    name = decodeURIComponent(lenient);
+  } catch {
+    name = lenient;
+  }
+  return printable(name);
+}
+
+/**
+ * body-parser `verify` for form bodies: each name and value, raw bytes and percent-escapes alike, must be
+ * UTF-8. The form parser itself would put U+FFFD for a raw bad byte and keep an escape that does not decode
+ * as its literal text, storing either without a word. Read byte for byte (latin1) and split at `&` and `=`,
+ * which no multi-byte UTF-8 sequence holds; each part's bytes are then decoded strictly. Other charsets are left to
+ * the parser.
+ */
+export function verifyFormUtf8(_req: unknown, _res: unknown, buf: Buffer, encoding: string): void {
+  if (!/^utf-?8$/i.test(encoding)) return;
+  if (!buf.includes(0x25) && utf8(buf) !== null) return; // no escapes, and the bytes are UTF-8
+  for (const pair of buf.toString('latin1').split('&')) {
+    const eq = pair.indexOf('=');
+    const name = eq < 0 ? pair : pair.slice(0, eq);
+    if (!isFormUtf8(name))
+      throw new AppError(
+        400,
+        `A field name of the body (${shownFieldName(name)}) is not valid UTF-8 (percent-escapes must encode UTF-8).`,
+      );
+    if (eq >= 0 && !isFormUtf8(pair.slice(eq + 1)))
+      throw new AppError(
+        400,
+        `The body field ${shownFieldName(name)} is not valid UTF-8 (percent-escapes must encode UTF-8).`,
+      );
+  }
+}
+
+/** body-parser `verify` for JSON bodies in UTF-8: bytes that are not UTF-8 are a 400, not U+FFFD stored. */
+export function verifyJsonUtf8(_req: unknown, _res: unknown, buf: Buffer, encoding: string): void {
+  if (/^utf-?8$/i.test(encoding) && utf8(buf) === null)
+    throw new AppError(400, 'The JSON body is not valid UTF-8.');
+}
