@@ -513,6 +513,38 @@ describe('bodies that are not valid UTF-8', () => {
     expect(await count('service_requests')).toBe(before);
   });
 
+  it('when a staff or admin body is not UTF-8, then it is a 400 too', async () => {
+    const bad = Buffer.concat([Buffer.from('{"text":"a'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const note = await request(t.app)
+      .post('/staff/v1/requests/1/notes')
+      .set('X-Api-Key', staff)
+      .set('Content-Type', 'application/json')
+      .serialize((b: string) => b)
+      .send(bad);
+    expectOpen311Error(note, 400);
+    expect(note.body[0].description).toMatch(/not valid UTF-8/);
+    const form = await request(t.app)
+      .post('/staff/v1/requests/1/notes')
+      .set('X-Api-Key', staff)
+      .type('form')
+      .send('text=a%FF');
+    expectOpen311Error(form, 400);
+    expect(form.body[0].description).toMatch(/text.*not valid UTF-8/);
+    const admin = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set('X-Api-Key', ADMIN_KEY)
+      .set('Content-Type', 'application/json')
+      .serialize((b: string) => b)
+      .send(
+        Buffer.concat([
+          Buffer.from('{"name":"k'),
+          Buffer.from([0xc0, 0xaf]),
+          Buffer.from('","role":"client"}'),
+        ]),
+      );
+    expectOpen311Error(admin, 400);
+  });
+
   it('when the text holds a correctly encoded U+FFFD or other UTF-8, then it is stored as sent', async () => {
     const formRes = await raw(
       'application/x-www-form-urlencoded',
