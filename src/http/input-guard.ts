@@ -13,15 +13,20 @@ const NOT_TEXT =
 
 export const isText = (s: string): boolean => !NOT_TEXT.test(s);
 
-const MAX_DEPTH = 20;
+export const MAX_DEPTH = 20;
 
-/** The first place in `value` (a parsed query or body) holding a non-text string, as a field path. */
-export function nonTextField(value: unknown, path = '', depth = 0): string | null {
-  if (typeof value === 'string') return isText(value) ? null : path || 'the body';
-  if (depth > MAX_DEPTH) return path || 'the body';
+/** Where a parsed query or body first holds what it may not: a non-text string, or nesting too deep. */
+interface Finding {
+  field: string;
+  tooDeep: boolean;
+}
+
+function find(value: unknown, path: string, depth: number): Finding | null {
+  if (typeof value === 'string') return isText(value) ? null : { field: path || 'the body', tooDeep: false };
+  if (depth > MAX_DEPTH) return { field: path || 'the body', tooDeep: true };
   if (Array.isArray(value)) {
     for (let i = 0; i < value.length; i++) {
-      const found = nonTextField(value[i], `${path}[${i}]`, depth + 1);
+      const found = find(value[i], `${path}[${i}]`, depth + 1);
       if (found) return found;
     }
     return null;
@@ -29,12 +34,28 @@ export function nonTextField(value: unknown, path = '', depth = 0): string | nul
   if (value && typeof value === 'object') {
     for (const [k, v] of Object.entries(value)) {
       const name = path ? `${path}[${k}]` : k;
-      if (!isText(k)) return `a field name${path ? ` in ${path}` : ''}`;
-      const found = nonTextField(v, name, depth + 1);
+      if (!isText(k)) return { field: `a field name${path ? ` in ${path}` : ''}`, tooDeep: false };
+      const found = find(v, name, depth + 1);
       if (found) return found;
     }
   }
   return null;
+}
+
+/** The first place in `value` (a parsed query or body) holding a non-text string, as a field path. */
+export function nonTextField(value: unknown): string | null {
+  const found = find(value, '', 0);
+  return found && !found.tooDeep ? found.field : null;
+}
+
+/** What is wrong where `find` stopped, for a 400 (`where`: "The body field", "The query parameter"). */
+function describeFinding(where: string, found: Finding): string {
+  const top = found.field.split('[')[0];
+  if (found.tooDeep)
+    return top
+      ? `${where} ${printable(top)} is nested more than ${MAX_DEPTH} levels deep.`
+      : `The ${where.includes('query') ? 'query' : 'body'} is nested more than ${MAX_DEPTH} levels deep.`;
+  return `${where} ${printable(found.field)} holds a control character or another non-text character.`;
 }
 
 /** Field names in messages: printable, short (they were just found to hold control characters). */
@@ -52,27 +73,15 @@ export function guardPathAndQuery(req: Request, _res: Response, next: NextFuncti
     if (!isText(decoded))
       return next(new AppError(400, 'The path holds a control character or another non-text character.'));
   }
-  const field = nonTextField(req.query);
-  if (field)
-    return next(
-      new AppError(
-        400,
-        `The query parameter ${printable(field)} holds a control character or another non-text character.`,
-      ),
-    );
+  const found = find(req.query, '', 0);
+  if (found) return next(new AppError(400, describeFinding('The query parameter', found)));
   next();
 }
 
 /** After a body parser: every field and field name must be text. */
 export function guardBody(req: Request, _res: Response, next: NextFunction): void {
-  const field = nonTextField(req.body);
-  if (field)
-    return next(
-      new AppError(
-        400,
-        `The body field ${printable(field)} holds a control character or another non-text character.`,
-      ),
-    );
+  const found = find(req.body, '', 0);
+  if (found) return next(new AppError(400, describeFinding('The body field', found)));
   next();
 }
 

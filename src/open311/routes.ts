@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
-import { bodyFiles, writeBody } from '../http';
+import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { notFound } from '../core';
 import { formatParam, send } from '../http';
 import { submitRequest } from '../requests';
@@ -15,7 +15,7 @@ import { parseAddressQuery, parseListParams } from './list-params';
 import { nearestAddresses, searchAddresses } from '../geo';
 import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
-import { parseSubmission } from './submission';
+import { parseSubmission, SUBMISSION_SHAPES } from './submission';
 import { mountUpdates } from './updates-routes';
 import { fileLimits, withUploads } from './uploads';
 import {
@@ -64,6 +64,7 @@ export function open311Router(ctx: AppContext): Router {
   router.post(
     '/v2/requests.:format',
     ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
+    bodyShapes(SUBMISSION_SHAPES),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {

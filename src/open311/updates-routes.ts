@@ -2,7 +2,7 @@ import type { Response, Router } from 'express';
 import { hasRole } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
-import { bodyFiles, writeBody } from '../http';
+import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { Problems } from '../core';
 import { send } from '../http';
 import { absoluteMediaUrl, listUpdates, postUpdate } from '../requests';
@@ -59,6 +59,16 @@ export function mountUpdates(
   router.post(
     '/v2/servicerequestupdates.:format',
     ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
+    bodyShapes({
+      api_key: 'text',
+      jurisdiction_id: 'text',
+      service_request_id: 'text',
+      update_id: 'text',
+      status: 'text',
+      description: 'text',
+      updated_datetime: 'text',
+      media_url: 'text',
+    }),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {

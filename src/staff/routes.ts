@@ -16,8 +16,8 @@ import {
 } from '../http';
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
-import { scalar, type RawParams } from '../http';
-import { parseSubmission, publicBaseUrl } from '../open311';
+import { bodyShapes, scalar, type RawParams } from '../http';
+import { parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
 import { mountStaffMedia } from './media-routes';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
@@ -227,7 +227,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   // A request taken by staff on behalf of a resident, recorded under the channel they used.
-  router.post('/requests', async (req, res) => {
+  router.post('/requests', bodyShapes({ ...SUBMISSION_SHAPES, channel: 'text' }), async (req, res) => {
     const j = await jurisdiction(req, res);
     const b = (req.body ?? {}) as RawParams;
     const channel = text(b, 'channel', 20, true) as string;
