@@ -391,3 +391,53 @@ describe('fields in the wrong shape', () => {
     ]);
   });
 });
+
+describe('servicerequestupdates updated_datetime', () => {
+  const postUpdate = (id: string, updated: string, n: number) =>
+    request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .type('form')
+      .send({
+        api_key: key,
+        service_request_id: id,
+        update_id: `clock-${n}`,
+        status: 'OPEN',
+        description: 'a comment',
+        updated_datetime: updated,
+      });
+
+  it('when updated_datetime is far in the future, before 2000 or before the request, then it is a 400 and the request is unchanged', async () => {
+    t.clock.set('2026-11-23T15:00:00Z');
+    const s = await plainService(t);
+    const made = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
+    const id = made.body[0].service_request_id as string;
+    const before = await request(t.app).get(`/open311/v2/requests/${id}.json`);
+    const history = await count('request_history');
+    const cases: Array<[string, RegExp]> = [
+      ['9999-12-31T00:00:00Z', /not be more than 15 minutes after the server's time/],
+      ['2026-11-23T15:15:01Z', /not be more than 15 minutes after/],
+      ['1999-12-31T23:59:59Z', /not be before 2000-01-01/],
+      ['2026-11-23T14:59:59Z', /not be before the request's requested_datetime/],
+    ];
+    for (const [i, [when, message]] of cases.entries()) {
+      const res = await postUpdate(id, when, i);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual([{ code: 400, description: expect.stringMatching(message) }]);
+    }
+    expect(await count('request_history')).toBe(history);
+    const after = await request(t.app).get(`/open311/v2/requests/${id}.json`);
+    expect(after.body[0].updated_datetime).toBe(before.body[0].updated_datetime);
+
+    // Within the skew and at the request's own second are fine; the server's clock moves on and so may updates.
+    expect((await postUpdate(id, '2026-11-23T15:15:00Z', 10)).status).toBe(200);
+    expect((await postUpdate(id, '2026-11-23T15:00:00Z', 11)).status).toBe(200);
+    t.clock.advance(3_600_000);
+    expect((await postUpdate(id, '2026-11-23T16:10:00Z', 12)).status).toBe(200);
+  });
+});
