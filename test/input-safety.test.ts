@@ -112,29 +112,35 @@ describe('no input reaches the database unchecked', () => {
     ['end_date', '-271821-04-20T00:00:00Z'],
     ['updated_after', '9999-12-31T23:59:59-14:00'],
     ['updated_before', '0000-01-01T00:00:00Z'],
-  ])('when %s is %s (beyond what the database holds), then it is a 400', async (name, value) => {
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/requests.json')
-        .query({ [name]: value }),
-      400,
-    );
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/bulk/requests.csv')
-        .query({ [name]: value }),
-      400,
-    );
-    const updatesName = name.startsWith('updated')
-      ? name.replace('updated_after', 'start_date').replace('updated_before', 'end_date')
-      : name;
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/servicerequestupdates.json')
-        .query({ [updatesName]: value }),
-      400,
-    );
-  });
+    ['start_date', '2026-11-01T00:00:00+99:00'],
+    ['end_date', '2026-11-01T00:00:00-14:30'],
+    ['updated_after', '2026-11-01T00:00:00+1500'],
+  ])(
+    'when %s is %s (beyond what the database holds, or an offset no zone has), then it is a 400',
+    async (name, value) => {
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/requests.json')
+          .query({ [name]: value }),
+        400,
+      );
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/bulk/requests.csv')
+          .query({ [name]: value }),
+        400,
+      );
+      const updatesName = name.startsWith('updated')
+        ? name.replace('updated_after', 'start_date').replace('updated_before', 'end_date')
+        : name;
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/servicerequestupdates.json')
+          .query({ [updatesName]: value }),
+        400,
+      );
+    },
+  );
 
   it.each([
     ['gzip', Buffer.from('this is not gzip')],

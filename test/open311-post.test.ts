@@ -441,3 +441,28 @@ describe('servicerequestupdates updated_datetime', () => {
     expect((await postUpdate(id, '2026-11-23T16:10:00Z', 12)).status).toBe(200);
   });
 });
+
+describe('datetime offsets', () => {
+  it('when a posted updated_datetime or a datetime attribute has an offset beyond ±14:00, then it is a 400', async () => {
+    const s = await plainService(t);
+    const made = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
+    const res = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({
+      api_key: key,
+      service_request_id: made.body[0].service_request_id,
+      update_id: 'offset-1',
+      status: 'OPEN',
+      description: 'x',
+      updated_datetime: '2026-11-23T15:00:00+99:00',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual([
+      { code: 400, description: 'updated_datetime must be an ISO 8601 date and time.' },
+    ]);
+  });
+});
