@@ -585,3 +585,35 @@ describe('bodies that are not valid UTF-8', () => {
     expect(await read(percent.body[0].service_request_id)).toBe('100% sure');
   });
 });
+
+describe('errors about what was asked for', () => {
+  it('when discovery names a jurisdiction not served here, then it is a 404 like every other endpoint', async () => {
+    for (const path of ['/open311/v2/discovery.json', '/open311/discovery.json']) {
+      const res = await request(t.app).get(`${path}?jurisdiction_id=nope`);
+      expectOpen311Error(res, 404);
+      expect(res.body[0].description).toBe('jurisdiction_id "nope" is not served here.');
+    }
+    const xml = await request(t.app).get('/open311/v2/discovery.xml?jurisdiction_id=nope');
+    expect(xml.status).toBe(404);
+    expect(xml.text).toContain('<errors>');
+    expect((await request(t.app).get('/open311/v2/services.json?jurisdiction_id=nope')).status).toBe(404);
+    expect((await request(t.app).get('/open311/v2/discovery.json?jurisdiction_id=boston')).status).toBe(200);
+    expect((await request(t.app).get('/open311/v2/discovery.json')).status).toBe(200);
+  });
+
+  it('when a 5,000-character token, id or jurisdiction is not found, then the 404 quotes at most 60 characters of it', async () => {
+    const long = 'x'.repeat(5000);
+    for (const url of [
+      `/open311/v2/tokens/${long}.json`,
+      `/open311/v2/requests/${long}.json`,
+      `/open311/v2/services/${long}.json`,
+      `/open311/v2/services.json?jurisdiction_id=${long}`,
+      `/open311/v2/${long}.json`,
+    ]) {
+      const res = await request(t.app).get(url);
+      expectOpen311Error(res, 404);
+      expect(res.body[0].description).toMatch(/x…/);
+      expect(res.body[0].description.length).toBeLessThan(200);
+    }
+  });
+});

@@ -41,7 +41,8 @@ export async function lockRequest(
   jurisdictionId: string,
   id: string,
 ): Promise<LockedRequest> {
-  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
+  if (!/^\d{1,18}$/.test(id))
+    throw notFound(`service_request_id "${id.length > 60 ? `${id.slice(0, 60)}…` : id}" was not found.`);
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()
