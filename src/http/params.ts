@@ -56,7 +56,8 @@ export function shapeProblems(body: unknown, shapes: Record<string, FieldShape>,
   if (json && (Array.isArray(body) || typeof body !== 'object' || body === null))
     return ['The JSON body must be an object of fields.'];
   const problems: string[] = [];
-  const params = body as RawParams;
+  // No body (a content type this route's parsers do not read) holds no field.
+  const params = (body && typeof body === 'object' ? body : {}) as RawParams;
   for (const [name, shape] of Object.entries(shapes)) {
     const v = params[name];
     if (v === undefined || v === null) continue;

@@ -92,7 +92,7 @@ const HAND_READ = [
   'district',
   'jurisdiction_id',
 ];
-const KNOWN = new Set([...Object.keys(listSchema.properties), ...HAND_READ]);
+const KNOWN: ReadonlySet<string> = new Set([...Object.keys(listSchema.properties), ...HAND_READ]);
 
 /**
  * `status[]=closed`, `service_code[0]=X`: a known parameter in a bracketed form (PHP's and Rails' lists)
