@@ -112,29 +112,35 @@ describe('no input reaches the database unchecked', () => {
     ['end_date', '-271821-04-20T00:00:00Z'],
     ['updated_after', '9999-12-31T23:59:59-14:00'],
     ['updated_before', '0000-01-01T00:00:00Z'],
-  ])('when %s is %s (beyond what the database holds), then it is a 400', async (name, value) => {
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/requests.json')
-        .query({ [name]: value }),
-      400,
-    );
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/bulk/requests.csv')
-        .query({ [name]: value }),
-      400,
-    );
-    const updatesName = name.startsWith('updated')
-      ? name.replace('updated_after', 'start_date').replace('updated_before', 'end_date')
-      : name;
-    expectOpen311Error(
-      await request(t.app)
-        .get('/open311/v2/servicerequestupdates.json')
-        .query({ [updatesName]: value }),
-      400,
-    );
-  });
+    ['start_date', '2026-11-01T00:00:00+99:00'],
+    ['end_date', '2026-11-01T00:00:00-14:30'],
+    ['updated_after', '2026-11-01T00:00:00+1500'],
+  ])(
+    'when %s is %s (beyond what the database holds, or an offset no zone has), then it is a 400',
+    async (name, value) => {
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/requests.json')
+          .query({ [name]: value }),
+        400,
+      );
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/bulk/requests.csv')
+          .query({ [name]: value }),
+        400,
+      );
+      const updatesName = name.startsWith('updated')
+        ? name.replace('updated_after', 'start_date').replace('updated_before', 'end_date')
+        : name;
+      expectOpen311Error(
+        await request(t.app)
+          .get('/open311/v2/servicerequestupdates.json')
+          .query({ [updatesName]: value }),
+        400,
+      );
+    },
+  );
 
   it.each([
     ['gzip', Buffer.from('this is not gzip')],
@@ -453,6 +459,161 @@ describe('the smaller items', () => {
       open.mockRestore();
     } finally {
       fs.rmSync(dir, { recursive: true, force: true });
+    }
+  });
+});
+
+describe('bodies that are not valid UTF-8', () => {
+  const raw = (type: string, body: Buffer | string) =>
+    request(t.app)
+      .post(`/open311/v2/requests.json?api_key=${key}`)
+      .set('Content-Type', type)
+      // Sent as the bytes given: superagent would otherwise serialise a Buffer as a form or JSON object.
+      .serialize((b: string) => b)
+      .send(body);
+  let form = '';
+  beforeAll(() => {
+    form = `service_code=${code}&lat=${HEREFORD.lat}&long=${HEREFORD.long}`;
+  });
+
+  it.each([
+    ['a percent-escape that is not UTF-8', 'description=%C3%28%FF'],
+    ['a lone continuation byte escaped', 'description=ok%80'],
+  ])(
+    'when a form value holds %s, then it is a 400 naming the field and nothing is written',
+    async (_, field) => {
+      const before = await count('service_requests');
+      const res = await raw('application/x-www-form-urlencoded', `${form}&${field}`);
+      expectOpen311Error(res, 400);
+      expect(res.body[0].description).toMatch(/description.*not valid UTF-8/);
+      expect(await count('service_requests')).toBe(before);
+    },
+  );
+
+  it('when a form body holds raw bytes that are not UTF-8, then it is a 400 naming the field', async () => {
+    const before = await count('service_requests');
+    const body = Buffer.concat([
+      Buffer.from(`${form}&description=a`),
+      Buffer.from([0xff, 0xfe]),
+      Buffer.from('b'),
+    ]);
+    const res = await raw('application/x-www-form-urlencoded', body);
+    expectOpen311Error(res, 400);
+    expect(res.body[0].description).toMatch(/description.*not valid UTF-8/);
+    const name = await raw('application/x-www-form-urlencoded', `${form}&attribute%5B%FF%5D=x`);
+    expectOpen311Error(name, 400);
+    expect(name.body[0].description).toMatch(/field name.*not valid UTF-8/);
+    expect(await count('service_requests')).toBe(before);
+  });
+
+  it('when a JSON body holds bytes that are not UTF-8, then it is a 400 and nothing is written', async () => {
+    const before = await count('service_requests');
+    const body = Buffer.concat([
+      Buffer.from(`{"service_code":"${code}","lat":${HEREFORD.lat},"long":${HEREFORD.long},"description":"a`),
+      Buffer.from([0xc3, 0x28, 0xff]),
+      Buffer.from('"}'),
+    ]);
+    const res = await raw('application/json', body);
+    expectOpen311Error(res, 400);
+    expect(res.body[0].description).toMatch(/JSON body is not valid UTF-8/);
+    expect(await count('service_requests')).toBe(before);
+  });
+
+  it('when a staff or admin body is not UTF-8, then it is a 400 too', async () => {
+    const bad = Buffer.concat([Buffer.from('{"text":"a'), Buffer.from([0xff]), Buffer.from('"}')]);
+    const note = await request(t.app)
+      .post('/staff/v1/requests/1/notes')
+      .set('X-Api-Key', staff)
+      .set('Content-Type', 'application/json')
+      .serialize((b: string) => b)
+      .send(bad);
+    expectOpen311Error(note, 400);
+    expect(note.body[0].description).toMatch(/not valid UTF-8/);
+    const form = await request(t.app)
+      .post('/staff/v1/requests/1/notes')
+      .set('X-Api-Key', staff)
+      .type('form')
+      .send('text=a%FF');
+    expectOpen311Error(form, 400);
+    expect(form.body[0].description).toMatch(/text.*not valid UTF-8/);
+    const admin = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set('X-Api-Key', ADMIN_KEY)
+      .set('Content-Type', 'application/json')
+      .serialize((b: string) => b)
+      .send(
+        Buffer.concat([
+          Buffer.from('{"name":"k'),
+          Buffer.from([0xc0, 0xaf]),
+          Buffer.from('","role":"client"}'),
+        ]),
+      );
+    expectOpen311Error(admin, 400);
+  });
+
+  it('when the text holds a correctly encoded U+FFFD or other UTF-8, then it is stored as sent', async () => {
+    const formRes = await raw(
+      'application/x-www-form-urlencoded',
+      `${form}&description=a%EF%BF%BDb+%C3%A9%E2%82%AC`,
+    );
+    expect(formRes.status).toBe(201);
+    const rawUtf8 = await raw(
+      'application/x-www-form-urlencoded',
+      Buffer.from(`${form}&description=c\uFFFDd é`),
+    );
+    expect(rawUtf8.status).toBe(201);
+    const json = await raw(
+      'application/json',
+      Buffer.from(
+        JSON.stringify({
+          service_code: code,
+          lat: HEREFORD.lat,
+          long: HEREFORD.long,
+          description: 'e\uFFFDf',
+        }),
+      ),
+    );
+    expect(json.status).toBe(201);
+    const read = async (id: string) =>
+      (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].description as string;
+    expect(await read(formRes.body[0].service_request_id)).toBe('a\uFFFDb é€');
+    expect(await read(rawUtf8.body[0].service_request_id)).toBe('c\uFFFDd é');
+    expect(await read(json.body[0].service_request_id)).toBe('e\uFFFDf');
+    // A % that starts no escape is text, as before.
+    const percent = await raw('application/x-www-form-urlencoded', `${form}&description=100%+sure`);
+    expect(percent.status).toBe(201);
+    expect(await read(percent.body[0].service_request_id)).toBe('100% sure');
+  });
+});
+
+describe('errors about what was asked for', () => {
+  it('when discovery names a jurisdiction not served here, then it is a 404 like every other endpoint', async () => {
+    for (const path of ['/open311/v2/discovery.json', '/open311/discovery.json']) {
+      const res = await request(t.app).get(`${path}?jurisdiction_id=nope`);
+      expectOpen311Error(res, 404);
+      expect(res.body[0].description).toBe('jurisdiction_id "nope" is not served here.');
+    }
+    const xml = await request(t.app).get('/open311/v2/discovery.xml?jurisdiction_id=nope');
+    expect(xml.status).toBe(404);
+    expect(xml.text).toContain('<errors>');
+    expect((await request(t.app).get('/open311/v2/services.json?jurisdiction_id=nope')).status).toBe(404);
+    expect((await request(t.app).get('/open311/v2/discovery.json?jurisdiction_id=boston')).status).toBe(200);
+    expect((await request(t.app).get('/open311/v2/discovery.json')).status).toBe(200);
+  });
+
+  it('when a 5,000-character token, id or jurisdiction is not found, then the 404 quotes at most 60 characters of it', async () => {
+    const long = 'x'.repeat(5000);
+    for (const url of [
+      `/open311/v2/tokens/${long}.json`,
+      `/open311/v2/requests/${long}.json`,
+      `/open311/v2/services/${long}.json`,
+      `/open311/v2/services.json?jurisdiction_id=${long}`,
+      `/open311/v2/${long}.json`,
+    ]) {
+      const res = await request(t.app).get(url);
+      expectOpen311Error(res, 404);
+      expect(res.body[0].description).toMatch(/x…/);
+      expect(res.body[0].description.length).toBeLessThan(200);
     }
   });
 });

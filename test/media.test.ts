@@ -368,7 +368,7 @@ describe('uploads on POST servicerequestupdates', () => {
       .field('service_request_id', id)
       .field('update_id', 'fms-photo-1')
       .field('status', 'OPEN')
-      .field('updated_datetime', '2026-11-23T10:30:00-05:00')
+      .field('updated_datetime', '2026-11-23T10:05:00-05:00')
       .field('description', 'Still there')
       .attach('photo1', await jpegWithGps(), 'later.jpg');
     expect(res.status).toBe(200);

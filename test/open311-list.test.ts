@@ -241,3 +241,33 @@ describe('GET requests', () => {
     }
   });
 });
+
+describe('bracketed list parameters', () => {
+  it.each([
+    [
+      'status[]=closed',
+      'status[] is not a parameter of this endpoint; send status=closed (comma-separated for several).',
+    ],
+    [
+      'service_code[0]=X',
+      'service_code[0] is not a parameter of this endpoint; send service_code=X (comma-separated for several).',
+    ],
+    ['lat[]=42.35&long[]=-71.08', 'lat[] is not a parameter of this endpoint; send lat=42.35.'],
+  ])(
+    'when GET requests.json has %s, then it is a 400 saying how to send it, not the unfiltered list',
+    async (query, message) => {
+      for (const path of ['/open311/v2/requests.json', '/open311/v2/requests.geojson']) {
+        const res = await request(t.app).get(`${path}?${query}`);
+        expect(res.status).toBe(400);
+        expect(res.body[0]).toEqual({ code: 400, description: message });
+      }
+    },
+  );
+
+  it('when unknown plain or bracketed parameters come along, then they are ignored as before', async () => {
+    const res = await request(t.app).get(
+      '/open311/v2/requests.json?jurisdiction_id=&api_key=x&foo[]=1&utm_source=app',
+    );
+    expect(res.status).toBe(200);
+  });
+});

@@ -273,3 +273,196 @@ describe('POST requests', () => {
     }
   });
 });
+
+describe('fields in the wrong shape', () => {
+  const json = (body: Record<string, unknown>) => request(t.app).post('/open311/v2/requests.json').send(body);
+
+  it.each([
+    ['service_code', ['A', 'B'], 'service_code must be a string, not a list'],
+    ['description', ['a', 'b'], 'description must be a string, not a list'],
+    ['description', { a: 1 }, 'description must be a string, not an object'],
+    ['email', ['a@example.org'], 'email must be a string, not a list'],
+    ['lat', [42.35], 'lat must be a number, not a list'],
+    ['lat', {}, 'lat must be a number, not an object'],
+    ['lat', true, 'lat must be a number.'],
+    ['media_url', { a: 'https://example.org/a.jpg' }, 'media_url must be a string or a list of strings'],
+  ])(
+    'when a JSON body sends %s as %j, then it is a 400 saying so and nothing is written',
+    async (field, value, message) => {
+      const s = await plainService(t);
+      const res = await json({
+        api_key: key,
+        service_code: s.serviceCode,
+        lat: HEREFORD.lat,
+        long: HEREFORD.long,
+        ...requiredAttributeFields(s),
+        [field]: value,
+      });
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual([{ code: 400, description: expect.stringContaining(message) }]);
+      expect(await count('service_requests')).toBe(0);
+    },
+  );
+
+  it('when a JSON api_key is a list, then it is a 400, not the first key used', async () => {
+    const s = await plainService(t);
+    const res = await json({ api_key: [key, 'other'], service_code: s.serviceCode, lat: 1, long: 1 });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toContain('api_key must be a string');
+  });
+
+  it('when a JSON body is a list, then it is a 400 asking for an object', async () => {
+    const res = await json([{ api_key: key }] as unknown as Record<string, unknown>);
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toContain('must be an object');
+  });
+
+  it('when a form repeats a field, then its first value counts, as documented; numbers and media_url lists stay accepted', async () => {
+    const s = await plainService(t);
+    const res = await post().send(
+      new URLSearchParams([
+        ['api_key', key],
+        ['service_code', s.serviceCode],
+        ['service_code', 'nonsense'],
+        ['lat', String(HEREFORD.lat)],
+        ['lat', '10'],
+        ['long', String(HEREFORD.long)],
+        ['description', 'first'],
+        ['description', 'second'],
+        ['media_url', 'https://example.org/a.jpg'],
+        ['media_url', 'https://example.org/b.jpg'],
+        ...Object.entries(requiredAttributeFields(s)),
+      ]).toString(),
+    );
+    expect(res.status).toBe(201);
+    const r = (await request(t.app).get(`/open311/v2/requests/${res.body[0].service_request_id}.json`))
+      .body[0];
+    expect(r).toMatchObject({ service_code: s.serviceCode, description: 'first' });
+    expect(r.lat).toBeCloseTo(HEREFORD.lat, 4);
+    const numbers = await json({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: String(HEREFORD.lat),
+      long: HEREFORD.long,
+      phone: 6175550100,
+      media_url: ['https://example.org/c.jpg'],
+      ...requiredAttributeFields(s),
+    });
+    expect(numbers.status).toBe(201);
+  });
+
+  it('when a form sends a field as an object (description[a]=1), then it is a 400, not a dropped field', async () => {
+    const s = await plainService(t);
+    const res = await post().send(
+      `api_key=${key}&service_code=${s.serviceCode}&lat=${HEREFORD.lat}&long=${HEREFORD.long}&description[a]=1`,
+    );
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toContain('description must be a string, not an object');
+  });
+
+  it('when a JSON body is nested 20,000 deep, then the 400 says it is nested too deep', async () => {
+    const deep = '{"a":'.repeat(20_000) + '1' + '}'.repeat(20_000);
+    const res = await request(t.app)
+      .post(`/open311/v2/requests.json?api_key=${key}`)
+      .set('Content-Type', 'application/json')
+      .send(deep);
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual([
+      { code: 400, description: 'The body field a is nested more than 20 levels deep.' },
+    ]);
+  });
+
+  it('when a servicerequestupdates JSON body sends a list or an object, then it is a 400 naming the field', async () => {
+    const res = await request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .send({
+        api_key: [key],
+        service_request_id: ['1', '2'],
+        update_id: 'u1',
+        status: 'OPEN',
+        description: { a: 1 },
+        updated_datetime: '2026-11-23T10:00:00Z',
+      });
+    expect(res.status).toBe(400);
+    expect(res.body.map((e: { description: string }) => e.description)).toEqual([
+      'api_key must be a string, not a list (send one value).',
+      'service_request_id must be a string, not a list (send one value).',
+      'description must be a string, not an object.',
+    ]);
+  });
+});
+
+describe('servicerequestupdates updated_datetime', () => {
+  const postUpdate = (id: string, updated: string, n: number) =>
+    request(t.app)
+      .post('/open311/v2/servicerequestupdates.json')
+      .type('form')
+      .send({
+        api_key: key,
+        service_request_id: id,
+        update_id: `clock-${n}`,
+        status: 'OPEN',
+        description: 'a comment',
+        updated_datetime: updated,
+      });
+
+  it('when updated_datetime is far in the future, before 2000 or before the request, then it is a 400 and the request is unchanged', async () => {
+    t.clock.set('2026-11-23T15:00:00Z');
+    const s = await plainService(t);
+    const made = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
+    const id = made.body[0].service_request_id as string;
+    const before = await request(t.app).get(`/open311/v2/requests/${id}.json`);
+    const history = await count('request_history');
+    const cases: Array<[string, RegExp]> = [
+      ['9999-12-31T00:00:00Z', /not be more than 15 minutes after the server's time/],
+      ['2026-11-23T15:15:01Z', /not be more than 15 minutes after/],
+      ['1999-12-31T23:59:59Z', /not be before 2000-01-01/],
+      ['2026-11-23T14:59:59Z', /not be before the request's requested_datetime/],
+    ];
+    for (const [i, [when, message]] of cases.entries()) {
+      const res = await postUpdate(id, when, i);
+      expect(res.status).toBe(400);
+      expect(res.body).toEqual([{ code: 400, description: expect.stringMatching(message) }]);
+    }
+    expect(await count('request_history')).toBe(history);
+    const after = await request(t.app).get(`/open311/v2/requests/${id}.json`);
+    expect(after.body[0].updated_datetime).toBe(before.body[0].updated_datetime);
+
+    // Within the skew and at the request's own second are fine; the server's clock moves on and so may updates.
+    expect((await postUpdate(id, '2026-11-23T15:15:00Z', 10)).status).toBe(200);
+    expect((await postUpdate(id, '2026-11-23T15:00:00Z', 11)).status).toBe(200);
+    t.clock.advance(3_600_000);
+    expect((await postUpdate(id, '2026-11-23T16:10:00Z', 12)).status).toBe(200);
+  });
+});
+
+describe('datetime offsets', () => {
+  it('when a posted updated_datetime or a datetime attribute has an offset beyond ±14:00, then it is a 400', async () => {
+    const s = await plainService(t);
+    const made = await post().send({
+      api_key: key,
+      service_code: s.serviceCode,
+      lat: HEREFORD.lat,
+      long: HEREFORD.long,
+      ...requiredAttributeFields(s),
+    });
+    const res = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({
+      api_key: key,
+      service_request_id: made.body[0].service_request_id,
+      update_id: 'offset-1',
+      status: 'OPEN',
+      description: 'x',
+      updated_datetime: '2026-11-23T15:00:00+99:00',
+    });
+    expect(res.status).toBe(400);
+    expect(res.body).toEqual([
+      { code: 400, description: 'updated_datetime must be an ISO 8601 date and time.' },
+    ]);
+  });
+});

@@ -139,7 +139,7 @@ describe('servicerequestupdates (mySociety)', () => {
       service_request_id: id,
       update_id: 'fms-1',
       status: 'IN_PROGRESS',
-      updated_datetime: '2026-11-23T10:30:00-05:00',
+      updated_datetime: '2026-11-23T10:10:00-05:00',
       description: 'Council looking at it',
     };
     const first = await request(t.app).post('/open311/v2/servicerequestupdates.xml').type('form').send(body);
@@ -158,7 +158,7 @@ describe('servicerequestupdates (mySociety)', () => {
         update_id: serverId,
         service_request_id: id,
         status: 'in_progress',
-        updated_datetime: '2026-11-23T10:30:00-05:00',
+        updated_datetime: '2026-11-23T10:10:00-05:00',
         description: 'Council looking at it',
         media_url: null,
       },

@@ -58,7 +58,8 @@ export class Catalog {
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
     const found = list.find((j) => j.id === jurisdictionId);
-    if (!found) throw notFound(`jurisdiction_id "${jurisdictionId}" is not served here.`);
+    const shown = jurisdictionId.length > 60 ? `${jurisdictionId.slice(0, 60)}…` : jurisdictionId;
+    if (!found) throw notFound(`jurisdiction_id "${shown}" is not served here.`);
     return found;
   }
 

@@ -63,4 +63,15 @@ describe('formatDateTime', () => {
     expect(parseDateTime('+275760-09-13T00:00:00Z', 'UTC')).toBeNull();
     expect(parseDateTime('9999-12-31T23:59:59Z', 'UTC')?.toISOString()).toBe('9999-12-31T23:59:59.000Z');
   });
+
+  it('when the offset is beyond ±14:00 (no zone on Earth uses one), then it is not a datetime', () => {
+    for (const offset of ['+99:00', '-14:01', '+1500', '+15', '-23:59'])
+      expect(parseDateTime(`2026-11-01T00:00:00${offset}`, 'America/New_York')).toBeNull();
+    expect(parseDateTime('2026-11-01T00:00:00+14:00', 'UTC')?.toISOString()).toBe('2026-10-31T10:00:00.000Z');
+    expect(parseDateTime('2026-11-01T00:00:00-12:00', 'UTC')?.toISOString()).toBe('2026-11-01T12:00:00.000Z');
+    // Without an offset, the jurisdiction's zone (whatever its offset) still reads it.
+    expect(parseDateTime('2026-11-01T12:00:00', 'Pacific/Kiritimati')?.toISOString()).toBe(
+      '2026-10-31T22:00:00.000Z',
+    );
+  });
 });

@@ -45,13 +45,18 @@ export function formatDateTime(value: Date | null | undefined, timeZone: string)
   return `${local}${offset < 0 ? '-' : '+'}${pad(Math.floor(abs / 60))}:${pad(abs % 60)}`;
 }
 
+/** The widest UTC offset in use (Kiribati's +14:00; -12:00 is the other end). */
+const MAX_OFFSET_MINUTES = 14 * 60;
+
 /**
- * Parses an input datetime; null when it is not ISO 8601 or its year is outside 0001–9999 (ISO 8601's
- * four-digit years; luxon also reads expanded years such as -1742990101, which no database column holds).
+ * Parses an input datetime; null when it is not ISO 8601, its offset is beyond ±14:00 (luxon reads
+ * `+99:00` as a 99-hour offset), or its year is outside 0001–9999 (ISO 8601's four-digit years; luxon also
+ * reads expanded years such as -1742990101, which no database column holds).
  */
 export function parseDateTime(text: string, timeZone: string): Date | null {
-  const dt = DateTime.fromISO(text.trim(), { zone: timeZone });
-  if (!dt.isValid) return null;
+  // setZone: the offset written in the text is kept (to be checked); without one the zone reads it.
+  const dt = DateTime.fromISO(text.trim(), { zone: timeZone, setZone: true });
+  if (!dt.isValid || Math.abs(dt.offset) > MAX_OFFSET_MINUTES) return null;
   const year = dt.toUTC().year;
   return year >= 1 && year <= 9999 ? dt.toJSDate() : null;
 }

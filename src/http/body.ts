@@ -5,7 +5,7 @@ import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
 import multer from 'multer';
 import { AppError } from '../core';
-import { guardBody } from './input-guard';
+import { guardBody, verifyFormUtf8, verifyJsonUtf8 } from './input-guard';
 
 const ACCEPTED = ['application/x-www-form-urlencoded', 'application/json', 'multipart/form-data'];
 
@@ -84,8 +84,14 @@ export function bodyFiles(req: Request): BodyFile[] {
  * types are refused (415).
  */
 export function writeBody(limitBytes: number, files?: FileLimits) {
-  const form = express.urlencoded({ extended: true, limit: limitBytes, parameterLimit: 1000 });
-  const json = express.json({ limit: limitBytes, strict: true });
+  // Bodies must be UTF-8, as paths must (input-guard.ts): verify reads the raw bytes before parsing.
+  const form = express.urlencoded({
+    extended: true,
+    limit: limitBytes,
+    parameterLimit: 1000,
+    verify: verifyFormUtf8,
+  });
+  const json = express.json({ limit: limitBytes, strict: true, verify: verifyJsonUtf8 });
   const maxFiles = files?.maxFiles ?? 0;
   const multer0 = multer({
     ...(files ? { storage: spoolStorage(files.dir) } : {}),

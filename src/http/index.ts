@@ -9,9 +9,9 @@ export {
 } from './auth';
 export { bodyFiles, FILE_FIELD, writeBody, type BodyFile, type FileLimits } from './body';
 export { securityHeaders } from './security-headers';
-export { guardBody, guardPathAndQuery } from './input-guard';
+export { guardBody, guardPathAndQuery, verifyFormUtf8, verifyJsonUtf8 } from './input-guard';
 export { createLogger, httpLogger } from './logging';
-export { type RawParams, number, scalar } from './params';
+export { type FieldShape, type RawParams, bodyShapes, number, scalar, shapeProblems } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';
 export { open311Cors } from './cors';

@@ -80,6 +80,42 @@ function date(params: RawParams, name: string, tz: string, problems: Problems): 
   return d ?? undefined;
 }
 
+/** The parameters of GET requests read by hand below (the schema's are the others). */
+const HAND_READ = [
+  'start_date',
+  'end_date',
+  'updated_after',
+  'updated_before',
+  'agency_responsible',
+  'bbox',
+  'district_layer',
+  'district',
+  'jurisdiction_id',
+];
+const KNOWN: ReadonlySet<string> = new Set([...Object.keys(listSchema.properties), ...HAND_READ]);
+
+/**
+ * `status[]=closed`, `service_code[0]=X`: a known parameter in a bracketed form (PHP's and Rails' lists)
+ * is a 400 saying how to send it, not silently ignored (the client would get the whole unfiltered list).
+ * Unknown plain parameters stay ignored: GeoReport clients send their own.
+ */
+function bracketedProblems(params: RawParams, problems: Problems): void {
+  for (const [key, value] of Object.entries(params)) {
+    const base = /^([^[\]]+)\[[^\]]*\]/.exec(key)?.[1];
+    if (base === undefined || !KNOWN.has(base)) continue;
+    const first = (Array.isArray(value) ? value : [value]).find((v) => typeof v === 'string') as
+      string | undefined;
+    const example = first ? `${base}=${first.slice(0, 40)}` : `${base}=…`;
+    problems.add(
+      `${key.slice(0, 60)} is not a parameter of this endpoint; send ${example}${
+        listSchema.properties[base as keyof typeof listSchema.properties]?.type === 'array'
+          ? ' (comma-separated for several)'
+          : ''
+      }.`,
+    );
+  }
+}
+
 export interface ListOptions {
   filter: RequestFilter;
   extensions: boolean;
@@ -96,6 +132,7 @@ export function parseListParams(
   for (const name of ['status', 'detailed_status', 'sort'] as const)
     if (input[name] !== undefined) input[name] = lower(input[name]);
   const problems = new Problems();
+  bracketedProblems(params, problems);
   for (const p of listCheck.problems(input)) problems.add(p);
   // Read on even when a value is wrong, so every problem is reported; nothing is returned then.
   const q = input as ListInput;

@@ -5,7 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
-import { bodyFiles, writeBody } from '../http';
+import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { notFound } from '../core';
 import { formatParam, send } from '../http';
 import { submitRequest } from '../requests';
@@ -15,7 +15,7 @@ import { parseAddressQuery, parseListParams } from './list-params';
 import { nearestAddresses, searchAddresses } from '../geo';
 import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
-import { parseSubmission } from './submission';
+import { parseSubmission, SUBMISSION_SHAPES } from './submission';
 import { mountUpdates } from './updates-routes';
 import { fileLimits, withUploads } from './uploads';
 import {
@@ -27,6 +27,9 @@ import {
   serviceView,
 } from './views';
 
+/** Input quoted in an error: at most 60 characters of it (a 5,000-character token is not echoed whole). */
+const quoted = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
+
 const jurisdictionParam = (req: Request) =>
   scalar(req.query as RawParams, 'jurisdiction_id') ??
   scalar((req.body ?? {}) as RawParams, 'jurisdiction_id');
@@ -36,9 +39,12 @@ export function open311Router(ctx: AppContext): Router {
   router.param('format', formatParam);
 
   const discovery = async (req: Request, res: Response) => {
-    // Discovery describes the jurisdiction asked for; a single-jurisdiction server describes its one.
+    // Discovery describes the jurisdiction asked for (404 for one not served here, as every endpoint
+    // answers); asked for none, a single-jurisdiction server describes its one.
     const list = await ctx.catalog.listJurisdictions();
-    const j = list.length > 1 ? await ctx.catalog.resolveJurisdiction(jurisdictionParam(req)) : list[0];
+    const requested = jurisdictionParam(req);
+    const j =
+      requested !== undefined || list.length > 1 ? await ctx.catalog.resolveJurisdiction(requested) : list[0];
     send(res, {
       root: 'discovery',
       body: discoveryView(`${publicBaseUrl(req, ctx.config)}/open311/v2`, j, CHANGESET, j?.timeZone ?? 'UTC'),
@@ -57,13 +63,16 @@ export function open311Router(ctx: AppContext): Router {
     const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const service = await ctx.catalog.service(j.id, String(req.params.service_code));
     if (!service || !service.active)
-      throw notFound(`service_code "${req.params.service_code}" is not a service of ${j.name}.`);
+      throw notFound(
+        `service_code "${quoted(String(req.params.service_code))}" is not a service of ${j.name}.`,
+      );
     send(res, { root: 'service_definition', body: serviceDefinitionView(service) });
   });
 
   router.post(
     '/v2/requests.:format',
     ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
+    bodyShapes(SUBMISSION_SHAPES),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
@@ -95,7 +104,7 @@ export function open311Router(ctx: AppContext): Router {
   router.get('/v2/tokens/:token.:format', async (req, res) => {
     const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
     const status = await tokenStatus(ctx.knex, j.id, String(req.params.token));
-    if (!status) throw notFound(`token "${req.params.token}" is not known.`);
+    if (!status) throw notFound(`token "${quoted(String(req.params.token))}" is not known.`);
     send(res, {
       root: 'service_requests',
       body: [{ service_request_id: status.serviceRequestId, token: status.token }],
@@ -142,7 +151,7 @@ export function open311Router(ctx: AppContext): Router {
     const found =
       (await findRequest(read, j.id, id, extensions)) ??
       (read === ctx.knex ? null : await findRequest(ctx.knex, j.id, id, extensions));
-    if (!found) throw notFound(`service_request_id "${id}" was not found.`);
+    if (!found) throw notFound(`service_request_id "${quoted(id)}" was not found.`);
     send(res, {
       root: 'service_requests',
       body: [
@@ -171,7 +180,7 @@ export function open311Router(ctx: AppContext): Router {
   );
 
   router.use((req, _res, next) =>
-    next(notFound(`No Open311 endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
+    next(notFound(`No Open311 endpoint at ${req.method} ${quoted(`${req.baseUrl}${req.path}`)}.`)),
   );
   return router;
 }

@@ -5,10 +5,31 @@
  */
 import { Problems } from '../core';
 import type { Submission } from '../requests';
-import { number, scalar, type RawParams } from '../http';
+import { number, scalar, type FieldShape, type RawParams } from '../http';
 import { stripNonXmlChars } from '../http';
 
 const MAX_ATTRIBUTES = 200;
+
+/** The fields of POST requests that hold one value (spec/openapi.yaml NewRequest), checked before the key. */
+export const SUBMISSION_SHAPES: Record<string, FieldShape> = {
+  api_key: 'text',
+  jurisdiction_id: 'text',
+  service_code: 'text',
+  lat: 'number',
+  long: 'number',
+  address_string: 'text',
+  address_id: 'text',
+  email: 'text',
+  device_id: 'text',
+  deviceid: 'text',
+  account_id: 'text',
+  first_name: 'text',
+  last_name: 'text',
+  phone: 'text',
+  description: 'text',
+  media_url: 'texts',
+  client_request_id: 'text',
+};
 const MAX_MEDIA_URLS = 10;
 const DESCRIPTION_MAX = 4000;
 

@@ -2,7 +2,7 @@ import type { Response, Router } from 'express';
 import { hasRole } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
-import { bodyFiles, writeBody } from '../http';
+import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { Problems } from '../core';
 import { send } from '../http';
 import { absoluteMediaUrl, listUpdates, postUpdate } from '../requests';
@@ -14,6 +14,10 @@ import { stripNonXmlChars } from '../http';
 import { formatDateTime, parseDateTime } from '../core';
 
 const DAY_MS = 86_400_000;
+/** How far past the server's clock an update's updated_datetime may be (the poster's clock may run fast). */
+const UPDATE_CLOCK_SKEW_MS = 15 * 60_000;
+/** No update is older than this: an earlier updated_datetime is a client's clock or parser gone wrong. */
+const EARLIEST_UPDATE = new Date('2000-01-01T00:00:00Z');
 
 /** GET/POST servicerequestupdates.{fmt} (mySociety extension, OPEN311.md). */
 export function mountUpdates(
@@ -59,6 +63,16 @@ export function mountUpdates(
   router.post(
     '/v2/servicerequestupdates.:format',
     ...writeBody(ctx.config.bodyLimitBytes, fileLimits(ctx.config)),
+    bodyShapes({
+      api_key: 'text',
+      jurisdiction_id: 'text',
+      service_request_id: 'text',
+      update_id: 'text',
+      status: 'text',
+      description: 'text',
+      updated_datetime: 'text',
+      media_url: 'text',
+    }),
     requireKey(ctx, 'client'),
     perKeyRateLimit(ctx),
     async (req, res) => {
@@ -78,6 +92,14 @@ export function mountUpdates(
       const updatedRaw = required('updated_datetime', 50);
       const updatedAt = updatedRaw ? parseDateTime(updatedRaw, j.timeZone) : null;
       if (updatedRaw && !updatedAt) problems.add('updated_datetime must be an ISO 8601 date and time.');
+      // updated_datetime becomes the request's public updated_datetime when it is the latest (touchPublic
+      // keeps the greatest): one far in the future would stay there for good.
+      else if (updatedAt && updatedAt.getTime() > ctx.clock().getTime() + UPDATE_CLOCK_SKEW_MS)
+        problems.add(
+          `updated_datetime must not be more than ${UPDATE_CLOCK_SKEW_MS / 60_000} minutes after the server's time.`,
+        );
+      else if (updatedAt && updatedAt < EARLIEST_UPDATE)
+        problems.add('updated_datetime must not be before 2000-01-01.');
       const mediaUrl = scalar(b, 'media_url') ?? null;
       if (mediaUrl !== null && !/^https?:\/\/\S{1,2040}$/.test(mediaUrl))
         problems.add('media_url must be an http or https URL.');

@@ -94,6 +94,12 @@ async function apply(
   canReopen: boolean,
 ): Promise<string> {
   const r: LockedRequest = await lockRequest(trx, jurisdictionId, u.serviceRequestId);
+  // An update cannot precede its request (whole seconds: the wire has no fractions); it would also sort
+  // before the request's own creation in every history.
+  if (u.updatedAt.getTime() < Math.floor(new Date(r.requested_at).getTime() / 1000) * 1000)
+    throw badRequest(
+      `updated_datetime must not be before the request's requested_datetime (service_request_id "${r.id}").`,
+    );
   const decision = poster.resident
     ? residentChange(r.detailed_status, wanted, canReopen)
     : staffChange(r.detailed_status, wanted);

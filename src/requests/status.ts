@@ -19,6 +19,7 @@ export interface LockedRequest {
   agency_id: number | null;
   priority: Priority;
   parent_request_id: string | null;
+  requested_at: Date;
 }
 
 /** The columns of a LockedRequest, for every query that locks requests. */
@@ -31,6 +32,7 @@ export function lockedColumns(trx: Knex.Transaction): Array<string | Knex.Raw> {
     'agency_id',
     'priority',
     trx.raw('parent_request_id::text AS parent_request_id'),
+    'requested_at',
   ];
 }
 
@@ -39,7 +41,8 @@ export async function lockRequest(
   jurisdictionId: string,
   id: string,
 ): Promise<LockedRequest> {
-  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
+  if (!/^\d{1,18}$/.test(id))
+    throw notFound(`service_request_id "${id.length > 60 ? `${id.slice(0, 60)}…` : id}" was not found.`);
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()

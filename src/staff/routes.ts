@@ -6,11 +6,18 @@ import express, { Router, type Request, type Response } from 'express';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
-import { apiKeyOf, guardBody, requireKey, resolveJurisdictionFor } from '../http';
+import {
+  apiKeyOf,
+  guardBody,
+  requireKey,
+  resolveJurisdictionFor,
+  verifyFormUtf8,
+  verifyJsonUtf8,
+} from '../http';
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
-import { scalar, type RawParams } from '../http';
-import { parseSubmission, publicBaseUrl } from '../open311';
+import { bodyShapes, scalar, type RawParams } from '../http';
+import { parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
 import { mountStaffMedia } from './media-routes';
 import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
@@ -73,8 +80,11 @@ const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
 
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(express.json({ limit: ctx.config.bodyLimitBytes }));
-  router.use(express.urlencoded({ extended: true, limit: ctx.config.bodyLimitBytes }), guardBody);
+  router.use(express.json({ limit: ctx.config.bodyLimitBytes, verify: verifyJsonUtf8 }));
+  router.use(
+    express.urlencoded({ extended: true, limit: ctx.config.bodyLimitBytes, verify: verifyFormUtf8 }),
+    guardBody,
+  );
   // Staff answers carry residents' contact details: never stored by a browser or shared cache.
   router.use((_req: Request, res: Response, next: () => void) => {
     res.setHeader('Cache-Control', 'no-store');
@@ -217,7 +227,7 @@ export function staffRouter(ctx: AppContext): Router {
   });
 
   // A request taken by staff on behalf of a resident, recorded under the channel they used.
-  router.post('/requests', async (req, res) => {
+  router.post('/requests', bodyShapes({ ...SUBMISSION_SHAPES, channel: 'text' }), async (req, res) => {
     const j = await jurisdiction(req, res);
     const b = (req.body ?? {}) as RawParams;
     const channel = text(b, 'channel', 20, true) as string;

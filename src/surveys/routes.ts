@@ -1,7 +1,7 @@
 import express, { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { AppError } from '../core';
-import { escapeXml, guardBody } from '../http';
+import { escapeXml, guardBody, verifyFormUtf8, verifyJsonUtf8 } from '../http';
 import { answerSurvey, readSurvey, type SurveyView } from './surveys';
 
 const wantsJson = (req: Request) =>
@@ -45,8 +45,8 @@ ${scale('timeliness_rating', 'How quickly it was done')}
 export function surveysRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(
-    express.urlencoded({ extended: false, limit: 16_384 }),
-    express.json({ limit: 16_384 }),
+    express.urlencoded({ extended: false, limit: 16_384, verify: verifyFormUtf8 }),
+    express.json({ limit: 16_384, verify: verifyJsonUtf8 }),
     guardBody,
   );
   const ttl = ctx.config.surveyTtlDays;
