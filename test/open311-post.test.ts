@@ -392,6 +392,18 @@ describe('fields in the wrong shape', () => {
   });
 });
 
+/** A request of a plain service at Hereford St, for the update tests below. */
+const postPlain = async () => {
+  const s = await plainService(t);
+  return post().send({
+    api_key: key,
+    service_code: s.serviceCode,
+    lat: HEREFORD.lat,
+    long: HEREFORD.long,
+    ...requiredAttributeFields(s),
+  });
+};
+
 describe('servicerequestupdates updated_datetime', () => {
   const postUpdate = (id: string, updated: string, n: number) =>
     request(t.app)
@@ -408,14 +420,7 @@ describe('servicerequestupdates updated_datetime', () => {
 
   it('when updated_datetime is far in the future, before 2000 or before the request, then it is a 400 and the request is unchanged', async () => {
     t.clock.set('2026-11-23T15:00:00Z');
-    const s = await plainService(t);
-    const made = await post().send({
-      api_key: key,
-      service_code: s.serviceCode,
-      lat: HEREFORD.lat,
-      long: HEREFORD.long,
-      ...requiredAttributeFields(s),
-    });
+    const made = await postPlain();
     const id = made.body[0].service_request_id as string;
     const before = await request(t.app).get(`/open311/v2/requests/${id}.json`);
     const history = await count('request_history');
@@ -444,14 +449,7 @@ describe('servicerequestupdates updated_datetime', () => {
 
 describe('datetime offsets', () => {
   it('when a posted updated_datetime or a datetime attribute has an offset beyond ±14:00, then it is a 400', async () => {
-    const s = await plainService(t);
-    const made = await post().send({
-      api_key: key,
-      service_code: s.serviceCode,
-      lat: HEREFORD.lat,
-      long: HEREFORD.long,
-      ...requiredAttributeFields(s),
-    });
+    const made = await postPlain();
     const res = await request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({
       api_key: key,
       service_request_id: made.body[0].service_request_id,
