@@ -47,7 +47,8 @@ export function staffChange(current: DetailedStatus, wanted: DetailedStatus): De
 }
 
 /**
- * Residents: FIXED or CLOSED closes their own open report; REOPEN reopens a closed one where the service
+ * Residents: FIXED or CLOSED closes an open report, whoever reported it (FixMyStreet lets anyone say a
+ * problem is fixed; the history names the key, staff can reopen); REOPEN reopens a closed one where the service
  * allows it; anything else (OPEN sent with every comment, IN_PROGRESS...) is a comment and changes nothing.
  */
 export function residentChange(
