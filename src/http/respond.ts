@@ -96,6 +96,15 @@ function fromParserError(err: HttpishError): AppError | null {
 
 export function errorHandler(logger: Logger) {
   return (err: unknown, req: Request, res: Response, _next: NextFunction): void => {
+    // The client went away while a response streamed (a download cancelled, a phone out of signal):
+    // nothing can be answered and nothing went wrong here.
+    if (res.headersSent && res.destroyed && (err as HttpishError).code === 'ERR_STREAM_PREMATURE_CLOSE') {
+      (req.log ?? logger).info(
+        { status: res.statusCode },
+        'client closed the connection during the response',
+      );
+      return;
+    }
     let appError = err instanceof AppError ? err : fromParserError(err as HttpishError);
     appError ??= translateDatabaseError(err);
     if (!appError) {
