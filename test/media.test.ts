@@ -391,7 +391,7 @@ describe('uploads on POST servicerequestupdates', () => {
       .field('service_request_id', id)
       .field('update_id', 'fms-pdf-1')
       .field('status', 'OPEN')
-      .field('updated_datetime', '2026-11-23T10:30:00-05:00')
+      .field('updated_datetime', '2026-11-23T10:10:00-05:00')
       .field('description', 'The form')
       .attach('media', file, 'form.pdf');
 
