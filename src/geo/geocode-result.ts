@@ -6,9 +6,6 @@ export type LocationMatch = 'address_point' | 'interpolated' | 'intersection' | 
 export type GeocodeResult =
   { kind: 'match'; match: AddressMatch; exact: boolean } | { kind: 'none'; suggestions: AddressMatch[] };
 
-/** A computed place to 1e-7 degrees (about 1 cm): 42.3533, not 42.353300000000004, on the wire. */
-export const roundDegrees = (v: number): number => Math.round(v * 1e7) / 1e7;
-
 /** A computed place to 1e-7 degrees (about 1 cm): 42.3533 on the wire, not 42.353300000000004. */
 export function roundPlace(m: AddressMatch): AddressMatch {
   const round = (v: number) => Math.round(v * 1e7) / 1e7;

@@ -9,8 +9,8 @@
  * - one or two letters wrong (Damerau–Levenshtein, two only in names of 10 letters or more, one from 3
  *   letters: "Hgar" is HAGAR), the first letter and the suffix agreeing: 0.85 − 0.05 a letter. A short name
  *   has other streets a letter away ("Waren": WARREN, WREN); they tie, and geocode.ts lets the number
- *   settle a tie only by a point of its own that no other tied street could hold;
- *   a spelt-out ordinal is compared spelt out ("E Fourrth St" is E 4TH ST, as "E Fourth St" is);
+ *   settle a tie only by a point of its own that no other tied street could hold. A numbered street is
+ *   also compared spelt out ("E Fourrth St" is E 4TH ST, as "E Fourth St" is);
  * - anything else (a different suffix, "Washington Ave" for "WASHINGTON ST", is another street) only
  *   ranks suggestions, never a match.
  */
