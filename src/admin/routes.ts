@@ -1,6 +1,6 @@
-import express, { Router, type NextFunction, type Request, type Response } from 'express';
+import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { guardBody, requireKey, verifyJsonUtf8 } from '../http';
+import { guardBody, jsonBody, requireKey } from '../http';
 import { AppError } from '../core';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
@@ -30,7 +30,7 @@ export function adminRouter(ctx: AppContext): Router {
   });
   router.use(requireKey(ctx, 'admin'));
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
-  router.use(express.json({ limit: ctx.config.bodyLimitBytes, verify: verifyJsonUtf8 }), guardBody);
+  router.use(jsonBody(ctx.config.bodyLimitBytes), guardBody);
   router.use(apiKeysRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));

@@ -79,19 +79,22 @@ export function bodyFiles(req: Request): BodyFile[] {
 }
 
 /**
+ * The JSON and form parsers of every route that reads a body. Bodies must be UTF-8, as paths must
+ * (input-guard.ts): `verify` reads the raw bytes before parsing.
+ */
+export const jsonBody = (limitBytes: number) =>
+  express.json({ limit: limitBytes, strict: true, verify: verifyJsonUtf8 });
+export const formBody = (limitBytes: number, extended = true) =>
+  express.urlencoded({ extended, limit: limitBytes, parameterLimit: 1000, verify: verifyFormUtf8 });
+
+/**
  * Body parsing for writes: form-urlencoded (the Open311 default), JSON and multipart, whose file parts
  * (with `files`) are spooled to disk and listed by `bodyFiles`. Sizes are bounded (413); other content
  * types are refused (415).
  */
 export function writeBody(limitBytes: number, files?: FileLimits) {
-  // Bodies must be UTF-8, as paths must (input-guard.ts): verify reads the raw bytes before parsing.
-  const form = express.urlencoded({
-    extended: true,
-    limit: limitBytes,
-    parameterLimit: 1000,
-    verify: verifyFormUtf8,
-  });
-  const json = express.json({ limit: limitBytes, strict: true, verify: verifyJsonUtf8 });
+  const form = formBody(limitBytes);
+  const json = jsonBody(limitBytes);
   const maxFiles = files?.maxFiles ?? 0;
   const multer0 = multer({
     ...(files ? { storage: spoolStorage(files.dir) } : {}),

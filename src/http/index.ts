@@ -7,9 +7,9 @@ export {
   requireKey,
   resolveJurisdictionFor,
 } from './auth';
-export { bodyFiles, FILE_FIELD, writeBody, type BodyFile, type FileLimits } from './body';
+export { bodyFiles, FILE_FIELD, formBody, jsonBody, writeBody, type BodyFile, type FileLimits } from './body';
 export { securityHeaders } from './security-headers';
-export { guardBody, guardPathAndQuery, verifyFormUtf8, verifyJsonUtf8 } from './input-guard';
+export { guardBody, guardPathAndQuery } from './input-guard';
 export { createLogger, httpLogger } from './logging';
 export { type FieldShape, type RawParams, bodyShapes, number, scalar, shapeProblems } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';

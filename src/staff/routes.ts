@@ -2,18 +2,11 @@
  * /staff/v1 (role staff or admin): the lifecycle of a request behind the Open311 surface. JSON only.
  * Every change is one transaction with its history row (see requests/lifecycle.ts).
  */
-import express, { Router, type Request, type Response } from 'express';
+import { Router, type Request, type Response } from 'express';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
-import {
-  apiKeyOf,
-  guardBody,
-  requireKey,
-  resolveJurisdictionFor,
-  verifyFormUtf8,
-  verifyJsonUtf8,
-} from '../http';
+import { apiKeyOf, formBody, guardBody, jsonBody, requireKey, resolveJurisdictionFor } from '../http';
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
 import { bodyShapes, scalar, type RawParams } from '../http';
@@ -80,11 +73,8 @@ const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
 
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(express.json({ limit: ctx.config.bodyLimitBytes, verify: verifyJsonUtf8 }));
-  router.use(
-    express.urlencoded({ extended: true, limit: ctx.config.bodyLimitBytes, verify: verifyFormUtf8 }),
-    guardBody,
-  );
+  router.use(jsonBody(ctx.config.bodyLimitBytes));
+  router.use(formBody(ctx.config.bodyLimitBytes), guardBody);
   // Staff answers carry residents' contact details: never stored by a browser or shared cache.
   router.use((_req: Request, res: Response, next: () => void) => {
     res.setHeader('Cache-Control', 'no-store');
