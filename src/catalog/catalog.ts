@@ -1,6 +1,6 @@
 import type { Knex } from 'knex';
 import { load, type LoadingCache } from '../cache';
-import { notFound, badRequest } from '../core';
+import { notFound, badRequest, quoted } from '../core';
 import { catalogFingerprint, listJurisdictions, loadServices } from './repository';
 import type { Jurisdiction, Service } from './types';
 
@@ -58,8 +58,7 @@ export class Catalog {
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
     const found = list.find((j) => j.id === jurisdictionId);
-    const shown = jurisdictionId.length > 60 ? `${jurisdictionId.slice(0, 60)}…` : jurisdictionId;
-    if (!found) throw notFound(`jurisdiction_id "${shown}" is not served here.`);
+    if (!found) throw notFound(`jurisdiction_id "${quoted(jurisdictionId)}" is not served here.`);
     return found;
   }
 

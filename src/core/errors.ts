@@ -92,3 +92,6 @@ export function translateDatabaseError(err: unknown): AppError | null {
   }
   return null;
 }
+
+/** Input quoted in an error message: at most `max` characters of it (a 5,000-character token is not echoed whole). */
+export const quoted = (s: string, max = 60): string => (s.length > max ? `${s.slice(0, max)}…` : s);

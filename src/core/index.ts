@@ -1,4 +1,12 @@
-export { AppError, Problems, badRequest, forbidden, notFound, translateDatabaseError } from './errors';
+export {
+  AppError,
+  Problems,
+  badRequest,
+  forbidden,
+  notFound,
+  quoted,
+  translateDatabaseError,
+} from './errors';
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';
 export { checker, createAjv, fieldsOnly, queryInput } from './validation';
 export {

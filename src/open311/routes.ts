@@ -6,7 +6,7 @@ import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
 import { bodyFiles, bodyShapes, writeBody } from '../http';
-import { notFound } from '../core';
+import { notFound, quoted } from '../core';
 import { formatParam, send } from '../http';
 import { submitRequest } from '../requests';
 import { findRequest, listPublicRequests, tokenStatus } from '../requests';
@@ -26,9 +26,6 @@ import {
   serviceDefinitionView,
   serviceView,
 } from './views';
-
-/** Input quoted in an error: at most 60 characters of it (a 5,000-character token is not echoed whole). */
-const quoted = (s: string) => (s.length > 60 ? `${s.slice(0, 60)}…` : s);
 
 const jurisdictionParam = (req: Request) =>
   scalar(req.query as RawParams, 'jurisdiction_id') ??

@@ -4,7 +4,7 @@
  * Callers lock the request first (`lockRequest`) and record the change with `recordChange`.
  */
 import type { Knex } from 'knex';
-import { badRequest, notFound } from '../core';
+import { badRequest, notFound, quoted } from '../core';
 import type { Priority } from '../sla';
 import { createSurvey } from '../surveys';
 import { recordChanges, type Actor } from './record';
@@ -41,8 +41,7 @@ export async function lockRequest(
   jurisdictionId: string,
   id: string,
 ): Promise<LockedRequest> {
-  if (!/^\d{1,18}$/.test(id))
-    throw notFound(`service_request_id "${id.length > 60 ? `${id.slice(0, 60)}…` : id}" was not found.`);
+  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${quoted(id)}" was not found.`);
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()
