@@ -198,6 +198,17 @@ const LONG: Record<string, string> = {
   Pk: 'Park',
 };
 
+/** A word with one inner letter dropped or doubled (never the first: residents rarely get it wrong). */
+function dropOrDouble(w: string, r: () => number): string {
+  const j = 1 + Math.floor(r() * (w.length - 2));
+  return r() < 0.5 ? w.slice(0, j) + w.slice(j + 1) : w.slice(0, j) + w[j] + w.slice(j);
+}
+
+/** An address's words without its street type ("846 Hyde Park" for "846 Hyde Park Ave"); null without one. */
+function withoutType(words: string[]): string | null {
+  return words.length > 2 && LONG[words[words.length - 1] as string] ? words.slice(0, -1).join(' ') : null;
+}
+
 /** One address as a resident might write it; `how` names the alteration (bench/geo-scale.ts reuses it). */
 export function alter(address: string, zip: string | null, r: () => number): { text: string; how: string } {
   const words = address.split(' ');
@@ -210,14 +221,13 @@ export function alter(address: string, zip: string | null, r: () => number): { t
     case 'long suffix':
       return { text: [...words.slice(0, -1), LONG[last] ?? last].join(' '), how };
     case 'no suffix':
-      return { text: words.length > 2 && LONG[last] ? words.slice(0, -1).join(' ') : address, how };
+      return { text: withoutType(words) ?? address, how };
     case 'typo': {
       // One letter of the street name dropped or doubled (never the house number).
       const i = 1 + Math.floor(r() * (words.length - 1));
       const w = words[i] as string;
       if (w.length < 4) return { text: address, how };
-      const j = 1 + Math.floor(r() * (w.length - 2));
-      words[i] = r() < 0.5 ? w.slice(0, j) + w.slice(j + 1) : w.slice(0, j) + w[j] + w.slice(j);
+      words[i] = dropOrDouble(w, r);
       return { text: words.join(' '), how };
     }
     case 'city and zip':
@@ -230,13 +240,11 @@ export function alter(address: string, zip: string | null, r: () => number): { t
 /** One alteration only, of the street (never the number): a letter dropped or doubled, or the type dropped. */
 export function alterStreet(address: string, kind: 'typo' | 'no suffix', r: () => number): string | null {
   const words = address.split(' ');
-  const last = words[words.length - 1] as string;
-  if (kind === 'no suffix') return words.length > 2 && LONG[last] ? words.slice(0, -1).join(' ') : null;
+  if (kind === 'no suffix') return withoutType(words);
   const i = 1 + Math.floor(r() * (words.length - 2));
   const w = words[i] as string;
   if (words.length < 3 || w.length < 3) return null;
-  const j = 1 + Math.floor(r() * (w.length - 2));
-  words[i] = r() < 0.5 ? w.slice(0, j) + w.slice(j + 1) : w.slice(0, j) + w[j] + w.slice(j);
+  words[i] = dropOrDouble(w, r);
   return words.join(' ');
 }
 

@@ -48,7 +48,7 @@ function distanceMetres(a: LatLong, b: LatLong): number {
  * refused again: it carries its point, which the client confirms by sending it as lat and long (with the
  * address_string, kept as written), as an app does from GET addresses.{fmt}.
  */
-export function suggestionText(s: AddressMatch[]): string {
+function suggestionText(s: AddressMatch[]): string {
   if (s.length === 0) return '';
   const one = (m: AddressMatch) => {
     const text = `${m.address}${m.zip ? ` ${m.zip}` : ''}`;
