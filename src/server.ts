@@ -6,6 +6,7 @@
 import { createServer, type Server, type ServerResponse } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
+import { answerClientError } from './http';
 import { bootstrap, listenUrl, StartupError, type Booted } from './bootstrap';
 import { ConfigError } from './config';
 import { DatabaseBusyError } from './db';
@@ -80,6 +81,7 @@ async function main(): Promise<void> {
     app(req, res);
   });
   http.keepAliveTimeout = 5000;
+  http.on('clientError', answerClientError);
   try {
     await listen(http, config.port, config.host);
   } catch (err) {

@@ -14,5 +14,6 @@ export { createLogger, httpLogger } from './logging';
 export { type FieldShape, type RawParams, bodyShapes, number, scalar, shapeProblems } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';
+export { answerClientError } from './client-error';
 export { open311Cors } from './cors';
 export { httpMetrics, metricsHandler, routeLabel } from './metrics';
