@@ -123,4 +123,25 @@ describe('access log', () => {
         msg: 'GET /open311/v2/services.:format 500: failed with status code 500',
       });
   });
+
+  it('when the database is away (503), then the access line is a warning without a placeholder stack, at either level', async () => {
+    for (const level of ['info', 'warn']) {
+      const { app, ctx, access, lines } = appLoggingAt(level);
+      ctx.catalog.services = () =>
+        Promise.reject(
+          Object.assign(new Error('connect ECONNREFUSED 127.0.0.1:5432'), { code: 'ECONNREFUSED' }),
+        );
+      await request(app).get('/open311/v2/services.json').expect(503);
+      expect(access()).toHaveLength(1);
+      const line = access()[0] as { level: number; err: { message: string; stack?: string } };
+      expect(line.level).toBe(40);
+      expect(line.err).toEqual({
+        type: 'Error',
+        message: 'failed with status code 503',
+        stack: 'Error: failed with status code 503',
+      });
+      // No line of the request at error level: an alert on errors does not fire once per request of an outage.
+      expect(lines.filter((l) => (l.level as number) >= 50)).toEqual([]);
+    }
+  });
 });

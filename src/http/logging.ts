@@ -30,11 +30,54 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
   return destination ? pino(options, destination) : pino(options);
 }
 
-const SECRET_PARAMS =
-  /([?&](?:api_key|email|phone|first_name|last_name|device_id|deviceid|account_id|token)=)[^&]*/gi;
+/** Query parameters whose values never reach a log: secrets and personal data (compared decoded, lower case). */
+const SECRET_PARAMS = new Set([
+  'api_key',
+  'email',
+  'phone',
+  'first_name',
+  'last_name',
+  'device_id',
+  'deviceid',
+  'account_id',
+  'token',
+]);
 
+/** Paths whose last segment is a secret: a resident's one-time survey link. */
+const SECRET_PATH = /^(\/surveys\/)[^/?#]+/;
+
+function paramName(raw: string): string {
+  let name = raw.replace(/\+/g, ' ');
+  try {
+    name = decodeURIComponent(name);
+  } catch {
+    // A name that does not decode is compared as written.
+  }
+  // `email[]`, `email[0]`: the forms a query parser reads as the same parameter.
+  return name
+    .replace(/\[[^\]]*\]$/, '')
+    .trim()
+    .toLowerCase();
+}
+
+/**
+ * The URL as logged: the values of secret and personal query parameters, however their names are written
+ * (`%61pi_key`, `email[]`, `EMAIL`), and a survey link's token are replaced by `[redacted]`.
+ */
 export function scrubUrl(url: string): string {
-  return url.replace(SECRET_PARAMS, '$1[redacted]');
+  const q = url.indexOf('?');
+  const path = (q < 0 ? url : url.slice(0, q)).replace(SECRET_PATH, '$1[redacted]');
+  if (q < 0) return path;
+  const query = url
+    .slice(q + 1)
+    .split('&')
+    .map((part) => {
+      const eq = part.indexOf('=');
+      if (eq < 0) return part;
+      return SECRET_PARAMS.has(paramName(part.slice(0, eq))) ? `${part.slice(0, eq)}=[redacted]` : part;
+    })
+    .join('&');
+  return `${path}?${query}`;
 }
 
 /** Request ids: honour a sane incoming X-Request-Id, otherwise make one; echoed on every response. */
@@ -76,7 +119,32 @@ export function routeOf(req: LoggedRequest): string | null {
 }
 
 /**
- * The access log: one line per request at `info` (5xx at `error`), so LOG_LEVEL=warn silences it. Who
+ * The level of a request's access line: `error` for a server failure, `warn` for a 503 (the database or a
+ * dependency is away: the client is told to retry, readiness already reports it, and an alert on `error`
+ * lines should not fire once per request of an outage), else `info`.
+ */
+function accessLevel(status: number, failed: boolean): 'error' | 'warn' | 'info' {
+  if (status === 503) return 'warn';
+  return failed || status >= 500 ? 'error' : 'info';
+}
+
+/**
+ * The error of a failed response's access line. The failure itself is logged where it happened (the error
+ * handler's line, same request id); here only its message, not the stack of a placeholder error made in
+ * the logging code (pino-http's "failed with status code 500" points into its own internals).
+ */
+function accessError(err: Error): Error {
+  return /^(failed with status code \d+|Aborted)$/.test(err.message) ? messageOnly(err.message) : err;
+}
+
+/** An error whose stack is its message line alone (no frames of the logging code). */
+function messageOnly(message: string): Error {
+  return Object.assign(new Error(message), { stack: `Error: ${message}` });
+}
+
+/**
+ * The access log: one line per request at `info` (5xx at `error`, 503 at `warn`), so LOG_LEVEL=warn
+ * silences successful ones. Who
  * asked is the key's id (`env` for ADMIN_API_KEY) or a user id, never the secret; the URL is scrubbed.
  */
 function accessFields(req: LoggedRequest, res: LoggedResponse) {
@@ -126,15 +194,15 @@ function leanHttpLogger(logger: Logger) {
       res.removeListener('close', onClose);
       res.removeListener('finish', onFinish);
       if (!aborted && res.statusCode < 500) return;
-      const err = new Error(aborted ? 'Aborted' : `failed with status code ${res.statusCode}`);
-      (req.log as Logger).error(
+      const message = aborted ? 'Aborted' : `failed with status code ${res.statusCode}`;
+      (req.log as Logger)[accessLevel(res.statusCode, aborted)](
         {
           res: { statusCode: res.statusCode },
-          err,
+          err: messageOnly(message),
           responseTime: Math.round(performance.now() - started),
           ...accessFields(req as LoggedRequest, res as LoggedResponse),
         },
-        `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode}: ${err.message}`,
+        `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode}: ${message}`,
       );
     };
     const onFinish = () => done(false);
@@ -152,7 +220,7 @@ function fullHttpLogger(logger: Logger) {
       trackRoute(req as Tracked);
       return requestId(req, res);
     },
-    customLogLevel: (_req, res, err) => (err || res.statusCode >= 500 ? 'error' : 'info'),
+    customLogLevel: (_req, res, err) => accessLevel(res.statusCode, Boolean(err)),
     customSuccessMessage: (req, res, ms) =>
       `${req.method} ${routeOf(req as LoggedRequest) ?? '(no route)'} ${res.statusCode} ${ms} ms`,
     customErrorMessage: (req, res, err) =>
@@ -161,8 +229,9 @@ function fullHttpLogger(logger: Logger) {
       ...value,
       ...accessFields(req as LoggedRequest, res as LoggedResponse),
     }),
-    customErrorObject: (req, res, _err, value: object) => ({
+    customErrorObject: (req, res, err, value: object) => ({
       ...value,
+      err: accessError(err),
       ...accessFields(req as LoggedRequest, res as LoggedResponse),
     }),
     serializers: {
