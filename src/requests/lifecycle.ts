@@ -31,8 +31,10 @@ export async function changeStatus(
   if (!isDetailedStatus(to))
     throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
-  await applyStatus(trx, r, to, change.statusNotes ?? change.note ?? null, at, actor);
   const isPublic = change.public ?? true;
+  // status_notes is public output (GeoReport, exports): an internal note never goes there, and the notes of
+  // the previous status do not stay beside the new one.
+  await applyStatus(trx, r, to, isPublic ? (change.statusNotes ?? change.note ?? null) : null, at, actor);
   await recordChange(trx, r, at, actor, {
     kind: 'status_change',
     public: isPublic,

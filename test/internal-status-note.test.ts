@@ -1,0 +1,65 @@
+import request from 'supertest';
+import { startTestServer, type TestServer } from './helpers/app';
+import { resetWrites } from './helpers/db';
+import { HEREFORD, disableDuplicateDetection, plainService } from './helpers/fixtures';
+
+/** A status change whose note is internal (public: false) must not publish that note as status_notes. */
+let t: TestServer;
+let staff: string;
+let id: string;
+
+beforeAll(async () => {
+  t = await startTestServer();
+  await disableDuplicateDetection(t);
+});
+beforeEach(async () => {
+  await resetWrites(t.db);
+  const client = await t.key('client', 'mobile');
+  staff = await t.key('staff', 'staff');
+  const s = await plainService(t);
+  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
+    api_key: client,
+    service_code: s.serviceCode,
+    lat: HEREFORD.lat,
+    long: HEREFORD.long,
+  });
+  id = res.body[0].service_request_id;
+});
+afterAll(() => t.close());
+
+const status = (body: object) =>
+  request(t.app).post(`/staff/v1/requests/${id}/status`).set('Authorization', `Bearer ${staff}`).send(body);
+
+const SECRET = 'Caller Jane Roe at 617-555-0100';
+
+async function publicOutputs(): Promise<string> {
+  const outs = await Promise.all([
+    request(t.app).get(`/open311/v2/requests/${id}.json?jurisdiction_id=boston&extensions=true`),
+    request(t.app).get(`/open311/v2/requests/${id}.xml?jurisdiction_id=boston`),
+    request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=boston&service_request_id=${id}`),
+    request(t.app).get(
+      `/open311/v2/servicerequestupdates.json?jurisdiction_id=boston&service_request_id=${id}`,
+    ),
+    request(t.app).get('/open311/v2/bulk/requests.csv?jurisdiction_id=boston'),
+  ]);
+  for (const o of outs) expect(o.status).toBe(200);
+  return outs.map((o) => o.text).join('\n');
+}
+
+it('when staff change the status with an internal note, then no public output carries the note', async () => {
+  t.clock.advance(60_000);
+  expect((await status({ detailed_status: 'in_progress', note: 'Crew on the way' })).status).toBe(200);
+  expect(await publicOutputs()).toContain('Crew on the way');
+  t.clock.advance(60_000);
+  expect((await status({ detailed_status: 'investigating', note: SECRET, public: false })).status).toBe(200);
+  const out = await publicOutputs();
+  expect(out).not.toContain('Jane Roe');
+  // The notes of the previous status no longer stand beside the new one.
+  const single = await request(t.app).get(`/open311/v2/requests/${id}.json?jurisdiction_id=boston`);
+  expect(single.body[0].status_notes).toBeNull();
+  // Staff still see the note, marked internal.
+  const history = await request(t.app)
+    .get(`/staff/v1/requests/${id}/history`)
+    .set('Authorization', `Bearer ${staff}`);
+  expect(history.body.at(-1)).toMatchObject({ public: false, description: SECRET });
+});
