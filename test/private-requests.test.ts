@@ -3,8 +3,12 @@ import { startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { HEREFORD, disableDuplicateDetection, plainService } from './helpers/fixtures';
 
-/** A status change whose note is internal (public: false) must not publish that note as status_notes. */
+/**
+ * What is not public stays so: a status change's internal note is not published as status_notes, and a
+ * request of a private service cannot be found or changed through servicerequestupdates by a client key.
+ */
 let t: TestServer;
+let client: string;
 let staff: string;
 let id: string;
 
@@ -14,7 +18,7 @@ beforeAll(async () => {
 });
 beforeEach(async () => {
   await resetWrites(t.db);
-  const client = await t.key('client', 'mobile');
+  client = await t.key('client', 'mobile');
   staff = await t.key('staff', 'staff');
   const s = await plainService(t);
   const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
@@ -62,4 +66,42 @@ it('when staff change the status with an internal note, then no public output ca
     .get(`/staff/v1/requests/${id}/history`)
     .set('Authorization', `Bearer ${staff}`);
   expect(history.body.at(-1)).toMatchObject({ public: false, description: SECRET });
+});
+
+it('when a client key posts an update to a request of a private service, then 404 as for an unknown id, and nothing changes', async () => {
+  const row = (await t.db.knex('service_requests').where('id', id).first('service_id')) as {
+    service_id: number;
+  };
+  await t.db
+    .knex('services')
+    .where('id', row.service_id)
+    .update({ keywords: t.db.knex.raw("array_append(keywords, 'private')") });
+  try {
+    const update = (key: string, n: number, requestId = id) =>
+      request(t.app)
+        .post('/open311/v2/servicerequestupdates.json')
+        .type('form')
+        .send({
+          api_key: key,
+          service_request_id: requestId,
+          update_id: `u-${n}`,
+          status: 'FIXED',
+          description: 'closing it',
+          updated_datetime: t.clock.now().toISOString(),
+        });
+    const privateOne = await update(client, 1);
+    const unknown = await update(client, 2, '999999999');
+    expect(privateOne.status).toBe(404);
+    expect(unknown.status).toBe(404);
+    expect(privateOne.body[0].description).toBe(`service_request_id "${id}" was not found.`);
+    expect((await t.db.knex('service_requests').where('id', id).first('status')).status).toBe('open');
+    // Staff keys keep working on it.
+    expect((await update(staff, 3)).status).toBe(200);
+    expect((await t.db.knex('service_requests').where('id', id).first('status')).status).toBe('closed');
+  } finally {
+    await t.db
+      .knex('services')
+      .where('id', row.service_id)
+      .update({ keywords: t.db.knex.raw("array_remove(keywords, 'private')") });
+  }
 });
