@@ -191,6 +191,33 @@ describe('the jurisdiction-wide duplicate rule (_default)', () => {
     );
   });
 
+  it('when a PUT sends a value of the wrong type or below the minimum, then 400 naming each and the rule is unchanged', async () => {
+    await request(t.app).put(path).set(admin()).send({ radius_metres: 120, window_hours: 48 });
+    for (const [body, says] of [
+      [{ enabled: 'false' }, 'enabled must be true or false'],
+      [{ enabled: 0 }, 'enabled must be true or false'],
+      [{ radius_metres: 0.0001 }, 'radius_metres must be a number from 1 to 5000'],
+      [{ radius_metres: [50] }, 'radius_metres must be a number from 1 to 5000'],
+      [{ radius_metres: true }, 'radius_metres must be a number from 1 to 5000'],
+      [{ window_hours: 0.01 }, 'window_hours must be a number from 1 to 8760'],
+      [{ statuses: 'open' }, 'statuses must be a list'],
+      [{ statuses: [] }, 'statuses must name at least one status'],
+      [{ related_service_codes: 'X' }, 'related_service_codes must be a list'],
+    ] as const) {
+      const res = await request(t.app).put(path).set(admin()).send(body);
+      expect([res.status, res.body[0]?.description]).toEqual([400, expect.stringContaining(says)]);
+    }
+    expect((await request(t.app).get(path).set(admin())).body).toMatchObject({
+      radius_metres: 120,
+      window_hours: 48,
+      enabled: true,
+    });
+    // Numeric text is still a number.
+    expect(
+      (await request(t.app).put(path).set(admin()).send({ radius_metres: '75' })).body.radius_metres,
+    ).toBe(75);
+  });
+
   it('when a service has its own rule, then _default still returns the jurisdiction rule', async () => {
     await request(t.app).put(path).set(admin()).send({ radius_metres: 120, window_hours: 48 });
     await request(t.app)

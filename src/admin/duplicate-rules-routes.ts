@@ -1,7 +1,7 @@
 import { Router, type Response } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
-import { notFound, Problems } from '../core';
+import { notFound, Problems, quoted } from '../core';
 import { fieldsOnly } from '../core';
 import { DEFAULT_DUPLICATE_RULE, ruleFor, saveRule } from '../requests';
 import { isDetailedStatus, type DetailedStatus } from '../requests';
@@ -13,6 +13,21 @@ const ruleFields = fieldsOnly('admin/duplicate-rule', [
   'related_service_codes',
   'enabled',
 ]);
+
+/** A number given as a JSON number or numeric text; absent: the default; anything else: NaN (refused). */
+function numberOr(value: unknown, fallback: number): number {
+  if (value === undefined || value === null) return fallback;
+  if (typeof value === 'number') return value;
+  if (typeof value === 'string' && value.trim() !== '') return Number(value);
+  return NaN;
+}
+
+/** A list of texts; absent: the default; anything but a list of strings: null (refused). */
+function textList(value: unknown, fallback: string[]): string[] | null {
+  if (value === undefined || value === null) return fallback;
+  if (!Array.isArray(value) || value.some((v) => typeof v !== 'string')) return null;
+  return value as string[];
+}
 
 /**
  * GET/PUT /admin/v1/services/{service_code}/duplicate-rule (and `_default` for the jurisdiction-wide rule):
@@ -52,25 +67,30 @@ export function duplicateRulesRouter(ctx: AppContext): Router {
     );
     const b = ruleFields.parse(req.body ?? {});
     const problems = new Problems();
-    const radius = Number(b.radius_metres ?? DEFAULT_DUPLICATE_RULE.radiusMetres);
-    const windowHours = Number(b.window_hours ?? DEFAULT_DUPLICATE_RULE.windowHours);
-    if (!(radius > 0 && radius <= 5000)) problems.add('radius_metres must be from 1 to 5000.');
-    if (!(windowHours > 0 && windowHours <= 24 * 365)) problems.add('window_hours must be from 1 to 8760.');
-    const statuses = Array.isArray(b.statuses)
-      ? b.statuses.map(String)
-      : [...DEFAULT_DUPLICATE_RULE.statuses];
-    if (statuses.some((s) => !isDetailedStatus(s)))
+    const radius = numberOr(b.radius_metres, DEFAULT_DUPLICATE_RULE.radiusMetres);
+    const windowHours = numberOr(b.window_hours, DEFAULT_DUPLICATE_RULE.windowHours);
+    if (!(radius >= 1 && radius <= 5000)) problems.add('radius_metres must be a number from 1 to 5000.');
+    if (!(windowHours >= 1 && windowHours <= 24 * 365))
+      problems.add('window_hours must be a number from 1 to 8760.');
+    if (b.enabled !== undefined && typeof b.enabled !== 'boolean')
+      problems.add('enabled must be true or false (a JSON boolean).');
+    const statuses = textList(b.statuses, [...DEFAULT_DUPLICATE_RULE.statuses]);
+    if (statuses === null) problems.add('statuses must be a list of detailed statuses such as ["open"].');
+    else if (statuses.length === 0)
+      problems.add('statuses must name at least one status (to switch the rule off, send enabled: false).');
+    else if (statuses.some((s) => !isDetailedStatus(s)))
       problems.add('statuses must be detailed statuses such as open, in_progress.');
-    const related = Array.isArray(b.related_service_codes) ? b.related_service_codes.map(String) : [];
-    for (const code of related)
+    const related = textList(b.related_service_codes, []);
+    if (related === null) problems.add('related_service_codes must be a list of service codes.');
+    for (const code of related ?? [])
       if (!(await ctx.catalog.service(j.id, code)))
-        problems.add(`related_service_codes: "${code}" is not a service.`);
+        problems.add(`related_service_codes: "${quoted(code)}" is not a service.`);
     problems.throwIfAny();
     await saveRule(ctx.knex, j.id, serviceId, {
       radiusMetres: radius,
       windowHours: windowHours,
       statuses: statuses as DetailedStatus[],
-      relatedServiceCodes: related,
+      relatedServiceCodes: related as string[],
       enabled: b.enabled !== false,
     });
     res.json({
