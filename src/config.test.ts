@@ -27,6 +27,7 @@ describe('loadConfig', () => {
       worker: 'inline',
       bodyLimitBytes: 1_048_576,
       postRateLimitPerMinute: 120,
+      staffRateLimitPerMinute: 1200,
       databasePoolMax: 10,
       geoReverseMaxMetres: 75,
       geoConflictMetres: 250,

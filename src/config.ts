@@ -27,6 +27,7 @@ export interface Config {
   bodyLimitBytes: number;
   /** POSTs per minute allowed for one API key, for 429. */
   postRateLimitPerMinute: number;
+  staffRateLimitPerMinute: number;
   /** PostgreSQL pool size (embedded mode is always one connection). */
   databasePoolMax: number;
   /** Reverse geocoding: nearest address point within this distance (metres). */
@@ -211,6 +212,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     worker: oneOf<WorkerMode>('WORKER', ['inline', 'off'], 'inline'),
     bodyLimitBytes: int('BODY_LIMIT_BYTES', 1_048_576, 1024, 50 * 1_048_576),
     postRateLimitPerMinute: int('POST_RATE_LIMIT_PER_MINUTE', 120, 1, 1_000_000),
+    staffRateLimitPerMinute: int('STAFF_RATE_LIMIT_PER_MINUTE', 1200, 1, 1_000_000),
     databasePoolMax: int('DATABASE_POOL_MAX', 10, 1, 200),
     geoReverseMaxMetres: int('GEO_REVERSE_MAX_METRES', 75, 0, 10_000),
     geoConflictMetres: int('GEO_CONFLICT_METRES', 250, 1, 100_000),

@@ -18,7 +18,10 @@ let staff: string;
 let code: string;
 let requestId: string;
 beforeAll(async () => {
-  t = await startTestServer({ POST_RATE_LIMIT_PER_MINUTE: '1000000' });
+  t = await startTestServer({
+    POST_RATE_LIMIT_PER_MINUTE: '1000000',
+    STAFF_RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   await resetWrites(t.db);
   client = await t.key();
   staff = await t.key('staff');

@@ -21,7 +21,10 @@ let key: string;
 let staff: string;
 let code: string;
 beforeAll(async () => {
-  t = await startTestServer({ POST_RATE_LIMIT_PER_MINUTE: '1000000' });
+  t = await startTestServer({
+    POST_RATE_LIMIT_PER_MINUTE: '1000000',
+    STAFF_RATE_LIMIT_PER_MINUTE: '1000000',
+  });
   await resetWrites(t.db);
   key = await t.key();
   staff = await t.key('staff');

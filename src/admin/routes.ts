@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { guardBody, jsonBody, requireKey } from '../http';
+import { guardBody, jsonBody, perKeyRateLimit, requireKey } from '../http';
 import { AppError } from '../core';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
@@ -28,7 +28,7 @@ export function adminRouter(ctx: AppContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(requireKey(ctx, 'admin'));
+  router.use(requireKey(ctx, 'admin'), perKeyRateLimit(ctx, 'staff'));
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
   router.use(jsonBody(ctx.config.bodyLimitBytes), guardBody);
   router.use(apiKeysRouter(ctx));

@@ -82,13 +82,16 @@ const POST_WINDOW_MS = 60_000;
 
 /**
  * Per-key limit on writes; 429 with Retry-After. Shared by every API process on PostgreSQL, where hits are
- * reserved in blocks (LeasedRateLimitStore: no round trip per POST once a block is held).
+ * reserved in blocks (LeasedRateLimitStore: no round trip per POST once a block is held). The GeoReport
+ * POSTs count against POST_RATE_LIMIT_PER_MINUTE; staff and admin writes (`scope: 'staff'`: every method
+ * but GET and HEAD, each key counted apart from its GeoReport POSTs) against STAFF_RATE_LIMIT_PER_MINUTE, so
+ * a runaway script cannot write history rows (and the webhook deliveries each sets off) without bound.
  */
-export function perKeyRateLimit(ctx: AppContext) {
+export function perKeyRateLimit(ctx: AppContext, scope: 'post' | 'staff' = 'post') {
   const store =
     ctx.db.kind === 'postgres'
       ? new LeasedRateLimitStore(
-          new DatabaseRateLimitStore(ctx.knex, ctx.clock, 'post:'),
+          new DatabaseRateLimitStore(ctx.knex, ctx.clock, `${scope}:`),
           ctx.clock,
           createCache<string, Lease>(ctx.clock, { max: 10_000, ttlMs: 2 * POST_WINDOW_MS }),
         )
@@ -96,10 +99,11 @@ export function perKeyRateLimit(ctx: AppContext) {
   return rateLimit({
     store,
     windowMs: POST_WINDOW_MS,
-    limit: ctx.config.postRateLimitPerMinute,
+    limit: scope === 'post' ? ctx.config.postRateLimitPerMinute : ctx.config.staffRateLimitPerMinute,
     standardHeaders: 'draft-7',
     legacyHeaders: false,
-    keyGenerator: (_req, res) => `key:${apiKeyOf(res).id ?? 'admin-env'}`,
+    skip: scope === 'staff' ? (req) => req.method === 'GET' || req.method === 'HEAD' : undefined,
+    keyGenerator: (_req, res) => `${scope}:key:${apiKeyOf(res).id ?? 'admin-env'}`,
     handler: (_req, res, next, options) => {
       const e = new AppError(429, 'Too many requests from this API key. Please slow down and retry later.');
       e.headers['Retry-After'] = String(Math.ceil(options.windowMs / 1000));

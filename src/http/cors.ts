@@ -11,7 +11,7 @@ export function open311Cors() {
     origin: '*',
     methods: ['GET', 'HEAD', 'POST'],
     allowedHeaders: ['Content-Type', 'X-API-Key', 'Authorization', 'Idempotency-Key'],
-    exposedHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy'],
+    exposedHeaders: ['Retry-After', 'RateLimit', 'RateLimit-Policy', 'ETag', 'X-Request-Id'],
     maxAge: 86_400,
     credentials: false,
   });

@@ -6,7 +6,15 @@ import { Router, type Request, type Response } from 'express';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
-import { apiKeyOf, formBody, guardBody, jsonBody, requireKey, resolveJurisdictionFor } from '../http';
+import {
+  apiKeyOf,
+  formBody,
+  guardBody,
+  jsonBody,
+  perKeyRateLimit,
+  requireKey,
+  resolveJurisdictionFor,
+} from '../http';
 import { badRequest, notFound } from '../core';
 import { checker } from '../core';
 import { bodyShapes, scalar, type RawParams } from '../http';
@@ -80,7 +88,7 @@ export function staffRouter(ctx: AppContext): Router {
     res.setHeader('Cache-Control', 'no-store');
     next();
   });
-  router.use(requireKey(ctx, 'staff'));
+  router.use(requireKey(ctx, 'staff'), perKeyRateLimit(ctx, 'staff'));
 
   const jurisdiction = (req: Request, res: Response) =>
     resolveJurisdictionFor(
