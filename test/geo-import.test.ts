@@ -16,6 +16,7 @@ import { registerGeoImport } from '../src/cli/geo-import';
 import type { CliIO } from '../src/cli/io';
 import { openDatabase } from '../src/db/connect';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+import { buildService } from './helpers/factories';
 import { embeddedDumpPath, usePostgres } from './helpers/template';
 import { scratchPostgresDatabase } from './helpers/db';
 
@@ -312,7 +313,7 @@ describe('geo import: all or nothing', () => {
       ),
     ).toBeNull();
     expect(out).toEqual([
-      'addresses: 2 imported, 2 rejected in 0.0 s',
+      'addresses: 2 imported, 2 rejected in 0.0 s (0 kept, 0 moved, 2 added)',
       '  rejected line 3: outside the boundary of boston',
       '  rejected line 5: no street',
     ]);
@@ -360,8 +361,9 @@ describe('geo import --dry-run', () => {
         file('m.csv', MIXED),
       ),
     ).toBeNull();
+    // T1 and T3 were imported above (--allow-rejects): they are there already, and not added twice.
     expect(out[0]).toBe(
-      `dry run, nothing written: addresses: 2 valid, 2 rejected; the import adds 2 address points to the ${before.toLocaleString('en-US')} of boston`,
+      `dry run, nothing written: addresses: 2 valid, 2 rejected; the import adds 0 address points to the ${before.toLocaleString('en-US')} of boston: 2 kept, 0 moved, 0 added (2 already there keep their ids, not added twice)`,
     );
     expect(out.slice(1)).toEqual([
       '  rejected line 3: outside the boundary of boston',
@@ -380,9 +382,12 @@ describe('geo import --dry-run', () => {
         file('g.csv', GOOD3),
       ),
     ).toBeNull();
-    expect(replace.out).toEqual([
-      `dry run, nothing written: addresses: 3 valid, 0 rejected; the import replaces ${before.toLocaleString('en-US')} address points of boston with 3`,
-    ]);
+    expect(replace.out).toHaveLength(1);
+    expect(replace.out[0]).toMatch(
+      new RegExp(
+        `^dry run, nothing written: addresses: 3 valid, 0 rejected; the import replaces ${before.toLocaleString('en-US')} address points of boston with 3: 2 kept, 0 moved, 1 added, ${(before - 2).toLocaleString('en-US')} removed; \\d+ requests? loses? (its|their) link to a removed point \\(they keep their own location\\)$`,
+      ),
+    );
     const refused = await geoImport(
       fakeIO().io,
       '--jurisdiction',
@@ -433,6 +438,11 @@ describe('the admin HTTP import: the same checks, as Open311 errors', () => {
       existing: before,
       replaced: before,
       warnings: [],
+      kept: 2,
+      moved: 0,
+      added: 0,
+      removed: before - 2,
+      requests_unlinked: expect.any(Number),
     });
     expect(await points()).toBe(before);
   });
@@ -465,8 +475,10 @@ describe('geo import --replace', () => {
       '--replace',
       file('g.csv', GOOD3),
     );
-    expect(e?.message).toBe(
-      `--replace replaces ${before.toLocaleString('en-US')} address points of boston with 3: nothing was written; add --yes to confirm it without a terminal`,
+    expect(e?.message).toMatch(
+      new RegExp(
+        `^--replace replaces ${before.toLocaleString('en-US')} address points of boston with 3: 2 kept, 0 moved, 1 added, ${(before - 2).toLocaleString('en-US')} removed; \\d+ requests? loses? (its|their) link to a removed point \\(they keep their own location\\): nothing was written; add --yes to confirm it without a terminal$`,
+      ),
     );
     expect(await points()).toBe(before);
   });
@@ -486,7 +498,10 @@ describe('geo import --replace', () => {
       '--replace',
       file('g.csv', GOOD3),
     );
-    expect(no.asked).toEqual([`This replaces ${before} address points of newtown with 3. Continue? [y/N] `]);
+    // newtown holds T1, N1 and T3: T1 and T3 are kept (same external_id), T2 added, N1 removed.
+    expect(no.asked).toEqual([
+      `This replaces ${before} address points of newtown with 3: 2 kept, 0 moved, 1 added, 1 removed; 0 requests lose their link to a removed point (they keep their own location). Continue? [y/N] `,
+    ]);
     expect(e?.message).toBe('nothing was written');
     const other = fakeIO({ interactive: true, answer: 'nope' });
     await geoImport(
@@ -518,7 +533,7 @@ describe('geo import --replace', () => {
       ),
     ).toBeNull();
     expect(yes.out).toEqual([
-      `addresses: 3 imported, 0 rejected in 0.0 s (replaced ${before} address points of newtown with 3)`,
+      `addresses: 3 imported, 0 rejected in 0.0 s (replaced ${before} address points of newtown with 3: 2 kept, 0 moved, 1 added, 1 removed; 0 requests lose their link to a removed point (they keep their own location))`,
     ]);
     expect(await count('address_points', { jurisdiction_id: 'newtown', external_id: 'T2' })).toBe(1);
     expect(yes.intervals).toEqual([5000]);
@@ -537,11 +552,266 @@ describe('geo import --replace', () => {
       ),
     ).toBeNull();
     expect(flag.out[0]).toBe(
-      'addresses: 3 imported, 1 rejected in 0.0 s (replaced 3 address points of newtown with 3)',
+      'addresses: 3 imported, 1 rejected in 0.0 s (replaced 3 address points of newtown with 3: 2 kept, 0 moved, 1 added, 1 removed; 0 requests lose their link to a removed point (they keep their own location))',
     );
     expect(await count('address_points', { jurisdiction_id: 'newtown', external_id: 'T2' })).toBe(0);
     expect(await newtownPoints()).toBe(3);
     expect(await points()).toBe(BOSTON_POINTS + 2);
+  });
+});
+
+/**
+ * Finding 6: a refresh keeps ids. Address points of the file are matched to those in place on their
+ * external_id, else on their address (number, street, unit, zip) within 50 m, and updated in place; requests
+ * and apps keep their address_id. On "refreshville" (its own points, services and requests, no boundary).
+ */
+describe('geo import --layer addresses: a refresh keeps the ids', () => {
+  const J = 'refreshville';
+  const COLS = 'external_id,house_number,street,unit,zip,lat,long';
+  // About 10 m north is 0.00009 degrees of latitude.
+  const V1 = [
+    COLS,
+    'R1,1,Maple St,,02101,42.3000,-71.1000',
+    'R2,2,Maple St,,02101,42.3001,-71.1000',
+    'R3,3,Maple St,,02101,42.3002,-71.1000',
+    ',7,Elm Street,,02101,42.3010,-71.1010',
+    ',7,Elm Street,B,02101,42.3010,-71.1010',
+  ].join('\n');
+  /** R2 moved 10 m, R3 gone, R4 new, 7 Elm St moved 5 m and written "Elm St", 7B Elm St as it was. */
+  const V2 = [
+    COLS,
+    'R1,1,Maple St,,02101,42.3000,-71.1000',
+    'R2,2,Maple St,,02101,42.30019,-71.1000',
+    'R4,4,Maple St,,02101,42.3003,-71.1000',
+    ',7,Elm St,,02101,42.30104,-71.1010',
+    ',7,Elm Street,B,02101,42.3010,-71.1010',
+  ].join('\n');
+  const ids = async () =>
+    Object.fromEntries(
+      (
+        (await t.db
+          .knex('address_points')
+          .where('jurisdiction_id', J)
+          .select('id', 'external_id', 'unit', 'address')) as Array<{
+          id: string | number;
+          external_id: string | null;
+          unit: string | null;
+          address: string;
+        }>
+      ).map((r) => [r.external_id ?? `${r.address}${r.unit ? ` ${r.unit}` : ''}`, String(r.id)]),
+    ) as Record<string, string>;
+  const jPoints = () => count('address_points', { jurisdiction_id: J });
+  const importV = (io: CliIO, text: string, ...flags: string[]) =>
+    geoImport(io, '--jurisdiction', J, '--layer', 'addresses', ...flags, file('v.csv', `${text}\n`));
+  let serviceCode = '';
+  let apiKey = '';
+  const postAt = (addressId: string) =>
+    request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({ api_key: apiKey, jurisdiction_id: J, service_code: serviceCode, address_id: addressId });
+  const readRequest = async (id: string) =>
+    (await request(t.app).get(`/open311/v2/requests/${id}.json?jurisdiction_id=${J}`).expect(200)).body[0];
+
+  beforeAll(async () => {
+    await request(t.app)
+      .post('/admin/v1/jurisdictions')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ id: J, name: 'Refreshville', time_zone: 'America/New_York' })
+      .expect(201);
+    serviceCode = (await buildService(t, { jurisdictionId: J })).serviceCode;
+    apiKey = await t.key('client', 'mobile');
+  });
+
+  it('when the same file is imported again without --replace, then no point is added twice', async () => {
+    const first = fakeIO();
+    expect(await importV(first.io, V1)).toBeNull();
+    expect(first.out[0]).toBe('addresses: 5 imported, 0 rejected in 0.0 s (0 kept, 0 moved, 5 added)');
+    const before = await ids();
+    const dry = fakeIO();
+    expect(await importV(dry.io, V1, '--dry-run')).toBeNull();
+    expect(dry.out).toEqual([
+      `dry run, nothing written: addresses: 5 valid, 0 rejected; the import adds 0 address points to the 5 of ${J}: 5 kept, 0 moved, 0 added (5 already there keep their ids, not added twice)`,
+    ]);
+    const again = fakeIO();
+    expect(await importV(again.io, V1)).toBeNull();
+    expect(again.out[0]).toBe(
+      'addresses: 5 imported, 0 rejected in 0.0 s (5 kept, 0 moved, 0 added (5 already there keep their ids, not added twice))',
+    );
+    expect(await jPoints()).toBe(5);
+    expect(await ids()).toEqual(before);
+    const found = await request(t.app)
+      .get(`/open311/v2/addresses.json?jurisdiction_id=${J}&q=2 Maple St`)
+      .expect(200);
+    expect(found.body.filter((a: { address: string }) => a.address === '2 Maple St')).toHaveLength(1);
+  });
+
+  it('when a refresh --replace, then matched points keep their ids, requests keep their links, and the summary counts it all', async () => {
+    const before = await ids();
+    const r2 = await postAt(before.R2 as string).expect(201);
+    const r3 = await postAt(before.R3 as string).expect(201);
+    const r3Before = await readRequest(r3.body[0].service_request_id);
+    expect(r3Before.address_id).toBe(before.R3);
+    const summary =
+      `replaces 5 address points of ${J} with 5: 2 kept, 2 moved, 1 added, 1 removed; ` +
+      '1 request loses its link to a removed point (they keep their own location)';
+
+    const dry = fakeIO();
+    expect(await importV(dry.io, V2, '--replace', '--dry-run')).toBeNull();
+    expect(dry.out).toEqual([
+      `dry run, nothing written: addresses: 5 valid, 0 rejected; the import ${summary}`,
+    ]);
+    const http = await request(t.app)
+      .post(`/admin/v1/jurisdictions/${J}/geography/addresses?replace=true&dry_run=true`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Content-Type', 'text/csv')
+      .send(`${V2}\n`)
+      .expect(200);
+    expect(http.body).toMatchObject({
+      written: false,
+      accepted: 5,
+      existing: 5,
+      kept: 2,
+      moved: 2,
+      added: 1,
+      removed: 1,
+      requests_unlinked: 1,
+    });
+    expect(await ids()).toEqual(before);
+
+    const asked = fakeIO({ interactive: true, answer: 'y' });
+    expect(await importV(asked.io, V2, '--replace')).toBeNull();
+    expect(asked.asked).toEqual([`This ${summary}. Continue? [y/N] `]);
+    expect(asked.out).toEqual([
+      `addresses: 5 imported, 0 rejected in 0.0 s (${summary.replace(/^replaces/, 'replaced')})`,
+    ]);
+    const after = await ids();
+    expect(after.R1).toBe(before.R1);
+    expect(after.R2).toBe(before.R2);
+    expect(after['7 Elm St']).toBe(before['7 Elm Street']);
+    expect(after['7 Elm Street B']).toBe(before['7 Elm Street B']);
+    expect(after.R3).toBeUndefined();
+    expect(after.R4).toMatch(/^\d+$/);
+    expect(await jPoints()).toBe(5);
+
+    // The moved point is where the file puts it, and the geocoder sees the new point at once.
+    const moved = await request(t.app)
+      .get(`/open311/v2/addresses.json?jurisdiction_id=${J}&q=2 Maple St`)
+      .expect(200);
+    expect(moved.body[0]).toMatchObject({ address_id: before.R2, lat: 42.30019 });
+    const r4 = await request(t.app)
+      .get(`/open311/v2/addresses.json?jurisdiction_id=${J}&q=4 Maple St`)
+      .expect(200);
+    expect(r4.body[0]).toMatchObject({ address_id: after.R4, address: '4 Maple St' });
+
+    // The request at R2 keeps its link; the one at the removed R3 keeps its location and text only.
+    expect((await readRequest(r2.body[0].service_request_id)).address_id).toBe(before.R2);
+    const r3After = await readRequest(r3.body[0].service_request_id);
+    expect(r3After).toMatchObject({
+      address_id: null,
+      address: r3Before.address,
+      lat: r3Before.lat,
+      long: r3Before.long,
+    });
+    // An app that cached R2's address_id still posts with it; R3's is gone.
+    await postAt(before.R2 as string).expect(201);
+    const gone = await postAt(before.R3 as string).expect(400);
+    expect(gone.body[0].description).toMatch(/is not a known address/);
+  });
+
+  it('when points change, then address_streets and street_cells are those of the points', async () => {
+    const { knex } = t.db;
+    const derived = async () => ({
+      streets: await knex('address_streets')
+        .where('jurisdiction_id', J)
+        .orderBy('street_key')
+        .select('street_key', knex.raw('points::int AS points')),
+      cells: await knex('street_cells')
+        .where('jurisdiction_id', J)
+        .orderBy(['street_key', 'cell_y', 'cell_x'])
+        .select('street_key', 'cell_y', 'cell_x'),
+    });
+    const fromPoints = async () => ({
+      streets: (
+        await knex.raw(
+          `SELECT street_key, count(*)::int AS points FROM address_points WHERE jurisdiction_id = ?
+           GROUP BY street_key ORDER BY street_key`,
+          [J],
+        )
+      ).rows,
+      cells: (
+        await knex.raw(
+          `SELECT DISTINCT street_key, cell_y, cell_x FROM address_points WHERE jurisdiction_id = ?
+           ORDER BY street_key, cell_y, cell_x`,
+          [J],
+        )
+      ).rows,
+    });
+    expect(await derived()).toEqual(await fromPoints());
+    expect((await derived()).streets).toEqual([
+      { street_key: 'ELM ST', points: 2 },
+      { street_key: 'MAPLE ST', points: 3 },
+    ]);
+    // A street renamed in place (same external_id) leaves no trace of the old name.
+    expect(await importV(fakeIO().io, V2.replace('R4,4,Maple St', 'R4,4,Oak Rd'))).toBeNull();
+    expect(await derived()).toEqual(await fromPoints());
+    expect((await derived()).streets.map((r: { street_key: string }) => r.street_key)).toEqual([
+      'ELM ST',
+      'MAPLE ST',
+      'OAK RD',
+    ]);
+  });
+
+  it('when a one-line address column is named with --col-address, then the number, street, unit and zip are read from it', async () => {
+    const oneLine = [
+      'ID,Address,Latitude,Longitude',
+      'B1,"3016 THORNDALE AVE, BC",42.3020,-71.1020',
+      'B2,"12 Birch Road Apt 4, Refreshville MA 02102",42.3021,-71.1021',
+    ].join('\n');
+    const flags = ['--col-external-id', 'ID', '--col-lat', 'Latitude', '--col-long', 'Longitude'];
+    // Mapped as the street (finding 15), it is refused instead of stored as streets without numbers.
+    const refused = await importV(fakeIO().io, oneLine, ...flags, '--col-street', 'Address');
+    expect(descriptions(refused)).toEqual([
+      '2 of 2 street values start with a house number ("3016 THORNDALE AVE, BC") and no house number was read, so the street column holds whole addresses; nothing was changed. Name it as a one-line address column instead (--col-address COLUMN, over HTTP col_address=COLUMN): the number, street, unit and zip are then read from it as the geocoder reads an address. Or name the house number column (--col-house-number).',
+    ]);
+    expect(await count('address_points', { jurisdiction_id: J, external_id: 'B1' })).toBe(0);
+    const { io, out } = fakeIO();
+    expect(await importV(io, oneLine, ...flags, '--col-address', 'Address')).toBeNull();
+    expect(out[0]).toMatch(/^addresses: 2 imported, 0 rejected/);
+    const rows = await t.db
+      .knex('address_points')
+      .where('jurisdiction_id', J)
+      .whereIn('external_id', ['B1', 'B2'])
+      .orderBy('external_id')
+      .select('house_number', 'street', 'unit', 'zip', 'address', 'street_key');
+    expect(rows).toEqual([
+      {
+        house_number: '3016',
+        street: 'THORNDALE AVE',
+        unit: null,
+        zip: null,
+        address: '3016 THORNDALE AVE',
+        street_key: 'THORNDALE AVE',
+      },
+      {
+        house_number: '12',
+        street: 'BIRCH RD',
+        unit: 'APT 4',
+        zip: '02102',
+        address: '12 BIRCH RD',
+        street_key: 'BIRCH RD',
+      },
+    ]);
+    // Over HTTP: col_address; the same file again adds nothing.
+    const http = await request(t.app)
+      .post(
+        `/admin/v1/jurisdictions/${J}/geography/addresses?col_address=Address&col_external_id=ID&col_lat=Latitude&col_long=Longitude`,
+      )
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .set('Content-Type', 'text/csv')
+      .send(`${oneLine}\n`)
+      .expect(201);
+    expect(http.body).toMatchObject({ accepted: 2, kept: 2, moved: 0, added: 0, removed: 0 });
   });
 });
 
@@ -636,7 +906,7 @@ describe('npm run cli -- geo import, in a child process', () => {
     );
     expect(replace.code).toBe(1);
     expect(withoutProgress(replace.stderr)).toMatch(
-      /^open311: --replace replaces 39,308 address points of boston with 3: nothing was written; add --yes/,
+      /^open311: --replace replaces 39,308 address points of boston with 3: 0 kept, 0 moved, 3 added, 39,308 removed; \d+ requests? loses? (its|their) link to a removed point \(they keep their own location\): nothing was written; add --yes/,
     );
     expect(await countPoints()).toBe(BOSTON_POINTS);
 
@@ -652,7 +922,7 @@ describe('npm run cli -- geo import, in a child process', () => {
     expect(done.code).toBe(0);
     expect(withoutProgress(done.stderr)).toBe('');
     expect(done.stdout).toMatch(
-      /^addresses: 3 imported, 0 rejected in \d+\.\d s \(replaced 39,308 address points of boston with 3\)\n$/,
+      /^addresses: 3 imported, 0 rejected in \d+\.\d s \(replaced 39,308 address points of boston with 3: 0 kept, 0 moved, 3 added, 39,308 removed; \d+ requests? loses? (its|their) link to a removed point \(they keep their own location\)\)\n$/,
     );
     expect(await countPoints()).toBe(3);
   }, 180_000);

@@ -7,6 +7,7 @@ import { importLayerStream, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
 
 const COLUMNS = [
+  ['address', 'address'],
   ['externalId', 'external_id'],
   ['houseNumber', 'house_number'],
   ['street', 'street'],
@@ -22,7 +23,7 @@ const COLUMNS = [
  * listed and writes nothing. The body is the file itself (GeoJSON: application/geo+json or
  * application/json; CSV: text/csv), streamed. Query: `replace=true`, `allow_rejects=true` (import the valid
  * rows, list the rest), `dry_run=true` (validate and report, write nothing: 200), `srid`, `name_property`,
- * and `col_street` etc. for CSV columns.
+ * and `col_street` etc. for CSV columns (`col_address`: a one-line address column).
  */
 export function geographyRouter(ctx: AppContext): Router {
   const router = Router();
@@ -67,6 +68,14 @@ export function geographyRouter(ctx: AppContext): Router {
       existing: report.existing,
       replaced: report.replaces ? report.existing : 0,
       warnings: report.warnings,
+      // Address points: how the file met the points in place (kept and moved keep their address_id).
+      ...(report.points && {
+        kept: report.points.kept,
+        moved: report.points.moved,
+        added: report.points.added,
+        removed: report.points.removed,
+        requests_unlinked: report.points.requestsUnlinked,
+      }),
     });
   });
   return router;

@@ -31,6 +31,7 @@ interface GeoImportOptions {
   allowRejects?: boolean;
   nameProperty?: string;
   format?: 'geojson' | 'csv';
+  colAddress?: string;
   colExternalId?: string;
   colHouseNumber?: string;
   colStreet?: string;
@@ -62,13 +63,33 @@ function openFile(file: string): { stream: Readable; bytesRead: () => number } {
 
 const n = (x: number) => x.toLocaleString('en-US');
 
-/** "replaces 39,308 address points with 3" (the boundary: "replaces the boundary of boston"). */
+/**
+ * "replaces 39,308 address points of boston with 3" (the boundary: "replaces the boundary of boston"),
+ * and for address points how they were matched: "…: 0 kept, 0 moved, 3 added, 39,308 removed; 12
+ * requests lose their link to a removed point (they keep their own location)".
+ */
 export function replacement(layer: LayerSpec, jurisdiction: string, r: ImportReport): string {
   if (layer.kind === 'boundary')
     return r.existing > 0
       ? `replaces the boundary of ${jurisdiction}`
       : `sets the boundary of ${jurisdiction}`;
-  return `replaces ${n(r.existing)} ${layerNoun(layer)} of ${jurisdiction} with ${n(r.accepted)}`;
+  const changes = r.points ? `: ${pointChanges(r.points, true)}` : '';
+  return `replaces ${n(r.existing)} ${layerNoun(layer)} of ${jurisdiction} with ${n(r.accepted)}${changes}`;
+}
+
+/** "7,660 kept, 8 moved, 3 added[, 2 removed; 5 requests lose …]" (kept and moved keep their ids). */
+export function pointChanges(p: NonNullable<ImportReport['points']>, replace: boolean): string {
+  const counts = [`${n(p.kept)} kept`, `${n(p.moved)} moved`, `${n(p.added)} added`];
+  if (!replace) {
+    const there = p.kept + p.moved;
+    return (
+      counts.join(', ') + (there > 0 ? ` (${n(there)} already there keep their ids, not added twice)` : '')
+    );
+  }
+  counts.push(`${n(p.removed)} removed`);
+  const requests =
+    p.requestsUnlinked === 1 ? '1 request loses its' : `${n(p.requestsUnlinked)} requests lose their`;
+  return `${counts.join(', ')}; ${requests} link to a removed point (they keep their own location)`;
 }
 
 function listRejects(io: CliIO, r: ImportReport): void {
@@ -101,6 +122,10 @@ export function registerGeoImport(
     .option('--allow-rejects', 'import the valid rows and list the rejected ones (default: reject all)')
     .option('--name-property <p>', 'districts: the property holding the district name', 'name')
     .option('--format <f>', 'geojson or csv (default: from the file name)')
+    .option(
+      '--col-address <c>',
+      'addresses: a one-line address column ("3016 THORNDALE AVE, BC"), split into number, street, unit and zip',
+    )
     .option('--col-external-id <c>', 'CSV column', 'external_id')
     .option('--col-house-number <c>', 'CSV column', 'house_number')
     .option('--col-street <c>', 'CSV column', 'street')
@@ -154,6 +179,7 @@ export function registerGeoImport(
           confirm: o.replace && !o.dryRun ? confirm : undefined,
           nameProperty: o.nameProperty,
           columns: {
+            address: o.colAddress,
             externalId: o.colExternalId,
             houseNumber: o.colHouseNumber,
             street: o.colStreet,
@@ -175,15 +201,19 @@ export function registerGeoImport(
         if (o.dryRun) {
           const change = report.replaces
             ? replacement(layer, o.jurisdiction, report)
-            : `adds ${n(report.accepted)} ${layerNoun(layer)} to the ${n(report.existing)} of ${o.jurisdiction}`;
+            : report.points
+              ? `adds ${n(report.points.added)} ${layerNoun(layer)} to the ${n(report.existing)} of ${o.jurisdiction}: ${pointChanges(report.points, false)}`
+              : `adds ${n(report.accepted)} ${layerNoun(layer)} to the ${n(report.existing)} of ${o.jurisdiction}`;
           io.out(
             `dry run, nothing written: ${report.layer}: ${n(report.accepted)} valid, ${rejected}; the import ${change}`,
           );
         } else {
           const replaced =
-            report.replaces && report.existing > 0
+            report.replaces && (report.existing > 0 || report.points)
               ? ` (${replacement(layer, o.jurisdiction, report).replace(/^replaces/, 'replaced')})`
-              : '';
+              : report.points
+                ? ` (${pointChanges(report.points, false)})`
+                : '';
           io.out(`${report.layer}: ${n(report.accepted)} imported, ${rejected} in ${seconds} s${replaced}`);
         }
         listRejects(io, report);

@@ -1,10 +1,16 @@
 import { pipeline, type Readable } from 'node:stream';
 import { parse } from 'csv-parse';
 import { AppError, badRequest } from '../core';
+import { parseAddress } from './address-normalise';
 import type { AddressRecord } from './import-points';
 
 /** Which CSV column holds each field (the `geo import` flags rename them). */
 export interface AddressColumns {
+  /**
+   * A one-line address column ("3016 THORNDALE AVE, BC"), read instead of `houseNumber` and `street`
+   * when named: split as the geocoder splits a resident's address (parseAddress). Never by default.
+   */
+  address?: string;
   externalId: string;
   houseNumber: string;
   street: string;
@@ -76,6 +82,20 @@ export async function* csvRows(
 }
 
 /**
+ * The number, street, unit and zip of a one-line address, as the geocoder reads one (the street in its
+ * normalised form, "THORNDALE AVE"); a `unit` or `zip` from their own columns wins. A reason without a street.
+ */
+export function oneLineAddress(
+  text: string,
+  unit: string | null,
+  zip: string | null,
+): Pick<AddressRecord, 'houseNumber' | 'street' | 'unit' | 'zip'> | string {
+  const p = parseAddress(text);
+  if (p.street === '') return 'no street in the address';
+  return { houseNumber: p.houseNumber, street: p.street, unit: unit ?? p.unit, zip: zip ?? p.zip };
+}
+
+/**
  * Streams address records out of a CSV with a header row, yielding [line, record] or [line, reason].
  * Coordinates are checked for WGS84 range only when `checkWgs84` (projected CRSs have other ranges).
  */
@@ -84,12 +104,17 @@ export async function* readAddressCsv(
   columns: AddressColumns = DEFAULT_ADDRESS_COLUMNS,
   checkWgs84 = true,
 ): AsyncGenerator<[number, AddressRecord | string]> {
-  const required = [columns.street, columns.lat, columns.long];
+  const oneLine = columns.address;
+  const required = [oneLine ?? columns.street, columns.lat, columns.long];
   for await (const [line, get] of csvRows(input, required)) {
-    const street = get(columns.street);
+    const street = get(oneLine ?? columns.street);
     const lat = Number(get(columns.lat));
     const long = Number(get(columns.long));
-    if (!street) yield [line, 'no street'];
+    const parts = oneLine
+      ? street && oneLineAddress(street, get(columns.unit), get(columns.zip))
+      : { houseNumber: get(columns.houseNumber), street, unit: get(columns.unit), zip: get(columns.zip) };
+    if (!street) yield [line, oneLine ? 'no address' : 'no street'];
+    else if (typeof parts === 'string') yield [line, parts];
     else if (
       get(columns.lat) === null ||
       get(columns.long) === null ||
@@ -104,10 +129,10 @@ export async function* readAddressCsv(
         line,
         {
           externalId: get(columns.externalId),
-          houseNumber: get(columns.houseNumber),
-          street,
-          unit: get(columns.unit),
-          zip: get(columns.zip),
+          houseNumber: parts?.houseNumber ?? null,
+          street: parts?.street ?? street,
+          unit: parts?.unit ?? null,
+          zip: parts?.zip ?? null,
           lat,
           long,
         },

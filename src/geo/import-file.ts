@@ -9,7 +9,13 @@ import type { Knex } from 'knex';
 import { parser } from 'stream-json';
 import { pick } from 'stream-json/filters/Pick';
 import { streamArray } from 'stream-json/streamers/StreamArray';
-import { csvRows, DEFAULT_ADDRESS_COLUMNS, readAddressCsv, type AddressColumns } from './address-csv';
+import {
+  csvRows,
+  DEFAULT_ADDRESS_COLUMNS,
+  oneLineAddress,
+  readAddressCsv,
+  type AddressColumns,
+} from './address-csv';
 import { AppError, badRequest } from '../core';
 import { importBoundary, importDistricts, sridOf, type Feature } from './import';
 import {
@@ -95,18 +101,23 @@ async function* pointFeaturesAsAddresses(
     const p = f.properties ?? {};
     const text = (k: string) => (p[k] === undefined || p[k] === null || p[k] === '' ? null : String(p[k]));
     const coords = f.geometry?.type === 'Point' ? (f.geometry.coordinates as number[]) : null;
-    const street = text(cols.street);
+    const streetProperty = cols.address ?? cols.street;
+    const street = text(streetProperty);
+    const parts = cols.address
+      ? street && oneLineAddress(street, text(cols.unit), text(cols.zip))
+      : { houseNumber: text(cols.houseNumber), street, unit: text(cols.unit), zip: text(cols.zip) };
     if (!coords || coords.length < 2) yield [n, 'not a Point feature'];
-    else if (!street) yield [n, `no "${cols.street}" property`];
+    else if (!street) yield [n, `no "${streetProperty}" property`];
+    else if (typeof parts === 'string') yield [n, parts];
     else
       yield [
         n,
         {
           externalId: text(cols.externalId),
-          houseNumber: text(cols.houseNumber),
-          street,
-          unit: text(cols.unit),
-          zip: text(cols.zip),
+          houseNumber: parts?.houseNumber ?? null,
+          street: parts?.street ?? street,
+          unit: parts?.unit ?? null,
+          zip: parts?.zip ?? null,
           long: Number(coords[0]),
           lat: Number(coords[1]),
         },

@@ -36,6 +36,25 @@ export interface ImportReport {
   warnings: string[];
   /** False after a dry run or a declined confirmation: nothing was written. */
   written: boolean;
+  /** Address points only: how the file's points met those in place (import-points.ts `mergePoints`). */
+  points?: PointChanges;
+}
+
+/**
+ * What an address import did to the points in place, matched on `external_id`, else on the address
+ * (number, street, unit, zip) at the same place. kept + moved + added = accepted.
+ */
+export interface PointChanges {
+  /** Matched points that keep their id and their coordinates (their text may be updated). */
+  kept: number;
+  /** Matched points that keep their id at new coordinates. */
+  moved: number;
+  /** Points of the file that matched none in place: new ids. */
+  added: number;
+  /** Points in place that are not in the file, deleted (`replace` only; without it they stay). */
+  removed: number;
+  /** Requests linked to a removed point: they keep their own location and address text, not the link. */
+  requestsUnlinked: number;
 }
 
 export interface ImportOptions {
@@ -134,7 +153,7 @@ function layerRows(trx: Knex, jurisdictionId: string, layer: ImportLayer): Knex.
 /**
  * Runs `write` in one transaction with the checks and policy above. `write` adds to `report.accepted`
  * and `report.rejected` as it goes; on `replace` the layer's rows are deleted first (the boundary is
- * replaced by its writer).
+ * replaced by its writer, address points merged by theirs: `importAddresses`).
  */
 export async function runImport(
   knex: Knex,
@@ -164,7 +183,9 @@ export async function runImport(
         n: string | number;
       }>;
       report.existing = Number(row?.n ?? 0);
-      if (opts.replace && layer.kind !== 'boundary') await layerRows(trx, jurisdictionId, layer).delete();
+      // Address points are matched and merged by their writer (ids kept); other layers are swapped whole.
+      if (opts.replace && layer.kind !== 'boundary' && layer.kind !== 'addresses')
+        await layerRows(trx, jurisdictionId, layer).delete();
       await write(trx, report);
       report.rejected.sort((a, b) => a.line - b.line);
       if (report.rejected.length > 0 && !opts.allowRejects) throw new ImportRefused(report);
