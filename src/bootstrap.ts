@@ -161,7 +161,9 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   try {
     let applied: string[] = [];
     if (opts.migrate ?? config.migrateOnStart) {
-      applied = await migrateLatest(db.knex);
+      applied = await migrateLatest(db.knex).catch((err: unknown) => {
+        throw extensionHint(err);
+      });
       if (applied.length > 0) logger.info({ applied }, 'migrations applied');
     }
     if (prebuilt) {
@@ -171,6 +173,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
       logger.info('empty database: loading the Boston demo city (about a minute the first time)');
       await loadDemoCity(db.knex, new Date(), logger);
     }
+    if (config.defaultJurisdiction) await checkDefaultJurisdiction(db, config.defaultJurisdiction, logger);
     const replica = opts.role === 'server' ? await openReplica(config, logger) : null;
     const ctx = createContext({ config, db, logger, clock: opts.clock, replica });
     if (opts.role !== 'cli') ctx.metrics.collectProcessMetrics();
@@ -192,4 +195,36 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
     await db.close().catch(() => {});
     throw err;
   }
+}
+
+/**
+ * DEFAULT_JURISDICTION naming no jurisdiction is a typo that shows only once a second city is added (every
+ * call naming none then goes to a city that does not exist): said at start-up, as a warning, since a new
+ * city's jurisdiction may be created after the first start.
+ */
+export async function checkDefaultJurisdiction(db: Database, id: string, logger: Logger): Promise<void> {
+  const known = (await db.knex('jurisdictions').orderBy('id').pluck('id')) as string[];
+  if (known.length > 0 && !known.includes(id))
+    logger.warn(
+      { defaultJurisdiction: id, known: known.slice(0, 20) },
+      `DEFAULT_JURISDICTION "${id}" is not a jurisdiction of this database (known: ${known.slice(0, 20).join(', ')})`,
+    );
+}
+
+/** The extensions the migrations create (migrations 20261124000001 and 20261203130001). */
+const EXTENSIONS = ['postgis', 'pg_trgm', 'btree_gist'];
+
+/**
+ * A database user that may not create extensions (the usual managed-PostgreSQL setup) fails the first
+ * migration with PostgreSQL's bare "permission denied to create extension": say what to ask for.
+ */
+function extensionHint(err: unknown): unknown {
+  const message = (err as Error | null)?.message ?? '';
+  const m = /permission denied to create extension "([\w-]+)"/.exec(message);
+  if (!m) return err;
+  return new StartupError(
+    `the database user may not create the extension "${m[1]}". Ask a superuser (or your provider's admin ` +
+      `role) to run, once in this database: ${EXTENSIONS.map((e) => `CREATE EXTENSION IF NOT EXISTS ${e};`).join(' ')} ` +
+      'Then start again.',
+  );
 }

@@ -33,14 +33,20 @@ async function main(): Promise<void> {
     { database: db.describe, intervalMs: config.workerIntervalMs, metricsPort: config.metricsPort },
     'worker running',
   );
-  const stop = async () => {
+  // The same two lines as the server's, so a graceful stop is told apart from a crash or an OOM kill.
+  let stopping = false;
+  const stop = async (signal: string) => {
+    if (stopping) return;
+    stopping = true;
+    logger.info({ signal }, 'shutting down');
     metrics?.close();
     await worker.stop();
     await booted.close();
+    logger.info('stopped');
     process.exit(0);
   };
-  process.on('SIGTERM', () => void stop());
-  process.on('SIGINT', () => void stop());
+  process.on('SIGTERM', () => void stop('SIGTERM'));
+  process.on('SIGINT', () => void stop('SIGINT'));
 }
 
 main().catch((err: unknown) => die((err as Error).message));

@@ -61,9 +61,12 @@ describe('open311 migrate status', () => {
   (usePostgres() ? test : test.skip)(
     'after latest and one rollback, then status reports what the rollback undid as pending',
     async () => {
-      const applied = (await cli(db.env, 'migrate', 'latest')).split('\n');
+      const [head, ...applied] = (await cli(db.env, 'migrate', 'latest')).split('\n');
+      expect(head).toBe(`applied ${MIGRATIONS} of ${MIGRATIONS}:`);
       expect(applied).toHaveLength(MIGRATIONS);
       expect(await cli(db.env, 'migrate', 'status')).toBe(`applied: ${MIGRATIONS}, pending: 0`);
+      // A second run says there was nothing to do rather than listing every migration again.
+      expect(await cli(db.env, 'migrate', 'latest')).toBe(`already up to date (${MIGRATIONS} applied)`);
       const undone = (await cli(db.env, 'migrate', 'rollback')).split('\n').filter(Boolean);
       expect(undone.length).toBeGreaterThan(0);
       expect(await cli(db.env, 'migrate', 'status')).toBe(

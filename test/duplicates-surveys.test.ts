@@ -249,6 +249,16 @@ describe('surveys', () => {
     expect((await request(t.app).post(path).send({ service_rating: 0, timeliness_rating: 6 })).status).toBe(
       400,
     );
+    // A comment that is not text, or a body of another type, is refused without using up the survey.
+    const object = await request(t.app)
+      .post(path)
+      .send({ service_rating: 3, timeliness_rating: 3, comment: { x: 1 } });
+    expect([object.status, object.text]).toEqual([400, expect.stringContaining('comment must be text')]);
+    const xml = await request(t.app)
+      .post(path)
+      .set('Content-Type', 'application/xml')
+      .send('<answer><service_rating>3</service_rating></answer>');
+    expect(xml.status).toBe(415);
     expect(
       (await request(t.app).post(path).send({ service_rating: 4, timeliness_rating: 2, comment: 'ok' }))
         .status,

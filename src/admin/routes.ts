@@ -1,6 +1,6 @@
 import { Router, type NextFunction, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
-import { guardBody, jsonBody, perKeyRateLimit, requireKey } from '../http';
+import { bodyTypes, guardBody, jsonBody, perKeyRateLimit, requireKey } from '../http';
 import { AppError } from '../core';
 import { apiKeysRouter } from './api-keys-routes';
 import { geographyRouter } from './geography-routes';
@@ -30,7 +30,8 @@ export function adminRouter(ctx: AppContext): Router {
   });
   router.use(requireKey(ctx, 'admin'), perKeyRateLimit(ctx, 'staff'));
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
-  router.use(jsonBody(ctx.config.bodyLimitBytes), guardBody);
+  // JSON, and CSV for a catalog import (the geography import above reads its own types).
+  router.use(bodyTypes(['application/json', 'text/csv']), jsonBody(ctx.config.bodyLimitBytes), guardBody);
   router.use(apiKeysRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));

@@ -40,14 +40,16 @@ export function buildProgram(env: Env, io: CliIO = processIO()): Command {
   const program = new Command('open311').description('Open311 server operator commands').showHelpAfterError();
 
   const migrate = program.command('migrate').description('database migrations');
-  migrate
-    .command('latest')
-    .action(() =>
-      withBooted(
-        async ({ db }) => console.log((await migrationStatus(db.knex)).done.join('\n') || 'no migrations'),
-        true,
-      ),
-    );
+  migrate.command('latest').action(() =>
+    withBooted(async ({ db, applied }) => {
+      const total = (await migrationStatus(db.knex)).done.length;
+      console.log(
+        applied.length === 0
+          ? `already up to date (${total} applied)`
+          : `applied ${applied.length} of ${total}:\n${applied.join('\n')}`,
+      );
+    }, true),
+  );
   migrate
     .command('rollback')
     .option('--all', 'undo every migration')

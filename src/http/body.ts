@@ -87,6 +87,33 @@ export const jsonBody = (limitBytes: number) =>
 export const formBody = (limitBytes: number, extended = true) =>
   express.urlencoded({ extended, limit: limitBytes, parameterLimit: 1000, verify: verifyFormUtf8 });
 
+/** Whether a request carries a body (a length above 0, or chunked). */
+function hasBody(req: Request): boolean {
+  return Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
+}
+
+function unsupportedType(given: string | undefined, accepted: readonly string[]): AppError {
+  return new AppError(
+    415,
+    given
+      ? `Content-Type ${given.split(';')[0]} is not accepted: use ${accepted.join(', ')}.`
+      : `The request has a body but no Content-Type: send it as ${accepted.join(', ')}.`,
+  );
+}
+
+/**
+ * A router's accepted body types: a body of another type, or without a Content-Type, is a 415 saying
+ * which to use (rather than a 400 or 403 about fields its parser never read).
+ */
+export function bodyTypes(accepted: readonly string[]) {
+  return (req: Request, _res: Response, next: NextFunction): void => {
+    if (!hasBody(req)) return next();
+    const given = req.headers['content-type'];
+    const type = given?.toLowerCase();
+    next(type && accepted.some((a) => type.startsWith(a)) ? undefined : unsupportedType(given, accepted));
+  };
+}
+
 /**
  * Body parsing for writes: form-urlencoded (the Open311 default), JSON and multipart, whose file parts
  * (with `files`) are spooled to disk and listed by `bodyFiles`. Sizes are bounded (413); other content
@@ -153,15 +180,10 @@ export function writeBody(limitBytes: number, files?: FileLimits) {
   const parse = (req: Request, res: Response, next: NextFunction) => {
     const given = req.headers['content-type'];
     const type = given?.toLowerCase();
-    const hasBody =
-      Number(req.headers['content-length'] ?? 0) > 0 || req.headers['transfer-encoding'] !== undefined;
     if (type?.startsWith('application/x-www-form-urlencoded')) return form(req, res, next);
     if (type?.startsWith('application/json')) return json(req, res, next);
     if (type?.startsWith('multipart/form-data')) return cleanup(req, res, () => multipart(req, res, next));
-    if (hasBody && given)
-      return next(
-        new AppError(415, `Content-Type ${given.split(';')[0]} is not accepted: use ${ACCEPTED.join(', ')}.`),
-      );
+    if (hasBody(req)) return next(unsupportedType(given, ACCEPTED));
     next();
   };
   return [

@@ -7,7 +7,16 @@ export {
   requireKey,
   resolveJurisdictionFor,
 } from './auth';
-export { bodyFiles, FILE_FIELD, formBody, jsonBody, writeBody, type BodyFile, type FileLimits } from './body';
+export {
+  bodyFiles,
+  bodyTypes,
+  FILE_FIELD,
+  formBody,
+  jsonBody,
+  writeBody,
+  type BodyFile,
+  type FileLimits,
+} from './body';
 export { securityHeaders } from './security-headers';
 export { guardBody, guardPathAndQuery } from './input-guard';
 export { createLogger, httpLogger } from './logging';

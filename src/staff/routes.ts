@@ -8,6 +8,7 @@ import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
 import {
   apiKeyOf,
+  bodyTypes,
   formBody,
   guardBody,
   jsonBody,
@@ -81,6 +82,7 @@ const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
 
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
+  router.use(bodyTypes(['application/json', 'application/x-www-form-urlencoded']));
   router.use(jsonBody(ctx.config.bodyLimitBytes));
   router.use(formBody(ctx.config.bodyLimitBytes), guardBody);
   // Staff answers carry residents' contact details: never stored by a browser or shared cache.

@@ -1,7 +1,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { AppError } from '../core';
-import { escapeXml, formBody, guardBody, jsonBody } from '../http';
+import { bodyTypes, escapeXml, formBody, guardBody, jsonBody } from '../http';
 import { answerSurvey, readSurvey, type SurveyView } from './surveys';
 
 const wantsJson = (req: Request) =>
@@ -44,7 +44,12 @@ ${scale('timeliness_rating', 'How quickly it was done')}
 /** GET/POST /surveys/{token}: a small accessible HTML form, or JSON for apps (Accept / Content-Type). */
 export function surveysRouter(ctx: AppContext): Router {
   const router = Router();
-  router.use(formBody(16_384, false), jsonBody(16_384), guardBody);
+  router.use(
+    bodyTypes(['application/x-www-form-urlencoded', 'application/json']),
+    formBody(16_384, false),
+    jsonBody(16_384),
+    guardBody,
+  );
   const ttl = ctx.config.surveyTtlDays;
 
   router.get('/:token', async (req: Request, res: Response) => {

@@ -113,6 +113,8 @@ export async function answerSurvey(
   const problems = new Problems();
   const service = rating(input.service_rating, 'service_rating', problems);
   const timeliness = rating(input.timeliness_rating, 'timeliness_rating', problems);
+  if (input.comment !== undefined && input.comment !== null && typeof input.comment !== 'string')
+    problems.add('comment must be text.');
   const comment = typeof input.comment === 'string' ? input.comment.trim() : '';
   if (comment.length > 2000) problems.add('comment is too long (at most 2000 characters).');
   problems.throwIfAny();
