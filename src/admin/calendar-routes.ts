@@ -53,12 +53,15 @@ export function calendarRouter(ctx: AppContext): Router {
     const workingHours = eitherSpelling(body, 'workingHours', 'working_hours', errors);
     const zone = eitherSpelling(body, 'timeZone', 'time_zone', errors);
     // The zone is read back so a GET's document can be PUT as it is; it is the jurisdiction's, set there.
-    if (zone !== undefined && zone !== j.timeZone)
+    if (zone !== undefined && zone !== j.timeZone) {
+      const field = body.timeZone !== undefined ? 'timeZone' : 'time_zone';
+      const given = typeof zone === 'string' ? `"${quoted(zone)}"` : 'must be a string and';
       errors.push(
-        `time_zone ${typeof zone === 'string' ? `"${quoted(zone)}"` : 'must be a string and'} is not this calendar's: ` +
-          `a calendar follows its jurisdiction's time zone (${j.timeZone}), which is changed with ` +
-          `PUT /admin/v1/jurisdictions/${j.id} {"time_zone": …}. Leave time_zone out or send ${j.timeZone}.`,
+        `${field} ${given} is not this calendar's: a calendar follows its jurisdiction's time zone ` +
+          `(${j.timeZone}), which is changed with PUT /admin/v1/jurisdictions/${j.id} {"time_zone": …}. ` +
+          `Leave ${field} out or send ${j.timeZone}.`,
       );
+    }
     const checked = validateCalendar({ timeZone: j.timeZone, workingHours, holidays: body.holidays ?? [] });
     if (!checked.ok) errors.push(...checked.errors);
     if (errors.length > 0 || !checked.ok) throw badRequest(errors);
