@@ -1,32 +1,73 @@
+import { isDeepStrictEqual } from 'node:util';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
-import { badRequest } from '../core';
-import { saveCalendar } from '../sla';
-import { fieldsOnly } from '../core';
-import { validateCalendar } from '../sla';
+import { badRequest, fieldsOnly, quoted } from '../core';
+import { saveCalendar, validateCalendar, type BusinessCalendar } from '../sla';
 
-const calendarFields = fieldsOnly('admin/calendar', ['workingHours', 'working_hours', 'holidays']);
+const calendarFields = fieldsOnly('admin/calendar', [
+  'workingHours',
+  'working_hours',
+  'timeZone',
+  'time_zone',
+  'holidays',
+]);
+
+/**
+ * The calendar document GET answers and PUT takes back as it is: the first fields (camelCase) are the
+ * original contract, `time_zone` and `working_hours` the same values in the admin API's snake_case.
+ */
+const calendarDoc = (cal: BusinessCalendar) => ({
+  timeZone: cal.timeZone,
+  workingHours: cal.workingHours,
+  holidays: cal.holidays,
+  time_zone: cal.timeZone,
+  working_hours: cal.workingHours,
+});
+
+/** One field given under either spelling; both spellings only with the same value. */
+function eitherSpelling(
+  body: Record<string, unknown>,
+  camel: string,
+  snake: string,
+  errors: string[],
+): unknown {
+  const a = body[camel];
+  const b = body[snake];
+  if (a !== undefined && b !== undefined && !isDeepStrictEqual(a, b))
+    errors.push(`${camel} and ${snake} are the same field and differ; send one of them.`);
+  return a ?? b;
+}
 
 /** GET/PUT /admin/v1/jurisdictions/{id}/calendar: working hours per ISO weekday and holidays. */
 export function calendarRouter(ctx: AppContext): Router {
   const router = Router();
   router.get('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
-    res.json(await ctx.calendars.get(j.id, j.timeZone));
+    res.json(calendarDoc(await ctx.calendars.get(j.id, j.timeZone)));
   });
   router.put('/jurisdictions/:id/calendar', async (req, res) => {
     const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
     const body = calendarFields.parse(req.body ?? {});
-    const checked = validateCalendar({
-      timeZone: j.timeZone,
-      workingHours: body.workingHours ?? body.working_hours,
-      holidays: body.holidays ?? [],
-    });
-    if (!checked.ok) throw badRequest(checked.errors);
+    const errors: string[] = [];
+    const workingHours = eitherSpelling(body, 'workingHours', 'working_hours', errors);
+    const zone = eitherSpelling(body, 'timeZone', 'time_zone', errors);
+    // The zone is read back so a GET's document can be PUT as it is; it is the jurisdiction's, set there.
+    if (zone !== undefined && zone !== j.timeZone) {
+      const field = body.timeZone !== undefined ? 'timeZone' : 'time_zone';
+      const given = typeof zone === 'string' ? `"${quoted(zone)}"` : 'must be a string and';
+      errors.push(
+        `${field} ${given} is not this calendar's: a calendar follows its jurisdiction's time zone ` +
+          `(${j.timeZone}), which is changed with PUT /admin/v1/jurisdictions/${j.id} {"time_zone": …}. ` +
+          `Leave ${field} out or send ${j.timeZone}.`,
+      );
+    }
+    const checked = validateCalendar({ timeZone: j.timeZone, workingHours, holidays: body.holidays ?? [] });
+    if (!checked.ok) errors.push(...checked.errors);
+    if (errors.length > 0 || !checked.ok) throw badRequest(errors);
     await saveCalendar(ctx.knex, j.id, checked.value, ctx.clock());
     await ctx.invalidate('calendar', j.id);
-    res.json(checked.value);
+    res.json(calendarDoc(checked.value));
   });
   return router;
 }

@@ -3,7 +3,7 @@
  * split like 08:00-12:00 and 13:00-17:00), and holidays (local dates with no work at all).
  */
 import { DateTime } from 'luxon';
-import { usFederalHolidaysBetween } from './us-federal-holidays';
+import { isUsTimeZone, usFederalHolidaysBetween } from './us-federal-holidays';
 
 export type SlaUnit = 'hours' | 'business_hours' | 'business_days' | 'calendar_days';
 export interface ResponseLevel {
@@ -22,7 +22,11 @@ export interface BusinessCalendar {
 
 const WEEKDAY_HOURS: WorkingInterval[] = [{ start: '08:00', end: '17:00' }];
 
-/** Monday–Friday 08:00–17:00 and US federal holidays from the year before `now` to ten years on. */
+/**
+ * The calendar of a jurisdiction that has not stored one: Monday–Friday 08:00–17:00, with the US federal
+ * holidays of `years` when its time zone is a US one (`isUsTimeZone`), and no holidays elsewhere (a
+ * Canadian or European city's holidays are its own: it stores them with PUT …/calendar).
+ */
 export function defaultCalendar(timeZone: string, years: [number, number] = [2020, 2040]): BusinessCalendar {
   return {
     timeZone,
@@ -35,12 +39,16 @@ export function defaultCalendar(timeZone: string, years: [number, number] = [202
       '6': [],
       '7': [],
     },
-    holidays: usFederalHolidaysBetween(years[0], years[1]),
+    holidays: isUsTimeZone(timeZone) ? usFederalHolidaysBetween(years[0], years[1]) : [],
   };
 }
 
 const TIME = /^([01]\d|2[0-3]):([0-5]\d)$|^24:00$/;
 const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+const WEEKDAYS = ['1', '2', '3', '4', '5', '6', '7'];
+const isPlainObject = (v: unknown): v is Record<string, unknown> =>
+  typeof v === 'object' && v !== null && !Array.isArray(v);
 
 export const minutesOf = (hhmm: string): number => Number(hhmm.slice(0, 2)) * 60 + Number(hhmm.slice(3, 5));
 
@@ -52,7 +60,15 @@ export function validateCalendar(
   const timeZone = typeof c.timeZone === 'string' ? c.timeZone : '';
   if (!DateTime.local().setZone(timeZone).isValid)
     errors.push(`timeZone "${timeZone}" is not an IANA time zone.`);
-  const hours = (c.workingHours ?? {}) as Record<string, unknown>;
+  const rawHours = c.workingHours ?? {};
+  const hours = (isPlainObject(rawHours) ? rawHours : {}) as Record<string, unknown>;
+  if (!isPlainObject(rawHours))
+    errors.push('workingHours must be an object of ISO weekdays "1" (Monday) to "7" (Sunday).');
+  for (const key of Object.keys(hours))
+    if (!WEEKDAYS.includes(key))
+      errors.push(
+        `workingHours: "${key.slice(0, 20)}" is not an ISO weekday; use "1" (Monday) to "7" (Sunday).`,
+      );
   const workingHours: Record<string, WorkingInterval[]> = {};
   for (let d = 1; d <= 7; d += 1) {
     const raw = hours[String(d)] ?? [];
@@ -77,6 +93,8 @@ export function validateCalendar(
   }
   if (Object.values(workingHours).every((l) => l.length === 0))
     errors.push('workingHours must have at least one working interval in the week.');
+  if (c.holidays !== undefined && !Array.isArray(c.holidays))
+    errors.push('holidays must be a list of dates YYYY-MM-DD.');
   const holidays = Array.isArray(c.holidays) ? c.holidays.map(String) : [];
   for (const h of holidays)
     if (!DATE.test(h) || !DateTime.fromISO(h).isValid)

@@ -2,6 +2,7 @@ import fc from 'fast-check';
 import { DateTime } from 'luxon';
 import { defaultCalendar, isWorkingTime, validateCalendar, type BusinessCalendar } from './business-calendar';
 import { businessMsBetween, computeDueDate } from './due-date';
+import { intervalsOn } from './business-calendar';
 import { usFederalHolidays } from './us-federal-holidays';
 
 const NY = defaultCalendar('America/New_York');
@@ -49,7 +50,14 @@ describe('computeDueDate', () => {
     ['2026-11-21T10:00', 1, 'business_hours', '2026-11-23T09:00'], // Saturday arrival
     ['2026-07-03T10:00', 1, 'business_hours', '2026-07-06T09:00'], // observed July 4 holiday
     ['2026-11-23T09:00', 3, 'business_days', '2026-11-27T17:00'], // Mon + 3 working days, skipping Thanksgiving
-    ['2026-11-23T18:00', 1, 'business_days', '2026-11-25T17:00'], // after close: Tuesday is day 0
+    ['2026-11-23T18:00', 1, 'business_days', '2026-11-24T17:00'], // after close: Monday is still day 0
+    ['2026-11-23T07:00', 1, 'business_days', '2026-11-24T17:00'], // before opening: Monday is day 0
+    ['2026-11-21T10:00', 1, 'business_days', '2026-11-23T17:00'], // Saturday: Monday close
+    ['2026-11-20T18:00', 1, 'business_days', '2026-11-23T17:00'], // Friday evening: Monday close
+    ['2026-11-21T10:00', 0.5, 'business_days', '2026-11-23T12:30'], // Saturday: half of Monday
+    ['2026-11-21T10:00', 1.5, 'business_days', '2026-11-24T12:30'], // Saturday: Monday and half of Tuesday
+    ['2026-11-25T18:00', 1, 'business_days', '2026-11-27T17:00'], // Wednesday evening, Thanksgiving skipped
+    ['2026-11-26T10:00', 1, 'business_days', '2026-11-27T17:00'], // on Thanksgiving: Friday close
     ['2026-11-20T10:00', 0.5, 'business_days', '2026-11-20T14:30'], // half a day
     ['2026-03-07T12:00', 1, 'calendar_days', '2026-03-08T12:00'], // spring forward keeps wall time
     ['2026-10-31T12:00', 2, 'calendar_days', '2026-11-02T12:00'], // fall back
@@ -231,6 +239,194 @@ describe('properties', () => {
         },
       ),
       { numRuns: 400 },
+    );
+  });
+});
+
+// ---- business days: what "N business days" means (issue L18) ----
+
+/** A calendar from validateCalendar (the admin API's check), throwing on a mistake in the test. */
+function calendarOf(
+  timeZone: string,
+  workingHours: Record<string, Array<{ start: string; end: string }>>,
+  holidays: string[] = [],
+): BusinessCalendar {
+  const r = validateCalendar({ timeZone, workingHours, holidays });
+  if (!r.ok) throw new Error(r.errors.join(' '));
+  return r.value;
+}
+
+const INDY = 'America/Indiana/Indianapolis';
+const MONDAYS_ONLY = calendarOf(INDY, { '1': [{ start: '08:00', end: '17:00' }] });
+const NINE_TO_FIVE = [{ start: '09:00', end: '17:00' }];
+const WEEKDAYS_9_17 = calendarOf(
+  'America/New_York',
+  { '1': NINE_TO_FIVE, '2': NINE_TO_FIVE, '3': NINE_TO_FIVE, '4': NINE_TO_FIVE, '5': NINE_TO_FIVE },
+  usFederalHolidays(2026).concat(usFederalHolidays(2027)),
+);
+
+describe('business days', () => {
+  it.each([
+    [0.5, '2026-12-07T12:30'],
+    [1, '2026-12-07T17:00'], // was Mon 14 Dec: the first Monday was counted as day 0
+    [1.5, '2026-12-14T12:30'],
+    [2, '2026-12-14T17:00'],
+  ])(
+    'when only Monday 08:00-17:00 works and a request comes on Friday, then %s business days end %s',
+    (value, expected) => {
+      const friday = at('2026-12-04T10:00', INDY);
+      expect(local(computeDueDate(friday, { value, unit: 'business_days' }, MONDAYS_ONLY), INDY)).toBe(
+        expected,
+      );
+    },
+  );
+
+  it('when the next working day is shorter than the time already worked today, then under one day never ends after one day', () => {
+    // Monday 08:00-16:00 (8 h), Tuesday 08:00-10:00 (2 h). From Monday 15:00, 0.9 days is 7.2 business
+    // hours, which would reach Wednesday; one whole day ends at Tuesday 10:00.
+    const cal = calendarOf('America/New_York', {
+      '1': [{ start: '08:00', end: '16:00' }],
+      '2': [{ start: '08:00', end: '10:00' }],
+    });
+    const monday = at('2026-11-23T15:00');
+    const one = computeDueDate(monday, { value: 1, unit: 'business_days' }, cal);
+    const almost = computeDueDate(monday, { value: 0.9, unit: 'business_days' }, cal);
+    expect(local(one)).toBe('2026-11-24T10:00');
+    expect(almost.getTime()).toBeLessThanOrEqual(one.getTime());
+  });
+});
+
+const minutes = (m: number) =>
+  `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
+/** A day's intervals: up to two, on 15-minute marks, sorted and not overlapping (they may touch). */
+const dayHours = fc.uniqueArray(fc.integer({ min: 0, max: 96 }), { maxLength: 4 }).map((marks) => {
+  const m = [...marks].sort((a, b) => a - b);
+  const out: Array<{ start: string; end: string }> = [];
+  for (let i = 0; i + 1 < m.length; i += 2)
+    out.push({ start: minutes((m[i] as number) * 15), end: minutes((m[i + 1] as number) * 15) });
+  return out;
+});
+const anyCalendar: fc.Arbitrary<BusinessCalendar> = fc
+  .record({
+    zone: fc.constantFrom('America/New_York', INDY, 'Europe/Berlin', 'Asia/Kolkata', 'Australia/Lord_Howe'),
+    week: fc.array(dayHours, { minLength: 7, maxLength: 7 }),
+    holidays: fc.uniqueArray(
+      fc
+        .integer({ min: 0, max: 4 * 366 })
+        .map((d) => DateTime.fromISO('2025-01-01', { zone: 'UTC' }).plus({ days: d }).toISODate() as string),
+      { maxLength: 40 },
+    ),
+  })
+  .filter(({ week }) => week.some((d) => d.length > 0))
+  .map(({ zone, week, holidays }) =>
+    calendarOf(zone, Object.fromEntries(week.map((d, i) => [String(i + 1), d])), holidays),
+  );
+const businessDaysValue = fc.oneof(
+  fc.integer({ min: 0, max: 12 }),
+  fc.double({ min: 0, max: 12, noNaN: true }),
+  fc.integer({ min: 0, max: 47 }).map((q) => q / 4),
+);
+const due = (s: Date, value: number, cal: BusinessCalendar) =>
+  computeDueDate(s, { value, unit: 'business_days' }, cal).getTime();
+
+/** Close of business of the Nth working day after the local day of `s`, walked with luxon alone. */
+function closeOfNthWorkingDay(s: Date, n: number, cal: BusinessCalendar): number {
+  const holidays = new Set(cal.holidays);
+  let day = DateTime.fromJSDate(s, { zone: cal.timeZone }).startOf('day');
+  for (let counted = 0; ;) {
+    day = day.plus({ days: 1 });
+    const intervals = intervalsOn(day, cal, holidays);
+    if (intervals.length > 0 && (counted += 1) === n) return (intervals.at(-1) as [number, number])[1];
+  }
+}
+
+describe('business days: properties', () => {
+  it('when N grows, then the due time never decreases (any calendar, any arrival)', () => {
+    fc.assert(
+      fc.property(start, businessDaysValue, businessDaysValue, anyCalendar, (s, a, b, cal) => {
+        const [lo, hi] = a <= b ? [a, b] : [b, a];
+        expect(due(s, hi, cal)).toBeGreaterThanOrEqual(due(s, lo, cal));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('when one business day more is given, then the due time is strictly later', () => {
+    fc.assert(
+      fc.property(start, businessDaysValue, anyCalendar, (s, v, cal) => {
+        expect(due(s, v + 1, cal)).toBeGreaterThan(due(s, v, cal));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('when business days are added, then the due time is inside working time or exactly at a closing time', () => {
+    fc.assert(
+      fc.property(start, businessDaysValue, anyCalendar, (s, v, cal) => {
+        const d = new Date(due(s, v, cal));
+        expect(isWorkingTime(d, cal) || isWorkingTime(new Date(d.getTime() - 1), cal)).toBe(true);
+        expect(d.getTime()).toBeGreaterThanOrEqual(s.getTime());
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('when N whole business days are added, then the request is due at close of the Nth working day after the day of arrival', () => {
+    fc.assert(
+      fc.property(start, fc.integer({ min: 1, max: 12 }), anyCalendar, (s, n, cal) => {
+        expect(due(s, n, cal)).toBe(closeOfNthWorkingDay(s, n, cal));
+      }),
+      { numRuns: 150 },
+    );
+  });
+
+  it('when a fraction is added to N whole days, then the due time lies within the next working day', () => {
+    fc.assert(
+      fc.property(
+        start,
+        fc.integer({ min: 1, max: 10 }),
+        fc.double({ min: 0.01, max: 0.99, noNaN: true }),
+        anyCalendar,
+        (s, n, f, cal) => {
+          const d = due(s, n + f, cal);
+          expect(d).toBeGreaterThan(closeOfNthWorkingDay(s, n, cal));
+          expect(d).toBeLessThanOrEqual(closeOfNthWorkingDay(s, n + 1, cal));
+        },
+      ),
+      { numRuns: 200 },
+    );
+  });
+
+  it('when the calendar is Mon-Fri 09:00-17:00 and a request comes in working hours, then N whole days end at 17:00 on the date N working days later', () => {
+    const zone = WEEKDAYS_9_17.timeZone;
+    const holidays = new Set(WEEKDAYS_9_17.holidays);
+    const inHours = fc
+      .record({
+        day: fc.integer({ min: 0, max: 600 }),
+        minute: fc.integer({ min: 9 * 60, max: 17 * 60 - 1 }),
+      })
+      .map(({ day, minute }) =>
+        DateTime.fromISO('2026-01-01T00:00', { zone })
+          .plus({ days: day })
+          .set({ hour: 0 })
+          .plus({ minutes: minute }),
+      )
+      .filter((d) => d.weekday <= 5 && !holidays.has(d.toISODate() as string));
+    fc.assert(
+      fc.property(inHours, fc.integer({ min: 1, max: 20 }), (arrival, n) => {
+        let day = arrival.startOf('day');
+        for (let counted = 0; counted < n;) {
+          day = day.plus({ days: 1 });
+          if (day.weekday <= 5 && !holidays.has(day.toISODate() as string)) counted += 1;
+        }
+        const d = DateTime.fromMillis(due(arrival.toJSDate(), n, WEEKDAYS_9_17), { zone });
+        expect(d.toFormat("yyyy-MM-dd'T'HH:mm")).toBe(`${day.toISODate() as string}T17:00`);
+        // The same share of a day later is the same time of day, inside working hours.
+        expect(businessMsBetween(arrival.toMillis(), d.toMillis(), WEEKDAYS_9_17)).toBe(
+          (n * 8 * 60 + 17 * 60 - (arrival.hour * 60 + arrival.minute)) * 60_000,
+        );
+      }),
+      { numRuns: 200 },
     );
   });
 });

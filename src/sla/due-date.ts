@@ -6,16 +6,27 @@
  * - `business_hours`: hours counted only inside working intervals, skipping days off and holidays; a
  *   request arriving outside working time starts counting at the next working instant, and the due time
  *   is always inside a working interval or exactly at its end.
- * - `business_days`: the day of arrival is day 0 when the request arrives on a working day before that
- *   day's last closing time (else the next working day is day 0); the request is due at close of business
- *   of the Nth working day after day 0 (city practice: "3 business days" from a Monday means Thursday
- *   close). A fraction is that share of a working day, in business hours, after the whole days.
+ * - `business_days`: the local day of arrival is day 0, whatever it is (a working day, after its close, a
+ *   weekend or a holiday); the request is due at close of business of the Nth working day after day 0
+ *   (city practice: "3 business days" from a Monday means Thursday close; 1 business day from a Saturday,
+ *   or from a Friday evening, means Monday close). A fraction is that share of a working day, in business
+ *   hours, after the whole days: after N whole days, a share of the next working day counted from its
+ *   opening; under one day, a share of the arrival day's length counted from the arrival (or of the first
+ *   working day's length from its opening when the arrival day has no working time left), never past the
+ *   close of the first working day after day 0 (where 1 business day ends). So the due time never
+ *   decreases as N grows, and N + 1 days end strictly after N.
  * - Pauses (waiting on the resident) push the due time later by the paused time measured in the level's
  *   own clock: business time for business units, real time otherwise. An open pause counts up to `now`.
  * Days are walked one by one (never minute by minute), so 90 business days cost about 130 day steps.
  */
 import { DateTime } from 'luxon';
-import { dayAfter, dayContaining, type BusinessCalendar, type ResponseLevel } from './business-calendar';
+import {
+  dayAfter,
+  dayContaining,
+  type BusinessCalendar,
+  type CalendarDay,
+  type ResponseLevel,
+} from './business-calendar';
 
 const HOUR = 3_600_000;
 const MAX_DAYS = 366 * 20;
@@ -52,29 +63,40 @@ export function businessMsBetween(fromMs: number, toMs: number, cal: BusinessCal
   return total;
 }
 
+/** The first working day (one with working time) after `day`. */
+function nextWorkingDay(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
+  let next = dayAfter(cal, day);
+  for (let i = 0; next.length === 0; i += 1, next = dayAfter(cal, next))
+    if (i >= MAX_DAYS) throw new RangeError('The business calendar has no working time within 20 years.');
+  return next;
+}
+
+/** The close of business of a working day: the end of its last interval. */
+const closeOf = (day: CalendarDay): number => (day.intervals.at(-1) as [number, number])[1];
+
 function businessDays(startMs: number, value: number, cal: BusinessCalendar): number {
   const whole = Math.floor(value);
   const fraction = value - whole;
-  let day = dayContaining(cal, startMs);
-  // Day 0: today if it is a working day that has not closed yet, else the next working day.
-  for (let i = 0; i < MAX_DAYS; i += 1, day = dayAfter(cal, day)) {
-    const last = day.intervals[day.intervals.length - 1];
-    if (last && startMs < last[1]) break;
-  }
+  // Day 0 is the local day of arrival, whatever it is: the Nth working day after it closes N days.
+  // (Taking the next working day as day 0 when the arrival day had no working time left counted that
+  // day twice: 1 business day from a Friday evening or a Saturday ended on Tuesday, while half a day
+  // ended on Monday.)
+  const arrival = dayContaining(cal, startMs);
   if (whole === 0) {
-    const from = Math.max(startMs, day.intervals[0]?.[0] ?? startMs);
-    return fraction === 0 ? addBusinessMs(from, 0, cal) : addBusinessMs(from, fraction * day.length, cal);
+    const last = arrival.intervals.at(-1);
+    const today = last !== undefined && startMs < last[1]; // working time is left on the arrival day
+    const day = today ? arrival : nextWorkingDay(cal, arrival);
+    const from = Math.max(startMs, (day.intervals[0] as [number, number])[0]);
+    if (fraction === 0) return addBusinessMs(from, 0, cal); // the next working instant
+    const due = addBusinessMs(from, fraction * day.length, cal);
+    // Less than a day never ends after one whole day (the next working day may be shorter than today).
+    return Math.min(due, closeOf(today ? nextWorkingDay(cal, arrival) : day));
   }
-  let counted = 0;
-  while (counted < whole) {
-    day = dayAfter(cal, day);
-    if (day.length > 0) counted += 1;
-  }
-  const close = day.intervals.at(-1)?.[1] as number;
+  let day = arrival;
+  for (let counted = 0; counted < whole; counted += 1) day = nextWorkingDay(cal, day);
+  const close = closeOf(day);
   if (fraction === 0) return close;
-  let next = dayAfter(cal, day);
-  while (next.length === 0) next = dayAfter(cal, next);
-  return addBusinessMs(close, fraction * next.length, cal);
+  return addBusinessMs(close, fraction * nextWorkingDay(cal, day).length, cal);
 }
 
 function calendarDays(startMs: number, value: number, cal: BusinessCalendar): number {

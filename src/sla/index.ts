@@ -8,7 +8,7 @@ export {
   type WorkingInterval,
 } from './business-calendar';
 export { addBusinessMs, businessMsBetween, computeDueDate, type Pause } from './due-date';
-export { usFederalHolidays, usFederalHolidaysBetween } from './us-federal-holidays';
+export { isUsTimeZone, usFederalHolidays, usFederalHolidaysBetween } from './us-federal-holidays';
 export {
   levelFor,
   LEVEL_COLUMNS,

@@ -1,6 +1,7 @@
 /**
  * US federal holidays (5 U.S.C. 6103) with the observed-date rule: a Saturday holiday is observed on the
- * Friday before, a Sunday holiday on the Monday after. Used for the demo city's business calendar.
+ * Friday before, a Sunday holiday on the Monday after. The default calendar of a jurisdiction in a US time
+ * zone (the demo city's among them).
  */
 import { DateTime } from 'luxon';
 
@@ -45,3 +46,73 @@ export function usFederalHolidaysBetween(fromYear: number, toYear: number): stri
   for (let y = fromYear; y <= toYear + 1; y += 1) out.push(...usFederalHolidays(y));
   return [...new Set(out)].filter((d) => d >= `${fromYear}-01-01` && d <= `${toYear}-12-31`).sort();
 }
+
+/**
+ * The IANA zones of the United States and its territories (tzdata zone.tab: US, PR, VI, GU, MP, AS, UM),
+ * with their old aliases. A jurisdiction's time zone is the one thing the server knows about where it is.
+ */
+const US_TIME_ZONES = new Set([
+  'America/New_York',
+  'America/Detroit',
+  'America/Kentucky/Louisville',
+  'America/Kentucky/Monticello',
+  'America/Indiana/Indianapolis',
+  'America/Indiana/Vincennes',
+  'America/Indiana/Winamac',
+  'America/Indiana/Marengo',
+  'America/Indiana/Petersburg',
+  'America/Indiana/Vevay',
+  'America/Chicago',
+  'America/Indiana/Tell_City',
+  'America/Indiana/Knox',
+  'America/Menominee',
+  'America/North_Dakota/Center',
+  'America/North_Dakota/New_Salem',
+  'America/North_Dakota/Beulah',
+  'America/Denver',
+  'America/Boise',
+  'America/Phoenix',
+  'America/Los_Angeles',
+  'America/Anchorage',
+  'America/Juneau',
+  'America/Sitka',
+  'America/Metlakatla',
+  'America/Yakutat',
+  'America/Nome',
+  'America/Adak',
+  'Pacific/Honolulu',
+  // Territories.
+  'America/Puerto_Rico',
+  'America/St_Thomas',
+  'America/Virgin',
+  'Pacific/Guam',
+  'Pacific/Saipan',
+  'Pacific/Pago_Pago',
+  'Pacific/Samoa',
+  'Pacific/Midway',
+  'Pacific/Wake',
+  // Old names.
+  'America/Fort_Wayne',
+  'America/Indianapolis',
+  'America/Knox_IN',
+  'America/Louisville',
+  'America/Atka',
+  'America/Shiprock',
+  'Navajo',
+  'Pacific/Johnston',
+  'US/Alaska',
+  'US/Aleutian',
+  'US/Arizona',
+  'US/Central',
+  'US/East-Indiana',
+  'US/Eastern',
+  'US/Hawaii',
+  'US/Indiana-Starke',
+  'US/Michigan',
+  'US/Mountain',
+  'US/Pacific',
+  'US/Samoa',
+]);
+
+/** Whether an IANA time zone is one of the United States' (states and territories). */
+export const isUsTimeZone = (timeZone: string): boolean => US_TIME_ZONES.has(timeZone);
