@@ -625,6 +625,10 @@ describe('GeoReport services files (what every Open311 server publishes)', () =>
     expect(descriptions(numbers)).toMatch(
       /services\[0\] must be a JSON object: .* a JSON object \{"agencies": \[\.\.\.\], "services": \[\.\.\.\]\} \(the export format\), a JSON array of GeoReport services/,
     );
+    const object = await api('post', '/jurisdictions/sf-file/catalog', { service: [] });
+    expect(descriptions(object)).toMatch(
+      /services must be an array \(a catalog is a JSON object .* or a CSV/,
+    );
     const empty = await api('post', '/jurisdictions/sf-file/catalog', []);
     expect(empty.status).toBe(400);
     expect(descriptions(empty)).toMatch(/lists no services/);

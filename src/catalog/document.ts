@@ -392,7 +392,7 @@ export function parseCatalog(
   const o = object(v, '', f, ['agencies', 'services']);
   if (!o) return doc;
   if (o.agencies !== undefined && !Array.isArray(o.agencies)) f.add('', 'agencies must be an array.');
-  if (!Array.isArray(o.services)) f.add('', 'services must be an array.');
+  if (!Array.isArray(o.services)) f.add('', `services must be an array (${CATALOG_SHAPES}).`);
   (Array.isArray(o.agencies) ? o.agencies : []).forEach((a, i) => {
     const at = places.agency?.(i) ?? `agencies[${i}]`;
     const parsed = parseAgency(a, f, `${at}${label(a, 'code')}`);

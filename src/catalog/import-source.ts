@@ -56,8 +56,8 @@ function fromServicesFile(
     withoutDefinition.length > 0
       ? [
           `${withoutDefinition.length} new service(s) have metadata=true, but a services file carries no ` +
-            `service definitions, so they are imported without attributes: ${withoutDefinition.slice(0, 10).join(', ')}` +
-            `${withoutDefinition.length > 10 ? ', …' : ''}. Import from the live server (from_open311) to read them.`,
+            `service definitions, so they are imported without attributes (${withoutDefinition.slice(0, 10).join(', ')}` +
+            `${withoutDefinition.length > 10 ? ', …' : ''}). Import from the live server (from_open311) to read them.`,
         ]
       : [];
   return { raw: catalogFromOpen311(docs, current), places: {}, warnings };
