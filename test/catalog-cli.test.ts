@@ -115,3 +115,64 @@ it('when an operator sets up a city with the CLI, then the catalog is imported, 
     unchanged: 1,
   });
 }, 420_000); // each command starts a process and opens the database (embedded: PGlite boots each time)
+
+it('when an operator imports services files, names an unknown city or would publish a private service, then the CLI says so plainly', async () => {
+  const unknown = await cli(
+    'catalog',
+    'import',
+    '--jurisdiction',
+    'nowhere',
+    'test/fixtures/bloomington/services.csv',
+  );
+  expect(unknown.code).toBe(1);
+  expect(unknown.stderr).toContain('There is no jurisdiction "nowhere" (known: dc.gov)');
+  expect(unknown.stderr).not.toMatch(/foreign key|insert into/);
+  const key = await cli('api-keys', 'create', '--name', 't', '--role', 'client', '--jurisdiction', 'nowhere');
+  expect(key.code).toBe(1);
+  expect(key.stderr).toContain('There is no jurisdiction "nowhere" (known: dc.gov)');
+  expect(key.stderr).not.toMatch(/foreign key|insert into/);
+
+  expect((await cli('jurisdiction', 'create', '--id', 'bl', '--name', 'B', '--time-zone', 'UTC')).code).toBe(
+    0,
+  );
+  // Bloomington's uReport services.json (numeric codes), with "Excessive Growth" (2) kept private.
+  const list = JSON.parse(
+    fs.readFileSync(path.join(ROOT, 'test/fixtures/real-cities/bloomington-ureport-services.json'), 'utf8'),
+  ) as Array<{ service_code: number; keywords: string }>;
+  const write = (name: string, keywords: string) => {
+    const file = path.join(tmp, name);
+    fs.writeFileSync(file, JSON.stringify(list.map((s) => (s.service_code === 2 ? { ...s, keywords } : s))));
+    return file;
+  };
+  const imported = await cli('catalog', 'import', '--jurisdiction', 'bl', write('private.json', 'private'));
+  expect(imported.code).toBe(0);
+  expect(imported.stdout).toContain('Imported:');
+  expect(imported.stdout).toContain('services: 53 added, 0 changed, 0 deactivated, 0 unchanged');
+  expect(imported.stdout).not.toContain('to add');
+  expect(imported.stdout).toMatch(/WARNING: .*metadata=true/);
+
+  const pub = write('public.json', '');
+  const dry = await cli('catalog', 'import', '--jurisdiction', 'bl', pub, '--dry-run');
+  expect(dry.code).toBe(0);
+  expect(dry.stdout).toContain('services: 0 to add, 1 to change');
+  expect(dry.stdout).toMatch(/WARNING: service "2" is private .* its 0 request\(s\)/);
+  expect(dry.stdout).toContain('refused unless --publish-private');
+  const refused = await cli('catalog', 'import', '--jurisdiction', 'bl', pub);
+  expect(refused.code).toBe(1);
+  expect(refused.stderr).toMatch(/Refused, nothing was imported: service "2" is private/);
+  expect(refused.stderr).toContain('--publish-private');
+  const confirmed = await cli('catalog', 'import', '--jurisdiction', 'bl', pub, '--publish-private');
+  expect(confirmed.code).toBe(0);
+  expect(confirmed.stdout).toContain('services: 0 added, 1 changed');
+
+  const xml = await cli(
+    'catalog',
+    'import',
+    '--jurisdiction',
+    'bl',
+    'test/fixtures/real-cities/sf-services.xml',
+    '--dry-run',
+  );
+  expect(xml.code).toBe(0);
+  expect(xml.stdout).toContain('services: 38 to add, 0 to change, 53 to deactivate');
+}, 420_000);

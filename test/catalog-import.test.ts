@@ -2,7 +2,9 @@
  * Issue #14: importing and exporting a whole catalog over the admin API, from the server's JSON format,
  * a CSV and live Open311 servers (real cities' responses served from 127.0.0.1), all-or-nothing.
  */
+import fs from 'node:fs';
 import type { AddressInfo } from 'node:net';
+import path from 'node:path';
 import type { Server } from 'node:http';
 import fc from 'fast-check';
 import request from 'supertest';
@@ -44,6 +46,8 @@ describe('import from a live Open311 server', () => {
     expect(dry.body).toEqual({
       agencies: { added: [], changed: [] },
       services: { added: ['S0301'], changed: [], deactivated: [], unchanged: 0 },
+      made_public: [],
+      warnings: [],
       applied: false,
     });
     expect((await exportOf('dc.gov')).services).toEqual([]);
@@ -348,5 +352,299 @@ describe('property: any valid catalog imports and exports unchanged', () => {
       }),
       { numRuns: 25 },
     );
+  });
+});
+
+describe('a re-import never makes a private service public unasked (its requests would be published)', () => {
+  const CITY = 'hush';
+  const VACANT = 'HCD-Vacant Building';
+  const SECRET = 'squatters at 1234 secret st, call Maria 410-555-7777';
+  const spreadsheet = [
+    'code,name,department,keywords',
+    `${VACANT},Vacant building,Housing,`,
+    'TRM-Snow/Icy Conditions,Snow or ice,Transportation,snow;ice',
+  ].join('\n');
+  const csvImport = (query: string, body: string) =>
+    request(t.app)
+      .post(`/admin/v1/jurisdictions/${CITY}/catalog${query}`)
+      .set(admin)
+      .type('text/csv')
+      .send(body);
+  const publicText = async () => {
+    const list = await request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=${CITY}`);
+    const bulk = await request(t.app).get(`/open311/v2/bulk/requests.csv?jurisdiction_id=${CITY}`);
+    return JSON.stringify(list.body) + bulk.text;
+  };
+
+  beforeAll(async () => {
+    await createCity(CITY, 'America/New_York');
+    await csvImport('', spreadsheet).expect(200);
+    // Made private through the admin API (GET the document, add the keyword, PUT it back), as a city does.
+    const url = `/jurisdictions/${CITY}/services/${encodeURIComponent(VACANT)}`;
+    const doc = (await api('get', url).expect(200)).body;
+    await api('put', url, { ...doc, keywords: [...doc.keywords, 'private'] }).expect(200);
+    const posted = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({
+        api_key: await t.key('client', 'mobile'),
+        jurisdiction_id: CITY,
+        service_code: VACANT,
+        lat: 39.3002,
+        long: -76.6301,
+        description: SECRET,
+      });
+    expect(posted.status).toBe(201);
+    expect(await publicText()).not.toContain('squatters');
+  });
+
+  it('when the spreadsheet (keywords column without "private") is re-imported, then a 400 names the service and its requests, and nothing changes', async () => {
+    const before = await exportOf(CITY);
+    const res = await csvImport('', spreadsheet);
+    expect(res.status).toBe(400);
+    const text = descriptions(res);
+    expect(text).toContain(`service "${VACANT}" is private`);
+    expect(text).toContain('its 1 request(s)');
+    expect(text).toContain('publish_private=true');
+    expect(await exportOf(CITY)).toEqual(before);
+    expect(await publicText()).not.toContain('squatters');
+  });
+
+  it('when it is a dry run, then it answers 200 and lists the service under made_public and warnings', async () => {
+    const res = await csvImport('?dry_run=true', spreadsheet);
+    expect(res.status).toBe(200);
+    expect(res.body.applied).toBe(false);
+    expect(res.body.made_public).toEqual([{ service_code: VACANT, requests: 1 }]);
+    expect(res.body.warnings.join('\n')).toMatch(/HCD-Vacant Building" is private .* its 1 request\(s\)/);
+    expect(res.body.services.changed).toEqual([
+      { service_code: VACANT, changes: ['keywords: ["private"] → []'] },
+    ]);
+  });
+
+  it('when the export format or a services.json drops the keyword, then the import is refused too', async () => {
+    const doc = await exportOf(CITY);
+    const dropped = {
+      ...doc,
+      services: doc.services.map((s: { keywords: string[] }) => ({
+        ...s,
+        keywords: s.keywords.filter((k) => k !== 'private'),
+      })),
+    };
+    const json = await api('post', `/jurisdictions/${CITY}/catalog`, dropped);
+    expect(json.status).toBe(400);
+    expect(descriptions(json)).toContain(`service "${VACANT}" is private`);
+    const list = await api('post', `/jurisdictions/${CITY}/catalog`, [
+      { service_code: VACANT, service_name: 'Vacant building', keywords: '' },
+      { service_code: 'TRM-Snow/Icy Conditions', service_name: 'Snow or ice', keywords: 'snow, ice' },
+    ]);
+    expect(list.status).toBe(400);
+    expect(descriptions(list)).toContain(`service "${VACANT}" is private`);
+    expect(await publicText()).not.toContain('squatters');
+  });
+
+  it('when the spreadsheet has no keywords column, then the keywords stay and the service stays private', async () => {
+    const noKeywords = spreadsheet
+      .split('\n')
+      .map((line) => line.split(',').slice(0, 3).join(','))
+      .join('\n');
+    const res = await csvImport('', noKeywords);
+    expect(res.status).toBe(200);
+    expect(res.body.made_public).toEqual([]);
+    const vacant = (await exportOf(CITY)).services.find(
+      (s: { service_code: string }) => s.service_code === VACANT,
+    );
+    expect(vacant.keywords).toEqual(['private']);
+    expect(await publicText()).not.toContain('squatters');
+  });
+
+  it('when the caller confirms with publish_private=true, then the import is applied and the requests are public', async () => {
+    const bad = await csvImport('?publish_private=maybe', spreadsheet);
+    expect(bad.status).toBe(400);
+    expect(descriptions(bad)).toMatch(/publish_private must be true or false/);
+    const res = await csvImport('?publish_private=true', spreadsheet);
+    expect(res.status).toBe(200);
+    expect(res.body.applied).toBe(true);
+    expect(res.body.made_public).toEqual([{ service_code: VACANT, requests: 1 }]);
+    expect(await publicText()).toContain('squatters');
+  });
+});
+
+describe('service codes with "/" (Baltimore keeps TRM-Snow/Icy Conditions)', () => {
+  const CITY = 'hush';
+  const CODE = 'TRM-Snow/Icy Conditions';
+  const inPath = encodeURIComponent(CODE); // TRM-Snow%2FIcy%20Conditions
+
+  it('when a client asks for its definition with %2F, then JSON and XML answer it', async () => {
+    const json = await request(t.app).get(`/open311/v2/services/${inPath}.json?jurisdiction_id=${CITY}`);
+    expect(json.status).toBe(200);
+    expect(json.body).toMatchObject({ service_code: CODE, attributes: [] });
+    const xml = await request(t.app).get(`/open311/v2/services/${inPath}.xml?jurisdiction_id=${CITY}`);
+    expect(xml.status).toBe(200);
+    expect(xml.text).toContain(`<service_code>${CODE}</service_code>`);
+    const list = await request(t.app).get(`/open311/v2/services.xml?jurisdiction_id=${CITY}`);
+    expect(list.text).toContain(`<service_code>${CODE}</service_code>`);
+  });
+
+  it('when an administrator reads and writes it with %2F, then the service is found and changed', async () => {
+    const url = `/jurisdictions/${CITY}/services/${inPath}`;
+    const doc = (await api('get', url).expect(200)).body;
+    expect(doc.service_code).toBe(CODE);
+    const put = await api('put', url, { ...doc, service_name: 'Snow or ice on the street' });
+    expect(put.status).toBe(200);
+    expect(put.body.service_name).toBe('Snow or ice on the street');
+    const versions = await api('get', `${url}/versions`).expect(200);
+    expect(versions.body[0].changes).toEqual(['service_name: "Snow or ice" → "Snow or ice on the street"']);
+  });
+
+  it('when a resident reports with it, then the request is accepted and listed by its code', async () => {
+    const posted = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({
+        api_key: await t.key('client', 'mobile'),
+        jurisdiction_id: CITY,
+        service_code: CODE,
+        lat: 39.3,
+        long: -76.61,
+        description: 'ice on the sidewalk',
+      });
+    expect(posted.status).toBe(201);
+    const id = posted.body[0].service_request_id as string;
+    const read = await request(t.app).get(`/open311/v2/requests/${id}.json?jurisdiction_id=${CITY}`);
+    expect(read.body[0]).toMatchObject({ service_code: CODE });
+    const listed = await request(t.app).get(
+      `/open311/v2/requests.json?jurisdiction_id=${CITY}&service_code=${inPath}`,
+    );
+    expect(listed.body.map((r: { service_request_id: string }) => r.service_request_id)).toContain(id);
+  });
+
+  it('when a CSV code breaks a rule, then the message cites the CSV line and says which rule', async () => {
+    const long = `X${'y'.repeat(100)}`;
+    const res = await request(t.app)
+      .post(`/admin/v1/jurisdictions/${CITY}/catalog?dry_run=true`)
+      .set(admin)
+      .type('text/csv')
+      .send(`code,name\n\nOK/1,Fine\n"A\tB",Tab\n${long},Long\n"M1","two\nlines"\nM1,again\n`);
+    expect(res.status).toBe(400);
+    const text = descriptions(res);
+    expect(text).toMatch(/^line 4 \(A\tB\): service_code "A\\tB" must not contain control characters/m);
+    expect(text).toMatch(/^line 5 \(Xyyy+\): service_code "Xy+…" is 101 characters long; at most 100\./m);
+    expect(text).toMatch(/^line 8 \(M1\): service_code "M1" appears twice/m);
+    expect(text).not.toMatch(/services\[/);
+    expect(text).not.toMatch(/OK\/1/);
+  });
+});
+
+describe('GeoReport services files (what every Open311 server publishes)', () => {
+  const fixture = (name: string) =>
+    fs.readFileSync(path.join(__dirname, 'fixtures/real-cities', name), 'utf8');
+
+  it('when Bloomington uReport services.json (numeric codes) is posted, then every service arrives with its code, group and no attributes', async () => {
+    await createCity('ureport', 'America/Indiana/Indianapolis');
+    const list = JSON.parse(fixture('bloomington-ureport-services.json')) as Array<{
+      service_code: number;
+      metadata: boolean;
+    }>;
+    const dry = await api('post', '/jurisdictions/ureport/catalog?dry_run=true', list);
+    expect(dry.status).toBe(200);
+    expect(dry.body.services.added).toHaveLength(53);
+    expect(dry.body.services.added).toContain('37');
+    // Graffiti (37) has metadata=true: a file carries no definitions, and the plan says so.
+    expect(dry.body.warnings.join('\n')).toMatch(/metadata=true, .* no service definitions.*37/);
+    const res = await api('post', '/jurisdictions/ureport/catalog', list);
+    expect(res.status).toBe(200);
+    const graffiti = (await exportOf('ureport')).services.find(
+      (s: { service_code: string }) => s.service_code === '37',
+    );
+    expect(graffiti).toMatchObject({
+      service_name: 'Graffiti',
+      groups: ['Cleanup & Sanitation'],
+      keywords: [],
+      attributes: [],
+      agency_code: null,
+    });
+    const again = await api('post', '/jurisdictions/ureport/catalog', list);
+    expect(again.body.services).toMatchObject({ added: [], changed: [], deactivated: [], unchanged: 53 });
+  });
+
+  it('when a services.json is laid over a stored catalog, then departments, response levels and definitions stay', async () => {
+    const path37 = '/jurisdictions/ureport/services/37';
+    await api('post', '/jurisdictions/ureport/agencies', { code: 'CLEAN', name: 'Cleanup' }).expect(201);
+    const doc = (await api('get', path37).expect(200)).body;
+    const edited = {
+      ...doc,
+      agency_code: 'CLEAN',
+      response_level: { value: 2, unit: 'business_days' },
+      attributes: [{ code: 'where', datatype: 'string', description: 'Where is it?' }],
+    };
+    await api('put', path37, edited).expect(200);
+    const list = JSON.parse(fixture('bloomington-ureport-services.json')) as Array<{
+      service_code: number;
+      keywords: string;
+    }>;
+    const res = await api(
+      'post',
+      '/jurisdictions/ureport/catalog',
+      list.map((s) => (s.service_code === 37 ? { ...s, keywords: 'graffiti, paint' } : s)),
+    );
+    expect(res.body.services.changed).toEqual([
+      { service_code: '37', changes: ['keywords: [] → ["graffiti","paint"]'] },
+    ]);
+    expect((await api('get', path37).expect(200)).body).toMatchObject({
+      agency_code: 'CLEAN',
+      response_level: { value: 2, unit: 'business_days' },
+      attributes: [{ code: 'where' }],
+      keywords: ['graffiti', 'paint'],
+    });
+  });
+
+  it('when San Francisco services.xml is posted as XML, then its 38 services arrive', async () => {
+    await createCity('sf-file', 'America/Los_Angeles');
+    const res = await request(t.app)
+      .post('/admin/v1/jurisdictions/sf-file/catalog')
+      .set(admin)
+      .type('application/xml')
+      .send(fixture('sf-services.xml'));
+    expect(res.status).toBe(200);
+    expect(res.body.services.added).toHaveLength(38);
+    const def = await request(t.app).get('/open311/v2/services/001.json?jurisdiction_id=sf-file');
+    expect(def.body).toMatchObject({ service_code: '001' });
+    const dc = await request(t.app)
+      .post('/admin/v1/jurisdictions/sf-file/catalog?dry_run=true')
+      .set(admin)
+      .type('text/xml')
+      .send(fixture('dc-services.xml'));
+    expect(dc.status).toBe(200);
+    expect(dc.body.services.added).toHaveLength(86);
+    expect(dc.body.services.deactivated).toHaveLength(38);
+  });
+
+  it('when a body is neither shape, then the 400 says which shapes are accepted', async () => {
+    const numbers = await api('post', '/jurisdictions/sf-file/catalog', [1, 2]);
+    expect(numbers.status).toBe(400);
+    expect(descriptions(numbers)).toMatch(
+      /services\[0\] must be a JSON object: .* a JSON object \{"agencies": \[\.\.\.\], "services": \[\.\.\.\]\} \(the export format\), a JSON array of GeoReport services/,
+    );
+    const object = await api('post', '/jurisdictions/sf-file/catalog', { service: [] });
+    expect(descriptions(object)).toMatch(
+      /services must be an array \(a catalog is a JSON object .* or a CSV/,
+    );
+    const empty = await api('post', '/jurisdictions/sf-file/catalog', []);
+    expect(empty.status).toBe(400);
+    expect(descriptions(empty)).toMatch(/lists no services/);
+    const xml = await request(t.app)
+      .post('/admin/v1/jurisdictions/sf-file/catalog')
+      .set(admin)
+      .type('application/xml')
+      .send('<service_requests><request/></service_requests>');
+    expect(xml.status).toBe(400);
+    expect(descriptions(xml)).toMatch(/Not a GeoReport services file \(no <services> element\)/);
+    const other = await request(t.app)
+      .post('/admin/v1/jurisdictions/sf-file/catalog')
+      .set(admin)
+      .type('text/plain')
+      .send('hello');
+    expect(other.status).toBe(415);
+    expect(descriptions(other)).toMatch(/GeoReport services array/);
   });
 });

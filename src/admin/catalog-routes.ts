@@ -8,10 +8,15 @@ import { adminActor } from './actor';
 
 /**
  * GET /admin/v1/jurisdictions/{id}/catalog: the whole catalog in the server's JSON format.
- * POST the same path imports one, all-or-nothing: a JSON document (application/json), a CSV of services
- * (text/csv), or `?from_open311=URL` (with `format`, `remote_jurisdiction_id`) to read a live GeoReport
- * server. `?dry_run=true` answers what would be added, changed and deactivated, and writes nothing.
+ * POST the same path imports one, all-or-nothing: a JSON document (application/json: the export format, or
+ * a GeoReport services array as every Open311 server publishes it), a services.xml file (application/xml,
+ * text/xml), a CSV of services (text/csv), or `?from_open311=URL` (with `format`,
+ * `remote_jurisdiction_id`) to read a live GeoReport server. `?dry_run=true` answers what would be added,
+ * changed and deactivated, and writes nothing. An import that would make a private service public is a 400
+ * unless `?publish_private=true` (a dry run lists it under `made_public` and `warnings`).
  */
+const XML_TYPES = ['application/xml', 'text/xml'];
+
 export function catalogRouter(ctx: AppContext): Router {
   const router = Router();
   const path = '/jurisdictions/:id/catalog';
@@ -21,13 +26,18 @@ export function catalogRouter(ctx: AppContext): Router {
   });
   router.post(
     path,
-    express.text({ type: 'text/csv', limit: ctx.config.bodyLimitBytes }),
+    express.text({ type: ['text/csv', ...XML_TYPES], limit: ctx.config.bodyLimitBytes }),
     async (req, res) => {
       const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
       const q = req.query as RawParams;
-      const dryRun = scalar(q, 'dry_run');
-      if (dryRun !== undefined && dryRun !== 'true' && dryRun !== 'false')
-        throw badRequest('dry_run must be true or false.');
+      const flag = (name: string) => {
+        const v = scalar(q, name);
+        if (v !== undefined && v !== 'true' && v !== 'false')
+          throw badRequest(`${name} must be true or false.`);
+        return v === 'true';
+      };
+      const dryRun = flag('dry_run');
+      const publishPrivate = flag('publish_private');
       const url = scalar(q, 'from_open311');
       const format = scalar(q, 'format');
       if (format !== undefined && format !== 'json' && format !== 'xml')
@@ -42,15 +52,18 @@ export function catalogRouter(ctx: AppContext): Router {
           remoteJurisdiction: scalar(q, 'remote_jurisdiction_id'),
           fetch: ctx.outbound,
         };
-      } else if (typeof req.body === 'string') source = { kind: 'csv', text: req.body };
+      } else if (typeof req.body === 'string')
+        source = req.is(XML_TYPES) ? { kind: 'xml', text: req.body } : { kind: 'csv', text: req.body };
       else if (req.is('application/json')) source = { kind: 'json', document: req.body };
       else
         throw new AppError(
           415,
-          'Send the catalog as application/json or text/csv, or give ?from_open311=URL.',
+          'Send the catalog as application/json (the export format or a GeoReport services array), ' +
+            'application/xml (a GeoReport services.xml) or text/csv, or give ?from_open311=URL.',
         );
       const plan = await importCatalogFrom(ctx.knex, j.id, source, {
-        dryRun: dryRun === 'true',
+        dryRun,
+        publishPrivate,
         actor: adminActor(res).label,
         at: ctx.clock(),
       });

@@ -3,7 +3,7 @@
  * 409s that say why: a jurisdiction with requests, a department with services or requests.
  */
 import type { Knex } from 'knex';
-import { AppError } from '../core';
+import { AppError, quoted } from '../core';
 import type { AgencyDoc, JurisdictionDoc } from './document';
 
 const JURISDICTION_COLUMNS = ['id', 'name', 'time_zone', 'email', 'phone', 'website', 'language'] as const;
@@ -25,6 +25,20 @@ export async function jurisdictionDoc(knex: Knex, id: string): Promise<Jurisdict
     ((await knex('jurisdictions')
       .where('id', id)
       .first(...JURISDICTION_COLUMNS)) as JurisdictionDoc) ?? null
+  );
+}
+
+/**
+ * The jurisdiction `id` must exist: a 404 naming the known ones (the sentence `geo import` gives), for the
+ * CLI commands that write rows pointing at it (catalog import, api-keys create), where a typo would
+ * otherwise surface as a foreign-key violation.
+ */
+export async function requireJurisdiction(knex: Knex, id: string): Promise<void> {
+  if (await knex('jurisdictions').where('id', id).first('id')) return;
+  const known = (await knex('jurisdictions').orderBy('id').limit(10).pluck('id')) as string[];
+  throw new AppError(
+    404,
+    `There is no jurisdiction "${quoted(id)}" (${known.length ? `known: ${known.join(', ')}` : 'none yet: create one first'}).`,
   );
 }
 

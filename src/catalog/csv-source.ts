@@ -6,7 +6,7 @@
  */
 import { parse } from 'csv-parse/sync';
 import { AppError } from '../core';
-import type { CatalogDoc, ServiceDoc } from './document';
+import type { CatalogDoc, CatalogPlaces, ServiceDoc } from './document';
 
 type Obj = Record<string, unknown>;
 
@@ -73,24 +73,43 @@ const defaults = (code: string): ServiceDoc => ({
   residents_can_reopen: true,
 });
 
-/**
- * The CSV laid over `current`. Columns (header names, any case): service_code|code, service_name|name,
- * group (several separated by ";" or "|"), department (a code or name; a new name becomes a department),
- * response_level ("48 hours", "5 business days"), keywords (";" or ","), optional description, type and
- * residents_can_reopen (true/false).
- */
-export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
-  let rows: string[][];
+/** A CSV's rows with the line each begins on (a quoted cell may span lines; empty lines are skipped). */
+function readRows(text: string): Array<{ cells: string[]; line: number }> {
   try {
-    rows = parse(text, {
+    // CRLF as LF first: csv-parse counts a CRLF inside a quoted cell as two lines.
+    const records = parse(text.replace(/\r\n/g, '\n'), {
       bom: true,
       skip_empty_lines: true,
       relax_column_count: true,
       trim: true,
-    }) as string[][];
+      info: true,
+      raw: true,
+    }) as unknown as Array<{ record: string[]; info: { lines: number }; raw: string }>;
+    return records.map((r) => ({
+      cells: r.record,
+      // `lines` is where the record ends; `raw` holds it (after any skipped empty lines).
+      line: r.info.lines - (r.raw.replace(/^\n+|\n+$/g, '').match(/\n/g)?.length ?? 0),
+    }));
   } catch (err) {
     throw new AppError(400, `The CSV cannot be read: ${(err as Error).message}`);
   }
+}
+
+/**
+ * The CSV laid over `current`. Columns (header names, any case): service_code|code, service_name|name,
+ * group (several separated by ";" or "|"), department (a code or name; a new name becomes a department),
+ * response_level ("48 hours", "5 business days"), keywords (";" or ","), optional description, type and
+ * residents_can_reopen (true/false). A column that is absent leaves that field of a stored service as it
+ * is (so a CSV without keywords keeps "private"); a column that is present sets it, empty cells included.
+ */
+export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
+  return csvCatalog(text, current).raw;
+}
+
+/** catalogFromCsv, with where each service and new department came from (`line 25`) for the messages. */
+export function csvCatalog(text: string, current: CatalogDoc): { raw: unknown; places: CatalogPlaces } {
+  const records = readRows(text);
+  const rows = records.map((r) => r.cells);
   const header = (rows[0] ?? []).map((h) => h.toLowerCase().replace(/\s+/g, '_'));
   const col = (name: string) => header.findIndex((h) => (COLUMNS[name] ?? []).includes(h));
   const at = Object.fromEntries(Object.keys(COLUMNS).map((k) => [k, col(k)]));
@@ -100,6 +119,8 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
   if (problems.length > 0) throw new AppError(400, problems);
 
   const agencies = [...current.agencies];
+  const agencyLine = new Map<number, number>();
+  let line = 0;
   const agencyFor = (value: string): string | null => {
     if (value === '') return null;
     const found =
@@ -108,12 +129,16 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
     if (found) return found.code;
     let code = slug(value);
     while (agencies.some((a) => a.code === code)) code = `${code}_`;
+    agencyLine.set(agencies.length, line);
     agencies.push({ code, name: value, email: null, phone: null });
     return code;
   };
   const stored = new Map(current.services.map((s) => [s.service_code, s]));
   const services: Obj[] = [];
-  rows.slice(1).forEach((row, i) => {
+  const serviceLines: number[] = [];
+  records.slice(1).forEach(({ cells: row, line: rowLine }) => {
+    line = rowLine;
+    serviceLines.push(rowLine);
     const cell = (name: string) => {
       const c = at[name] as number;
       return c === -1 ? undefined : (row[c] ?? '');
@@ -134,7 +159,7 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
       const parsed = parseResponseLevelText(level);
       if (parsed === undefined)
         problems.push(
-          `line ${i + 2} (${code}): response_level "${level}" is not like "48 hours" or "5 business days".`,
+          `line ${line} (${code}): response_level "${level}" is not like "48 hours" or "5 business days".`,
         );
       else base.response_level = parsed;
     }
@@ -146,11 +171,20 @@ export function catalogFromCsv(text: string, current: CatalogDoc): unknown {
     if (reopen === 'true' || reopen === 'yes') base.residents_can_reopen = true;
     else if (reopen === 'false' || reopen === 'no') base.residents_can_reopen = false;
     else if (reopen)
-      problems.push(`line ${i + 2} (${code}): residents_can_reopen "${reopen}" must be true or false.`);
+      problems.push(`line ${line} (${code}): residents_can_reopen "${reopen}" must be true or false.`);
     services.push(base);
   });
   if (problems.length > 0) throw new AppError(400, problems);
-  return { agencies, services };
+  return {
+    raw: { agencies, services },
+    places: {
+      service: (i) => (serviceLines[i] === undefined ? undefined : `line ${serviceLines[i]}`),
+      agency: (i) => {
+        const at = agencyLine.get(i);
+        return at === undefined ? undefined : `line ${at} department`;
+      },
+    },
+  };
 }
 
 /** A remote Open311 catalog laid over `current`: departments and response levels stay as stored. */

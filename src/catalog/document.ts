@@ -75,9 +75,12 @@ export const SLA_UNITS: readonly SlaUnit[] = ['hours', 'business_hours', 'busine
 
 // Attribute codes become XML element names in extended output, so they must be XML-name safe.
 const ATTRIBUTE_CODE = /^[A-Za-z_][\w.-]{0,99}$/;
-// Codes appear in URL paths: no slash, no whitespace at the ends, no control characters.
+// Department codes appear in URL paths: no slash, no whitespace at the ends, no control characters.
 // eslint-disable-next-line no-control-regex
 const PATH_SAFE = /^[^/\s\u0000-\u001f](?:[^/\u0000-\u001f]{0,98}[^/\s\u0000-\u001f])?$/;
+// eslint-disable-next-line no-control-regex
+const CONTROL = /[\u0000-\u001f\u007f]/;
+const MAX_SERVICE_CODE = 100;
 const JURISDICTION_ID = /^[A-Za-z0-9][A-Za-z0-9._-]{0,99}$/;
 const LANGUAGE = /^[A-Za-z]{2,3}(?:-[A-Za-z0-9]{1,8})*$/;
 const EMAIL = /^[^\s@]+@[^\s@]+\.[^\s@]+$/;
@@ -273,6 +276,26 @@ function parseAttribute(v: unknown, index: number, where: string, f: Findings): 
   };
 }
 
+/**
+ * A city keeps its own service codes (Baltimore's `TRM-Snow/Icy Conditions`), so a code may hold any
+ * printable character, "/" included: clients put it in a URL path percent-encoded (`%2F`, as
+ * encodeURIComponent does), and the routes match the encoded path. Each rule is its own sentence.
+ */
+export function serviceCodeProblems(code: string): string[] {
+  const out: string[] = [];
+  if (code.length > MAX_SERVICE_CODE)
+    out.push(
+      `service_code "${code.slice(0, 60)}…" is ${code.length} characters long; at most ${MAX_SERVICE_CODE}.`,
+    );
+  if (code.trim() !== code)
+    out.push(`service_code "${code}" must not begin or end with a space (a client could not send it back).`);
+  if (CONTROL.test(code))
+    out.push(
+      `service_code ${JSON.stringify(code)} must not contain control characters such as a tab or a line break.`,
+    );
+  return out;
+}
+
 export const SERVICE_FIELDS = [
   'service_code',
   'service_name',
@@ -292,8 +315,7 @@ export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | 
   const o = object(v, where, f, SERVICE_FIELDS);
   if (!o) return null;
   const code = text(o, 'service_code', where, f, { required: true }) ?? '';
-  if (code && !PATH_SAFE.test(code))
-    f.add(where, `service_code "${code}" must be at most 100 characters, without "/" or surrounding spaces.`);
+  if (code) for (const problem of serviceCodeProblems(code)) f.add(where, problem);
   if (o.metadata !== undefined && typeof o.metadata !== 'boolean')
     f.add(where, 'metadata must be true or false.');
   let responseLevel: ServiceDoc['response_level'] = null;
@@ -341,23 +363,46 @@ export function parseService(v: unknown, f: Findings, where = ''): ServiceDoc | 
 
 const label = (v: unknown, key: string) => (isObj(v) && typeof v[key] === 'string' ? ` (${v[key]})` : '');
 
+/** Where each entry of a catalog came from, for its messages; a CSV says `line 25` (default `services[23]`). */
+export interface CatalogPlaces {
+  agency?: (index: number) => string | undefined;
+  service?: (index: number) => string | undefined;
+}
+
+/** The shapes a catalog import accepts, for the message when a body is none of them. */
+export const CATALOG_SHAPES =
+  'a catalog is a JSON object {"agencies": [...], "services": [...]} (the export format), a JSON array ' +
+  'of GeoReport services (a services.json file), a GeoReport services XML file, or a CSV of services';
+
 /** A whole catalog; `knownAgencies` are departments that exist already and may be referred to. */
-export function parseCatalog(v: unknown, f: Findings, knownAgencies: Iterable<string> = []): CatalogDoc {
-  const o = object(v, '', f, ['agencies', 'services']);
+export function parseCatalog(
+  v: unknown,
+  f: Findings,
+  knownAgencies: Iterable<string> = [],
+  places: CatalogPlaces = {},
+): CatalogDoc {
   const doc: CatalogDoc = { agencies: [], services: [] };
+  if (!isObj(v)) {
+    f.add(
+      '',
+      `The catalog is ${Array.isArray(v) ? 'an array' : typeof v === 'object' ? 'null' : `a ${typeof v}`}, but ${CATALOG_SHAPES}.`,
+    );
+    return doc;
+  }
+  const o = object(v, '', f, ['agencies', 'services']);
   if (!o) return doc;
   if (o.agencies !== undefined && !Array.isArray(o.agencies)) f.add('', 'agencies must be an array.');
-  if (!Array.isArray(o.services)) f.add('', 'services must be an array.');
+  if (!Array.isArray(o.services)) f.add('', `services must be an array (${CATALOG_SHAPES}).`);
   (Array.isArray(o.agencies) ? o.agencies : []).forEach((a, i) => {
-    const parsed = parseAgency(a, f, `agencies[${i}]${label(a, 'code')}`);
+    const at = places.agency?.(i) ?? `agencies[${i}]`;
+    const parsed = parseAgency(a, f, `${at}${label(a, 'code')}`);
     if (!parsed) return;
-    if (doc.agencies.some((x) => x.code === parsed.code))
-      f.add(`agencies[${i}]`, `code "${parsed.code}" appears twice.`);
+    if (doc.agencies.some((x) => x.code === parsed.code)) f.add(at, `code "${parsed.code}" appears twice.`);
     doc.agencies.push(parsed);
   });
   const agencies = new Set([...knownAgencies, ...doc.agencies.map((a) => a.code)]);
   (Array.isArray(o.services) ? o.services : []).forEach((s, i) => {
-    const where = `services[${i}]${label(s, 'service_code')}`;
+    const where = `${places.service?.(i) ?? `services[${i}]`}${label(s, 'service_code')}`;
     const parsed = parseService(s, f, where);
     if (!parsed) return;
     if (doc.services.some((x) => x.service_code === parsed.service_code))
@@ -368,3 +413,11 @@ export function parseCatalog(v: unknown, f: Findings, knownAgencies: Iterable<st
   });
   return doc;
 }
+
+/**
+ * The keyword that makes a service private, the one rule the database uses too: services.is_private is
+ * generated as `'private' = ANY(keywords)` (exact, lower case). Its requests never appear publicly.
+ */
+export const PRIVATE_KEYWORD = 'private';
+export const isPrivateService = (s: Pick<ServiceDoc, 'keywords'>): boolean =>
+  s.keywords.includes(PRIVATE_KEYWORD);

@@ -18,8 +18,12 @@ export { createJurisdiction, loadServices, setJurisdictionBoundary } from './rep
 export { loadResponseLevels, replaceResponseLevels } from './response-levels';
 export { type CatalogInput, importCatalog } from './import';
 export {
+  CATALOG_SHAPES,
   DATATYPES,
   Findings,
+  isPrivateService,
+  PRIVATE_KEYWORD,
+  serviceCodeProblems,
   parseAgency,
   parseCatalog,
   parseJurisdiction,
@@ -27,6 +31,7 @@ export {
   type AgencyDoc,
   type AttributeDoc,
   type CatalogDoc,
+  type CatalogPlaces,
   type JurisdictionDoc,
   type ServiceDoc,
 } from './document';
@@ -41,6 +46,7 @@ export {
   listAgencyDocs,
   listJurisdictionDocs,
   removeMergedAgency,
+  requireJurisdiction,
   updateAgency,
   updateJurisdiction,
 } from './admin-store';
@@ -54,8 +60,13 @@ export {
   serviceVersions,
   type ServiceVersion,
 } from './service-store';
-export { applyCatalog, checkCatalogDoc, exportCatalog, type CatalogPlan } from './sync';
-export { catalogFromCsv, catalogFromOpen311 } from './csv-source';
-export { fetchOpen311Services, type RemoteFormat } from './open311-source';
+export { applyCatalog, checkCatalogDoc, exportCatalog, type ApplyOptions, type CatalogPlan } from './sync';
+export { catalogFromCsv, catalogFromOpen311, csvCatalog } from './csv-source';
+export {
+  fetchOpen311Services,
+  geoReportServiceDocs,
+  readGeoReportServices,
+  type RemoteFormat,
+} from './open311-source';
 export { diffService } from './diff';
 export { importCatalogFrom, type CatalogSource } from './import-source';

@@ -111,6 +111,47 @@ function attributeDoc(a: Obj): Obj {
   };
 }
 
+/**
+ * Entries of a GeoReport services list (JSON or XML) as service documents, GeoReport fields only (no
+ * departments, no response levels): a number code becomes a string, `group` a group, the comma-separated
+ * `keywords` a list. `metadata` is kept to tell which services have definitions. `attributes` only when
+ * an entry carries them; otherwise absent, so that an import keeps a stored service's definition.
+ */
+export function geoReportServiceDocs(remote: Obj[]): Obj[] {
+  return remote.map((s) => {
+    const groups = Array.isArray(s.groups) ? s.groups.map(str) : [str(s.group)];
+    const keywords = Array.isArray(s.keywords) ? s.keywords.map(str) : str(s.keywords).split(',');
+    return {
+      service_code: str(s.service_code).trim(),
+      service_name: str(s.service_name),
+      description: str(s.description),
+      type: (str(s.type) || 'realtime').toLowerCase(),
+      keywords: keywords.map((k) => k.trim()).filter((k) => k !== ''),
+      groups: groups.map((g) => g.trim()).filter((g) => g !== ''),
+      ...(Array.isArray(s.attributes) ? { attributes: (s.attributes as Obj[]).map(attributeDoc) } : {}),
+      metadata: truthy(s.metadata),
+    };
+  });
+}
+
+/**
+ * A GeoReport services file's entries: the JSON array or the `<services>` XML a server publishes as
+ * services.json / services.xml. A 400 when the text is not that.
+ */
+export async function readGeoReportServices(body: string, format: RemoteFormat): Promise<Obj[]> {
+  let parsed: unknown;
+  try {
+    parsed = await parse(body, format);
+  } catch (err) {
+    throw new AppError(400, `The ${format.toUpperCase()} cannot be read: ${(err as Error).message}`);
+  }
+  try {
+    return servicesOf(parsed, format);
+  } catch (err) {
+    throw new AppError(400, `Not a GeoReport services file (${(err as Error).message}).`);
+  }
+}
+
 /** The remote catalog as service documents (GeoReport fields only: no departments, no response levels). */
 export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}): Promise<Obj[]> {
   const ep = endpoint(url, opts.format);
@@ -136,23 +177,7 @@ export async function fetchOpen311Services(url: string, opts: RemoteOptions = {}
       502,
       `Could not read GeoReport services from ${ep.base}/services.${format} (${res.status === 0 ? res.body : `HTTP ${res.status}`}).`,
     );
-  const remote = servicesOf(parsed, format);
-  const docs: Obj[] = remote.map((s) => {
-    const groups = Array.isArray(s.groups) ? s.groups.map(str) : [str(s.group)];
-    return {
-      service_code: str(s.service_code).trim(),
-      service_name: str(s.service_name),
-      description: str(s.description),
-      type: (str(s.type) || 'realtime').toLowerCase(),
-      keywords: str(s.keywords)
-        .split(',')
-        .map((k) => k.trim())
-        .filter((k) => k !== ''),
-      groups: groups.map((g) => g.trim()).filter((g) => g !== ''),
-      attributes: [],
-      metadata: truthy(s.metadata),
-    };
-  });
+  const docs: Obj[] = geoReportServiceDocs(servicesOf(parsed, format)).map((d) => ({ ...d, attributes: [] }));
   const withDefinitions = docs.filter((d) => d.metadata === true);
   const failed: string[] = [];
   let done = 0;

@@ -7,7 +7,14 @@
 import type { Knex } from 'knex';
 import { AppError } from '../core';
 import { listAgencyDocs, upsertAgencies } from './admin-store';
-import { Findings, parseCatalog, type AgencyDoc, type CatalogDoc } from './document';
+import {
+  Findings,
+  isPrivateService,
+  parseCatalog,
+  type AgencyDoc,
+  type CatalogDoc,
+  type CatalogPlaces,
+} from './document';
 import { diffService } from './diff';
 import { loadServices } from './repository';
 import { agencyIds, saveService, serviceDocOf } from './service-store';
@@ -20,7 +27,23 @@ export interface CatalogPlan {
     deactivated: string[];
     unchanged: number;
   };
+  /**
+   * Private services (keyword "private") the import makes public, with how many requests each holds: those
+   * requests, personal text included, would appear in every public list and export. An import that has
+   * any is refused unless `publishPrivate` confirms it; a dry run lists them (and says so in `warnings`).
+   */
+  made_public: Array<{ service_code: string; requests: number }>;
+  /** What the operator should read before applying: private services made public, files without definitions. */
+  warnings: string[];
   applied: boolean;
+}
+
+export interface ApplyOptions {
+  dryRun: boolean;
+  actor: string;
+  at: Date;
+  /** The caller confirms that private services this import makes public may be published. */
+  publishPrivate?: boolean;
 }
 
 export async function exportCatalog(knex: Knex, jurisdictionId: string): Promise<CatalogDoc> {
@@ -32,10 +55,15 @@ export async function exportCatalog(knex: Knex, jurisdictionId: string): Promise
 }
 
 /** Validates a raw document against the jurisdiction's departments; a 400 naming every problem. */
-export async function checkCatalogDoc(knex: Knex, jurisdictionId: string, raw: unknown): Promise<CatalogDoc> {
+export async function checkCatalogDoc(
+  knex: Knex,
+  jurisdictionId: string,
+  raw: unknown,
+  places: CatalogPlaces = {},
+): Promise<CatalogDoc> {
   const known = (await listAgencyDocs(knex, jurisdictionId)).map((a) => a.code);
   const f = new Findings();
-  const doc = parseCatalog(raw, f, known);
+  const doc = parseCatalog(raw, f, known, places);
   if (f.list.length > 0) throw new AppError(400, f.list);
   return doc;
 }
@@ -47,13 +75,16 @@ export async function applyCatalog(
   knex: Knex,
   jurisdictionId: string,
   doc: CatalogDoc,
-  opts: { dryRun: boolean; actor: string; at: Date },
+  opts: ApplyOptions,
+  warnings: string[] = [],
 ): Promise<CatalogPlan> {
   const run = async (trx: Knex.Transaction): Promise<CatalogPlan> => {
     const agencies = new Map((await listAgencyDocs(trx, jurisdictionId)).map((a) => [a.code, a]));
     const plan: CatalogPlan = {
       agencies: { added: [], changed: [] },
       services: { added: [], changed: [], deactivated: [], unchanged: 0 },
+      made_public: [],
+      warnings: [...warnings],
       applied: !opts.dryRun,
     };
     for (const a of doc.agencies) {
@@ -72,6 +103,39 @@ export async function applyCatalog(
     const listed = new Set(doc.services.map((s) => s.service_code));
     const retired = [...stored.values()].filter((s) => !listed.has(s.serviceCode) && s.active);
     plan.services.deactivated = retired.map((s) => s.serviceCode);
+
+    // Privacy is the keyword (services.is_private is generated from it), so an import that drops the
+    // keyword publishes every request of the service, at once and for good: never without a yes.
+    const published = doc.services
+      .map((s) => ({ doc: s, before: stored.get(s.service_code) }))
+      .filter(({ doc: s, before }) => before?.isPrivate === true && !isPrivateService(s));
+    if (published.length > 0) {
+      const counts = (await trx('service_requests')
+        .whereIn(
+          'service_id',
+          published.map((p) => p.before?.id as number),
+        )
+        .groupBy('service_id')
+        .select('service_id', trx.raw('count(*) AS n'))) as Array<{ service_id: number; n: number | string }>;
+      const count = new Map(counts.map((c) => [Number(c.service_id), Number(c.n)]));
+      plan.made_public = published.map((p) => ({
+        service_code: p.doc.service_code,
+        requests: count.get(Number(p.before?.id)) ?? 0,
+      }));
+      const sentences = plan.made_public.map(
+        (p) =>
+          `service "${p.service_code}" is private (keyword "private") and this import makes it public: ` +
+          `its ${p.requests} request(s), with their descriptions and addresses, would appear in every public ` +
+          'list, export and the dashboard. Publishing cannot be undone.',
+      );
+      if (!opts.dryRun && !opts.publishPrivate)
+        throw new AppError(400, [
+          ...sentences.map((t) => `Refused, nothing was imported: ${t}`),
+          'Keep "private" in the keywords of each service that must stay private (a CSV without a keywords ' +
+            'column keeps them), or confirm with publish_private=true (CLI: --publish-private).',
+        ]);
+      plan.warnings.push(...sentences);
+    }
     if (opts.dryRun) return plan;
 
     const changedAgencies = doc.agencies.filter(

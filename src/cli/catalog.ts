@@ -8,6 +8,7 @@ import {
   importCatalogFrom,
   insertJurisdiction,
   parseJurisdiction,
+  requireJurisdiction,
   type CatalogPlan,
   type CatalogSource,
 } from '../catalog';
@@ -20,23 +21,33 @@ interface ImportOptions {
   format?: string;
   remoteJurisdiction?: string;
   dryRun?: boolean;
+  publishPrivate?: boolean;
   json?: boolean;
 }
 
 function printPlan(plan: CatalogPlan): void {
   const s = plan.services;
+  // A dry run says what the import would do; a real one what it did.
+  const [add, change, deactivate] = plan.applied
+    ? ['added', 'changed', 'deactivated']
+    : ['to add', 'to change', 'to deactivate'];
   console.log(plan.applied ? 'Imported:' : 'Dry run, nothing written. The import would:');
   console.log(
-    `  departments: ${plan.agencies.added.length} to add, ${plan.agencies.changed.length} to change`,
+    `  departments: ${plan.agencies.added.length} ${add}, ${plan.agencies.changed.length} ${change}`,
   );
   for (const code of plan.agencies.added) console.log(`    + ${code}`);
   for (const code of plan.agencies.changed) console.log(`    ~ ${code}`);
   console.log(
-    `  services: ${s.added.length} to add, ${s.changed.length} to change, ${s.deactivated.length} to deactivate, ${s.unchanged} unchanged`,
+    `  services: ${s.added.length} ${add}, ${s.changed.length} ${change}, ${s.deactivated.length} ${deactivate}, ${s.unchanged} unchanged`,
   );
   for (const code of s.added) console.log(`    + ${code}`);
   for (const c of s.changed) console.log(`    ~ ${c.service_code}: ${c.changes.join('; ')}`);
   for (const code of s.deactivated) console.log(`    - ${code} (deactivated)`);
+  for (const w of plan.warnings) console.log(`  WARNING: ${w}`);
+  if (!plan.applied && plan.made_public.length > 0)
+    console.log(
+      '  The import will be refused unless --publish-private is given (or "private" is kept in those keywords).',
+    );
 }
 
 /**
@@ -51,12 +62,19 @@ export function registerCatalogCommands(
   const catalog = program.command('catalog').description("a jurisdiction's service catalog");
   catalog
     .command('import')
-    .argument('[file]', 'catalog JSON (the export format) or CSV of services')
+    .argument(
+      '[file]',
+      'catalog JSON (the export format, or a GeoReport services.json array), a services.xml, or a CSV of services',
+    )
     .requiredOption('--jurisdiction <id>', 'jurisdiction id')
     .option('--from-open311 <url>', 'read services and definitions from a live GeoReport v2 endpoint')
-    .option('--format <f>', 'file: json or csv (default: from the name); --from-open311: json or xml')
+    .option('--format <f>', 'file: json, csv or xml (default: from the name); --from-open311: json or xml')
     .option('--remote-jurisdiction <id>', '--from-open311: jurisdiction_id to send to the remote server')
     .option('--dry-run', 'show what would be added, changed and deactivated; write nothing')
+    .option(
+      '--publish-private',
+      'confirm that private services this import makes public (and their requests) are published',
+    )
     .option('--json', 'print the plan as JSON')
     .action((file: string | undefined, o: ImportOptions) =>
       withDatabase(async (db) => {
@@ -86,20 +104,24 @@ export function registerCatalogCommands(
           if (!file) throw new Error('give a FILE (JSON or CSV) or --from-open311 URL');
           if (!fs.existsSync(file)) throw new Error(`no such file: ${file}`);
           const text = fs.readFileSync(file, 'utf8');
-          const format = o.format ?? (/\.csv$/i.test(file) ? 'csv' : 'json');
+          const format = o.format ?? (/\.csv$/i.test(file) ? 'csv' : /\.xml$/i.test(file) ? 'xml' : 'json');
           if (format === 'csv') source = { kind: 'csv', text };
+          else if (format === 'xml') source = { kind: 'xml', text };
           else if (format === 'json') {
             try {
               source = { kind: 'json', document: JSON.parse(text) as unknown };
             } catch (err) {
               throw new Error(`${file} is not JSON: ${(err as Error).message}`);
             }
-          } else throw new Error('--format must be json or csv for a file');
+          } else throw new Error('--format must be json, csv or xml for a file');
         }
+        // Before anything is fetched: a typo is one clear sentence, not a foreign-key violation.
+        await requireJurisdiction(db.knex, o.jurisdiction);
         let plan: CatalogPlan;
         try {
           plan = await importCatalogFrom(db.knex, o.jurisdiction, source, {
             dryRun: o.dryRun === true,
+            publishPrivate: o.publishPrivate === true,
             actor,
             at: new Date(),
           });
@@ -116,8 +138,7 @@ export function registerCatalogCommands(
     .requiredOption('--jurisdiction <id>', 'jurisdiction id')
     .action((file: string | undefined, o: { jurisdiction: string }) =>
       withDatabase(async (db) => {
-        const exists = await db.knex('jurisdictions').where('id', o.jurisdiction).first('id');
-        if (!exists) throw new Error(`no jurisdiction "${o.jurisdiction}"`);
+        await requireJurisdiction(db.knex, o.jurisdiction);
         const text = `${JSON.stringify(await exportCatalog(db.knex, o.jurisdiction), null, 2)}\n`;
         if (file) fs.writeFileSync(file, text);
         else process.stdout.write(text);

@@ -6,6 +6,7 @@
 import { Command, Option } from 'commander';
 import { CHANNELS, ROLES, apiKeyJson, createApiKey, listApiKeys, parseNewKey, revokeApiKey } from '../auth';
 import { bootstrap, type Booted } from '../bootstrap';
+import { requireJurisdiction } from '../catalog';
 import type { CacheKind } from '../cluster';
 import type { Database } from '../db';
 import { migrateRollback, migrationStatus } from '../db';
@@ -97,6 +98,7 @@ export function buildProgram(env: Env, io: CliIO = processIO()): Command {
           channel: opts.channel,
           jurisdiction_id: opts.jurisdiction,
         });
+        if (opts.jurisdiction !== undefined) await requireJurisdiction(db.knex, opts.jurisdiction);
         const { key, secret } = await createApiKey(db.knex, input, new Date());
         if (opts.json) console.log(JSON.stringify({ ...apiKeyJson(key), api_key: secret }));
         else
