@@ -107,15 +107,22 @@ export function createApp(ctx: AppContext): Express {
       docsPage = swaggerUi.setup(YAML.parse(spec()) as object, { customSiteTitle: 'Open311 API' });
       return docsPage;
     };
-    app.use(
-      '/docs',
-      (_req: express.Request, _res: express.Response, next: express.NextFunction) => {
+    // A router of its own, so that `next('router')` leaves it for the app's 404 (Open311 errors).
+    const docsRouter = express.Router();
+    docsRouter.use(
+      (req: express.Request, _res: express.Response, next: express.NextFunction) => {
+        // swagger-ui-dist's stock initializer (it points at the petstore) is not ours to serve, and
+        // swagger-ui-express answers its package.json with a bare 404 of its own.
+        if (req.path === '/swagger-initializer.js' || req.path === '/package.json') return next('router');
         docs();
         next();
       },
       swaggerUi.serve,
-      (req: express.Request, res: express.Response, next: express.NextFunction) => docs()(req, res, next),
+      // The page itself at /docs and /docs/ only: any other path under it is a 404 like everywhere else.
+      (req: express.Request, res: express.Response, next: express.NextFunction) =>
+        req.path === '/' || req.path === '/index.html' ? docs()(req, res, next) : next('router'),
     );
+    app.use('/docs', docsRouter);
   }
 
   // A small index for people (HTML) and programs (JSON, or ?format=json).

@@ -102,7 +102,7 @@ describe('media on S3-compatible storage', () => {
     const file = await request(t.app).get(`/media/${mediaId}.jpg`).buffer(true).parse(binary);
     expect(file.status).toBe(200);
     expect(file.headers['content-type']).toBe('image/jpeg');
-    expect(file.headers['cache-control']).toMatch(/immutable/);
+    expect(file.headers['cache-control']).toBe('public, max-age=3600, s-maxage=300');
     expect(await exifr.gps(file.body as Buffer).catch(() => undefined)).toBeUndefined();
     expect(fs.readdirSync(mediaDir).filter((f) => f !== 'tmp')).toEqual([]); // nothing kept on local disk
   });

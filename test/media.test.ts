@@ -130,7 +130,7 @@ describe('uploads on POST requests', () => {
     const photo = await fetchFile(urls[0] as string);
     expect(photo.status).toBe(200);
     expect(photo.headers['content-type']).toBe('image/jpeg');
-    expect(photo.headers['cache-control']).toMatch(/^public, max-age=\d+, immutable$/);
+    expect(photo.headers['cache-control']).toBe('public, max-age=3600, s-maxage=300');
     expect(photo.headers['x-content-type-options']).toBe('nosniff');
     expect(photo.headers['etag']).toMatch(/^"[0-9a-f]+"$/);
     expect(photo.headers['content-disposition']).toBeUndefined();

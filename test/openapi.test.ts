@@ -112,5 +112,26 @@ describe('spec/openapi.yaml', () => {
   it('when /docs and /openapi.yaml are asked for, then the document is served', async () => {
     expect((await request(t.app).get('/openapi.yaml')).text).toContain('openapi: 3.1.0');
     expect((await request(t.app).get('/docs/')).status).toBe(200);
+    const page = await request(t.app).get('/docs');
+    expect([page.status, page.text]).toEqual([expect.any(Number), expect.any(String)]);
+    expect((await request(t.app).get('/docs/swagger-ui-init.js')).text).toContain('openapi');
+    expect((await request(t.app).get('/docs/swagger-ui.css')).status).toBe(200);
+  });
+
+  it('when any other path under /docs is asked for, then a 404 in the Open311 error format', async () => {
+    for (const path of [
+      '/docs/..%2f..%2f.env',
+      '/docs/package.json',
+      '/docs/swagger-initializer.js',
+      '/docs/x/y',
+    ]) {
+      const res = await request(t.app).get(path);
+      expect([path, res.status, res.headers['content-type']]).toEqual([
+        path,
+        404,
+        expect.stringMatching(/json/),
+      ]);
+      expect(res.body[0].code).toBe(404);
+    }
   });
 });

@@ -1,8 +1,9 @@
 /**
  * GET /media/{id}.{ext} and /media/{id}/thumb.{ext} (issue #18.5): the published files. A file of a private
  * service, hidden by staff or never committed answers 404 as if it never existed. The bytes never change
- * under a URL (a new upload is a new id), so caches may keep them; hiding a file stops new fetches here,
- * and a day's max-age bounds how long a shared cache keeps serving it.
+ * under a URL (a new upload is a new id), so caches may keep them, but not for long: staff may hide a file
+ * (a face, a number plate), which stops new fetches here at once, and a shared cache (a CDN, a proxy) may go
+ * on serving its copy only for `SHARED_CACHE_SECONDS`; a browser keeps its own for `CACHE_SECONDS`.
  */
 import { pipeline } from 'node:stream/promises';
 import { Router, type Request, type Response } from 'express';
@@ -10,7 +11,8 @@ import type { AppContext } from '../context';
 import { notFound } from '../core';
 import { findPublicMedia, type MediaFile } from './read';
 
-export const CACHE_SECONDS = 86_400;
+export const CACHE_SECONDS = 3_600;
+export const SHARED_CACHE_SECONDS = 300;
 const PRESIGN_SECONDS = 300;
 
 /** Streams (or, with MEDIA_S3_REDIRECT, redirects to) a stored file with headers fit for a public URL. */
@@ -30,7 +32,9 @@ export async function sendMediaFile(
   const disposition = file.kind === 'image' ? null : `attachment; filename="${file.id}.${file.ext}"`;
   res.setHeader(
     'Cache-Control',
-    opts.cache === 'public' ? `public, max-age=${CACHE_SECONDS}, immutable` : 'private, no-store',
+    opts.cache === 'public'
+      ? `public, max-age=${CACHE_SECONDS}, s-maxage=${SHARED_CACHE_SECONDS}`
+      : 'private, no-store',
   );
   res.setHeader('X-Content-Type-Options', 'nosniff');
   // Shown on other sites (FixMyStreet, city pages): helmet's default same-origin would block the <img>.
