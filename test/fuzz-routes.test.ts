@@ -215,7 +215,7 @@ const ROUTES: Route[] = [
     method: 'post',
     path: () => `/staff/v1/requests/${requestId}/transfer`,
     auth: 'staff',
-    fields: ['agency_code', 'note'],
+    fields: ['agency_code', 'note', 'public'],
   },
   {
     method: 'post',

@@ -51,7 +51,7 @@ function actionBody(action: string, fields: Record<string, object>) {
 
 const BODIES = {
   status: actionBody('status', { detailed_status: TEXT, note: TEXT, public: FLAG }),
-  transfer: actionBody('transfer', { agency_code: TEXT, note: TEXT }),
+  transfer: actionBody('transfer', { agency_code: TEXT, note: TEXT, public: FLAG }),
   priority: actionBody('priority', { priority: TEXT }),
   assign: actionBody('assign', {
     assigned_to: { type: ['string', 'number', 'null'] },
@@ -62,6 +62,13 @@ const BODIES = {
   confirm: actionBody('confirm-duplicate', {}),
   merge: actionBody('merge', { into_service_request_id: TEXT }),
 };
+
+/**
+ * One rule for every staff action that carries free text (status `note`, transfer `note`, notes `text`):
+ * the text is internal unless `public: true` is sent. The change itself (new status, new department) is
+ * public regardless (requests/lifecycle.ts).
+ */
+const NOTE_DEFAULT = false;
 
 const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
   const v = body[name];
@@ -117,7 +124,7 @@ export function staffRouter(ctx: AppContext): Router {
         trx,
         j.id,
         id(req),
-        { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', true) },
+        { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', NOTE_DEFAULT) },
         actorOf(apiKeyOf(res)),
         ctx.clock(),
       ),
@@ -137,6 +144,7 @@ export function staffRouter(ctx: AppContext): Router {
         text(b, 'note', 4000),
         actorOf(apiKeyOf(res)),
         ctx.clock(),
+        bool(b, 'public', NOTE_DEFAULT),
       ),
     );
     await respondWithRequest(req, res);
@@ -175,7 +183,7 @@ export function staffRouter(ctx: AppContext): Router {
         j.id,
         id(req),
         text(b, 'text', 4000, true) as string,
-        bool(b, 'public', false),
+        bool(b, 'public', NOTE_DEFAULT),
         actorOf(apiKeyOf(res)),
         ctx.clock(),
       ),
