@@ -7,15 +7,15 @@ import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
 import { apiKeyOf, formBody, guardBody, jsonBody, requireKey, resolveJurisdictionFor } from '../http';
-import { badRequest, notFound } from '../core';
-import { checker } from '../core';
+import { badRequest, notFound, Problems } from '../core';
+import { checker, queryInput } from '../core';
 import { bodyShapes, scalar, type RawParams } from '../http';
-import { parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
+import { LIST_PARAMS, parseListParams, parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
 import { mountStaffMedia } from './media-routes';
-import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
+import { addNote, assign, changeStatus, PRIORITIES, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
 import { confirmDuplicate, link, merge, unlink } from '../requests';
-import { fullHistory, staffRequestView } from './views';
+import { fullHistory, staffRequestList, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({
   type: 'api_key',
@@ -78,6 +78,42 @@ const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
   throw badRequest(`${name} must be true or false.`);
 };
 
+/** The work queue's page size: smaller than the public list's, as each row carries a contact. */
+export const QUEUE_PAGE_SIZE = { default: 50, max: 200 } as const;
+
+/** The work queue's own parameters, besides every parameter of the public GET requests. */
+const queueSchema = {
+  $id: 'staff/queue-params',
+  type: 'object',
+  properties: {
+    agency_code: { type: 'string', maxLength: 100 },
+    assigned_to: { type: 'string', maxLength: 200 },
+    assigned: { type: 'boolean' },
+    overdue: { type: 'boolean' },
+    priority: {
+      type: 'array',
+      maxItems: PRIORITIES.length,
+      items: {
+        type: 'string',
+        enum: PRIORITIES,
+        'x-problem': `priority must be among ${PRIORITIES.join(', ')}.`,
+      },
+    },
+  },
+} as const;
+const queueCheck = checker<{
+  agency_code?: string;
+  assigned_to?: string;
+  assigned?: boolean;
+  overdue?: boolean;
+  priority?: string[];
+}>(queueSchema);
+const QUEUE_PARAMS: ReadonlySet<string> = new Set([
+  ...LIST_PARAMS,
+  ...Object.keys(queueSchema.properties),
+  'api_key',
+]);
+
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
   router.use(jsonBody(ctx.config.bodyLimitBytes));
@@ -105,6 +141,42 @@ export function staffRouter(ctx: AppContext): Router {
     if (!view) throw notFound(`service_request_id "${id(req)}" was not found.`);
     res.status(status).json(view);
   }
+
+  /**
+   * The work queue: every request of the key's jurisdiction, private services included, with the public
+   * list's filters (status, detailed_status, service_code, start_date/end_date without the 90-day cap,
+   * updated_after/before, agency_responsible, area, district, sort, page) and the staff ones (agency_code,
+   * assigned_to, assigned, overdue, priority). Newest first, then by id; page_size at most 200.
+   */
+  const queue = async (req: Request, res: Response) => {
+    const j = await jurisdiction(req, res);
+    const params = req.query as RawParams;
+    const problems = new Problems();
+    for (const name of Object.keys(params))
+      if (!QUEUE_PARAMS.has(name) && !name.includes('['))
+        problems.add(`${name.slice(0, 60)} is not a parameter of the work queue.`);
+    const input = queryInput(queueSchema, params);
+    if (Array.isArray(input.priority)) input.priority = input.priority.map((p) => String(p).toLowerCase());
+    for (const p of queueCheck.problems(input)) problems.add(p);
+    const pageSize = scalar(params, 'page_size');
+    if (pageSize !== undefined && Number(pageSize) > QUEUE_PAGE_SIZE.max)
+      problems.add(`page_size must be at most ${QUEUE_PAGE_SIZE.max} in the work queue.`);
+    problems.throwIfAny();
+    const q = input as ReturnType<typeof queueCheck.parse>;
+    const now = ctx.clock();
+    const { filter } = parseListParams(params, j, await ctx.catalog.services(j.id), now, {
+      maxRangeDays: null,
+    });
+    if (pageSize === undefined) filter.pageSize = QUEUE_PAGE_SIZE.default;
+    if (q.agency_code !== undefined) filter.agency = q.agency_code;
+    if (q.assigned_to !== undefined) filter.assignedTo = q.assigned_to;
+    if (q.assigned !== undefined) filter.assigned = q.assigned;
+    if (q.priority) filter.priorities = [...new Set(q.priority)];
+    if (q.overdue !== undefined) filter.overdue = { at: now, value: q.overdue };
+    res.json(await staffRequestList(ctx.knex, j, filter, publicBaseUrl(req, ctx.config), now));
+  };
+  router.get('/requests', queue);
+  router.get('/requests.json', queue);
 
   router.get('/requests/:id', (req, res) => respondWithRequest(req, res));
 
