@@ -25,7 +25,7 @@ export { lockRequest, touchPublic, type LockedRequest } from './status';
 export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';
-export { moveAgencyRequests, type AgencyRef } from './agency-move';
+export { moveAgencyRequests, moveServiceRequests, type AgencyRef } from './agency-move';
 export { processBatchTokens } from './batch-tokens';
 export { computeExpected, describeResponseLevel } from './response-level';
 export { PRIORITIES, type Priority } from '../sla';
