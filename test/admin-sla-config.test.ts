@@ -60,6 +60,12 @@ const create = (serviceCode: string) => createAtHereford(t, client, serviceCode)
 const expectedOf = async (id: string): Promise<number> =>
   Date.parse((await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0].expected_datetime);
 
+/** The public service_notice states the level in force and the same time as expected_datetime. */
+const noticeAgrees = async (id: string, level: string) => {
+  const r = (await request(t.app).get(`/open311/v2/requests/${id}.json`)).body[0];
+  expect(r.service_notice).toBe(`Response level: ${level} (expected by ${r.expected_datetime}).`);
+};
+
 const history = async (id: string) =>
   (await request(t.app).get(`/staff/v1/requests/${id}/history`).set('Authorization', `Bearer ${staff}`))
     .body as Array<{ kind: string; summary: string }>;
@@ -317,6 +323,7 @@ describe('response levels admin API', () => {
     expect(res.status).toBe(200);
     expect(Date.parse(res.body.expected_datetime)).toBe(created + HOUR);
     expect(await expectedOf(id)).toBe(created + HOUR);
+    await noticeAgrees(id, '1 hour');
   });
 
   it('when recompute=true, then open requests move with an sla history row, closed ones do not, and new requests use the new default', async () => {
@@ -334,6 +341,7 @@ describe('response levels admin API', () => {
     expect(put.status).toBe(200);
     expect(put.body).toEqual({ default: doubled, priorities: {}, recomputed: 1 });
     expect(await expectedOf(open)).toBe(created + doubled.value * HOUR);
+    await noticeAgrees(open, `${doubled.value} hours`);
     expect(await expectedOf(closed)).toBe(closedBefore);
     const sla = (await history(open)).filter((h) => h.kind === 'sla');
     expect(sla).toHaveLength(1);

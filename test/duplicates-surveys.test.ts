@@ -93,8 +93,13 @@ describe('duplicates', () => {
     });
 
     expect(
-      (await staffPost(first.service_request_id, '/status', { detailed_status: 'fixed', note: 'Filled' }))
-        .status,
+      (
+        await staffPost(first.service_request_id, '/status', {
+          detailed_status: 'fixed',
+          note: 'Filled',
+          public: true,
+        })
+      ).status,
     ).toBe(200);
     for (const o of others) {
       const r = await read(o.service_request_id);

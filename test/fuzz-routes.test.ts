@@ -201,6 +201,21 @@ const ROUTES: Route[] = [
     fields: ['service_request_id', 'update_id', 'status', 'description', 'updated_datetime', 'media_url'],
   },
   { method: 'get', path: (s) => `/staff/v1/requests/${s}`, auth: 'staff', fields: [] },
+  {
+    method: 'get',
+    path: () => '/staff/v1/requests',
+    auth: 'staff',
+    fields: [
+      'agency_code',
+      'assigned_to',
+      'assigned',
+      'overdue',
+      'priority',
+      'page_size',
+      'status',
+      'start_date',
+    ],
+  },
   { method: 'get', path: () => `/staff/v1/requests/${requestId}/history`, auth: 'staff', fields: [] },
   {
     method: 'post',
@@ -218,7 +233,7 @@ const ROUTES: Route[] = [
     method: 'post',
     path: () => `/staff/v1/requests/${requestId}/transfer`,
     auth: 'staff',
-    fields: ['agency_code', 'note'],
+    fields: ['agency_code', 'note', 'public'],
   },
   {
     method: 'post',

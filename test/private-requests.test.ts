@@ -52,7 +52,9 @@ async function publicOutputs(): Promise<string> {
 
 it('when staff change the status with an internal note, then no public output carries the note', async () => {
   t.clock.advance(60_000);
-  expect((await status({ detailed_status: 'in_progress', note: 'Crew on the way' })).status).toBe(200);
+  expect(
+    (await status({ detailed_status: 'in_progress', note: 'Crew on the way', public: true })).status,
+  ).toBe(200);
   expect(await publicOutputs()).toContain('Crew on the way');
   t.clock.advance(60_000);
   expect((await status({ detailed_status: 'investigating', note: SECRET, public: false })).status).toBe(200);

@@ -82,13 +82,13 @@ describe('linked reports follow their parent', () => {
     expect(c.extended_attributes).toMatchObject({ parent_service_request_id: parent, duplicate: true });
     expect((await read(parent)).extended_attributes.supporter_count).toBe(1);
 
-    await staffPost(parent, '/status', { detailed_status: 'in_progress', note: 'Crew booked' });
+    await staffPost(parent, '/status', { detailed_status: 'in_progress', note: 'Crew booked', public: true });
     expect((await read(child)).extended_attributes.detailed_status).toBe('in_progress');
     await staffPost(parent, '/notes', { text: 'Crew arrives Tuesday', public: true });
     expect((await read(child)).notes.map((n: { description: string }) => n.description)).toEqual(
       expect.arrayContaining(['Crew booked', 'Crew arrives Tuesday']),
     );
-    await staffPost(parent, '/status', { detailed_status: 'fixed', note: 'Filled' });
+    await staffPost(parent, '/status', { detailed_status: 'fixed', note: 'Filled', public: true });
     const closed = await read(child);
     expect(closed).toMatchObject({ status: 'closed', status_notes: 'Filled' });
     expect(closed.extended_attributes.detailed_status).toBe('fixed');

@@ -51,7 +51,8 @@ describe('staff API', () => {
   it('when a request moves through its lifecycle, then every step is in its history and public ones move updated_datetime', async () => {
     t.clock.advance(60_000);
     expect(
-      (await staffPost('/status', { detailed_status: 'in_progress', note: 'Crew on the way' })).status,
+      (await staffPost('/status', { detailed_status: 'in_progress', note: 'Crew on the way', public: true }))
+        .status,
     ).toBe(200);
     t.clock.advance(60_000);
     expect((await staffPost('/notes', { text: 'Caller is a regular', public: false })).status).toBe(201);
@@ -66,11 +67,16 @@ describe('staff API', () => {
     const current = await t.db.knex('service_requests').where('id', id).first('agency_id');
     const other = agencies.find((a) => Number(a.id) !== Number(current?.agency_id))!;
     t.clock.advance(60_000);
-    expect((await staffPost('/transfer', { agency_code: other.code, note: 'Wrong department' })).status).toBe(
-      200,
-    );
+    expect(
+      (await staffPost('/transfer', { agency_code: other.code, note: 'Wrong department', public: true }))
+        .status,
+    ).toBe(200);
     t.clock.advance(60_000);
-    const closed = await staffPost('/status', { detailed_status: 'fixed', note: 'Replaced the lamp' });
+    const closed = await staffPost('/status', {
+      detailed_status: 'fixed',
+      note: 'Replaced the lamp',
+      public: true,
+    });
     expect(closed.body.status).toBe('closed');
 
     const history = await request(t.app)
@@ -98,6 +104,79 @@ describe('staff API', () => {
       'Replaced the lamp',
     ]);
     expect(JSON.stringify(r)).not.toContain('Caller is a regular');
+  });
+
+  it('when staff give a note with a status change or a transfer without public: true, then the note stays internal and the change itself is public', async () => {
+    const otherAgency = async () => {
+      const current = await t.db.knex('service_requests').where('id', id).first('agency_id');
+      return (await t.db
+        .knex('agencies')
+        .where('jurisdiction_id', 'boston')
+        .whereNot('id', current?.agency_id)
+        .orderBy('code')
+        .first('code', 'name')) as { code: string; name: string };
+    };
+    t.clock.advance(60_000);
+    expect(
+      (await staffPost('/status', { detailed_status: 'in_progress', note: 'Ask Joe Bloggs 443-555-0101' }))
+        .status,
+    ).toBe(200);
+    const first = await otherAgency();
+    t.clock.advance(60_000);
+    const moved = await staffPost('/transfer', {
+      agency_code: first.code,
+      note: 'per inspector 443-555-0102',
+    });
+    expect(moved.status).toBe(200);
+    expect(moved.body.agency_responsible).toBe(first.name);
+    const second = await otherAgency();
+    t.clock.advance(60_000);
+    expect(
+      (await staffPost('/transfer', { agency_code: second.code, note: 'call 443-555-0103', public: 'false' }))
+        .status,
+    ).toBe(200);
+    const lastPublicChange = t.clock.now().getTime();
+    t.clock.advance(60_000);
+    expect((await staffPost('/notes', { text: 'neighbour 443-555-0104' })).status).toBe(201);
+    const bad = await staffPost('/transfer', { agency_code: first.code, public: 'maybe' });
+    expect(bad.status).toBe(400);
+
+    const pub = await request(t.app).get(`/open311/v2/requests/${id}.json?extensions=true`);
+    const r = pub.body[0];
+    expect(JSON.stringify(pub.body)).not.toMatch(/443-555/);
+    expect(r.status_notes).toBeNull();
+    expect(r.agency_responsible).toBe(second.name);
+    // The facts are public: the status change and both transfers, and they move updated_datetime.
+    expect(r.notes.map((n: { summary: string }) => n.summary)).toEqual([
+      'Status changed from open to in_progress',
+      `Transferred to ${first.name}`,
+      `Transferred to ${second.name}`,
+    ]);
+    expect(new Date(r.updated_datetime).getTime()).toBe(lastPublicChange);
+    const updates = await request(t.app).get(
+      '/open311/v2/servicerequestupdates.json?start_date=2026-11-23T00:00:00Z&end_date=2026-11-24T00:00:00Z',
+    );
+    expect(updates.status).toBe(200);
+    expect(updates.body.length).toBe(3);
+    expect(JSON.stringify(updates.body)).not.toMatch(/443-555/);
+    const bulk = await request(t.app).get('/open311/v2/bulk/requests.json');
+    expect(JSON.stringify(bulk.body)).not.toMatch(/443-555/);
+
+    // Staff keep every note, internal, beside the change it came with.
+    const history = await request(t.app)
+      .get(`/staff/v1/requests/${id}/history`)
+      .set('Authorization', `Bearer ${staff}`);
+    const rows = history.body as Array<{ kind: string; public: boolean; description: string | null }>;
+    expect(rows.map((h) => [h.kind, h.public, h.description])).toEqual([
+      ['created', false, null],
+      ['status_change', true, null],
+      ['note', false, 'Ask Joe Bloggs 443-555-0101'],
+      ['transfer', true, null],
+      ['note', false, 'per inspector 443-555-0102'],
+      ['transfer', true, null],
+      ['note', false, 'call 443-555-0103'],
+      ['note', false, 'neighbour 443-555-0104'],
+    ]);
   });
 
   it('when a request closed as duplicate is changed without reopening, then 400 with a reason; reopening works', async () => {

@@ -14,13 +14,18 @@ import {
 } from '../catalog';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
-import { AppError, notFound } from '../core';
+import { AppError, badRequest, notFound } from '../core';
+import { moveServiceRequests } from '../requests';
 import { adminActor } from './actor';
 
 /**
  * /admin/v1/jurisdictions/{id}/services (issue #14): service definitions as whole documents. A service
  * with requests is deactivated, never deleted. Every change is a version (…/{code}/versions), and the
  * catalog cache (and the validators keyed by the service version) change at once.
+ *
+ * A PUT that gives the service another department leaves its requests where they are (new requests go to
+ * the new department), unless `?move_open_requests=true`: then its open requests still with the old
+ * department move too, each with a history entry, in the same transaction as the service's new version.
  */
 export function catalogServicesRouter(ctx: AppContext): Router {
   const router = Router();
@@ -83,8 +88,29 @@ export function catalogServicesRouter(ctx: AppContext): Router {
   router.put(`${base}/:code`, async (req, res) => {
     const j = await jurisdiction(req, res);
     const code = String(req.params.code);
+    const raw = (req.query as Record<string, unknown>).move_open_requests;
+    if (raw !== undefined && raw !== 'true' && raw !== 'false')
+      throw badRequest('move_open_requests must be true or false.');
+    const move = raw === 'true';
     const before = await found(j.id, code);
-    res.json(await save(j.id, before, await body(req, j.id, code), adminActor(res).label));
+    const doc = await body(req, j.id, code);
+    if (!move) return void res.json(await save(j.id, before, doc, adminActor(res).label));
+    if (!doc.agency_code)
+      throw badRequest(
+        'move_open_requests needs the department (agency_code) to move the open requests to; the document names none.',
+      );
+    const who = adminActor(res);
+    const at = ctx.clock();
+    const moved = await ctx.knex.transaction(async (trx) => {
+      const ids = await agencyIds(trx, j.id);
+      await saveService(trx, j.id, before, doc, ids, who.label, at);
+      const into = (await listAgencyDocs(trx, j.id)).find((a) => a.code === doc.agency_code);
+      if (!into) throw badRequest(`agency_code "${doc.agency_code}" is not a department of ${j.id}.`);
+      const target = { id: ids.get(into.code) as number, code: into.code, name: into.name };
+      return moveServiceRequests(trx, j.id, before.id, before.agency, target, who.actor, at);
+    });
+    await ctx.invalidate('catalog');
+    res.json({ ...serviceDocOf(await found(j.id, code)), requests_moved: moved });
   });
   router.delete(`${base}/:code`, async (req, res) => {
     const j = await jurisdiction(req, res);

@@ -92,7 +92,12 @@ const HAND_READ = [
   'district',
   'jurisdiction_id',
 ];
-const KNOWN: ReadonlySet<string> = new Set([...Object.keys(listSchema.properties), ...HAND_READ]);
+/** Every parameter GET requests reads (the staff work queue refuses any other). */
+export const LIST_PARAMS: ReadonlySet<string> = new Set([
+  ...Object.keys(listSchema.properties),
+  ...HAND_READ,
+]);
+const KNOWN = LIST_PARAMS;
 
 /**
  * `status[]=closed`, `service_code[0]=X`: a known parameter in a bracketed form (PHP's and Rails' lists)

@@ -25,7 +25,7 @@ export { lockRequest, touchPublic, type LockedRequest } from './status';
 export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';
-export { moveAgencyRequests, type AgencyRef } from './agency-move';
+export { moveAgencyRequests, moveServiceRequests, type AgencyRef } from './agency-move';
 export { processBatchTokens } from './batch-tokens';
 export { computeExpected, describeResponseLevel } from './response-level';
 export { PRIORITIES, type Priority } from '../sla';
@@ -55,6 +55,79 @@ export async function listPublicRequests(
       )
     : new Map<string, RequestNote[]>();
   return { records, notes };
+}
+
+/**
+ * A staff work-queue page (GET /staff/v1/requests): the public list's query with private services
+ * included, the extended records and their public notes, plus what only staff see of each request
+ * (assignment, the department's code, the reporter's contact), read for the page's ids only.
+ */
+export async function listStaffRequests(
+  knex: Knex,
+  filter: RequestFilter,
+): Promise<{
+  records: RequestRecord[];
+  notes: Map<string, RequestNote[]>;
+  staff: Map<string, StaffFields>;
+}> {
+  const records = await listRequests(knex, { ...filter, includePrivate: true }, true);
+  const ids = records.map((r) => r.id);
+  const notes = groupNotes(await publicNotes(knex, ids));
+  const staff = new Map<string, StaffFields>();
+  if (ids.length > 0) {
+    const rows = (await knex('service_requests as r')
+      .leftJoin('agencies as a', 'a.id', 'r.agency_id')
+      .leftJoin('request_contacts as c', 'c.request_id', 'r.id')
+      .whereIn('r.id', ids)
+      .select(
+        knex.raw('r.id::text AS id'),
+        'r.assigned_to',
+        'a.code as agency_code',
+        knex.raw('c.request_id IS NOT NULL AS has_contact'),
+        'c.email',
+        'c.phone',
+        'c.first_name',
+        'c.last_name',
+        'c.account_id',
+      )) as Array<{
+      id: string;
+      assigned_to: string | null;
+      agency_code: string | null;
+      has_contact: boolean;
+      email: string | null;
+      phone: string | null;
+      first_name: string | null;
+      last_name: string | null;
+      account_id: string | null;
+    }>;
+    for (const r of rows)
+      staff.set(r.id, {
+        assignedTo: r.assigned_to,
+        agencyCode: r.agency_code,
+        contact: r.has_contact
+          ? {
+              email: r.email,
+              phone: r.phone,
+              first_name: r.first_name,
+              last_name: r.last_name,
+              account_id: r.account_id,
+            }
+          : null,
+      });
+  }
+  return { records, notes, staff };
+}
+
+export interface StaffFields {
+  assignedTo: string | null;
+  agencyCode: string | null;
+  contact: {
+    email: string | null;
+    phone: string | null;
+    first_name: string | null;
+    last_name: string | null;
+    account_id: string | null;
+  } | null;
 }
 
 /** One public request (never one of a private service), with its public notes when asked. */

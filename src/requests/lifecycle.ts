@@ -3,11 +3,16 @@
  * transaction that locks the request row, applies the change, and appends a history row saying who,
  * when, through which channel, and whether it is public. `updated_at` (Open311 updated_datetime) moves
  * only with public changes; internal notes never show in public output.
+ *
+ * One rule for a staff member's free text (`note` of status and transfer, `text` of notes): it is
+ * internal unless the caller says `public: true`. The fact of a status change or a transfer (the new
+ * status, the new department's name) is public whatever the note: it shows in the public request anyway.
+ * An internal note given with a status change or a transfer is its own internal `note` history row.
  */
 import type { Knex } from 'knex';
 import { badRequest } from '../core';
 import { PRIORITIES, type Priority } from '../sla';
-import { recordChange, type Actor } from './record';
+import { recordChange, type Actor, type HistoryEntry } from './record';
 import { recomputeResponseLevel } from './recompute';
 import { applyStatus, lockRequest, mirrorNote, touchPublic, type LockedRequest } from './status';
 import { isDetailedStatus, statusOf } from './statuses';
@@ -15,8 +20,23 @@ import { isDetailedStatus, statusOf } from './statuses';
 export interface StatusChange {
   detailedStatus: string;
   note?: string;
+  /** Whether `note` is published (status_notes, notes, updates); default false (internal). */
   public?: boolean;
   statusNotes?: string;
+}
+
+/** A staff note kept internal beside a public change (see the rule above); none without text. */
+function internalNote(r: LockedRequest, note: string | null | undefined): HistoryEntry[] {
+  if (!note) return [];
+  return [
+    {
+      kind: 'note',
+      public: false,
+      detailedStatus: r.detailed_status,
+      summary: 'Internal note',
+      description: note,
+    },
+  ];
 }
 
 export async function changeStatus(
@@ -31,18 +51,24 @@ export async function changeStatus(
   if (!isDetailedStatus(to))
     throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
-  const isPublic = change.public ?? true;
-  // status_notes is public output (GeoReport, exports): an internal note never goes there, and the notes of
-  // the previous status do not stay beside the new one.
-  await applyStatus(trx, r, to, isPublic ? (change.statusNotes ?? change.note ?? null) : null, at, actor);
-  await recordChange(trx, r, at, actor, {
-    kind: 'status_change',
-    public: isPublic,
-    detailedStatus: to,
-    summary: `Status changed from ${r.detailed_status} to ${to}`,
-    description: change.note ?? null,
-  });
-  if (isPublic) await touchPublic(trx, r.id, at);
+  const publicNote = change.public === true ? (change.note ?? null) : null;
+  // status_notes is a public GeoReport field: only a public note (or the caller's own text) goes there.
+  await applyStatus(trx, r, to, change.statusNotes ?? publicNote, at, actor);
+  await recordChange(
+    trx,
+    r,
+    at,
+    actor,
+    {
+      kind: 'status_change',
+      public: true,
+      detailedStatus: to,
+      summary: `Status changed from ${r.detailed_status} to ${to}`,
+      description: publicNote,
+    },
+    ...internalNote({ ...r, detailed_status: to }, publicNote === null ? change.note : null),
+  );
+  await touchPublic(trx, r.id, at);
   return { ...r, detailed_status: to, status: statusOf(to) };
 }
 
@@ -77,6 +103,7 @@ export async function transfer(
   note: string | undefined,
   actor: Actor,
   at: Date,
+  notePublic = false,
 ): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
   if (r.status === 'closed') throw badRequest('A closed request cannot be transferred; reopen it first.');
@@ -87,14 +114,21 @@ export async function transfer(
   if (Number(agency.id) === Number(r.agency_id))
     throw badRequest(`The request already belongs to ${agency.name}.`);
   await trx('service_requests').where('id', r.id).update({ agency_id: agency.id, assigned_to: null });
-  await recordChange(trx, r, at, actor, {
-    kind: 'transfer',
-    public: true,
-    detailedStatus: r.detailed_status,
-    summary: `Transferred to ${agency.name}`,
-    description: note ?? null,
-    data: { from_agency_id: r.agency_id, to_agency_id: Number(agency.id) },
-  });
+  await recordChange(
+    trx,
+    r,
+    at,
+    actor,
+    {
+      kind: 'transfer',
+      public: true,
+      detailedStatus: r.detailed_status,
+      summary: `Transferred to ${agency.name}`,
+      description: notePublic ? (note ?? null) : null,
+      data: { from_agency_id: r.agency_id, to_agency_id: Number(agency.id) },
+    },
+    ...internalNote(r, notePublic ? null : note),
+  );
   await touchPublic(trx, r.id, at);
 }
 

@@ -195,6 +195,17 @@ export function applyFilter(
   if (f.bbox) q.where(withinBbox(knex, 'r.location', f.bbox, area));
   if (f.district)
     q.whereRaw('r.districts @> ?::jsonb', [JSON.stringify({ [f.district.layer]: f.district.name })]);
+  if (f.assignedTo !== undefined) q.where('r.assigned_to', f.assignedTo);
+  if (f.assigned !== undefined) {
+    if (f.assigned) q.whereNotNull('r.assigned_to');
+    else q.whereNull('r.assigned_to');
+  }
+  if (f.priorities) q.whereIn('r.priority', f.priorities);
+  if (f.overdue) {
+    // A request without an expected time is never overdue (coalesce: NOT NULL would drop it too).
+    const late = "(r.status = 'open' AND coalesce(r.expected_at < ?, false))";
+    q.whereRaw(f.overdue.value ? late : `NOT ${late}`, [f.overdue.at]);
+  }
   return q;
 }
 

@@ -1,5 +1,6 @@
 import type { Knex } from 'knex';
 import { recordChange, type Actor } from './record';
+import { describeLevel, LEVEL_NOTICE_PREFIX } from './response-level';
 import type { DetailedStatus } from './statuses';
 import {
   computeDueDate,
@@ -14,6 +15,9 @@ import {
  * Recomputes a request's expected_datetime from its current response level (per priority when the
  * service has one, else the service's), its business calendar and its pauses; and asks the escalation
  * sweep to look at it again. Called after a priority or service change, a resume, or a reopen.
+ * A service_notice that states the response level ("Response level: … (expected by …)") is rewritten
+ * with the level and time now in force, so the two public fields never disagree; any other notice (a
+ * duplicate's "already reported as …") is the reporter's and stays.
  */
 export async function recomputeResponseLevel(
   trx: Knex.Transaction,
@@ -22,7 +26,7 @@ export async function recomputeResponseLevel(
 ): Promise<Date | null> {
   const r = (
     await trx.raw(
-      `SELECT r.jurisdiction_id, r.requested_at, r.status, j.time_zone, ${LEVEL_COLUMNS}
+      `SELECT r.jurisdiction_id, r.requested_at, r.status, r.service_notice, j.time_zone, ${LEVEL_COLUMNS}
        FROM service_requests r JOIN services s ON s.id = r.service_id
        JOIN jurisdictions j ON j.id = r.jurisdiction_id ${LEVEL_JOIN}
        WHERE r.id = ?`,
@@ -33,6 +37,7 @@ export async function recomputeResponseLevel(
         jurisdiction_id: string;
         requested_at: Date;
         status: string;
+        service_notice: string | null;
         time_zone: string;
         level_value: number | null;
         level_unit: ResponseLevel['unit'] | null;
@@ -40,7 +45,11 @@ export async function recomputeResponseLevel(
     | undefined;
   if (!r) return null;
   let expected: Date | null = null;
-  if (r.level_value !== null && r.level_unit !== null) {
+  const level =
+    r.level_value !== null && r.level_unit !== null
+      ? { value: Number(r.level_value), unit: r.level_unit }
+      : null;
+  if (level) {
     const cal = await readCalendar(trx, r.jurisdiction_id, r.time_zone);
     const pauses = (
       (await trx('request_sla_pauses').where('request_id', requestId).orderBy('paused_from')) as Array<{
@@ -48,16 +57,16 @@ export async function recomputeResponseLevel(
         paused_to: Date | null;
       }>
     ).map((p) => ({ from: p.paused_from, to: p.paused_to ?? at }));
-    expected = computeDueDate(
-      r.requested_at,
-      { value: Number(r.level_value), unit: r.level_unit },
-      cal,
-      pauses,
-    );
+    expected = computeDueDate(r.requested_at, level, cal, pauses);
   }
+  const levelNotice = r.service_notice === null || r.service_notice.startsWith(LEVEL_NOTICE_PREFIX);
   await trx('service_requests')
     .where('id', requestId)
-    .update({ expected_at: expected, next_escalation_at: r.status === 'open' && expected ? at : null });
+    .update({
+      expected_at: expected,
+      next_escalation_at: r.status === 'open' && expected ? at : null,
+      ...(levelNotice ? { service_notice: describeLevel(level, expected, r.time_zone) } : {}),
+    });
   return expected;
 }
 

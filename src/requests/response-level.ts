@@ -1,5 +1,5 @@
 import type { Service } from '../catalog';
-import { computeDueDate, levelFor, type BusinessCalendar } from '../sla';
+import { computeDueDate, levelFor, type BusinessCalendar, type ResponseLevel } from '../sla';
 import { formatDateTime } from '../core';
 
 /**
@@ -30,9 +30,20 @@ export function describeResponseLevel(
   expectedAt: Date | null,
   timeZone: string,
 ): string | null {
-  const level = levelFor(service);
+  return describeLevel(levelFor(service) ?? null, expectedAt, timeZone);
+}
+
+/** The start of every notice describeLevel writes (recomputeResponseLevel rewrites only those). */
+export const LEVEL_NOTICE_PREFIX = 'Response level: ';
+
+/** The service_notice of a request due at `expectedAt` under `level` (null without either). */
+export function describeLevel(
+  level: ResponseLevel | null,
+  expectedAt: Date | null,
+  timeZone: string,
+): string | null {
   if (!level || !expectedAt) return null;
   const [one, many] = UNIT_WORDS[level.unit] ?? ['', ''];
   const amount = `${level.value} ${level.value === 1 ? one : many}`;
-  return `Response level: ${amount} (expected by ${formatDateTime(expectedAt, timeZone)}).`;
+  return `${LEVEL_NOTICE_PREFIX}${amount} (expected by ${formatDateTime(expectedAt, timeZone)}).`;
 }

@@ -19,6 +19,12 @@ export interface RequestFilter {
   pageSize: number;
   /** Staff may see requests of private services; public lists never do. */
   includePrivate?: boolean;
+  /** Staff work-queue filters (GET /staff/v1/requests); public lists never set them. */
+  assignedTo?: string;
+  assigned?: boolean;
+  priorities?: string[];
+  /** Open and past expected_datetime at `at` (value true), or not (false). */
+  overdue?: { at: Date; value: boolean };
 }
 
 /**

@@ -16,15 +16,15 @@ import {
   requireKey,
   resolveJurisdictionFor,
 } from '../http';
-import { badRequest, notFound } from '../core';
-import { checker } from '../core';
+import { badRequest, notFound, Problems } from '../core';
+import { checker, queryInput } from '../core';
 import { bodyShapes, scalar, type RawParams } from '../http';
-import { parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
+import { LIST_PARAMS, parseListParams, parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
 import { mountStaffMedia } from './media-routes';
-import { addNote, assign, changeStatus, setPriority, transfer, type Actor } from '../requests';
+import { addNote, assign, changeStatus, PRIORITIES, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
 import { confirmDuplicate, link, merge, unlink } from '../requests';
-import { fullHistory, staffRequestView } from './views';
+import { fullHistory, staffRequestList, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({
   type: 'api_key',
@@ -60,7 +60,7 @@ function actionBody(action: string, fields: Record<string, object>) {
 
 const BODIES = {
   status: actionBody('status', { detailed_status: TEXT, note: TEXT, public: FLAG }),
-  transfer: actionBody('transfer', { agency_code: TEXT, note: TEXT }),
+  transfer: actionBody('transfer', { agency_code: TEXT, note: TEXT, public: FLAG }),
   priority: actionBody('priority', { priority: TEXT }),
   assign: actionBody('assign', {
     assigned_to: { type: ['string', 'number', 'null'] },
@@ -72,6 +72,13 @@ const BODIES = {
   merge: actionBody('merge', { into_service_request_id: TEXT }),
 };
 
+/**
+ * One rule for every staff action that carries free text (status `note`, transfer `note`, notes `text`):
+ * the text is internal unless `public: true` is sent. The change itself (new status, new department) is
+ * public regardless (requests/lifecycle.ts).
+ */
+const NOTE_DEFAULT = false;
+
 const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
   const v = body[name];
   if (v === undefined || v === null || v === '') return fallback;
@@ -79,6 +86,42 @@ const bool = (body: RawParams, name: string, fallback: boolean): boolean => {
   if (v === false || v === 'false') return false;
   throw badRequest(`${name} must be true or false.`);
 };
+
+/** The work queue's page size: smaller than the public list's, as each row carries a contact. */
+export const QUEUE_PAGE_SIZE = { default: 50, max: 200 } as const;
+
+/** The work queue's own parameters, besides every parameter of the public GET requests. */
+const queueSchema = {
+  $id: 'staff/queue-params',
+  type: 'object',
+  properties: {
+    agency_code: { type: 'string', maxLength: 100 },
+    assigned_to: { type: 'string', maxLength: 200 },
+    assigned: { type: 'boolean' },
+    overdue: { type: 'boolean' },
+    priority: {
+      type: 'array',
+      maxItems: PRIORITIES.length,
+      items: {
+        type: 'string',
+        enum: PRIORITIES,
+        'x-problem': `priority must be among ${PRIORITIES.join(', ')}.`,
+      },
+    },
+  },
+} as const;
+const queueCheck = checker<{
+  agency_code?: string;
+  assigned_to?: string;
+  assigned?: boolean;
+  overdue?: boolean;
+  priority?: string[];
+}>(queueSchema);
+const QUEUE_PARAMS: ReadonlySet<string> = new Set([
+  ...LIST_PARAMS,
+  ...Object.keys(queueSchema.properties),
+  'api_key',
+]);
 
 export function staffRouter(ctx: AppContext): Router {
   const router = Router();
@@ -109,6 +152,42 @@ export function staffRouter(ctx: AppContext): Router {
     res.status(status).json(view);
   }
 
+  /**
+   * The work queue: every request of the key's jurisdiction, private services included, with the public
+   * list's filters (status, detailed_status, service_code, start_date/end_date without the 90-day cap,
+   * updated_after/before, agency_responsible, area, district, sort, page) and the staff ones (agency_code,
+   * assigned_to, assigned, overdue, priority). Newest first, then by id; page_size at most 200.
+   */
+  const queue = async (req: Request, res: Response) => {
+    const j = await jurisdiction(req, res);
+    const params = req.query as RawParams;
+    const problems = new Problems();
+    for (const name of Object.keys(params))
+      if (!QUEUE_PARAMS.has(name) && !name.includes('['))
+        problems.add(`${name.slice(0, 60)} is not a parameter of the work queue.`);
+    const input = queryInput(queueSchema, params);
+    if (Array.isArray(input.priority)) input.priority = input.priority.map((p) => String(p).toLowerCase());
+    for (const p of queueCheck.problems(input)) problems.add(p);
+    const pageSize = scalar(params, 'page_size');
+    if (pageSize !== undefined && Number(pageSize) > QUEUE_PAGE_SIZE.max)
+      problems.add(`page_size must be at most ${QUEUE_PAGE_SIZE.max} in the work queue.`);
+    problems.throwIfAny();
+    const q = input as ReturnType<typeof queueCheck.parse>;
+    const now = ctx.clock();
+    const { filter } = parseListParams(params, j, await ctx.catalog.services(j.id), now, {
+      maxRangeDays: null,
+    });
+    if (pageSize === undefined) filter.pageSize = QUEUE_PAGE_SIZE.default;
+    if (q.agency_code !== undefined) filter.agency = q.agency_code;
+    if (q.assigned_to !== undefined) filter.assignedTo = q.assigned_to;
+    if (q.assigned !== undefined) filter.assigned = q.assigned;
+    if (q.priority) filter.priorities = [...new Set(q.priority)];
+    if (q.overdue !== undefined) filter.overdue = { at: now, value: q.overdue };
+    res.json(await staffRequestList(ctx.knex, j, filter, publicBaseUrl(req, ctx.config), now));
+  };
+  router.get('/requests', queue);
+  router.get('/requests.json', queue);
+
   router.get('/requests/:id', (req, res) => respondWithRequest(req, res));
 
   router.get('/requests/:id/history', async (req, res) => {
@@ -127,7 +206,7 @@ export function staffRouter(ctx: AppContext): Router {
         trx,
         j.id,
         id(req),
-        { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', true) },
+        { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', NOTE_DEFAULT) },
         actorOf(apiKeyOf(res)),
         ctx.clock(),
       ),
@@ -147,6 +226,7 @@ export function staffRouter(ctx: AppContext): Router {
         text(b, 'note', 4000),
         actorOf(apiKeyOf(res)),
         ctx.clock(),
+        bool(b, 'public', NOTE_DEFAULT),
       ),
     );
     await respondWithRequest(req, res);
@@ -185,7 +265,7 @@ export function staffRouter(ctx: AppContext): Router {
         j.id,
         id(req),
         text(b, 'text', 4000, true) as string,
-        bool(b, 'public', false),
+        bool(b, 'public', NOTE_DEFAULT),
         actorOf(apiKeyOf(res)),
         ctx.clock(),
       ),

@@ -3,7 +3,14 @@ import type { Jurisdiction } from '../catalog';
 import { formatDateTime } from '../core';
 import { listRequestMedia } from '../media';
 import { requestView } from '../open311';
-import { applyFilter, publicNotes, selectRequests, toRecord } from '../requests';
+import {
+  applyFilter,
+  listStaffRequests,
+  publicNotes,
+  selectRequests,
+  toRecord,
+  type RequestFilter,
+} from '../requests';
 
 /** A request as staff see it: the Open311 view with extensions, plus assignment and the reporter's contact. */
 export async function staffRequestView(
@@ -78,4 +85,36 @@ export async function fullHistory(
     client_update_id: r.client_update_id,
     data: r.data,
   }));
+}
+
+/**
+ * A page of the staff work queue: each request as GET /staff/v1/requests/{id} shows it (the Open311 view
+ * with extensions and public notes, assignment, location quality, closed time, the reporter's contact),
+ * plus the department's code and whether it is overdue now; without the media list (one GET per request).
+ */
+export async function staffRequestList(
+  knex: Knex,
+  j: Jurisdiction,
+  filter: RequestFilter,
+  baseUrl: string,
+  now: Date,
+): Promise<Array<Record<string, unknown>>> {
+  const { records, notes, staff } = await listStaffRequests(knex, filter);
+  return records.map((record) => {
+    const extra = staff.get(record.id);
+    return {
+      ...(requestView(record, {
+        timeZone: j.timeZone,
+        extensions: true,
+        notes: notes.get(record.id),
+        baseUrl,
+      }) as object),
+      agency_code: extra?.agencyCode ?? null,
+      assigned_to: extra?.assignedTo ?? null,
+      overdue: record.status === 'open' && record.expectedAt !== null && record.expectedAt < now,
+      location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
+      closed_datetime: formatDateTime(record.closedAt, j.timeZone),
+      contact: extra?.contact ?? null,
+    };
+  });
 }
