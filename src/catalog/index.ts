@@ -37,6 +37,7 @@ export {
   deleteJurisdiction,
   insertAgency,
   insertJurisdiction,
+  jurisdictionAddedWarnings,
   jurisdictionDoc,
   listAgencyDocs,
   listJurisdictionDocs,
