@@ -375,7 +375,7 @@
 
   /** No city to show: the figures, filters and data links go, the choice (or the reason) stays. */
   function chooseCity(list, message) {
-    $('city').textContent = 'Open311';
+    $('city').hidden = true;
     $('filters').hidden = true;
     document.querySelector('main').hidden = true;
     $('data-links').hidden = true;
