@@ -99,7 +99,11 @@ describe('jurisdictions', () => {
   it('when a city is created, then it is listed beside Boston and read back with the contract fields', async () => {
     const created = await api('post', '/jurisdictions', CITY);
     expect(created.status).toBe(201);
-    expect(created.body).toEqual(CITY);
+    // Beside Boston, with no DEFAULT_JURISDICTION: the operator is told what the second city changes.
+    expect(created.body).toEqual({
+      ...CITY,
+      warnings: [expect.stringContaining('set DEFAULT_JURISDICTION=boston')],
+    });
     const list = await api('get', '/jurisdictions');
     expect(list.body.map((j: { id: string }) => j.id)).toEqual(['bloomington.in.gov', 'boston']);
     expect((await api('get', base)).body).toEqual(CITY);

@@ -64,6 +64,22 @@ it('when an operator sets up a city with the CLI, then the catalog is imported, 
   const badZone = await cli('jurisdiction', 'create', '--id', 'x', '--name', 'X', '--time-zone', 'Mars/Base');
   expect(badZone.code).toBe(1);
   expect(badZone.stderr).toMatch(/time_zone "Mars\/Base" is not an IANA time zone/);
+  // A second city makes jurisdiction_id required: the operator is told at once, and how to keep the first
+  // city's apps working.
+  const second = await cli(
+    'jurisdiction',
+    'create',
+    '--id',
+    'md.gov',
+    '--name',
+    'Maryland',
+    '--time-zone',
+    'America/New_York',
+  );
+  expect(second.code).toBe(0);
+  expect(second.stdout).toContain('created jurisdiction md.gov');
+  expect(second.stderr).toMatch(/^warning: This server now hosts 2 jurisdictions \(dc\.gov, md\.gov\)/);
+  expect(second.stderr).toContain('DEFAULT_JURISDICTION=dc.gov');
 
   const dry = await cli(
     'catalog',

@@ -4,6 +4,9 @@ import type { AddressInfo } from 'node:net';
 import path from 'node:path';
 import { chromium, type Browser } from 'playwright-core';
 import request from 'supertest';
+import pino from 'pino';
+import { createApp } from '../src/app';
+import { createContext } from '../src/context';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { TEMPLATE_NOW } from './helpers/template';
 
@@ -22,6 +25,24 @@ if (!hasChromium) {
   );
 }
 const describeBrowser = hasChromium ? describe : describe.skip;
+const launchBrowser = () =>
+  chromium.launch({
+    executablePath: CHROMIUM,
+    args: [
+      '--no-sandbox',
+      '--disable-gpu',
+      '--disable-quic',
+      '--no-first-run',
+      '--disable-background-networking',
+      '--disable-component-update',
+      '--disable-sync',
+    ],
+  });
+const listen = async (app: http.RequestListener) => {
+  const server = http.createServer(app);
+  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+  return { server, base: `http://127.0.0.1:${(server.address() as AddressInfo).port}` };
+};
 
 describeBrowser('dashboard in a real browser', () => {
   let t: TestServer;
@@ -32,21 +53,8 @@ describeBrowser('dashboard in a real browser', () => {
   beforeAll(async () => {
     t = await startTestServer();
     t.clock.set(TEMPLATE_NOW.toISOString());
-    server = http.createServer(t.app);
-    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-    base = `http://127.0.0.1:${(server.address() as AddressInfo).port}`;
-    browser = await chromium.launch({
-      executablePath: CHROMIUM,
-      args: [
-        '--no-sandbox',
-        '--disable-gpu',
-        '--disable-quic',
-        '--no-first-run',
-        '--disable-background-networking',
-        '--disable-component-update',
-        '--disable-sync',
-      ],
-    });
+    ({ server, base } = await listen(t.app));
+    browser = await launchBrowser();
   }, 60_000);
   afterAll(async () => {
     await browser?.close();
@@ -171,7 +179,7 @@ describeBrowser('dashboard in a real browser', () => {
     const errors: string[] = [];
     page.on('pageerror', (e) => errors.push(e.message));
     // The configured tile URL, as DASHBOARD_TILE_URL would give it, served from this test.
-    await page.route('**/dashboard/api/config', async (route) => {
+    await page.route('**/dashboard/api/config?*', async (route) => {
       const res = await route.fetch();
       const config = (await res.json()) as Record<string, unknown>;
       await route.fulfill({ response: res, json: { ...config, tile_url: `${base}/tiles/{z}/{x}/{y}.png` } });
@@ -240,5 +248,162 @@ describeBrowser('dashboard in a real browser', () => {
     expect(await page.locator('#cards div').count()).toBeGreaterThan(0);
     expect(await alert.isVisible()).toBe(false);
     expect(errors).toEqual([]);
+  }, 90_000);
+});
+
+describeBrowser('dashboard of a server hosting two cities', () => {
+  const FIXTURES = path.resolve(__dirname, 'fixtures/bloomington');
+  const fixture = (name: string) => fs.readFileSync(path.join(FIXTURES, name), 'utf8');
+  const BLOOMINGTON = JSON.parse(fixture('jurisdiction.json')) as { id: string; name: string };
+  let t: TestServer;
+  let browser: Browser;
+  /** No DEFAULT_JURISDICTION: a page naming no city must offer the choice. */
+  let plain: { server: http.Server; base: string };
+  /** The same database with DEFAULT_JURISDICTION=boston. */
+  let withDefault: { server: http.Server; base: string };
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    t.clock.set(TEMPLATE_NOW.toISOString());
+    const admin = (url: string) =>
+      request(t.app).post(`/admin/v1${url}`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+    await admin('/jurisdictions').send(BLOOMINGTON).expect(201);
+    await admin(`/jurisdictions/${BLOOMINGTON.id}/geography/boundary`)
+      .set('Content-Type', 'application/geo+json')
+      .send(fixture('boundary.geojson'))
+      .expect(201);
+    await admin(`/jurisdictions/${BLOOMINGTON.id}/geography/districts:area`)
+      .set('Content-Type', 'application/geo+json')
+      .send(fixture('districts-area.geojson'))
+      .expect(201);
+    plain = await listen(t.app);
+    const ctx = createContext({
+      config: { ...t.ctx.config, defaultJurisdiction: 'boston' },
+      db: t.db,
+      logger: pino({ level: 'silent' }),
+      clock: t.clock.now,
+    });
+    withDefault = await listen(createApp(ctx));
+    browser = await launchBrowser();
+  }, 120_000);
+  afterAll(async () => {
+    await browser?.close();
+    plain?.server.close();
+    withDefault?.server.close();
+    await t?.close();
+  });
+
+  /** Opens `url`, recording page errors and every call the page makes. */
+  const open = async (url: string) => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    const errors: string[] = [];
+    const calls: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('request', (r) => calls.push(r.url()));
+    await page.goto(url);
+    return { page, errors, calls };
+  };
+  const linksOf = (page: import('playwright-core').Page) =>
+    page.$$eval('a[href*="/open311/"], #cards a', (as) => as.map((a) => (a as HTMLAnchorElement).href));
+
+  it('when a resident opens /dashboard/ naming no city, then the page offers each city, and following one shows its figures with its id on every call and link', async () => {
+    const { page, errors, calls } = await open(`${plain.base}/dashboard/`);
+    await page.waitForSelector('body[data-choice="true"]');
+    expect(await page.locator('#cities').isVisible()).toBe(true);
+    expect(await page.locator('#cities-title').textContent()).toBe('Choose a city');
+    const choices = await page.$$eval('#cities-list a', (as) =>
+      as.map((a) => ({ text: a.textContent, href: a.getAttribute('href') })),
+    );
+    expect(choices).toEqual(
+      [
+        { text: BLOOMINGTON.name, href: `/dashboard/?jurisdiction_id=${BLOOMINGTON.id}` },
+        { text: 'City of Boston (demo data)', href: '/dashboard/?jurisdiction_id=boston' },
+      ].sort((a, b) => a.href.localeCompare(b.href)),
+    );
+    expect(await page.locator('main').isVisible()).toBe(false);
+    expect(await page.locator('#filters').isVisible()).toBe(false);
+    await page.evaluate(fs.readFileSync(AXE_SOURCE, 'utf8'));
+    const violations = await page.evaluate(async () => {
+      type Violation = { id: string; impact: string | null };
+      const axe = (window as unknown as { axe: { run(): Promise<{ violations: Violation[] }> } }).axe;
+      return (await axe.run()).violations
+        .filter((v) => v.impact === 'serious' || v.impact === 'critical')
+        .map((v) => v.id);
+    });
+    expect(violations).toEqual([]);
+    fs.mkdirSync(path.resolve(__dirname, '../test-output'), { recursive: true });
+    await page.screenshot({
+      path: path.resolve(__dirname, '../test-output/dashboard-choice.png'),
+      fullPage: true,
+    });
+
+    calls.length = 0;
+    await page.click(`#cities-list a[data-jurisdiction="${BLOOMINGTON.id}"]`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#map[data-features]');
+    expect(await page.locator('#city').textContent()).toBe(BLOOMINGTON.name);
+    expect(await page.getAttribute('#map', 'data-layer')).toBe('area');
+    expect(Number(await page.getAttribute('#map', 'data-features'))).toBeGreaterThan(0);
+    // Boston is offered beside it.
+    expect(await page.locator('#cities-title').textContent()).toBe('Other cities');
+    expect(await page.$$eval('#cities-list a', (as) => as.map((a) => a.getAttribute('href')))).toEqual([
+      '/dashboard/?jurisdiction_id=boston',
+    ]);
+    const api = calls.filter((u) => u.includes('/dashboard/api/') && !u.includes('/api/jurisdictions'));
+    expect(api.length).toBeGreaterThanOrEqual(4);
+    for (const u of api) expect(new URL(u).searchParams.get('jurisdiction_id')).toBe(BLOOMINGTON.id);
+    const links = await linksOf(page);
+    expect(links.length).toBeGreaterThan(5);
+    for (const u of links) expect(new URL(u).searchParams.get('jurisdiction_id')).toBe(BLOOMINGTON.id);
+    // And the links answer (a link without the city would be a 400 on this server).
+    const exportLink = await page.getAttribute('#export-link', 'href');
+    expect((await request(t.app).get(exportLink as string)).status).toBe(200);
+    expect(
+      (await request(t.app).get((await page.getAttribute('#discovery-link', 'href')) as string)).body.contact,
+    ).toContain('Bloomington');
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('when Boston is named, then its figures match its SLA report and its links name it', async () => {
+    const { page, errors } = await open(`${plain.base}/dashboard/?jurisdiction_id=boston`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#map[data-features]');
+    expect(await page.getAttribute('#map', 'data-layer')).toBe('ward');
+    const start = await page.inputValue('#start');
+    const end = await page.inputValue('#end');
+    const report = await request(t.app)
+      .get(`/admin/v1/reports/sla?jurisdiction_id=boston&start_date=${start}&end_date=${end}`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
+    const share = report.body.rows[0].on_time_share as number;
+    const shown = await page
+      .locator('#cards div', { hasText: 'Closed within response level' })
+      .locator('dd')
+      .textContent();
+    expect(shown).toBe(`${Math.round(share * 1000) / 10}%`);
+    for (const u of await linksOf(page))
+      expect(new URL(u).searchParams.get('jurisdiction_id')).toBe('boston');
+    const areaLink = await page.locator('#districts tbody td a').first().getAttribute('href');
+    expect((await request(t.app).get(areaLink as string)).status).toBe(200);
+    expect(errors).toEqual([]);
+  }, 90_000);
+
+  it('when a city not served here is named, then the page says so and offers the cities', async () => {
+    const { page, errors } = await open(`${plain.base}/dashboard/?jurisdiction_id=nowhere`);
+    await page.waitForSelector('body[data-choice="true"]');
+    expect(await page.locator('#cities-note').textContent()).toMatch(/"nowhere" is not served here/);
+    expect(await page.locator('#cities-list a').count()).toBe(2);
+    expect(errors).toEqual([]);
+  }, 60_000);
+
+  it('when DEFAULT_JURISDICTION is set, then /dashboard/ shows that city and the other city has its own page', async () => {
+    const first = await open(`${withDefault.base}/dashboard/`);
+    await first.page.waitForSelector('body[data-ready="true"]');
+    expect(await first.page.locator('#city').textContent()).toBe('City of Boston (demo data)');
+    expect(await first.page.getAttribute('body', 'data-jurisdiction')).toBe('boston');
+    const other = await open(`${withDefault.base}/dashboard/?jurisdiction_id=${BLOOMINGTON.id}`);
+    await other.page.waitForSelector('body[data-ready="true"]');
+    expect(await other.page.locator('#city').textContent()).toBe(BLOOMINGTON.name);
+    expect(await other.page.getAttribute('#map', 'data-layer')).toBe('area');
+    expect([...first.errors, ...other.errors]).toEqual([]);
   }, 90_000);
 });

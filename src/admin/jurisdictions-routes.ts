@@ -3,6 +3,7 @@ import {
   deleteJurisdiction,
   Findings,
   insertJurisdiction,
+  jurisdictionAddedWarnings,
   jurisdictionDoc,
   listJurisdictionDocs,
   parseJurisdiction,
@@ -50,7 +51,11 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
     const doc = jurisdictionBody(req);
     await insertJurisdiction(ctx.knex, doc);
     await ctx.invalidate('catalog');
-    res.status(201).json(await found(doc.id));
+    // The document, and what the operator must know now: a second city makes jurisdiction_id required.
+    const ids = (await listJurisdictionDocs(ctx.knex)).map((j) => j.id);
+    const warnings = jurisdictionAddedWarnings(ids, doc.id, ctx.config.defaultJurisdiction);
+    for (const w of warnings) ctx.logger.warn({ jurisdiction_id: doc.id }, w);
+    res.status(201).json({ ...(await found(doc.id)), warnings });
   });
   router.get('/jurisdictions/:id', async (req, res) => {
     assertJurisdiction(res, String(req.params.id));

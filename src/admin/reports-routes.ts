@@ -4,6 +4,7 @@ import { resolveJurisdictionFor } from '../http';
 import { notFound, Problems } from '../core';
 import { scalar, type RawParams } from '../http';
 import { parseDateTime } from '../core';
+import { assertDistrictLayer, districtLayers } from '../geo';
 import { toCsv } from '../reports';
 import { PERFORMANCE_COLUMNS, performance, type GroupBy, type PerformanceRow } from '../reports';
 import { SATISFACTION_COLUMNS, satisfaction, type SatisfactionRow } from '../reports';
@@ -43,6 +44,12 @@ export function reportsRouter(ctx: AppContext): Router {
     const format = scalar(q, 'format') ?? 'json';
     if (format !== 'json' && format !== 'csv') problems.add('format must be json or csv.');
     problems.throwIfAny();
+    if (groupBy.kind === 'district')
+      assertDistrictLayer(
+        groupBy.layer,
+        await districtLayers(ctx.read, j.id),
+        'the LAYER of group_by=district:LAYER',
+      );
     const range = { jurisdictionId: j.id, start, end, groupBy };
     const rows =
       report === 'sla' ? await performance(ctx.read, { ...range, now }) : await satisfaction(ctx.read, range);

@@ -51,6 +51,36 @@ export async function insertJurisdiction(knex: Knex, doc: JurisdictionDoc): Prom
   }
 }
 
+/**
+ * What the operator is told when a jurisdiction is added (issue: a second city breaks the first one's apps
+ * silently). With one jurisdiction, `jurisdiction_id` is optional; with two it is required unless
+ * DEFAULT_JURISDICTION names one, so the moment a second city is created, every call of the first
+ * city's apps that names none becomes a 400 (or, with DEFAULT_JURISDICTION naming the new city, reads the
+ * new city). `ids`: every jurisdiction now hosted, `created` among them.
+ */
+export function jurisdictionAddedWarnings(
+  ids: readonly string[],
+  created: string,
+  defaultJurisdiction: string | null,
+): string[] {
+  const others = ids.filter((id) => id !== created);
+  const first = others[0];
+  if (others.length !== 1 || first === undefined || defaultJurisdiction === first) return [];
+  const hosted = `This server now hosts 2 jurisdictions (${first}, ${created}).`;
+  const keep = `To keep them working, set DEFAULT_JURISDICTION=${first} in the server's environment or .env and restart it, or have every app send jurisdiction_id (a key bound to its city also works).`;
+  if (defaultJurisdiction === created)
+    return [
+      `${hosted} DEFAULT_JURISDICTION=${created}: GeoReport calls that name no jurisdiction_id, as ${first}'s existing apps and dashboard send them, now read and write ${created} instead of ${first}. ${keep}`,
+    ];
+  const unknownDefault =
+    defaultJurisdiction === null
+      ? ''
+      : ` (DEFAULT_JURISDICTION=${defaultJurisdiction} names no jurisdiction of this server)`;
+  return [
+    `${hosted} GeoReport calls that name no jurisdiction_id, as ${first}'s existing apps and dashboard send them, now get 400 "jurisdiction_id is required"${unknownDefault}. ${keep}`,
+  ];
+}
+
 export async function updateJurisdiction(knex: Knex, doc: JurisdictionDoc, at: Date): Promise<boolean> {
   const { id, ...fields } = doc;
   return (

@@ -51,15 +51,19 @@ export class Catalog {
   async resolveJurisdiction(jurisdictionId: string | undefined): Promise<Jurisdiction> {
     const list = await this.listJurisdictions();
     if (jurisdictionId === undefined) {
-      if (list.length === 1) return list[0] as Jurisdiction;
       if (list.length === 0) throw notFound('No jurisdiction is configured on this server yet.');
-      const fallback = list.find((j) => j.id === this.defaultJurisdiction);
+      const fallback = fallbackOf(list, this.defaultJurisdiction);
       if (fallback) return fallback;
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
     const found = list.find((j) => j.id === jurisdictionId);
     if (!found) throw notFound(`jurisdiction_id "${quoted(jurisdictionId)}" is not served here.`);
     return found;
+  }
+
+  /** The jurisdiction of a call that names none (the only one, or DEFAULT_JURISDICTION), else null. */
+  async fallbackJurisdiction(): Promise<Jurisdiction | null> {
+    return fallbackOf(await this.listJurisdictions(), this.defaultJurisdiction);
   }
 
   async services(jurisdictionId: string): Promise<Service[]> {
@@ -78,4 +82,9 @@ export class Catalog {
       return { services, byCode: new Map(services.map((s) => [s.serviceCode, s])), fingerprint };
     });
   }
+}
+
+function fallbackOf(list: Jurisdiction[], defaultJurisdiction: string | null): Jurisdiction | null {
+  if (list.length === 1) return list[0] as Jurisdiction;
+  return list.find((j) => j.id === defaultJurisdiction) ?? null;
 }

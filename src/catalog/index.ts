@@ -42,6 +42,7 @@ export {
   deleteJurisdiction,
   insertAgency,
   insertJurisdiction,
+  jurisdictionAddedWarnings,
   jurisdictionDoc,
   listAgencyDocs,
   listJurisdictionDocs,

@@ -7,11 +7,14 @@ import {
   Findings,
   importCatalogFrom,
   insertJurisdiction,
+  jurisdictionAddedWarnings,
+  listJurisdictionDocs,
   parseJurisdiction,
   requireJurisdiction,
   type CatalogPlan,
   type CatalogSource,
 } from '../catalog';
+import type { Config } from '../config';
 import type { Database } from '../db';
 import { AppError } from '../core';
 
@@ -56,7 +59,7 @@ function printPlan(plan: CatalogPlan): void {
  */
 export function registerCatalogCommands(
   program: Command,
-  withDatabase: <T>(fn: (db: Database) => Promise<T>) => Promise<T>,
+  withDatabase: <T>(fn: (db: Database, config: Readonly<Config>) => Promise<T>) => Promise<T>,
 ): void {
   const actor = `cli (${os.userInfo().username})`;
   const catalog = program.command('catalog').description("a jurisdiction's service catalog");
@@ -172,9 +175,12 @@ export function registerCatalogCommands(
         f,
       );
       if (!doc || f.list.length > 0) throw new AppError(400, f.list);
-      return withDatabase(async (db) => {
+      return withDatabase(async (db, config) => {
         await insertJurisdiction(db.knex, doc);
         console.log(`created jurisdiction ${doc.id}`);
+        const ids = (await listJurisdictionDocs(db.knex)).map((j) => j.id);
+        for (const w of jurisdictionAddedWarnings(ids, doc.id, config.defaultJurisdiction))
+          console.error(`warning: ${w}`);
       });
     });
 }

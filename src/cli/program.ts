@@ -8,6 +8,7 @@ import { CHANNELS, ROLES, apiKeyJson, createApiKey, listApiKeys, parseNewKey, re
 import { bootstrap, type Booted } from '../bootstrap';
 import { requireJurisdiction } from '../catalog';
 import type { CacheKind } from '../cluster';
+import type { Config } from '../config';
 import type { Database } from '../db';
 import { migrateRollback, migrationStatus } from '../db';
 import { hasJurisdiction, loadDemoCity } from '../demo';
@@ -31,9 +32,9 @@ export function buildProgram(env: Env, io: CliIO = processIO()): Command {
   /** Like withDatabase, for a command whose writes make the running servers' `kind` caches stale. */
   const changing =
     (kind: CacheKind) =>
-    <T>(fn: (db: Database) => Promise<T>): Promise<T> =>
+    <T>(fn: (db: Database, config: Readonly<Config>) => Promise<T>): Promise<T> =>
       withBooted(async (b) => {
-        const result = await fn(b.db);
+        const result = await fn(b.db, b.config);
         await b.ctx.invalidate(kind);
         return result;
       });

@@ -9,6 +9,7 @@ import { rolledFigures } from '../rollup';
 import { satisfactionRows, satisfactionSql, type GroupBy, type SatisfactionRow } from '../reports';
 import { cachedFigures, type FiguresCache } from './figures-cache';
 import { thumbPath } from '../requests';
+import { districtLayers } from '../geo';
 
 export interface Summary {
   period: { start: string; end: string };
@@ -122,17 +123,8 @@ export async function layerGeoJson(
  */
 export function cachedLayers(knex: Knex, figures: FiguresCache, jurisdictionId: string): Promise<string[]> {
   return cachedFigures(figures, JSON.stringify(['layers', jurisdictionId]), () =>
-    layers(knex, jurisdictionId),
+    districtLayers(knex, jurisdictionId),
   );
-}
-
-export async function layers(knex: Knex, jurisdictionId: string): Promise<string[]> {
-  return (
-    (await knex('districts')
-      .where('jurisdiction_id', jurisdictionId)
-      .distinct('layer')
-      .orderBy('layer')) as Array<{ layer: string }>
-  ).map((l) => l.layer);
 }
 
 /**

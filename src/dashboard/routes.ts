@@ -5,7 +5,8 @@ import { badRequest, Problems } from '../core';
 import { scalar, securityHeaders, type RawParams } from '../http';
 import { parseDateTime } from '../core';
 import { fromRoot } from '../paths';
-import { cachedLayers, layerGeoJson, layers, points, summary } from './data';
+import { assertDistrictLayer, districtLayers } from '../geo';
+import { cachedLayers, layerGeoJson, points, summary } from './data';
 
 const PUBLIC_DIR = fromRoot('src/dashboard/public');
 // Both packages' main files live in their dist/ folders (chart.js exports no package.json to resolve).
@@ -49,11 +50,22 @@ export function dashboardRouter(ctx: AppContext): Router {
     return { j, start, end, now };
   };
 
+  // The cities this server hosts, each with its own page (/dashboard/?jurisdiction_id=ID), and the one a
+  // page naming none shows (the only one, or DEFAULT_JURISDICTION; null: the page offers the choice).
+  // Ids and names are public (every GeoReport 400 for a missing jurisdiction_id lists the ids).
+  router.get('/api/jurisdictions', async (_req, res) => {
+    const list = await ctx.catalog.listJurisdictions();
+    const fallback = await ctx.catalog.fallbackJurisdiction();
+    res.json({
+      default: fallback?.id ?? null,
+      jurisdictions: list.map((j) => ({ id: j.id, name: j.name })),
+    });
+  });
   router.get('/api/config', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
     res.json({
       jurisdiction: { id: j.id, name: j.name, time_zone: j.timeZone },
-      layers: await layers(ctx.read, j.id),
+      layers: await districtLayers(ctx.read, j.id),
       tile_url: ctx.config.dashboardTileUrl,
     });
   });
@@ -62,7 +74,7 @@ export function dashboardRouter(ctx: AppContext): Router {
     const { j, start, end, now } = await period(q);
     const available = await cachedLayers(ctx.read, ctx.figures, j.id);
     const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
-    if (!available.includes(layer)) throw badRequest(`layer must be one of ${available.join(', ')}.`);
+    assertDistrictLayer(layer, available, 'layer');
     res.json(
       await summary(ctx.read, ctx.figures, {
         jurisdictionId: j.id,
@@ -77,7 +89,7 @@ export function dashboardRouter(ctx: AppContext): Router {
   router.get('/api/layers/:layer.geojson', async (req, res) => {
     const j = await ctx.catalog.resolveJurisdiction(scalar(req.query as RawParams, 'jurisdiction_id'));
     const layer = String(req.params.layer);
-    if (layer !== 'boundary' && !(await layers(ctx.read, j.id)).includes(layer))
+    if (layer !== 'boundary' && !(await districtLayers(ctx.read, j.id)).includes(layer))
       throw badRequest(`Unknown layer "${layer}".`);
     res
       .type('application/geo+json')

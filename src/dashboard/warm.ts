@@ -1,6 +1,6 @@
 /**
  * Keeps the dashboard's opening view computed (issue #9: a refresh answers in under 300 ms at 1M
- * requests). The page opens on the last 90 days and the ward layer (else the first layer), with dates
+ * requests). Each city's page opens on the last 90 days and the ward layer (else the first layer), with dates
  * as the browser writes them (UTC days: dashboard.js); the first computation of such a period takes
  * seconds at 1M requests, so the server makes it at start and again every few minutes, inside the
  * cache's fresh-or-stale window (figures-cache.ts), and a resident never waits for it. Other periods are
@@ -8,34 +8,38 @@
  */
 import type { AppContext } from '../context';
 import { parseDateTime } from '../core';
-import { layers, points, summary } from './data';
+import type { Jurisdiction } from '../catalog';
+import { districtLayers } from '../geo';
+import { points, summary } from './data';
 
 const DAY_MS = 86_400_000;
 const isoDay = (d: Date) => d.toISOString().slice(0, 10);
 
-/** The period and layer the page opens on at `now`, as the server parses them. */
-export async function openingView(ctx: AppContext, now: Date) {
-  const j = await ctx.catalog.resolveJurisdiction(undefined);
-  const available = await layers(ctx.read, j.id);
+/** The period and layer the page opens on at `now` for jurisdiction `j`, as the server parses them. */
+export async function openingView(ctx: AppContext, now: Date, j: Jurisdiction) {
+  const available = await districtLayers(ctx.read, j.id);
   const start = parseDateTime(isoDay(new Date(now.getTime() - 90 * DAY_MS)), j.timeZone);
   const end = parseDateTime(isoDay(new Date(now.getTime() + DAY_MS)), j.timeZone);
   if (!start || !end) throw new Error('could not work out the dashboard period');
   const layer = available.includes('ward') ? 'ward' : (available[0] ?? 'ward');
-  return { j, start, end, layer };
+  return { start, end, layer };
 }
 
+/** Every city's opening view: each has its own page (`/dashboard/?jurisdiction_id=…`). */
 export async function warmOpeningView(ctx: AppContext): Promise<void> {
   const now = ctx.clock();
-  const { j, start, end, layer } = await openingView(ctx, now);
-  await summary(ctx.read, ctx.figures, {
-    jurisdictionId: j.id,
-    timeZone: j.timeZone,
-    start,
-    end,
-    now,
-    layer,
-  });
-  await points(ctx.read, ctx.figures, j.id, start, end);
+  for (const j of await ctx.catalog.listJurisdictions()) {
+    const { start, end, layer } = await openingView(ctx, now, j);
+    await summary(ctx.read, ctx.figures, {
+      jurisdictionId: j.id,
+      timeZone: j.timeZone,
+      start,
+      end,
+      now,
+      layer,
+    });
+    await points(ctx.read, ctx.figures, j.id, start, end);
+  }
 }
 
 /**

@@ -1,4 +1,5 @@
 export { readAddressCsv } from './address-csv';
+export { assertDistrictLayer, districtLayers } from './district-layers';
 export { nearestAddresses, searchAddresses } from './address-search';
 export { ADDRESS_POINT_ACCURACY_M, geocode, type LocationMatch } from './geocode';
 export {

@@ -70,6 +70,23 @@ export function requireKey(ctx: AppContext, role: Role) {
 }
 
 /**
+ * For public reads (GeoReport GETs, the bulk export): a call without a key stays anonymous and costs
+ * nothing; a call that carries one has it checked as a write's is (the same cached lookup), so an unknown
+ * or revoked key is a 403 and a bound key reads only its jurisdiction (acting on it when the call names
+ * none; README, issue #15.1). Any role may read.
+ */
+export function optionalKey(ctx: AppContext) {
+  return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    const secret = presentedKey(req);
+    if (secret === undefined) return next();
+    const key = await ctx.keys.verify(secret);
+    if (!key) return next(forbidden('The api_key is not valid or has been revoked.'));
+    res.locals.apiKey = key;
+    next();
+  };
+}
+
+/**
  * Where a rate limiter counts: on PostgreSQL in the database, so every API process shares one limit
  * (issue #20.1); on the embedded database, which one process holds, in memory (express-rate-limit's own
  * store). `prefix` keeps each limiter's keys apart.

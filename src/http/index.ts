@@ -2,6 +2,7 @@ export {
   apiKeyOf,
   assertJurisdiction,
   boundJurisdictionOf,
+  optionalKey,
   perKeyRateLimit,
   rateLimitStore,
   requireKey,

@@ -5,6 +5,7 @@
 import { Router, type Request, type Response } from 'express';
 import type { AppContext } from '../context';
 import { perKeyRateLimit, requireKey, apiKeyOf, resolveJurisdictionFor } from '../http';
+import { boundJurisdictionOf, optionalKey } from '../http';
 import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { notFound, quoted } from '../core';
 import { formatParam, send } from '../http';
@@ -12,7 +13,7 @@ import { submitRequest } from '../requests';
 import { findRequest, listPublicRequests, tokenStatus } from '../requests';
 import { publicBaseUrl } from './base-url';
 import { parseAddressQuery, parseListParams } from './list-params';
-import { nearestAddresses, searchAddresses } from '../geo';
+import { assertDistrictLayer, districtLayers, nearestAddresses, searchAddresses } from '../geo';
 import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
 import { parseSubmission, SUBMISSION_SHAPES } from './submission';
@@ -34,14 +35,22 @@ const jurisdictionParam = (req: Request) =>
 export function open311Router(ctx: AppContext): Router {
   const router = Router();
   router.param('format', formatParam);
+  // Reads are public; one that carries a key is held to it (403 for a bad key, a bound key reads its own
+  // jurisdiction only). Writes check their key themselves (requireKey).
+  const readKey = optionalKey(ctx);
+  router.use((req, res, next) =>
+    req.method === 'GET' || req.method === 'HEAD' ? readKey(req, res, next) : next(),
+  );
 
   const discovery = async (req: Request, res: Response) => {
     // Discovery describes the jurisdiction asked for (404 for one not served here, as every endpoint
-    // answers); asked for none, a single-jurisdiction server describes its one.
+    // answers); asked for none, a single-jurisdiction server describes its one, a bound key its own.
     const list = await ctx.catalog.listJurisdictions();
     const requested = jurisdictionParam(req);
     const j =
-      requested !== undefined || list.length > 1 ? await ctx.catalog.resolveJurisdiction(requested) : list[0];
+      requested !== undefined || list.length > 1 || boundJurisdictionOf(res) !== null
+        ? await resolveJurisdictionFor(ctx, res, requested)
+        : list[0];
     send(res, {
       root: 'discovery',
       body: discoveryView(`${publicBaseUrl(req, ctx.config)}/open311/v2`, j, CHANGESET, j?.timeZone ?? 'UTC'),
@@ -116,6 +125,9 @@ export function open311Router(ctx: AppContext): Router {
       await ctx.catalog.services(j.id),
       ctx.clock(),
     );
+    // A layer the city does not have would match nothing: a 400 naming the layers (one query, only then).
+    if (filter.district)
+      assertDistrictLayer(filter.district.layer, await districtLayers(ctx.read, j.id), 'district_layer');
     const { records, notes } = await listPublicRequests(ctx.read, filter, extensions);
     return records.map((r) => ({
       record: r,

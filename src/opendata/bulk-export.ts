@@ -215,16 +215,6 @@ async function readBatch(
   };
 }
 
-/** The jurisdiction's district layers, in name order: one export column each. */
-export async function districtLayers(knex: Knex, jurisdictionId: string): Promise<string[]> {
-  return (
-    (await knex('districts')
-      .where('jurisdiction_id', jurisdictionId)
-      .distinct('layer')
-      .orderBy('layer')) as Array<{ layer: string }>
-  ).map((l) => l.layer);
-}
-
 /** A header cell (a district layer name is an admin's text): quoted and neutralised as the rows are. */
 export function csvHeaderCell(name: string, raw = false): string {
   const text = !raw && /^[-=+@\t\r]/.test(name) ? `'${name}` : name;

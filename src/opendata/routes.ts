@@ -3,14 +3,9 @@ import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
 import { AppError, badRequest, notFound } from '../core';
 import { parseListParams, publicBaseUrl } from '../open311';
-import { rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
-import {
-  BULK_CONTENT_TYPES,
-  BULK_FORMATS,
-  districtLayers,
-  exportRequests,
-  type BulkFormat,
-} from './bulk-export';
+import { optionalKey, rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
+import { assertDistrictLayer, districtLayers } from '../geo';
+import { BULK_CONTENT_TYPES, BULK_FORMATS, exportRequests, type BulkFormat } from './bulk-export';
 
 /** GET /open311/v2/bulk/requests.{csv,json,geojson,ndjson}: every public request matching the filters. */
 export function bulkRouter(ctx: AppContext): Router {
@@ -29,7 +24,8 @@ export function bulkRouter(ctx: AppContext): Router {
       next(e);
     },
   });
-  router.get('/v2/bulk/requests.:bulkformat', limiter, async (req, res) => {
+  // Public, as every read; a key sent along is checked and a bound one exports its own jurisdiction only.
+  router.get('/v2/bulk/requests.:bulkformat', limiter, optionalKey(ctx), async (req, res) => {
     const format = String(req.params.bulkformat) as BulkFormat;
     if (!BULK_FORMATS.includes(format))
       throw notFound(`Unknown export format "${format}": use ${BULK_FORMATS.join(', ')}.`);
@@ -40,6 +36,7 @@ export function bulkRouter(ctx: AppContext): Router {
       maxRangeDays: null,
     });
     const layers = await districtLayers(ctx.read, j.id);
+    if (filter.district) assertDistrictLayer(filter.district.layer, layers, 'district_layer');
     const flag = (name: string) => {
       const v = scalar(q, name);
       if (v !== undefined && v !== 'true' && v !== 'false')

@@ -1,8 +1,11 @@
 /* The public dashboard: plain JavaScript, no build step. Figures come from /dashboard/api (the same
-   report module as the staff SLA report); every figure links to the bulk export that reproduces it. */
+   report module as the staff SLA report); every figure links to the bulk export that reproduces it.
+   One page per city: /dashboard/?jurisdiction_id=ID; without one, the city the server answers for (its
+   only one, or DEFAULT_JURISDICTION), else a choice of the cities it hosts. Every call and every link
+   names the city, so a server hosting several answers each. */
 (function () {
   'use strict';
-  var state = { map: null, areas: null, points: null, chart: null, config: null };
+  var state = { map: null, areas: null, points: null, chart: null, config: null, jurisdiction: null };
   var $ = function (id) {
     return document.getElementById(id);
   };
@@ -16,10 +19,21 @@
   function isoDay(d) {
     return d.toISOString().slice(0, 10);
   }
+  /** The city's parameter, first in every query this page sends or links to. */
+  function city() {
+    return 'jurisdiction_id=' + encodeURIComponent(state.jurisdiction);
+  }
   function query() {
     return (
-      'start_date=' + encodeURIComponent($('start').value) + '&end_date=' + encodeURIComponent($('end').value)
+      city() +
+      '&start_date=' +
+      encodeURIComponent($('start').value) +
+      '&end_date=' +
+      encodeURIComponent($('end').value)
     );
+  }
+  function dashboardLink(id) {
+    return '/dashboard/?jurisdiction_id=' + encodeURIComponent(id);
   }
   function exportLink(extra) {
     return '/open311/v2/bulk/requests.csv?' + query() + (extra || '');
@@ -149,7 +163,7 @@
           attribution:
             'Base map © <a href="https://www.openstreetmap.org/copyright">OpenStreetMap</a> contributors',
         }).addTo(state.map);
-      getJson('/dashboard/api/layers/boundary.geojson').then(function (b) {
+      getJson('/dashboard/api/layers/boundary.geojson?' + city()).then(function (b) {
         var boundary = L.geoJSON(b, { style: { color: '#333', weight: 2, fill: false } }).addTo(state.map);
         if (b.features.length) state.map.fitBounds(boundary.getBounds());
       });
@@ -158,7 +172,7 @@
     s.by_district.forEach(function (d) {
       shares[d.group] = d.on_time_share;
     });
-    getJson('/dashboard/api/layers/' + encodeURIComponent(layer) + '.geojson').then(function (fc) {
+    getJson('/dashboard/api/layers/' + encodeURIComponent(layer) + '.geojson?' + city()).then(function (fc) {
       if (state.areas) state.areas.remove();
       state.areas = L.geoJSON(fc, {
         style: function (f) {
@@ -338,9 +352,52 @@
       });
   }
 
-  getJson('/dashboard/api/config').then(function (config) {
+  /**
+   * The cities of this server as links to their pages: the choice when none is named (or the one named
+   * is not served here), else the other cities beside the one shown.
+   */
+  function showCities(list, current, note) {
+    var others = list.filter(function (j) {
+      return j.id !== current;
+    });
+    if (current !== null && others.length === 0) return;
+    var ul = $('cities-list');
+    ul.textContent = '';
+    others.forEach(function (j) {
+      var li = el('li');
+      li.appendChild(el('a', j.name, { href: dashboardLink(j.id), 'data-jurisdiction': j.id }));
+      ul.appendChild(li);
+    });
+    $('cities-title').textContent = current === null ? 'Choose a city' : 'Other cities';
+    $('cities-note').textContent = note;
+    $('cities').hidden = false;
+  }
+
+  /** No city to show: the figures, filters and data links go, the choice (or the reason) stays. */
+  function chooseCity(list, message) {
+    $('city').hidden = true;
+    $('filters').hidden = true;
+    document.querySelector('main').hidden = true;
+    $('data-links').hidden = true;
+    document.body.setAttribute('data-choice', 'true');
+    showCities(
+      list,
+      null,
+      (message ? message + ' ' : '') +
+        (list.length
+          ? 'This server publishes the figures of ' + list.length + ' cities; each has its own dashboard.'
+          : 'No city is set up on this server yet.'),
+    );
+  }
+
+  function start(config, list) {
     state.config = config;
+    state.jurisdiction = config.jurisdiction.id;
     $('city').textContent = config.jurisdiction.name;
+    document.title = config.jurisdiction.name + ': ' + document.title;
+    document.body.setAttribute('data-jurisdiction', config.jurisdiction.id);
+    $('discovery-link').href = '/open311/discovery.json?' + city();
+    showCities(list, config.jurisdiction.id, '');
     var select = $('layer');
     config.layers.forEach(function (l) {
       select.appendChild(el('option', l.replace(/_/g, ' '), { value: l }));
@@ -355,5 +412,24 @@
     });
     select.addEventListener('change', refresh);
     return refresh();
-  });
+  }
+
+  var named = new URLSearchParams(window.location.search).get('jurisdiction_id');
+  getJson('/dashboard/api/jurisdictions')
+    .then(function (found) {
+      var list = found.jurisdictions;
+      var id = named || found.default;
+      if (!id) return chooseCity(list, null);
+      return getJson('/dashboard/api/config?jurisdiction_id=' + encodeURIComponent(id)).then(
+        function (config) {
+          return start(config, list);
+        },
+        function (e) {
+          return chooseCity(list, e.message);
+        },
+      );
+    })
+    .catch(function (e) {
+      showError('Could not load the dashboard: ' + e.message);
+    });
 })();
