@@ -34,7 +34,7 @@ describe('input checked against schemas', () => {
     expect(res.status).toBe(400);
     expect(descriptions(res)).toEqual([
       expect.stringContaining('Unknown field "events" (did you mean "event_types"?)'),
-      'secret must be at least 16 characters (or omitted to have one generated).',
+      'secret must be 16 to 256 characters (or omitted to have one generated).',
     ]);
     expect(Number((await t.db.knex('webhook_subscriptions').count({ n: '*' }))[0]?.n)).toBe(0);
 

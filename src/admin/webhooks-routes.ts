@@ -3,6 +3,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
 import { checker, isPrivateLiteralHost, notFound, Problems } from '../core';
+import { resolveScopeCodes } from '../escalation';
 import { EVENT_TYPES, type EventType } from '../notify';
 import { createSubscription, deactivateSubscription, listDeliveries, listSubscriptions } from '../notify';
 
@@ -21,7 +22,8 @@ export const webhookInputSchema = {
     secret: {
       type: 'string',
       minLength: 16,
-      'x-problem': '{field} must be at least 16 characters (or omitted to have one generated).',
+      maxLength: 256,
+      'x-problem': '{field} must be 16 to 256 characters (or omitted to have one generated).',
     },
     event_types: {
       type: 'array',
@@ -45,12 +47,12 @@ interface WebhookInput {
 
 const webhookCheck = checker<WebhookInput>(webhookInputSchema);
 
-const isHttpUrl = (url: unknown): boolean => {
+const parsedUrl = (url: string): URL | null => {
   try {
-    const u = new URL(String(url));
-    return u.protocol === 'http:' || u.protocol === 'https:';
+    const u = new URL(url);
+    return u.protocol === 'http:' || u.protocol === 'https:' ? u : null;
   } catch {
-    return false;
+    return null;
   }
 };
 
@@ -62,13 +64,28 @@ export function webhooksRouter(ctx: AppContext): Router {
     const problems = new Problems();
     for (const p of webhookCheck.problems(req.body)) problems.add(p);
     const b = (req.body ?? {}) as WebhookInput;
-    if (typeof b.url === 'string' && !isHttpUrl(b.url)) problems.add('url must be an http or https URL.');
-    else if (typeof b.url === 'string' && !ctx.config.outboundAllowPrivate && isPrivateLiteralHost(b.url))
+    const url = typeof b.url === 'string' ? parsedUrl(b.url) : undefined;
+    if (url === null) problems.add('url must be an http or https URL.');
+    else if (url && !ctx.config.outboundAllowPrivate && isPrivateLiteralHost(url))
       problems.add(
         'url must be a public address: this server does not send to loopback or private addresses (OUTBOUND_ALLOW_PRIVATE).',
       );
+    // Credentials in the URL are sent as HTTP Basic authorization: never in clear over plain http.
+    if (url && (url.username || url.password) && url.protocol === 'http:')
+      problems.add(
+        'url carries credentials (user:password@) over plain http, where they would travel in clear: use https.',
+      );
     problems.throwIfAny();
     const j = await resolveJurisdictionFor(ctx, res, b.jurisdiction_id || undefined);
+    // A filter naming a service or agency the jurisdiction does not have would never fire.
+    await resolveScopeCodes(
+      ctx.knex,
+      j.id,
+      { serviceCode: b.service_code ?? null, agencyCode: b.agency_code ?? null, agencyField: 'agency_code' },
+      async (code) => (await ctx.catalog.service(j.id, code))?.id,
+      problems,
+    );
+    problems.throwIfAny();
     const secret = b.secret ?? crypto.randomBytes(24).toString('base64url');
     const subscription = await createSubscription(
       ctx.knex,

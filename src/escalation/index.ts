@@ -1,3 +1,3 @@
 export { applicableRules, DEFAULT_LADDER, sweepEscalations, type EscalationRule } from './sweep';
 export * from './rules';
-export { parseRuleInput } from './rule-input';
+export { parseRuleInput, resolveScopeCodes, type ScopeIds } from './rule-input';

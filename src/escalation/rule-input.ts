@@ -38,6 +38,40 @@ interface RuleBody {
 
 const ruleCheck = checker<RuleBody>(escalationRuleSchema);
 
+export interface ScopeIds {
+  serviceId: number | null;
+  agencyId: number | null;
+}
+
+/**
+ * The ids of a service code and an agency code within a jurisdiction (null when not given), adding a
+ * problem naming each code that is not one of its services or agencies. Used by escalation rules and by
+ * webhook filters (`agencyField` names the body's field: `agency` for rules, `agency_code` for webhooks).
+ */
+export async function resolveScopeCodes(
+  knex: Knex,
+  jurisdictionId: string,
+  codes: { serviceCode: string | null; agencyCode: string | null; agencyField?: string },
+  serviceIdOf: (code: string) => Promise<number | undefined>,
+  problems: Problems,
+): Promise<ScopeIds> {
+  const ids: ScopeIds = { serviceId: null, agencyId: null };
+  const { serviceCode, agencyCode, agencyField = 'agency' } = codes;
+  if (serviceCode !== null) {
+    ids.serviceId = (await serviceIdOf(serviceCode)) ?? null;
+    if (ids.serviceId === null)
+      problems.add(`service_code "${serviceCode}" is not a service of ${jurisdictionId}.`);
+  }
+  if (agencyCode !== null) {
+    const agency = (await knex('agencies')
+      .where({ jurisdiction_id: jurisdictionId, code: agencyCode })
+      .first('id')) as { id: number } | undefined;
+    if (agency) ids.agencyId = Number(agency.id);
+    else problems.add(`${agencyField} "${agencyCode}" is not an agency code of ${jurisdictionId}.`);
+  }
+  return ids;
+}
+
 /**
  * Checks a create/replace body and resolves its scope (service_code or agency code, not both) within the
  * jurisdiction. Every problem is reported at once; nothing is written when there is one.
@@ -56,21 +90,13 @@ export async function parseRuleInput(
   const str = (v: unknown): string | null => (typeof v === 'string' ? v : null);
   const serviceCode = str(b.service_code);
   const agencyCode = str(b.agency);
-  let serviceId: number | null = null;
-  let agencyId: number | null = null;
+  let scope: ScopeIds = { serviceId: null, agencyId: null };
   if (serviceCode !== null && agencyCode !== null) {
     problems.add('Give service_code or agency (the scope of the rule), not both.');
-  } else if (serviceCode !== null) {
-    serviceId = (await serviceIdOf(serviceCode)) ?? null;
-    if (serviceId === null)
-      problems.add(`service_code "${serviceCode}" is not a service of ${jurisdictionId}.`);
-  } else if (agencyCode !== null) {
-    const agency = (await knex('agencies')
-      .where({ jurisdiction_id: jurisdictionId, code: agencyCode })
-      .first('id')) as { id: number } | undefined;
-    if (agency) agencyId = Number(agency.id);
-    else problems.add(`agency "${agencyCode}" is not an agency code of ${jurisdictionId}.`);
+  } else {
+    scope = await resolveScopeCodes(knex, jurisdictionId, { serviceCode, agencyCode }, serviceIdOf, problems);
   }
+  const { serviceId, agencyId } = scope;
   problems.throwIfAny();
   return {
     atFraction: b.at_fraction,

@@ -47,10 +47,23 @@ const COLUMNS = [
   'created_at',
 ];
 
+/** A URL as the API shows it: a password in it (`https://user:pass@host/`) is masked as `***`. */
+export function maskedUrl(url: string): string {
+  let u: URL;
+  try {
+    u = new URL(url);
+  } catch {
+    return url;
+  }
+  if (!u.password) return url;
+  u.password = '***';
+  return u.toString();
+}
+
 const toSubscription = (s: SubscriptionRow): Subscription => ({
   id: String(s.id),
   jurisdiction_id: s.jurisdiction_id,
-  url: s.url,
+  url: maskedUrl(s.url),
   event_types: s.event_types,
   service_code: s.service_code,
   agency_code: s.agency_code,
@@ -94,18 +107,30 @@ const validId = (id: string): number | null => {
   return Number.isSafeInteger(n) ? n : null;
 };
 
-/** Stops deliveries to an active subscription; false when there is none by that id. */
+/**
+ * Stops deliveries to an active subscription; false when there is none by that id. In the same
+ * transaction its pending deliveries are cancelled: never attempted again. One being sent at this moment
+ * may finish (and is then logged as delivered).
+ */
 export async function deactivateSubscription(knex: Knex, id: string, scope: Scope = null): Promise<boolean> {
   const n = validId(id);
   if (n === null) return false;
-  const q = scoped(knex('webhook_subscriptions').where({ id: n, active: true }), scope);
-  return (await q.update({ active: false })) > 0;
+  return knex.transaction(async (trx) => {
+    const q = scoped(trx('webhook_subscriptions').where({ id: n, active: true }), scope);
+    if ((await q.update({ active: false })) === 0) return false;
+    // After the subscription's row: a fan-out that was reading it has committed by now (FOR SHARE).
+    await trx('webhook_deliveries')
+      .where({ subscription_id: n, status: 'pending' })
+      .update({ status: 'cancelled' });
+    return true;
+  });
 }
 
 export interface DeliveryView {
   id: string;
   event_type: string;
   service_request_id: string | null;
+  /** pending, delivered, dead (its attempts used up) or cancelled (the subscription was deleted). */
   status: string;
   attempts: number;
   next_attempt_at: string | null;
