@@ -49,7 +49,7 @@ it('when a staff or admin route gets XML, text or no Content-Type, then 415; JSO
   const refused = await admin('application/xml', '<key><name>x</name></key>');
   expect([refused.status, refused.body[0].description]).toEqual([
     415,
-    'Content-Type application/xml is not accepted: use application/json, text/csv.',
+    'Content-Type application/xml is not accepted: use application/json.',
   ]);
   expect((await admin('application/json', '{"name":"ok","role":"client"}')).status).toBe(201);
 });

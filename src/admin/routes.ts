@@ -30,8 +30,15 @@ export function adminRouter(ctx: AppContext): Router {
   });
   router.use(requireKey(ctx, 'admin'), perKeyRateLimit(ctx, 'staff'));
   router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
-  // JSON, and CSV for a catalog import (the geography import above reads its own types).
-  router.use(bodyTypes(['application/json', 'text/csv']), jsonBody(ctx.config.bodyLimitBytes), guardBody);
+  // JSON everywhere but the catalog import, which takes CSV and a services.xml too and says so in its own
+  // 415 (the geography import above reads its own types).
+  const jsonOnly = bodyTypes(['application/json']);
+  router.use(
+    (req: Request, res: Response, next: NextFunction) =>
+      /^\/jurisdictions\/[^/]+\/catalog\/?$/.test(req.path) ? next() : jsonOnly(req, res, next),
+    jsonBody(ctx.config.bodyLimitBytes),
+    guardBody,
+  );
   router.use(apiKeysRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));
