@@ -434,6 +434,7 @@ describe('a compressed body (probe L5)', () => {
     // A body that says gzip and is not.
     const lying = await post('boston', 'addresses', csv, 'text/csv').set('Content-Encoding', 'gzip');
     expect(lying.status).toBe(400);
+    expect(lying.body[0].description).toMatch(/^The CSV file cannot be read \(malformed or cut short\?\): /);
     for (const e of lying.body) expect(e.description).not.toMatch(NOT_PRINTABLE);
   });
 });

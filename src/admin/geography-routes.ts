@@ -1,4 +1,4 @@
-import { PassThrough, type Transform } from 'node:stream';
+import { PassThrough, pipeline, type Transform } from 'node:stream';
 import zlib from 'node:zlib';
 import { Router } from 'express';
 import type { AppContext } from '../context';
@@ -67,7 +67,11 @@ export function geographyRouter(ctx: AppContext): Router {
     const decoder = bodyDecoder(req.headers['content-encoding']);
     // The import reads its own copy of the body: a refused import stops reading and destroys that copy,
     // never the request, so the answer still reaches the client (Node drains the rest of the body).
-    const body = req.pipe(decoder);
+    // A decoder's error (a corrupt gzip stream) may come before the import reads: the pipeline holds it
+    // for the reader instead of leaving an 'error' event with no listener.
+    const body = new PassThrough();
+    if (decoder instanceof PassThrough) req.pipe(body);
+    else pipeline(req.pipe(decoder), body, () => undefined);
     const dryRun = flag('dry_run');
     const report = await importLayerStream(ctx.knex, j.id, layer, body, {
       format,
