@@ -211,28 +211,37 @@ describe('geo import: one friendly sentence, nothing written', () => {
     expect(await count('intersections')).toBe(BOSTON_INTERSECTIONS);
   });
 
-  it('when the database refuses a geometry, then the reason comes without the SQL', async () => {
+  it('when the database refuses a geometry, then the feature is named with the reason, without the SQL', async () => {
+    // UTM zone 19N cannot take a point 10^30 m away: PostGIS refuses to reproject it.
+    const far = [
+      [0, 0],
+      [1e30, 0],
+      [1e30, 1e30],
+      [0, 0],
+    ];
     const e = await geoImport(
       fakeIO().io,
       '--jurisdiction',
       'boston',
       '--layer',
       'districts:zone',
+      '--srid',
+      '32619',
       file(
         'bad.geojson',
         featureCollection([
           {
             type: 'Feature',
             properties: { name: 'A' },
-            geometry: { type: 'Polygon', coordinates: 'x' },
+            geometry: { type: 'Polygon', coordinates: [far] },
           },
         ]),
       ),
     );
-    expect(descriptions(e)[0]).toMatch(
-      /^The import failed and nothing was changed: the database refused the data/,
-    );
-    expect(descriptions(e)[0]).not.toMatch(/insert into|select |\$1|districts"/i);
+    expect(descriptions(e)[0]).toBe('1 of 1 features rejected, so nothing was changed:');
+    expect(descriptions(e)[1]).toMatch(/^feature 1: the database refused the data \(.+\)$/);
+    expect(descriptions(e).join(' ')).not.toMatch(/insert into|select |\$1|districts"/i);
+    expect(await count('districts', { jurisdiction_id: 'boston', layer: 'zone' })).toBe(0);
   });
 });
 

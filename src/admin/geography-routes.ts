@@ -1,8 +1,9 @@
-import { PassThrough } from 'node:stream';
+import { PassThrough, pipeline, type Transform } from 'node:stream';
+import zlib from 'node:zlib';
 import { Router } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
-import { AppError, badRequest } from '../core';
+import { AppError, badRequest, quoted } from '../core';
 import { importLayerStream, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
 
@@ -18,10 +19,32 @@ const COLUMNS = [
 ] as const;
 
 /**
+ * The stream the body is read through: as it is, or decompressed for `Content-Encoding: gzip`, `deflate`
+ * or `br` (what the JSON and form parsers accept; a corrupt stream is a 400 from the file's reader). Any
+ * other coding is a 415: it used to be read as CSV text and its bytes echoed in the error (probe L5).
+ */
+function bodyDecoder(header: string | undefined): Transform {
+  const codings = (header ?? '')
+    .split(',')
+    .map((c) => c.trim().toLowerCase())
+    .filter((c) => c !== '' && c !== 'identity');
+  if (codings.length === 0) return new PassThrough();
+  if (codings.length === 1) {
+    if (codings[0] === 'gzip' || codings[0] === 'x-gzip') return zlib.createGunzip();
+    if (codings[0] === 'deflate') return zlib.createInflate();
+    if (codings[0] === 'br') return zlib.createBrotliDecompress();
+  }
+  throw new AppError(
+    415,
+    `Content-Encoding ${JSON.stringify(quoted(header ?? '', 40))} is not supported: send the file as it is, or compressed with gzip, deflate or br.`,
+  );
+}
+
+/**
  * POST /admin/v1/jurisdictions/{id}/geography/{layer}: the `geo import` command over HTTP, with its checks
  * and its all-or-nothing policy (geo's importLayerStream): any rejected row answers 400 with the rejects
  * listed and writes nothing. The body is the file itself (GeoJSON: application/geo+json or
- * application/json; CSV: text/csv), streamed. Query: `replace=true`, `allow_rejects=true` (import the valid
+ * application/json; CSV: text/csv), streamed, and decompressed for Content-Encoding gzip, deflate or br. Query: `replace=true`, `allow_rejects=true` (import the valid
  * rows, list the rest), `dry_run=true` (validate and report, write nothing: 200), `srid`, `name_property`,
  * and `col_street` etc. for CSV columns (`col_address`: a one-line address column).
  */
@@ -42,9 +65,14 @@ export function geographyRouter(ctx: AppContext): Router {
     if (srid !== undefined && !/^\d{4,6}$/.test(srid))
       throw badRequest('srid must be an EPSG code such as 2249.');
     const flag = (name: string) => scalar(q, name) === 'true';
+    const decoder = bodyDecoder(req.headers['content-encoding']);
     // The import reads its own copy of the body: a refused import stops reading and destroys that copy,
     // never the request, so the answer still reaches the client (Node drains the rest of the body).
-    const body = req.pipe(new PassThrough());
+    // A decoder's error (a corrupt gzip stream) may come before the import reads: the pipeline holds it
+    // for the reader instead of leaving an 'error' event with no listener.
+    const body = new PassThrough();
+    if (decoder instanceof PassThrough) req.pipe(body);
+    else pipeline(req.pipe(decoder), body, () => undefined);
     const dryRun = flag('dry_run');
     const report = await importLayerStream(ctx.knex, j.id, layer, body, {
       format,

@@ -2,7 +2,7 @@
  * Imports one geography layer from a stream (a file for the CLI, the request body for the admin API):
  * GeoJSON FeatureCollections are read feature by feature with stream-json and CSV row by row, so memory
  * stays flat for large files. The CRS comes from `srid`, else from the GeoJSON `crs` member (read from the
- * head of the stream), else WGS84.
+ * head of the stream: one it cannot read is a 400), else WGS84. Every error it answers is printable text.
  */
 import { Readable, pipeline } from 'node:stream';
 import type { Knex } from 'knex';
@@ -45,11 +45,42 @@ export interface FileImportOptions extends ImportOptions {
 const HEAD_BYTES = 64 * 1024;
 
 /**
+ * The first `"crs": {...}` object of a file's head, parsed (null for `"crs": null`, undefined when there is
+ * none), so that sridOf judges the member itself: a regex for its "name" used to take a later feature's
+ * "name" property for it, and silently fell back to WGS84 on a name it could not read.
+ */
+export function crsMember(head: string): unknown {
+  const found = /"crs"\s*:\s*/.exec(head);
+  if (!found) return undefined;
+  const start = found.index + found[0].length;
+  if (head.startsWith('null', start)) return null;
+  if (head[start] !== '{') return undefined;
+  let depth = 0;
+  let inString = false;
+  for (let i = start; i < head.length; i++) {
+    const c = head[i];
+    if (inString) {
+      if (c === '\\') i++;
+      else if (c === '"') inString = false;
+    } else if (c === '"') inString = true;
+    else if (c === '{') depth++;
+    else if (c === '}' && --depth === 0) {
+      try {
+        return JSON.parse(head.slice(start, i + 1)) as unknown;
+      } catch {
+        return { unreadable: true };
+      }
+    }
+  }
+  return { unreadable: true };
+}
+
+/**
  * Reads up to 64 KB to find a GeoJSON `crs` name, then hands back a stream that still starts at byte 0
  * (the rest is read from the same iterator, so a file larger than the head is not cut, and a read error
  * reaches the parser).
  */
-async function peekCrs(input: Readable): Promise<{ stream: Readable; crs: string | undefined }> {
+async function peekCrs(input: Readable): Promise<{ stream: Readable; crs: unknown }> {
   const source = input[Symbol.asyncIterator]() as AsyncIterator<Buffer | string>;
   const head: Buffer[] = [];
   let size = 0;
@@ -64,7 +95,7 @@ async function peekCrs(input: Readable): Promise<{ stream: Readable; crs: string
     head.push(buf);
     size += buf.length;
   }
-  const crs = /"crs"\s*:\s*\{[\s\S]*?"name"\s*:\s*"([^"]+)"/.exec(Buffer.concat(head).toString('utf8'))?.[1];
+  const crs = crsMember(Buffer.concat(head).toString('utf8'));
   async function* all(): AsyncGenerator<Buffer | string> {
     yield* head;
     if (done) return;
@@ -168,8 +199,27 @@ export async function importLayerStream(
   try {
     return await importLayer(knex, jurisdictionId, layer, input, opts);
   } catch (err) {
-    throw asImportError(err);
+    throw printableError(asImportError(err));
   }
+}
+
+/** C0 and C1 controls and DEL, and what undecodable bytes became: never echoed to a client or terminal. */
+// eslint-disable-next-line no-control-regex
+const NOT_PRINTABLE = /[\u0000-\u001F\u007F-\u009F\uFFFD]/;
+
+/**
+ * The error with its descriptions made printable: a message quoting the file (a CSV header) echoed the
+ * bytes of a compressed or binary body, control characters included (probe L5). The same error when clean.
+ */
+function printableError(err: AppError): AppError {
+  if (!err.errors.some((e) => NOT_PRINTABLE.test(e.description))) return err;
+  const runs = new RegExp(`${NOT_PRINTABLE.source}+`, 'g');
+  const clean = new AppError(
+    err.status,
+    err.errors.map((e) => e.description.replace(runs, '?')),
+  );
+  Object.assign(clean.headers, err.headers);
+  return clean;
 }
 
 async function importLayer(
@@ -192,7 +242,7 @@ async function importLayer(
     return importAddresses(knex, jurisdictionId, readAddressCsv(input, columns, srid === SRID), common);
   }
   const { stream, crs } = await peekCrs(input);
-  const srid = opts.srid ?? sridOf({ crs: crs ? { properties: { name: crs } } : undefined });
+  const srid = opts.srid ?? sridOf({ crs });
   const withSrid = { ...common, srid, unit: 'feature' as const };
   if (layer.kind === 'addresses')
     return importAddresses(knex, jurisdictionId, pointFeaturesAsAddresses(stream, columns), withSrid);
