@@ -226,7 +226,10 @@ async function mergePoints(
       SELECT DISTINCT ON (i.q) i.q, p.id, ST_Distance(p.location, i.g) AS d
       FROM import_points i JOIN address_points p
         ON p.jurisdiction_id = ? AND p.norm_key = i.k
-        AND ST_DWithin(p.location, i.g, ${SAME_PLACE_M})
+        -- A distance test, not ST_DWithin: the join is driven by the address key, and ST_DWithin's index
+        -- operator made PostGIS estimate this join's selectivity, which failed ("invalid function
+        -- selectivity") on a new city's first import after its boundary.
+        AND ST_Distance(p.location, i.g) <= ${SAME_PLACE_M}
       WHERE i.id IS NULL
         AND upper(regexp_replace(trim(coalesce(p.unit, '')), '[#[:space:]]+', ' ', 'g')) = i.uk
         AND (p.zip IS NULL OR i.z IS NULL OR left(p.zip, 5) = left(i.z, 5))

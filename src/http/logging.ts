@@ -31,7 +31,7 @@ export function createLogger(level: LogLevel, destination?: pino.DestinationStre
 }
 
 /** Query parameters whose values never reach a log: secrets and personal data (compared decoded, lower case). */
-const SECRET_PARAMS = new Set([
+const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'api_key',
   'email',
   'phone',

@@ -51,7 +51,7 @@ export function usFederalHolidaysBetween(fromYear: number, toYear: number): stri
  * The IANA zones of the United States and its territories (tzdata zone.tab: US, PR, VI, GU, MP, AS, UM),
  * with their old aliases. A jurisdiction's time zone is the one thing the server knows about where it is.
  */
-const US_TIME_ZONES = new Set([
+const US_TIME_ZONES: ReadonlySet<string> = new Set([
   'America/New_York',
   'America/Detroit',
   'America/Kentucky/Louisville',
