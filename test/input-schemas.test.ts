@@ -47,6 +47,9 @@ describe('input checked against schemas', () => {
     for (const url of [
       'http://169.254.169.254/latest/meta-data',
       'http://localhost:8080/x',
+      'http://localhost.:8080/x',
+      'http://api.localhost./x',
+      'http://127.0.0.1./x',
       'http://[::1]/x',
     ]) {
       const internal = await admin('post', '/admin/v1/webhooks', { url });

@@ -47,9 +47,15 @@ function publicOnlyLookup(hostname: string, options: LookupOptions, callback: Lo
   });
 }
 
-/** The host of a URL without IPv6 brackets. */
+/**
+ * The host of a URL without IPv6 brackets or the root's trailing dot: `localhost.` is the same name as
+ * `localhost` to a resolver, and was let through at registration (probe).
+ */
 function hostOf(url: string | URL): string {
-  return new URL(String(url)).hostname.replace(/^\[|\]$/g, '').toLowerCase();
+  return new URL(String(url)).hostname
+    .replace(/^\[|\]$/g, '')
+    .replace(/\.+$/, '')
+    .toLowerCase();
 }
 
 /**
