@@ -134,6 +134,30 @@ function prebuiltFor(target: DatabaseTarget, logger: Logger): Blob | null {
   return prebuiltDemo();
 }
 
+/**
+ * On PostgreSQL, one process at a time looks for the demo city and loads it: several servers started
+ * together on an empty database would otherwise all load it, or one would report ready and serve the
+ * catalog while another was still importing the addresses and requests (probe: a half-loaded city for
+ * 10 s). The lock is a session lock held on a connection of its own, outside the pool the load uses, and
+ * released when that connection ends. The embedded database is one process's alone: nothing to wait for.
+ */
+async function oneDemoLoader(db: Database, logger: Logger, load: () => Promise<void>): Promise<void> {
+  if (!db.newClient) return load();
+  const client = db.newClient();
+  await client.connect();
+  try {
+    const key = "hashtext('open311:demo-load')";
+    const got = await client.query<{ ok: boolean }>(`SELECT pg_try_advisory_lock(${key}) AS ok`);
+    if (!got.rows[0]?.ok) {
+      logger.info('another process is loading the demo city: waiting for it');
+      await client.query(`SELECT pg_advisory_lock(${key})`);
+    }
+    await load();
+  } finally {
+    await client.end().catch(() => {});
+  }
+}
+
 export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
   const config = loadConfig(opts.env, opts.cwd);
   checkRole(opts.role, config);
@@ -169,9 +193,12 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
     if (prebuilt) {
       const requests = await loadDemoRequests(db.knex, new Date());
       logger.info({ requests }, 'demo city loaded from the pre-built database');
-    } else if (opts.loadDemo && config.demo && !(await hasJurisdiction(db.knex))) {
-      logger.info('empty database: loading the Boston demo city (about a minute the first time)');
-      await loadDemoCity(db.knex, new Date(), logger);
+    } else if (opts.loadDemo && config.demo) {
+      await oneDemoLoader(db, logger, async () => {
+        if (await hasJurisdiction(db.knex)) return;
+        logger.info('empty database: loading the Boston demo city (about a minute the first time)');
+        await loadDemoCity(db.knex, new Date(), logger);
+      });
     }
     if (config.defaultJurisdiction) await checkDefaultJurisdiction(db, config.defaultJurisdiction, logger);
     const replica = opts.role === 'server' ? await openReplica(config, logger) : null;
