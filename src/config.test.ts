@@ -32,6 +32,7 @@ describe('loadConfig', () => {
       geoReverseMaxMetres: 75,
       geoConflictMetres: 250,
       geoBoundaryToleranceMetres: 50,
+      geoImportMaxBytes: 512 * 1_048_576,
       webhookMaxAttempts: 8,
       outboundAllowPrivate: false,
       workerIntervalMs: 5000,

@@ -36,6 +36,8 @@ export interface Config {
   geoConflictMetres: number;
   /** Points this close outside the boundary are still accepted (metres). */
   geoBoundaryToleranceMetres: number;
+  /** Largest geography file the admin API imports, once decompressed (bytes, 413 above it). */
+  geoImportMaxBytes: number;
   /** Webhook deliveries are dead-lettered after this many failed attempts. */
   webhookMaxAttempts: number;
   /** Webhooks and the admin catalog import may reach private and loopback addresses (default: no). */
@@ -217,6 +219,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     geoReverseMaxMetres: int('GEO_REVERSE_MAX_METRES', 75, 0, 10_000),
     geoConflictMetres: int('GEO_CONFLICT_METRES', 250, 1, 100_000),
     geoBoundaryToleranceMetres: int('GEO_BOUNDARY_TOLERANCE_METRES', 50, 0, 10_000),
+    geoImportMaxBytes: int('GEO_IMPORT_MAX_MB', 512, 1, 16_384) * 1_048_576,
     webhookMaxAttempts: int('WEBHOOK_MAX_ATTEMPTS', 8, 1, 100),
     outboundAllowPrivate: bool('OUTBOUND_ALLOW_PRIVATE', false),
     workerIntervalMs: int('WORKER_INTERVAL_MS', 5000, 100, 3_600_000),

@@ -439,6 +439,60 @@ describe('a compressed body (probe L5)', () => {
   });
 });
 
+describe('a body larger than GEO_IMPORT_MAX_MB once decompressed', () => {
+  it('when a small gzip body inflates past the limit, then 413 and nothing is written', async () => {
+    const config = t.ctx.config as { geoImportMaxBytes: number };
+    const before = config.geoImportMaxBytes;
+    config.geoImportMaxBytes = 1_048_576;
+    try {
+      const header = 'external_id,house_number,street,zip,lat,long\n';
+      const rows = Array.from(
+        { length: 40_000 },
+        (_, i) => `B${i},${i + 1},Bomb St,02115,42.3505,-71.0866\n`,
+      ).join('');
+      const bomb = zlib.gzipSync(header + rows); // ~1.6 MB of CSV in a body of a few hundred kB
+      expect(bomb.length).toBeLessThan(1_048_576);
+      const points = await post('boston', 'addresses', bomb, 'text/csv').set('Content-Encoding', 'gzip');
+      expect(points.status).toBe(413);
+      expect(points.body).toEqual([
+        {
+          code: 413,
+          description: expect.stringMatching(
+            /^The addresses file is larger than 1 MB once decompressed, the most this server reads over HTTP \(GEO_IMPORT_MAX_MB\): nothing was imported\./,
+          ),
+        },
+      ]);
+      const bombed = await t.db.knex('address_points').where({ street: 'BOMB ST' }).count({ n: '*' });
+      expect(Number(bombed[0]?.n)).toBe(0);
+
+      // A district file is read whole: the same limit, uncompressed, and the layer is not created.
+      const big = collection(
+        ...Array.from({ length: 6_000 }, (_, i) =>
+          feature(polygon(square(0.0001, -71.08 + i * 0.0002)), { name: `Z${i}` }),
+        ),
+      );
+      expect(big.length).toBeGreaterThan(1_048_576);
+      const zones = await post('boston', 'districts:bomb', big);
+      expect([zones.status, zones.body[0]?.description]).toEqual([
+        413,
+        expect.stringContaining('(GEO_IMPORT_MAX_MB; 128 MB for boundaries and districts)'),
+      ]);
+      expect(await districts('bomb')).toBe(0);
+
+      // Under the limit, the same route imports as before.
+      const small = await post(
+        'boston',
+        'addresses?dry_run=true',
+        zlib.gzipSync(header + rows.split('\n').slice(0, 100).join('\n') + '\n'),
+        'text/csv',
+      ).set('Content-Encoding', 'gzip');
+      expect(small.status).toBe(200);
+    } finally {
+      config.geoImportMaxBytes = before;
+    }
+  });
+});
+
 /** `geo import` in-process: the same checks and messages on the command line. */
 describe('geo import --layer boundary', () => {
   function fakeIO() {

@@ -1,4 +1,4 @@
-import { PassThrough, pipeline, type Transform } from 'node:stream';
+import { PassThrough, pipeline, Transform, type TransformCallback } from 'node:stream';
 import zlib from 'node:zlib';
 import { Router } from 'express';
 import type { AppContext } from '../context';
@@ -40,6 +40,31 @@ function bodyDecoder(header: string | undefined): Transform {
   );
 }
 
+/** Boundary and district files are read whole before they are checked: at most this much of them. */
+const POLYGON_MAX_BYTES = 128 * 1_048_576;
+
+/**
+ * The body's bytes after decoding, refused with a 413 past `max`: a small gzip body could otherwise
+ * inflate to gigabytes (decompression bomb), and an unbounded upload fill the server's memory where the
+ * file is read whole (boundaries, districts). The import reading it sees the 413 and writes nothing.
+ */
+function byteLimit(max: number, layerKind: string): Transform {
+  let seen = 0;
+  return new Transform({
+    transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
+      seen += chunk.length;
+      if (seen <= max) return done(null, chunk);
+      const mb = Math.round(max / 1_048_576);
+      done(
+        new AppError(
+          413,
+          `The ${layerKind} file is larger than ${mb} MB once decompressed, the most this server reads over HTTP (GEO_IMPORT_MAX_MB${layerKind === 'addresses' || layerKind === 'intersections' ? '' : '; 128 MB for boundaries and districts'}): nothing was imported. Split it, or import it with the \`geo import\` command on the server.`,
+        ),
+      );
+    },
+  });
+}
+
 /**
  * POST /admin/v1/jurisdictions/{id}/geography/{layer}: the `geo import` command over HTTP, with its checks
  * and its all-or-nothing policy (geo's importLayerStream): any rejected row answers 400 with the rejects
@@ -70,7 +95,11 @@ export function geographyRouter(ctx: AppContext): Router {
     // never the request, so the answer still reaches the client (Node drains the rest of the body).
     // A decoder's error (a corrupt gzip stream) may come before the import reads: the pipeline holds it
     // for the reader instead of leaving an 'error' event with no listener.
-    const body = new PassThrough();
+    const max =
+      layer.kind === 'addresses' || layer.kind === 'intersections'
+        ? ctx.config.geoImportMaxBytes
+        : Math.min(ctx.config.geoImportMaxBytes, POLYGON_MAX_BYTES);
+    const body = byteLimit(max, layer.kind);
     if (decoder instanceof PassThrough) req.pipe(body);
     else pipeline(req.pipe(decoder), body, () => undefined);
     const dryRun = flag('dry_run');
