@@ -167,6 +167,10 @@ it('when an operator imports services files, names an unknown city or would publ
   expect((await cli('jurisdiction', 'create', '--id', 'bl', '--name', 'B', '--time-zone', 'UTC')).code).toBe(
     0,
   );
+  // Ids are compared without regard to case: BL beside bl is refused, naming the existing one.
+  const upper = await cli('jurisdiction', 'create', '--id', 'BL', '--name', 'B', '--time-zone', 'UTC');
+  expect(upper.code).toBe(1);
+  expect(upper.stderr).toContain('jurisdiction "BL" differs only in case from "bl"');
   // Bloomington's uReport services.json (numeric codes), with "Excessive Growth" (2) kept private.
   const list = JSON.parse(
     fs.readFileSync(path.join(ROOT, 'test/fixtures/real-cities/bloomington-ureport-services.json'), 'utf8'),
