@@ -129,6 +129,36 @@ describe('jurisdictions', () => {
     expect((await api('post', '/jurisdictions', CITY)).status).toBe(409);
   });
 
+  it('when an id differs from an existing one only in case, then 409 names the existing id, and nothing is created', async () => {
+    for (const id of ['Bloomington.IN.gov', 'BOSTON']) {
+      const res = await api('post', '/jurisdictions', { ...CITY, id });
+      expect(res.status).toBe(409);
+      expect(descriptions(res)).toContain(
+        `jurisdiction "${id}" differs only in case from "${id.toLowerCase()}"`,
+      );
+    }
+    const list = await api('get', '/jurisdictions');
+    expect(list.body.map((j: { id: string }) => j.id)).toEqual(['bloomington.in.gov', 'boston']);
+    // The unique index on lower(id) holds it below the API too (two admins at once).
+    await expect(t.db.knex('jurisdictions').insert({ ...CITY, id: 'Boston' })).rejects.toThrow();
+  });
+
+  it('when a GeoReport call names a jurisdiction in another case, then it resolves to the one served', async () => {
+    const boston = await request(t.app).get('/open311/v2/services.json?jurisdiction_id=boston');
+    for (const id of ['Boston', 'BOSTON']) {
+      const res = await request(t.app).get(`/open311/v2/services.json?jurisdiction_id=${id}`);
+      expect(res.status).toBe(200);
+      expect(res.body).toEqual(boston.body);
+    }
+    const list = await request(t.app).get('/open311/v2/requests.json?jurisdiction_id=Boston');
+    expect(list.status).toBe(200);
+    expect(list.body.length).toBeGreaterThan(0);
+    const discovery = await request(t.app).get('/open311/discovery.json?jurisdiction_id=Bloomington.IN.gov');
+    expect(discovery.status).toBe(200);
+    expect(discovery.body.contact).toContain('City of Bloomington');
+    expect((await request(t.app).get('/open311/v2/services.json?jurisdiction_id=Bostonx')).status).toBe(404);
+  });
+
   it('when a city is updated, then its id stays and the new fields show', async () => {
     const res = await api('put', base, {
       ...CITY,

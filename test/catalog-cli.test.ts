@@ -6,6 +6,8 @@ import { execFile } from 'node:child_process';
 import fs from 'node:fs';
 import os from 'node:os';
 import path from 'node:path';
+import type { Knex } from 'knex';
+import { openDatabase } from '../src/db';
 import { usePostgres } from './helpers/template';
 import { scratchPostgresDatabase } from './helpers/db';
 import { startFixtureServer, type FixtureServer } from './helpers/open311-fixture-server';
@@ -42,6 +44,20 @@ beforeAll(async () => {
     env.DATABASE_URL = '';
   }
 }, 120_000);
+/** The CLI's database, opened between two commands (the embedded one is locked while a command runs). */
+async function withDatabase(fn: (knex: Knex) => Promise<void>): Promise<void> {
+  const db = await openDatabase(
+    usePostgres()
+      ? { kind: 'postgres', url: env.DATABASE_URL as string, poolMax: 1 }
+      : { kind: 'embedded', dataDir: env.DATA_DIR as string },
+  );
+  try {
+    await fn(db.knex);
+  } finally {
+    await db.close();
+  }
+}
+
 afterAll(async () => {
   await remote.close();
   await dropDatabase?.();
@@ -151,6 +167,10 @@ it('when an operator imports services files, names an unknown city or would publ
   expect((await cli('jurisdiction', 'create', '--id', 'bl', '--name', 'B', '--time-zone', 'UTC')).code).toBe(
     0,
   );
+  // Ids are compared without regard to case: BL beside bl is refused, naming the existing one.
+  const upper = await cli('jurisdiction', 'create', '--id', 'BL', '--name', 'B', '--time-zone', 'UTC');
+  expect(upper.code).toBe(1);
+  expect(upper.stderr).toContain('jurisdiction "BL" differs only in case from "bl"');
   // Bloomington's uReport services.json (numeric codes), with "Excessive Growth" (2) kept private.
   const list = JSON.parse(
     fs.readFileSync(path.join(ROOT, 'test/fixtures/real-cities/bloomington-ureport-services.json'), 'utf8'),
@@ -168,10 +188,32 @@ it('when an operator imports services files, names an unknown city or would publ
   expect(imported.stdout).toMatch(/WARNING: .*metadata=true/);
 
   const pub = write('public.json', '');
+  // Without requests, a private service publishes nothing: the import says nothing of it.
+  const quiet = await cli('catalog', 'import', '--jurisdiction', 'bl', pub, '--dry-run');
+  expect(quiet.code).toBe(0);
+  expect(quiet.stdout).toContain('services: 0 to add, 1 to change');
+  expect(quiet.stdout).not.toContain('WARNING: service "2"');
+  expect(quiet.stdout).not.toContain('--publish-private');
+  await withDatabase(async (knex) => {
+    const service = (await knex('services')
+      .where({ jurisdiction_id: 'bl', service_code: '2' })
+      .first('id')) as {
+      id: number;
+    };
+    const at = new Date('2026-12-01T12:00:00Z');
+    await knex('service_requests').insert({
+      jurisdiction_id: 'bl',
+      service_id: service.id,
+      requested_at: at,
+      updated_at: at,
+      channel: 'test',
+      description: 'overgrown lot behind 12 private rd',
+    });
+  });
   const dry = await cli('catalog', 'import', '--jurisdiction', 'bl', pub, '--dry-run');
   expect(dry.code).toBe(0);
   expect(dry.stdout).toContain('services: 0 to add, 1 to change');
-  expect(dry.stdout).toMatch(/WARNING: service "2" is private .* its 0 request\(s\)/);
+  expect(dry.stdout).toMatch(/WARNING: service "2" is private .* its 1 request\(s\)/);
   expect(dry.stdout).toContain('refused unless --publish-private');
   const refused = await cli('catalog', 'import', '--jurisdiction', 'bl', pub);
   expect(refused.code).toBe(1);

@@ -469,6 +469,96 @@ describe('a re-import never makes a private service public unasked (its requests
   });
 });
 
+describe("an admin PUT never makes a private service public unasked (the import's rule, the same check)", () => {
+  const CITY = 'hush-put';
+  const VACANT = 'HCD-Vacant Building';
+  const EMPTY = 'HCD-Empty Lot';
+  const SECRET = 'squatters at 99 hidden ln, call Ana 410-555-0199';
+  const url = (code: string, query = '') =>
+    `/jurisdictions/${CITY}/services/${encodeURIComponent(code)}${query}`;
+  const docOf = async (code: string) => (await api('get', url(code)).expect(200)).body;
+  const withKeywords = async (code: string, keywords: string[]) => ({ ...(await docOf(code)), keywords });
+  const publicText = async () => {
+    const list = await request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=${CITY}`);
+    const bulk = await request(t.app).get(`/open311/v2/bulk/requests.csv?jurisdiction_id=${CITY}`);
+    return JSON.stringify(list.body) + bulk.text;
+  };
+
+  beforeAll(async () => {
+    await createCity(CITY);
+    await request(t.app)
+      .post(`/admin/v1/jurisdictions/${CITY}/catalog`)
+      .set(admin)
+      .type('text/csv')
+      .send(
+        [
+          'code,name,department,keywords',
+          `${VACANT},Vacant building,Housing,vacant`,
+          `${EMPTY},Empty lot,Housing,private`,
+          'Other,Other,Housing,',
+        ].join('\n'),
+      )
+      .expect(200);
+    const posted = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({
+        api_key: await t.key('client', 'mobile'),
+        jurisdiction_id: CITY,
+        service_code: VACANT,
+        lat: 39.3002,
+        long: -76.6301,
+        description: SECRET,
+      });
+    expect(posted.status).toBe(201);
+    expect(await publicText()).toContain('squatters');
+  });
+
+  it('when "private" is added to a service with requests, then it is saved without a flag and its requests are hidden', async () => {
+    const res = await api('put', url(VACANT), await withKeywords(VACANT, ['vacant', 'private']));
+    expect(res.status).toBe(200);
+    expect(res.body.keywords).toEqual(['vacant', 'private']);
+    expect(await publicText()).not.toContain('squatters');
+  });
+
+  it('when "private" is removed from a service with requests, then a 400 names the service and its requests, and nothing is written', async () => {
+    const before = await docOf(VACANT);
+    const versions = (await api('get', url(VACANT, '/versions')).expect(200)).body;
+    for (const query of ['', '?move_open_requests=true', '?publish_private=false']) {
+      const res = await api('put', url(VACANT, query), { ...before, keywords: ['vacant'] });
+      expect(res.status).toBe(400);
+      const text = descriptions(res);
+      expect(text).toContain(
+        `Refused, nothing was saved: service "${VACANT}" is private (keyword "private") and this change makes it public: its 1 request(s)`,
+      );
+      expect(text).toContain('publish_private=true');
+    }
+    expect(await docOf(VACANT)).toEqual(before);
+    expect((await api('get', url(VACANT, '/versions')).expect(200)).body).toEqual(versions);
+    expect(await publicText()).not.toContain('squatters');
+    const bad = await api('put', url(VACANT, '?publish_private=maybe'), { ...before, keywords: ['vacant'] });
+    expect(bad.status).toBe(400);
+    expect(descriptions(bad)).toMatch(/publish_private must be true or false/);
+  });
+
+  it('when a private service has no requests, then "private" is removed freely (nothing to publish)', async () => {
+    const res = await api('put', url(EMPTY), await withKeywords(EMPTY, []));
+    expect(res.status).toBe(200);
+    expect(res.body.keywords).toEqual([]);
+  });
+
+  it('when the caller confirms with ?publish_private=true, then the change is saved and the requests are public', async () => {
+    const res = await api(
+      'put',
+      url(VACANT, '?publish_private=true'),
+      await withKeywords(VACANT, ['vacant']),
+    );
+    expect(res.status).toBe(200);
+    expect(res.body.keywords).toEqual(['vacant']);
+    expect(await publicText()).toContain('squatters');
+  });
+});
+
 describe('service codes with "/" (Baltimore keeps TRM-Snow/Icy Conditions)', () => {
   const CITY = 'hush';
   const CODE = 'TRM-Snow/Icy Conditions';

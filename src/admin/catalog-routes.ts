@@ -1,9 +1,8 @@
 import express, { Router } from 'express';
 import { exportCatalog, importCatalogFrom, type CatalogSource } from '../catalog';
 import type { AppContext } from '../context';
-import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest } from '../core';
-import { scalar, type RawParams } from '../http';
+import { guardBody, jsonBody, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import { adminActor } from './actor';
 
 /**
@@ -14,6 +13,10 @@ import { adminActor } from './actor';
  * `remote_jurisdiction_id`) to read a live GeoReport server. `?dry_run=true` answers what would be added,
  * changed and deactivated, and writes nothing. An import that would make a private service public is a 400
  * unless `?publish_private=true` (a dry run lists it under `made_public` and `warnings`).
+ *
+ * Mounted before the admin router's JSON-only body check, so it parses its own bodies: JSON (checked for
+ * UTF-8 and text as every admin body is) and CSV or XML as text, each within BODY_LIMIT_BYTES; any other
+ * type is this route's own 415.
  */
 const XML_TYPES = ['application/xml', 'text/xml'];
 
@@ -26,6 +29,8 @@ export function catalogRouter(ctx: AppContext): Router {
   });
   router.post(
     path,
+    jsonBody(ctx.config.bodyLimitBytes),
+    guardBody,
     express.text({ type: ['text/csv', ...XML_TYPES], limit: ctx.config.bodyLimitBytes }),
     async (req, res) => {
       const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));

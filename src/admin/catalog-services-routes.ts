@@ -3,6 +3,7 @@ import {
   agencyIds,
   deleteService,
   Findings,
+  guardPublishing,
   listAgencyDocs,
   loadServices,
   parseService,
@@ -26,6 +27,9 @@ import { adminActor } from './actor';
  * A PUT that gives the service another department leaves its requests where they are (new requests go to
  * the new department), unless `?move_open_requests=true`: then its open requests still with the old
  * department move too, each with a history entry, in the same transaction as the service's new version.
+ *
+ * A PUT that drops the keyword "private" from a service that has requests would publish them: a 400 naming
+ * the service and its requests, nothing written, unless `?publish_private=true` (as for the catalog import).
  */
 export function catalogServicesRouter(ctx: AppContext): Router {
   const router = Router();
@@ -56,15 +60,31 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     if (!doc || f.list.length > 0) throw new AppError(400, f.list);
     return doc;
   };
+  const flag = (req: Request, name: string): boolean => {
+    const raw = (req.query as Record<string, unknown>)[name];
+    if (raw !== undefined && raw !== 'true' && raw !== 'false')
+      throw badRequest(`${name} must be true or false.`);
+    return raw === 'true';
+  };
   const save = async (
     jurisdictionId: string,
     before: Parameters<typeof saveService>[2],
     doc: ServiceDoc,
     label: string,
+    publishPrivate = false,
   ) => {
-    await ctx.knex.transaction(async (trx) =>
-      saveService(trx, jurisdictionId, before, doc, await agencyIds(trx, jurisdictionId), label, ctx.clock()),
-    );
+    await ctx.knex.transaction(async (trx) => {
+      await guardPublishing(trx, [{ before, after: doc }], { by: 'change', confirmed: publishPrivate });
+      await saveService(
+        trx,
+        jurisdictionId,
+        before,
+        doc,
+        await agencyIds(trx, jurisdictionId),
+        label,
+        ctx.clock(),
+      );
+    });
     await ctx.invalidate('catalog');
     return serviceDocOf(await found(jurisdictionId, doc.service_code));
   };
@@ -88,13 +108,11 @@ export function catalogServicesRouter(ctx: AppContext): Router {
   router.put(`${base}/:code`, async (req, res) => {
     const j = await jurisdiction(req, res);
     const code = String(req.params.code);
-    const raw = (req.query as Record<string, unknown>).move_open_requests;
-    if (raw !== undefined && raw !== 'true' && raw !== 'false')
-      throw badRequest('move_open_requests must be true or false.');
-    const move = raw === 'true';
+    const move = flag(req, 'move_open_requests');
+    const publishPrivate = flag(req, 'publish_private');
     const before = await found(j.id, code);
     const doc = await body(req, j.id, code);
-    if (!move) return void res.json(await save(j.id, before, doc, adminActor(res).label));
+    if (!move) return void res.json(await save(j.id, before, doc, adminActor(res).label, publishPrivate));
     if (!doc.agency_code)
       throw badRequest(
         'move_open_requests needs the department (agency_code) to move the open requests to; the document names none.',
@@ -102,6 +120,7 @@ export function catalogServicesRouter(ctx: AppContext): Router {
     const who = adminActor(res);
     const at = ctx.clock();
     const moved = await ctx.knex.transaction(async (trx) => {
+      await guardPublishing(trx, [{ before, after: doc }], { by: 'change', confirmed: publishPrivate });
       const ids = await agencyIds(trx, j.id);
       await saveService(trx, j.id, before, doc, ids, who.label, at);
       const into = (await listAgencyDocs(trx, j.id)).find((a) => a.code === doc.agency_code);

@@ -29,16 +29,11 @@ export function adminRouter(ctx: AppContext): Router {
     next();
   });
   router.use(requireKey(ctx, 'admin'), perKeyRateLimit(ctx, 'staff'));
-  router.use(geographyRouter(ctx)); // streams its own body, so it comes before the JSON parser
-  // JSON everywhere but the catalog import, which takes CSV and a services.xml too and says so in its own
-  // 415 (the geography import above reads its own types).
-  const jsonOnly = bodyTypes(['application/json']);
-  router.use(
-    (req: Request, res: Response, next: NextFunction) =>
-      /^\/jurisdictions\/[^/]+\/catalog\/?$/.test(req.path) ? next() : jsonOnly(req, res, next),
-    jsonBody(ctx.config.bodyLimitBytes),
-    guardBody,
-  );
+  // Routes that read bodies of other types come before the JSON parser, each with its own parsers: the
+  // geography import streams its body, the catalog import takes JSON, CSV and a services.xml.
+  router.use(geographyRouter(ctx));
+  router.use(catalogRouter(ctx));
+  router.use(bodyTypes(['application/json']), jsonBody(ctx.config.bodyLimitBytes), guardBody);
   router.use(apiKeysRouter(ctx));
   router.use(webhooksRouter(ctx));
   router.use(reportsRouter(ctx));
@@ -49,7 +44,6 @@ export function adminRouter(ctx: AppContext): Router {
   router.use(jurisdictionsRouter(ctx));
   router.use(agenciesRouter(ctx));
   router.use(catalogServicesRouter(ctx));
-  router.use(catalogRouter(ctx));
   router.use((req, _res, next) =>
     next(new AppError(404, `No admin endpoint at ${req.method} ${req.baseUrl}${req.path}.`)),
   );

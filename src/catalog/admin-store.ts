@@ -42,11 +42,30 @@ export async function requireJurisdiction(knex: Knex, id: string): Promise<void>
   );
 }
 
+/**
+ * A new jurisdiction, or a 409 naming the one that holds its id: ids are compared without regard to case
+ * (`BOSTON.gov` beside `boston.gov` is refused; the unique index on lower(id) holds it under a race too).
+ */
 export async function insertJurisdiction(knex: Knex, doc: JurisdictionDoc): Promise<void> {
+  const clash = async (): Promise<AppError | null> => {
+    const row = (await knex('jurisdictions').whereRaw('lower(id) = lower(?)', [doc.id]).first('id')) as
+      { id: string } | undefined;
+    if (!row) return null;
+    return new AppError(
+      409,
+      row.id === doc.id
+        ? `jurisdiction "${doc.id}" exists already.`
+        : `jurisdiction "${quoted(doc.id)}" differs only in case from "${row.id}", which exists already: ` +
+            'jurisdiction ids are compared without regard to case.',
+    );
+  };
+  const before = await clash();
+  if (before) throw before;
   try {
     await knex('jurisdictions').insert({ ...doc });
   } catch (err) {
-    if (isUniqueViolation(err)) throw new AppError(409, `jurisdiction "${doc.id}" exists already.`);
+    if (isUniqueViolation(err))
+      throw (await clash()) ?? new AppError(409, `jurisdiction "${doc.id}" exists already.`);
     throw err;
   }
 }

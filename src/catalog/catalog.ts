@@ -56,7 +56,9 @@ export class Catalog {
       if (fallback) return fallback;
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
-    const found = list.find((j) => j.id === jurisdictionId);
+    // Ids are unique without regard to case (migration 20261206100001): `Boston.gov` names `boston.gov`.
+    const lower = jurisdictionId.toLowerCase();
+    const found = list.find((j) => j.id === jurisdictionId) ?? list.find((j) => j.id.toLowerCase() === lower);
     if (!found) throw notFound(`jurisdiction_id "${quoted(jurisdictionId)}" is not served here.`);
     return found;
   }

@@ -71,3 +71,4 @@ export {
 } from './open311-source';
 export { diffService } from './diff';
 export { importCatalogFrom, type CatalogSource } from './import-source';
+export { guardPublishing, type MadePublic, type PublishingOptions } from './publishing';

@@ -7,15 +7,9 @@
 import type { Knex } from 'knex';
 import { AppError } from '../core';
 import { listAgencyDocs, upsertAgencies } from './admin-store';
-import {
-  Findings,
-  isPrivateService,
-  parseCatalog,
-  type AgencyDoc,
-  type CatalogDoc,
-  type CatalogPlaces,
-} from './document';
+import { Findings, parseCatalog, type AgencyDoc, type CatalogDoc, type CatalogPlaces } from './document';
 import { diffService } from './diff';
+import { guardPublishing, type MadePublic } from './publishing';
 import { loadServices } from './repository';
 import { agencyIds, saveService, serviceDocOf } from './service-store';
 
@@ -31,8 +25,9 @@ export interface CatalogPlan {
    * Private services (keyword "private") the import makes public, with how many requests each holds: those
    * requests, personal text included, would appear in every public list and export. An import that has
    * any is refused unless `publishPrivate` confirms it; a dry run lists them (and says so in `warnings`).
+   * A private service without requests publishes nothing and is not listed.
    */
-  made_public: Array<{ service_code: string; requests: number }>;
+  made_public: MadePublic[];
   /** What the operator should read before applying: private services made public, files without definitions. */
   warnings: string[];
   applied: boolean;
@@ -104,38 +99,14 @@ export async function applyCatalog(
     const retired = [...stored.values()].filter((s) => !listed.has(s.serviceCode) && s.active);
     plan.services.deactivated = retired.map((s) => s.serviceCode);
 
-    // Privacy is the keyword (services.is_private is generated from it), so an import that drops the
-    // keyword publishes every request of the service, at once and for good: never without a yes.
-    const published = doc.services
-      .map((s) => ({ doc: s, before: stored.get(s.service_code) }))
-      .filter(({ doc: s, before }) => before?.isPrivate === true && !isPrivateService(s));
-    if (published.length > 0) {
-      const counts = (await trx('service_requests')
-        .whereIn(
-          'service_id',
-          published.map((p) => p.before?.id as number),
-        )
-        .groupBy('service_id')
-        .select('service_id', trx.raw('count(*) AS n'))) as Array<{ service_id: number; n: number | string }>;
-      const count = new Map(counts.map((c) => [Number(c.service_id), Number(c.n)]));
-      plan.made_public = published.map((p) => ({
-        service_code: p.doc.service_code,
-        requests: count.get(Number(p.before?.id)) ?? 0,
-      }));
-      const sentences = plan.made_public.map(
-        (p) =>
-          `service "${p.service_code}" is private (keyword "private") and this import makes it public: ` +
-          `its ${p.requests} request(s), with their descriptions and addresses, would appear in every public ` +
-          'list, export and the dashboard. Publishing cannot be undone.',
-      );
-      if (!opts.dryRun && !opts.publishPrivate)
-        throw new AppError(400, [
-          ...sentences.map((t) => `Refused, nothing was imported: ${t}`),
-          'Keep "private" in the keywords of each service that must stay private (a CSV without a keywords ' +
-            'column keeps them), or confirm with publish_private=true (CLI: --publish-private).',
-        ]);
-      plan.warnings.push(...sentences);
-    }
+    // A private service made public publishes its requests: refused unless confirmed (publishing.ts).
+    const { madePublic, sentences } = await guardPublishing(
+      trx,
+      doc.services.map((s) => ({ before: stored.get(s.service_code), after: s })),
+      { by: 'import', confirmed: opts.dryRun || opts.publishPrivate === true },
+    );
+    plan.made_public = madePublic;
+    plan.warnings.push(...sentences);
     if (opts.dryRun) return plan;
 
     const changedAgencies = doc.agencies.filter(

@@ -86,14 +86,6 @@ async function previous(
   return row.id;
 }
 
-async function ofPrivateService(trx: Knex.Transaction, requestId: string): Promise<boolean> {
-  const row = (await trx('service_requests as r')
-    .join('services as s', 's.id', 'r.service_id')
-    .where('r.id', requestId)
-    .first('s.is_private')) as { is_private: boolean } | undefined;
-  return row?.is_private === true;
-}
-
 async function apply(
   trx: Knex.Transaction,
   jurisdictionId: string,
@@ -102,11 +94,17 @@ async function apply(
   poster: UpdatePoster,
   canReopen: boolean,
 ): Promise<string> {
-  const r: LockedRequest = await lockRequest(trx, jurisdictionId, u.serviceRequestId);
+  const r: LockedRequest & { is_private: boolean } = await lockRequest(
+    trx,
+    jurisdictionId,
+    u.serviceRequestId,
+    {
+      privacy: true,
+    },
+  );
   // A request of a private service is not public: to a client key it does not exist (the same 404 as an
-  // unknown id, so ids cannot be probed), as for GET.
-  if (poster.resident && (await ofPrivateService(trx, r.id)))
-    throw notFound(`service_request_id "${r.id}" was not found.`);
+  // unknown id, so ids cannot be probed), as for GET. Read with the lock: no query of its own.
+  if (poster.resident && r.is_private) throw notFound(`service_request_id "${r.id}" was not found.`);
   // An update cannot precede its request (whole seconds: the wire has no fractions); it would also sort
   // before the request's own creation in every history.
   if (u.updatedAt.getTime() < Math.floor(new Date(r.requested_at).getTime() / 1000) * 1000)

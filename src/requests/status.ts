@@ -36,16 +36,40 @@ export function lockedColumns(trx: Knex.Transaction): Array<string | Knex.Raw> {
   ];
 }
 
+/**
+ * Locks one request of the jurisdiction (FOR UPDATE), or a 404. With `{ privacy: true }` the row also says
+ * whether its service is private (`is_private`, read in the same statement: a subquery, so only the request
+ * row is locked), for callers that answer differently for private services.
+ */
 export async function lockRequest(
   trx: Knex.Transaction,
   jurisdictionId: string,
   id: string,
-): Promise<LockedRequest> {
+): Promise<LockedRequest>;
+export async function lockRequest(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  opts: { privacy: true },
+): Promise<LockedRequest & { is_private: boolean }>;
+export async function lockRequest(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  opts?: { privacy: true },
+): Promise<LockedRequest & { is_private?: boolean }> {
   if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${quoted(id)}" was not found.`);
+  const columns = lockedColumns(trx);
+  if (opts?.privacy)
+    columns.push(
+      trx.raw(
+        '(SELECT s.is_private FROM services s WHERE s.id = service_requests.service_id) IS TRUE AS is_private',
+      ),
+    );
   const row = (await trx('service_requests')
     .where({ id, jurisdiction_id: jurisdictionId })
     .forUpdate()
-    .first(...lockedColumns(trx))) as LockedRequest | undefined;
+    .first(...columns)) as (LockedRequest & { is_private?: boolean }) | undefined;
   if (!row) throw notFound(`service_request_id "${id}" was not found.`);
   return row;
 }
