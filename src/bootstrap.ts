@@ -5,6 +5,7 @@
  * not answer); the caller prints their message on one line and exits non-zero.
  */
 import pino, { type Logger } from 'pino';
+import { sameJurisdictionId } from './catalog';
 import { ConfigError, loadConfig, type Config, type LogLevel } from './config';
 import { createContext, syncCaches, type AppContext, type Clock } from './context';
 import {
@@ -231,7 +232,7 @@ export async function bootstrap(opts: BootstrapOptions): Promise<Booted> {
  */
 export async function checkDefaultJurisdiction(db: Database, id: string, logger: Logger): Promise<void> {
   const known = (await db.knex('jurisdictions').orderBy('id').pluck('id')) as string[];
-  if (known.length > 0 && !known.includes(id))
+  if (known.length > 0 && !known.some((k) => sameJurisdictionId(k, id)))
     logger.warn(
       { defaultJurisdiction: id, known: known.slice(0, 20) },
       `DEFAULT_JURISDICTION "${id}" is not a jurisdiction of this database (known: ${known.slice(0, 20).join(', ')})`,

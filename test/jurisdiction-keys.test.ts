@@ -112,6 +112,21 @@ describe('a key bound to one jurisdiction on a two-city server', () => {
     expect(note.status).toBe(201);
   });
 
+  it('when the Boston staff key names its city in another case, then it acts on it; Springfield in any case is a 403', async () => {
+    const read = await request(t.app)
+      .get(`/staff/v1/requests/${id}?jurisdiction_id=BOSTON`)
+      .set('Authorization', as('boston-staff'));
+    expect(read.status).toBe(200);
+    const list = await request(t.app)
+      .get('/open311/v2/requests.json?jurisdiction_id=Boston')
+      .set('Authorization', as('boston-client'));
+    expect(list.status).toBe(200);
+    const other = await request(t.app)
+      .get(`/staff/v1/requests/${id}?jurisdiction_id=SpringField`)
+      .set('Authorization', as('boston-staff'));
+    expect(other.status).toBe(403);
+  });
+
   it('when a Springfield client key posts a request to Boston, then 403', async () => {
     const s = await plainService(t);
     const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({

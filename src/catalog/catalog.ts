@@ -56,9 +56,7 @@ export class Catalog {
       if (fallback) return fallback;
       throw badRequest(`jurisdiction_id is required: this server hosts ${list.map((j) => j.id).join(', ')}.`);
     }
-    // Ids are unique without regard to case (migration 20261206100001): `Boston.gov` names `boston.gov`.
-    const lower = jurisdictionId.toLowerCase();
-    const found = list.find((j) => j.id === jurisdictionId) ?? list.find((j) => j.id.toLowerCase() === lower);
+    const found = list.find((j) => sameJurisdictionId(j.id, jurisdictionId));
     if (!found) throw notFound(`jurisdiction_id "${quoted(jurisdictionId)}" is not served here.`);
     return found;
   }
@@ -86,7 +84,17 @@ export class Catalog {
   }
 }
 
+/**
+ * Whether two jurisdiction ids name the same jurisdiction: ids are unique without regard to case
+ * (migration 20261206100001), so `Boston.gov` names `boston.gov` wherever an id is compared (a request's
+ * jurisdiction_id, a key's binding, DEFAULT_JURISDICTION).
+ */
+export function sameJurisdictionId(a: string, b: string): boolean {
+  return a === b || a.toLowerCase() === b.toLowerCase();
+}
+
 function fallbackOf(list: Jurisdiction[], defaultJurisdiction: string | null): Jurisdiction | null {
   if (list.length === 1) return list[0] as Jurisdiction;
-  return list.find((j) => j.id === defaultJurisdiction) ?? null;
+  if (defaultJurisdiction === null) return null;
+  return list.find((j) => sameJurisdictionId(j.id, defaultJurisdiction)) ?? null;
 }

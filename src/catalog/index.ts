@@ -1,4 +1,4 @@
-export { Catalog, type CatalogCaches, type CatalogEntry } from './catalog';
+export { Catalog, sameJurisdictionId, type CatalogCaches, type CatalogEntry } from './catalog';
 export {
   forgetValidator,
   validateAttributes,

@@ -1,7 +1,7 @@
 import type { NextFunction, Request, Response } from 'express';
 import { rateLimit, type Store } from 'express-rate-limit';
 import { hasRole, type ApiKey, type Role } from '../auth';
-import type { Jurisdiction } from '../catalog';
+import { sameJurisdictionId, type Jurisdiction } from '../catalog';
 import { DatabaseRateLimitStore } from '../cluster';
 import type { AppContext } from '../context';
 import { AppError, forbidden } from '../core';
@@ -34,7 +34,7 @@ export const boundJurisdictionOf = (res: Response): string | null =>
  */
 export function assertJurisdiction(res: Response, jurisdictionId: string): void {
   const bound = boundJurisdictionOf(res);
-  if (bound !== null && bound !== jurisdictionId)
+  if (bound !== null && !sameJurisdictionId(bound, jurisdictionId))
     throw forbidden(
       `This api_key is bound to jurisdiction_id "${bound}" and cannot act on "${jurisdictionId}".`,
     );
