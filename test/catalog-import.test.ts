@@ -355,6 +355,32 @@ describe('property: any valid catalog imports and exports unchanged', () => {
   });
 });
 
+/** What anyone can read of a city's requests: the GeoReport list and the bulk CSV. */
+const publicTextOf = async (city: string) => {
+  const list = await request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=${city}`);
+  const bulk = await request(t.app).get(`/open311/v2/bulk/requests.csv?jurisdiction_id=${city}`);
+  return JSON.stringify(list.body) + bulk.text;
+};
+/** A resident's report in Baltimore (the cities of these tests), through GeoReport. */
+const report = async (
+  city: string,
+  serviceCode: string,
+  description: string,
+  lat = 39.3002,
+  long = -76.6301,
+) =>
+  request(t.app)
+    .post('/open311/v2/requests.json')
+    .type('form')
+    .send({
+      api_key: await t.key('client', 'mobile'),
+      jurisdiction_id: city,
+      service_code: serviceCode,
+      lat,
+      long,
+      description,
+    });
+
 describe('a re-import never makes a private service public unasked (its requests would be published)', () => {
   const CITY = 'hush';
   const VACANT = 'HCD-Vacant Building';
@@ -370,11 +396,7 @@ describe('a re-import never makes a private service public unasked (its requests
       .set(admin)
       .type('text/csv')
       .send(body);
-  const publicText = async () => {
-    const list = await request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=${CITY}`);
-    const bulk = await request(t.app).get(`/open311/v2/bulk/requests.csv?jurisdiction_id=${CITY}`);
-    return JSON.stringify(list.body) + bulk.text;
-  };
+  const publicText = () => publicTextOf(CITY);
 
   beforeAll(async () => {
     await createCity(CITY, 'America/New_York');
@@ -383,17 +405,7 @@ describe('a re-import never makes a private service public unasked (its requests
     const url = `/jurisdictions/${CITY}/services/${encodeURIComponent(VACANT)}`;
     const doc = (await api('get', url).expect(200)).body;
     await api('put', url, { ...doc, keywords: [...doc.keywords, 'private'] }).expect(200);
-    const posted = await request(t.app)
-      .post('/open311/v2/requests.json')
-      .type('form')
-      .send({
-        api_key: await t.key('client', 'mobile'),
-        jurisdiction_id: CITY,
-        service_code: VACANT,
-        lat: 39.3002,
-        long: -76.6301,
-        description: SECRET,
-      });
+    const posted = await report(CITY, VACANT, SECRET);
     expect(posted.status).toBe(201);
     expect(await publicText()).not.toContain('squatters');
   });
@@ -478,11 +490,7 @@ describe("an admin PUT never makes a private service public unasked (the import'
     `/jurisdictions/${CITY}/services/${encodeURIComponent(code)}${query}`;
   const docOf = async (code: string) => (await api('get', url(code)).expect(200)).body;
   const withKeywords = async (code: string, keywords: string[]) => ({ ...(await docOf(code)), keywords });
-  const publicText = async () => {
-    const list = await request(t.app).get(`/open311/v2/requests.json?jurisdiction_id=${CITY}`);
-    const bulk = await request(t.app).get(`/open311/v2/bulk/requests.csv?jurisdiction_id=${CITY}`);
-    return JSON.stringify(list.body) + bulk.text;
-  };
+  const publicText = () => publicTextOf(CITY);
 
   beforeAll(async () => {
     await createCity(CITY);
@@ -499,17 +507,7 @@ describe("an admin PUT never makes a private service public unasked (the import'
         ].join('\n'),
       )
       .expect(200);
-    const posted = await request(t.app)
-      .post('/open311/v2/requests.json')
-      .type('form')
-      .send({
-        api_key: await t.key('client', 'mobile'),
-        jurisdiction_id: CITY,
-        service_code: VACANT,
-        lat: 39.3002,
-        long: -76.6301,
-        description: SECRET,
-      });
+    const posted = await report(CITY, VACANT, SECRET);
     expect(posted.status).toBe(201);
     expect(await publicText()).toContain('squatters');
   });
@@ -587,17 +585,7 @@ describe('service codes with "/" (Baltimore keeps TRM-Snow/Icy Conditions)', () 
   });
 
   it('when a resident reports with it, then the request is accepted and listed by its code', async () => {
-    const posted = await request(t.app)
-      .post('/open311/v2/requests.json')
-      .type('form')
-      .send({
-        api_key: await t.key('client', 'mobile'),
-        jurisdiction_id: CITY,
-        service_code: CODE,
-        lat: 39.3,
-        long: -76.61,
-        description: 'ice on the sidewalk',
-      });
+    const posted = await report(CITY, CODE, 'ice on the sidewalk', 39.3, -76.61);
     expect(posted.status).toBe(201);
     const id = posted.body[0].service_request_id as string;
     const read = await request(t.app).get(`/open311/v2/requests/${id}.json?jurisdiction_id=${CITY}`);
