@@ -61,8 +61,10 @@ async function within<T>(withinMs: number, probe: () => Promise<T | false>, what
     u.pathname = new URL(t.db.describe).pathname;
     replicaUrl = u.toString();
     standby = knexFactory({ client: 'pg', connection: replicaUrl, pool: { min: 0, max: 1 } });
+    // The clone is a whole database's files to replay: on a loaded 2-core machine (a CI run beside other
+    // work) it once took over 20 s.
     await within(
-      20_000,
+      90_000,
       async () => (await standby.raw('SELECT pg_is_in_recovery() AS r')).rows[0].r === true,
       'clone on the standby',
     );
