@@ -9,6 +9,7 @@ import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
 import {
+  compressResponses,
   guardPathAndQuery,
   httpLogger,
   httpMetrics,
@@ -56,6 +57,8 @@ export function createApp(ctx: AppContext): Express {
   app.use(httpMetrics(ctx.metrics));
   app.use(httpLogger(ctx.logger));
   app.use(securityHeaders(ctx.config));
+  // After the metrics and the log (their timings run to the last compressed byte), before every route.
+  app.use(compressResponses());
   app.use(guardPathAndQuery);
 
   app.get('/healthz', (_req, res) => {

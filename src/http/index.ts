@@ -27,3 +27,4 @@ export { errorHandler, formatParam, send } from './respond';
 export { answerClientError } from './client-error';
 export { open311Cors } from './cors';
 export { httpMetrics, metricsHandler, routeLabel } from './metrics';
+export { compressResponses, isCompressedType } from './compress';
