@@ -79,9 +79,8 @@ describe('compression of text answers', () => {
   ])(
     'when %s is asked with and without Accept-Encoding: gzip, then the gzip answer decodes to the same bytes',
     async (url) => {
-      const accept = url === '/' ? { Accept: 'text/html' } : {};
-      const plain = await get(url, accept);
-      const gzip = await get(url, { ...accept, 'Accept-Encoding': 'gzip' });
+      const plain = await get(url);
+      const gzip = await get(url, { 'Accept-Encoding': 'gzip' });
       expect([plain.status, gzip.status]).toEqual([200, 200]);
       expect(plain.body.length).toBeGreaterThan(1024);
       // Not asked: no Content-Encoding, the bytes as the route wrote them.
