@@ -64,8 +64,13 @@ export function createApp(ctx: AppContext): Express {
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Ready while the primary answers; a lagging or absent replica only means reads fall back to it.
+  // Ready while the primary answers; a lagging or absent replica only means reads fall back to it. Not
+  // ready from SIGTERM on (src/server.ts), so a load balancer stops sending while requests still drain.
   app.get('/readyz', async (_req, res) => {
+    if (ctx.lifecycle.stopping) {
+      res.status(503).json({ status: 'stopping', database: ctx.db.kind });
+      return;
+    }
     const r = ctx.replica?.state();
     const replica = r && {
       status: r.status,
