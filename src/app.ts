@@ -9,6 +9,7 @@ import { adminRouter } from './admin';
 import type { AppContext } from './context';
 import { AppError } from './core';
 import {
+  compressResponses,
   guardPathAndQuery,
   httpLogger,
   httpMetrics,
@@ -56,13 +57,20 @@ export function createApp(ctx: AppContext): Express {
   app.use(httpMetrics(ctx.metrics));
   app.use(httpLogger(ctx.logger));
   app.use(securityHeaders(ctx.config));
+  // After the metrics and the log (their timings run to the last compressed byte), before every route.
+  app.use(compressResponses());
   app.use(guardPathAndQuery);
 
   app.get('/healthz', (_req, res) => {
     res.json({ status: 'ok' });
   });
-  // Ready while the primary answers; a lagging or absent replica only means reads fall back to it.
+  // Ready while the primary answers; a lagging or absent replica only means reads fall back to it. Not
+  // ready from SIGTERM on (src/server.ts), so a load balancer stops sending while requests still drain.
   app.get('/readyz', async (_req, res) => {
+    if (ctx.lifecycle.stopping) {
+      res.status(503).json({ status: 'stopping', database: ctx.db.kind });
+      return;
+    }
     const r = ctx.replica?.state();
     const replica = r && {
       status: r.status,

@@ -50,7 +50,18 @@ describe('loadConfig', () => {
       readMaxLagSeconds: 5,
       metricsToken: null,
       metricsPort: null,
+      shutdownDrainSeconds: 0,
     });
+  });
+
+  test('when SHUTDOWN_DRAIN_SECONDS is set, then it is read; outside 0–300 it is named', () => {
+    expect(loadConfig({ SHUTDOWN_DRAIN_SECONDS: '15' }).shutdownDrainSeconds).toBe(15);
+    expect(problems({ SHUTDOWN_DRAIN_SECONDS: '301' })).toEqual([
+      'SHUTDOWN_DRAIN_SECONDS must be a whole number from 0 to 300 (got "301")',
+    ]);
+    expect(problems({ SHUTDOWN_DRAIN_SECONDS: '2.5' })).toEqual([
+      expect.stringMatching(/^SHUTDOWN_DRAIN_SECONDS must be a whole number/),
+    ]);
   });
 
   test('when TRUST_PROXY is a hop count or a list of addresses, then express gets exactly that; anything else is named', () => {

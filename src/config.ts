@@ -60,6 +60,11 @@ export interface Config {
   metricsToken: string | null;
   /** A separate worker process serves GET /metrics on this port; null: none. */
   metricsPort: number | null;
+  /**
+   * After SIGTERM, this long /readyz answers 503 while requests are still served (with `Connection:
+   * close`), so a load balancer notices before the server stops accepting connections.
+   */
+  shutdownDrainSeconds: number;
   /** Uploaded photos and files (issue #18): local storage folder, also for uploads in progress. */
   mediaDir: string;
   /** Largest accepted file (bytes, 413 above it) and most files on one request or update. */
@@ -231,6 +236,7 @@ export function loadConfig(env: Env, cwd: string = process.cwd()): Readonly<Conf
     readMaxLagSeconds: int('READ_MAX_LAG_SECONDS', 5, 0, 86_400),
     metricsToken,
     metricsPort: read(env, 'METRICS_PORT') === undefined ? null : int('METRICS_PORT', 0, 1, 65535),
+    shutdownDrainSeconds: int('SHUTDOWN_DRAIN_SECONDS', 0, 0, 300),
     mediaDir: path.resolve(cwd, read(env, 'MEDIA_DIR') ?? path.join(dataDir, 'media')),
     mediaMaxBytes: int('MEDIA_MAX_BYTES', 10 * 1_048_576, 1024, 200 * 1_048_576),
     mediaMaxFiles: int('MEDIA_MAX_FILES', 5, 0, 20),

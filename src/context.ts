@@ -6,7 +6,14 @@ import { createCache, createLoadingCache, type LoadingCache } from './cache';
 import { Catalog, forgetValidator, type Validators } from './catalog';
 import { publishInvalidation, startCacheSync, type CacheKind, type CacheSync } from './cluster';
 import type { Config } from './config';
-import { createSlots, outboundFetch, type OutboundFetch, type Slots } from './core';
+import {
+  createLifecycle,
+  createSlots,
+  outboundFetch,
+  type Lifecycle,
+  type OutboundFetch,
+  type Slots,
+} from './core';
 import type { Database, ReadReplica } from './db';
 import { createMetrics, type Metrics } from './metrics';
 import { outboxBacklog } from './notify';
@@ -57,6 +64,8 @@ export interface AppContext {
   media: MediaStorage;
   /** Images decoded at once by this process (each holds its full-size pixels while re-encoded). */
   imageSlots: Slots;
+  /** Whether the process is stopping (SIGTERM): /readyz then answers 503 and answers close their connection. */
+  lifecycle: Lifecycle;
 }
 
 const SECOND = 1000;
@@ -133,6 +142,7 @@ export function createContext(deps: {
     figures,
     media: createMediaStorage(deps.config),
     imageSlots: createSlots(2),
+    lifecycle: createLifecycle(),
     origin,
     invalidateHere,
     async invalidate(kind, jurisdictionId) {

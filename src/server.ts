@@ -1,12 +1,14 @@
 /**
  * Start-up: config → database → migrations → demo city (when empty) → HTTP → worker.
  * Failures an operator can fix (bad configuration, busy port, unreachable database) print one clear line
- * and exit non-zero; SIGTERM/SIGINT drain in-flight requests and exit 0 within 10 s.
+ * and exit non-zero; SIGTERM/SIGINT: /readyz turns 503, requests in flight and those arriving on open
+ * connections are answered (with `Connection: close`), and the process exits 0 within 10 s (plus
+ * SHUTDOWN_DRAIN_SECONDS).
  */
-import { createServer, type Server, type ServerResponse } from 'node:http';
+import type { Server } from 'node:http';
 import { setTimeout as delay } from 'node:timers/promises';
 import { createApp } from './app';
-import { answerClientError } from './http';
+import { answerClientError, gracefulServer } from './http';
 import { bootstrap, listenUrl, StartupError, type Booted } from './bootstrap';
 import { ConfigError } from './config';
 import { DatabaseBusyError } from './db';
@@ -67,20 +69,9 @@ async function main(): Promise<void> {
   const { config, db, ctx, logger } = booted;
 
   const app = createApp(ctx);
-  // Responses in flight, so that on SIGTERM each can be told to close its connection (issue #15.4).
-  const inFlight = new Set<ServerResponse>();
-  let stopping = false;
-  const http = createServer((req, res) => {
-    if (stopping) res.setHeader('Connection', 'close');
-    inFlight.add(res);
-    res.on('close', () => {
-      inFlight.delete(res);
-      // A keep-alive connection whose answer just went out is idle now: close it rather than wait.
-      if (stopping) setImmediate(() => http.closeIdleConnections());
-    });
-    app(req, res);
-  });
-  http.keepAliveTimeout = 5000;
+  // The server and its graceful stop (src/http/graceful.ts); the stopping state is the context's.
+  const web = gracefulServer(app, { lifecycle: ctx.lifecycle });
+  const http = web.server;
   http.on('clientError', answerClientError);
   try {
     await listen(http, config.port, config.host);
@@ -108,27 +99,26 @@ async function main(): Promise<void> {
   );
 
   /**
-   * Stop accepting; answer what is in flight with `Connection: close` and close idle keep-alive sockets;
-   * give in-flight requests (and exports) DRAIN_MS, then cut off what is still streaming; stop the
-   * worker (it claims nothing more; a delivery cut off mid-send is retried after its lease); exit 0.
+   * /readyz 503 at once; SHUTDOWN_DRAIN_SECONDS still serving (answers say `Connection: close`); stop
+   * accepting; answer what is in flight and what arrives on open connections, close idle keep-alive
+   * connections; give it DRAIN_MS, then cut off what is still streaming; stop the worker (it claims
+   * nothing more; a delivery cut off mid-send is retried after its lease); exit 0.
    */
   const shutdown = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
-    const deadline = Date.now() + SHUTDOWN_BUDGET_MS;
-    logger.info({ signal, inFlight: inFlight.size }, 'shutting down');
-    setTimeout(() => die('shutdown took longer than 10 s; exiting'), SHUTDOWN_BUDGET_MS).unref();
-    for (const res of inFlight) if (!res.headersSent) res.setHeader('Connection', 'close');
-    const closed = new Promise<void>((resolve) => http.close(() => resolve()));
-    http.closeIdleConnections();
+    if (!ctx.lifecycle.stop(ctx.clock())) return;
+    const drainDelayMs = config.shutdownDrainSeconds * 1000;
+    const budgetMs = SHUTDOWN_BUDGET_MS + drainDelayMs;
+    const deadline = Date.now() + budgetMs;
+    logger.info(
+      { signal, inFlight: web.inFlight(), drainSeconds: config.shutdownDrainSeconds },
+      'shutting down',
+    );
+    setTimeout(() => die(`shutdown took longer than ${budgetMs / 1000} s; exiting`), budgetMs).unref();
     const workerStopped = worker?.stop() ?? Promise.resolve();
     warmer.stop();
-    const drained = await Promise.race([closed.then(() => true), delay(DRAIN_MS, false, { ref: false })]);
-    if (!drained) {
-      logger.warn({ inFlight: inFlight.size }, 'requests still running after the drain period: closing them');
-      http.closeAllConnections();
-      await closed;
-    }
+    const { drained, cutOff } = await web.shutdown({ now: ctx.clock(), drainDelayMs, drainMs: DRAIN_MS });
+    if (!drained)
+      logger.warn({ inFlight: cutOff }, 'requests still running after the drain period: closed them');
     await Promise.race([
       workerStopped,
       delay(Math.max(0, deadline - Date.now() - 1_000), null, { ref: false }),

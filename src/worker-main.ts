@@ -34,10 +34,8 @@ async function main(): Promise<void> {
     'worker running',
   );
   // The same two lines as the server's, so a graceful stop is told apart from a crash or an OOM kill.
-  let stopping = false;
   const stop = async (signal: string) => {
-    if (stopping) return;
-    stopping = true;
+    if (!ctx.lifecycle.stop(ctx.clock())) return;
     logger.info({ signal }, 'shutting down');
     metrics?.close();
     await worker.stop();

@@ -53,3 +53,63 @@ it('when a staff or admin route gets XML, text or no Content-Type, then 415; JSO
   ]);
   expect((await admin('application/json', '{"name":"ok","role":"client"}')).status).toBe(201);
 });
+
+describe('form bodies in windows-1252 (what .NET/Windows clients and browsers on Latin pages send)', () => {
+  /** A GeoReport POST whose description is given as bytes, with the form's Content-Type `type`. */
+  const post = async (type: string, description: Buffer) => {
+    const service = await plainService(t);
+    const body = Buffer.concat([
+      Buffer.from(
+        `api_key=${client}&service_code=${encodeURIComponent(service.serviceCode)}&lat=42.3504&long=-71.0867&description=`,
+      ),
+      description,
+    ]);
+    // serialize: supertest would otherwise re-encode a Buffer given with a form type as a form of its bytes.
+    return request(t.app)
+      .post('/open311/v2/requests.json')
+      .set('Content-Type', type)
+      .serialize((b: unknown) => b as string)
+      .send(body);
+  };
+  const readBack = async (res: request.Response) => {
+    expect(res.status).toBe(201);
+    const got = await request(t.app).get(`/open311/v2/requests/${res.body[0].service_request_id}.json`);
+    return got.body[0].description as string;
+  };
+
+  it('when "Café €5" is sent as windows-1252 bytes, then it is stored and read back as sent', async () => {
+    // é is 0xE9 and € is 0x80 in windows-1252 (0x80 is a C1 control in ISO-8859-1).
+    const bytes = Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x35]);
+    const res = await post('application/x-www-form-urlencoded; charset=windows-1252', bytes);
+    expect(await readBack(res)).toBe('Café €5');
+  });
+
+  it('when the same text comes percent-escaped, or under the label cp1252, then it reads the same', async () => {
+    expect(
+      await readBack(
+        await post('application/x-www-form-urlencoded; charset=cp1252', Buffer.from('Caf%E9+%805')),
+      ),
+    ).toBe('Café €5');
+    expect(
+      await readBack(
+        await post(
+          'application/x-www-form-urlencoded;charset="Windows-1252"',
+          Buffer.from([0x93, 0x71, 0x94, 0x20, 0x96, 0x20, 0x85]),
+        ),
+      ),
+    ).toBe('“q” – …');
+  });
+
+  it('when a form names a charset the server does not read, then an Open311 415 (JSON and XML)', async () => {
+    const res = await post('application/x-www-form-urlencoded; charset=koi8-r', Buffer.from('x'));
+    expect([res.status, res.body]).toEqual([
+      415,
+      [{ code: 415, description: 'The request body uses an unsupported encoding or character set.' }],
+    ]);
+    const xml = await request(t.app)
+      .post('/open311/v2/requests.xml')
+      .set('Content-Type', 'application/x-www-form-urlencoded; charset=x-unknown')
+      .send(`api_key=${client}`);
+    expect([xml.status, xml.text]).toEqual([415, expect.stringContaining('<errors><error><code>415</code>')]);
+  });
+});

@@ -18,3 +18,4 @@ export {
   type OutboundFetch,
 } from './outbound';
 export { createSlots, type Slots } from './slots';
+export { createLifecycle, type Lifecycle } from './lifecycle';

@@ -3,6 +3,7 @@ import fs from 'node:fs';
 import path from 'node:path';
 import { pipeline } from 'node:stream/promises';
 import express, { type NextFunction, type Request, type Response } from 'express';
+import iconv from 'iconv-lite';
 import multer from 'multer';
 import { AppError } from '../core';
 import { guardBody, verifyFormUtf8, verifyJsonUtf8 } from './input-guard';
@@ -84,8 +85,61 @@ export function bodyFiles(req: Request): BodyFile[] {
  */
 export const jsonBody = (limitBytes: number) =>
   express.json({ limit: limitBytes, strict: true, verify: verifyJsonUtf8 });
-export const formBody = (limitBytes: number, extended = true) =>
-  express.urlencoded({ extended, limit: limitBytes, parameterLimit: 1000, verify: verifyFormUtf8 });
+export function formBody(limitBytes: number, extended = true) {
+  const parse = express.urlencoded({
+    extended,
+    limit: limitBytes,
+    parameterLimit: 1000,
+    verify: verifyFormUtf8,
+  });
+  return (req: Request, res: Response, next: NextFunction): void => {
+    const given = req.headers['content-type'];
+    if (!given || !WINDOWS_1252.test(given)) return parse(req, res, next);
+    // windows-1252 is ISO-8859-1 but for the bytes 0x80–0x9F (€, ‚, „, …, ‘, ’, “, ”, –, —, ™…). The
+    // parser reads ISO-8859-1 only, byte for byte (raw bytes and %XX escapes alike: each byte one
+    // character), so the body is read as that and the characters of those 32 bytes are mapped afterwards.
+    req.headers['content-type'] = given.replace(WINDOWS_1252, '$1iso-8859-1');
+    parse(req, res, (err?: unknown) => {
+      req.headers['content-type'] = given;
+      if (!err && req.body && typeof req.body === 'object') fromLatin1ToWindows1252(req.body as object);
+      next(err);
+    });
+  };
+}
+
+/** The charset parameter naming windows-1252 (WHATWG's labels cp1252 and x-cp1252 too), quoted or not. */
+const WINDOWS_1252 = /(;\s*charset\s*=\s*)"?(?:windows-1252|cp1252|x-cp1252)"?(?=\s*(?:;|$))/i;
+
+/** The characters of bytes 0x80–0x9F in windows-1252; the five it leaves undefined keep their C1 control. */
+const CP1252_HIGH = new Map<string, string>(
+  Array.from({ length: 32 }, (_, i) => {
+    const byte = 0x80 + i;
+    const char = iconv.decode(Buffer.from([byte]), 'windows-1252');
+    return [String.fromCharCode(byte), char === '\ufffd' ? String.fromCharCode(byte) : char];
+  }),
+);
+const C1 = /[\u0080-\u009f]/g;
+const toCp1252 = (s: string) => s.replace(C1, (c) => CP1252_HIGH.get(c) ?? c);
+
+/** Maps, in place, the parsed form's names and values read as ISO-8859-1 to windows-1252. */
+function fromLatin1ToWindows1252(body: object): void {
+  const record = body as Record<string, unknown>;
+  for (const key of Object.keys(record)) {
+    const value = record[key];
+    const fixed = typeof value === 'string' ? toCp1252(value) : value;
+    if (fixed && typeof fixed === 'object') fromLatin1ToWindows1252(fixed);
+    const name = toCp1252(key);
+    if (name !== key) {
+      delete record[key];
+      Object.defineProperty(record, name, {
+        value: fixed,
+        enumerable: true,
+        writable: true,
+        configurable: true,
+      });
+    } else if (fixed !== value) record[key] = fixed;
+  }
+}
 
 /** Whether a request carries a body (a length above 0, or chunked). */
 function hasBody(req: Request): boolean {

@@ -27,3 +27,5 @@ export { errorHandler, formatParam, send } from './respond';
 export { answerClientError } from './client-error';
 export { open311Cors } from './cors';
 export { httpMetrics, metricsHandler, routeLabel } from './metrics';
+export { compressResponses, isCompressedType } from './compress';
+export { gracefulServer, IDLE_GRACE_MS, type GracefulServer, type ShutdownTimers } from './graceful';
