@@ -111,7 +111,7 @@ export function formBody(limitBytes: number, extended = true) {
 const WINDOWS_1252 = /(;\s*charset\s*=\s*)"?(?:windows-1252|cp1252|x-cp1252)"?(?=\s*(?:;|$))/i;
 
 /** The characters of bytes 0x80–0x9F in windows-1252; the five it leaves undefined keep their C1 control. */
-const CP1252_HIGH = new Map<string, string>(
+const CP1252_HIGH: ReadonlyMap<string, string> = new Map<string, string>(
   Array.from({ length: 32 }, (_, i) => {
     const byte = 0x80 + i;
     const char = iconv.decode(Buffer.from([byte]), 'windows-1252');
