@@ -1,9 +1,12 @@
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
 import { Writable } from 'node:stream';
+import express from 'express';
 import request from 'supertest';
 import { createApp } from '../src/app';
 import { loadConfig } from '../src/config';
 import { createContext } from '../src/context';
-import { createLogger } from '../src/http';
+import { createLogger, httpLogger } from '../src/http';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { plainService, HEREFORD } from './helpers/fixtures';
 
@@ -96,6 +99,47 @@ describe('access log', () => {
     await request(app).get('/nothing-here').expect(404);
     expect(access()).toEqual([]);
     expect(raw).toEqual([]);
+  });
+
+  it('when the client goes away before its answer is sent, then at LOG_LEVEL=warn one warning, not an error', async () => {
+    const lines: Record<string, unknown>[] = [];
+    const sink = new Writable({
+      write(chunk: Buffer, _enc, done) {
+        lines.push(JSON.parse(chunk.toString()) as Record<string, unknown>);
+        done();
+      },
+    });
+    const app = express();
+    app.use(httpLogger(createLogger('warn', sink)));
+    let closed!: () => void;
+    const gone = new Promise<void>((r) => (closed = r));
+    // An answer that starts and never ends, as a long export does when the client hangs up.
+    app.get('/long', (_req, res) => {
+      res.on('close', () => setImmediate(closed));
+      res.writeHead(200, { 'Content-Type': 'text/csv' });
+      res.write('id\n');
+    });
+    const server = http.createServer(app);
+    await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
+    try {
+      const { port } = server.address() as AddressInfo;
+      await new Promise<void>((resolve, reject) => {
+        const req = http.get({ host: '127.0.0.1', port, path: '/long' }, (res) => {
+          res.once('data', () => {
+            req.destroy();
+            resolve();
+          });
+        });
+        req.on('error', () => undefined);
+        req.on('timeout', reject);
+      });
+      await gone;
+      expect(lines).toEqual([
+        expect.objectContaining({ level: 40, msg: expect.stringMatching(/^GET .* 200: Aborted$/) }),
+      ]);
+    } finally {
+      await new Promise((r) => server.close(r));
+    }
   });
 
   it('when a request fails with a 500, then at LOG_LEVEL=warn (the lean logger) the error and access lines are those written at info', async () => {

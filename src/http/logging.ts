@@ -121,11 +121,15 @@ export function routeOf(req: LoggedRequest): string | null {
 /**
  * The level of a request's access line: `error` for a server failure, `warn` for a 503 (the database or a
  * dependency is away: the client is told to retry, readiness already reports it, and an alert on `error`
- * lines should not fire once per request of an outage), else `info`.
+ * lines should not fire once per request of an outage) and for a client that went away before its answer
+ * was sent ("Aborted": a closed tab, a load generator stopping, a mobile app losing signal; not the
+ * server's failure, so no `error` line per closed connection), else `info`.
  */
-function accessLevel(status: number, failed: boolean): 'error' | 'warn' | 'info' {
+function accessLevel(status: number, failed: boolean, aborted = false): 'error' | 'warn' | 'info' {
   if (status === 503) return 'warn';
-  return failed || status >= 500 ? 'error' : 'info';
+  if (status >= 500) return 'error';
+  if (aborted) return 'warn';
+  return failed ? 'error' : 'info';
 }
 
 /**
@@ -195,7 +199,7 @@ function leanHttpLogger(logger: Logger) {
       res.removeListener('finish', onFinish);
       if (!aborted && res.statusCode < 500) return;
       const message = aborted ? 'Aborted' : `failed with status code ${res.statusCode}`;
-      (req.log as Logger)[accessLevel(res.statusCode, aborted)](
+      (req.log as Logger)[accessLevel(res.statusCode, false, aborted)](
         {
           res: { statusCode: res.statusCode },
           err: messageOnly(message),
