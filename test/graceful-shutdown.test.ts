@@ -12,6 +12,7 @@ import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { gracefulServer, IDLE_GRACE_MS, type ShutdownTimers } from '../src/http';
 import { startTestServer, type TestServer } from './helpers/app';
+import { answer, type Answer } from './helpers/net';
 
 /** Timers the test fires itself. */
 class ManualTimers implements ShutdownTimers {
@@ -36,24 +37,7 @@ class ManualTimers implements ShutdownTimers {
   }
 }
 
-interface Answer {
-  status: number;
-  connection: string | undefined;
-  body: string;
-}
 type Outcome = Answer | { error: string };
-
-const answer = (req: http.ClientRequest) =>
-  new Promise<Answer>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
 
 /** One HTTP/1.1 request on a raw socket, and the answer's status line and Connection header. */
 const rawAnswer = (socket: net.Socket, path: string) =>

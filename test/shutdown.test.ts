@@ -11,7 +11,7 @@ import os from 'node:os';
 import path from 'node:path';
 import { usePostgres } from './helpers/template';
 import { scratchPostgresDatabase } from './helpers/db';
-import { freePort } from './helpers/net';
+import { answer, freePort, type Answer } from './helpers/net';
 
 const ROOT = path.resolve(__dirname, '..');
 const ADMIN = 'shutdown-test-admin-key-0123';
@@ -42,23 +42,6 @@ async function waitReady(port: number, child: ChildProcess): Promise<void> {
   }
   throw new Error('the server was not ready after 120 s');
 }
-
-interface Answer {
-  status: number;
-  connection: string | undefined;
-  body: string;
-}
-const answer = (req: http.ClientRequest) =>
-  new Promise<Answer>((resolve, reject) => {
-    req.on('response', (res) => {
-      let body = '';
-      res.setEncoding('utf8');
-      res.on('data', (d: string) => (body += d));
-      res.on('end', () => resolve({ status: res.statusCode ?? 0, connection: res.headers.connection, body }));
-      res.on('error', reject);
-    });
-    req.on('error', reject);
-  });
 
 it('when SIGTERM arrives under keep-alive load, then in-flight requests finish, connections close, and the exit code is 0 within 10 s', async () => {
   const port = await freePort();
