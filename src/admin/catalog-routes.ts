@@ -2,7 +2,7 @@ import express, { Router } from 'express';
 import { exportCatalog, importCatalogFrom, type CatalogSource } from '../catalog';
 import type { AppContext } from '../context';
 import { AppError, badRequest } from '../core';
-import { guardBody, jsonBody, resolveJurisdictionFor, scalar, type RawParams } from '../http';
+import { flag, guardBody, jsonBody, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import { adminActor } from './actor';
 
 /**
@@ -35,14 +35,8 @@ export function catalogRouter(ctx: AppContext): Router {
     async (req, res) => {
       const j = await resolveJurisdictionFor(ctx, res, String(req.params.id));
       const q = req.query as RawParams;
-      const flag = (name: string) => {
-        const v = scalar(q, name);
-        if (v !== undefined && v !== 'true' && v !== 'false')
-          throw badRequest(`${name} must be true or false.`);
-        return v === 'true';
-      };
-      const dryRun = flag('dry_run');
-      const publishPrivate = flag('publish_private');
+      const dryRun = flag(q, 'dry_run');
+      const publishPrivate = flag(q, 'publish_private');
       const url = scalar(q, 'from_open311');
       const format = scalar(q, 'format');
       if (format !== undefined && format !== 'json' && format !== 'xml')

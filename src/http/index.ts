@@ -21,7 +21,7 @@ export {
 export { securityHeaders } from './security-headers';
 export { guardBody, guardPathAndQuery } from './input-guard';
 export { createLogger, httpLogger } from './logging';
-export { type FieldShape, type RawParams, bodyShapes, number, scalar, shapeProblems } from './params';
+export { type FieldShape, type RawParams, bodyShapes, flag, number, scalar, shapeProblems } from './params';
 export { type Value, escapeXml, stripNonXmlChars } from './render';
 export { errorHandler, formatParam, send } from './respond';
 export { answerClientError } from './client-error';

@@ -16,6 +16,13 @@ export function scalar(params: RawParams, name: string): string | undefined {
   return t === '' ? undefined : t;
 }
 
+/** A `true`/`false` query flag (absent: false); any other value is a 400 naming it. */
+export function flag(params: RawParams, name: string): boolean {
+  const v = scalar(params, name);
+  if (v !== undefined && v !== 'true' && v !== 'false') throw badRequest(`${name} must be true or false.`);
+  return v === 'true';
+}
+
 export function number(
   params: RawParams,
   name: string,

@@ -1,9 +1,9 @@
 import { Router } from 'express';
 import { rateLimit } from 'express-rate-limit';
 import type { AppContext } from '../context';
-import { AppError, badRequest, notFound } from '../core';
+import { AppError, notFound } from '../core';
 import { parseListParams, publicBaseUrl } from '../open311';
-import { optionalKey, rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
+import { flag, optionalKey, rateLimitStore, resolveJurisdictionFor, scalar, type RawParams } from '../http';
 import { assertDistrictLayer, districtLayers } from '../geo';
 import { BULK_CONTENT_TYPES, BULK_FORMATS, exportRequests, type BulkFormat } from './bulk-export';
 
@@ -37,13 +37,7 @@ export function bulkRouter(ctx: AppContext): Router {
     });
     const layers = await districtLayers(ctx.read, j.id);
     if (filter.district) assertDistrictLayer(filter.district.layer, layers, 'district_layer');
-    const flag = (name: string) => {
-      const v = scalar(q, name);
-      if (v !== undefined && v !== 'true' && v !== 'false')
-        throw badRequest(`${name} must be true or false.`);
-      return v === 'true';
-    };
-    const options = { raw: flag('raw'), bom: flag('bom') };
+    const options = { raw: flag(q, 'raw'), bom: flag(q, 'bom') };
     res.setHeader('Access-Control-Allow-Origin', '*');
     await exportRequests(ctx.read, filter, format, j.timeZone, layers, res, {
       ...options,
