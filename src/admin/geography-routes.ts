@@ -44,11 +44,14 @@ function bodyDecoder(header: string | undefined): Transform {
 const POLYGON_MAX_BYTES = 128 * 1_048_576;
 
 /**
- * The body's bytes after decoding, refused with a 413 past `max`: a small gzip body could otherwise
- * inflate to gigabytes (decompression bomb), and an unbounded upload fill the server's memory where the
- * file is read whole (boundaries, districts). The import reading it sees the 413 and writes nothing.
+ * The body's bytes after decoding, refused with a 413 past GEO_IMPORT_MAX_MB: a small gzip body could
+ * otherwise inflate to gigabytes (decompression bomb), and an unbounded upload fill the server's memory
+ * where the file is read whole (boundaries, districts: POLYGON_MAX_BYTES at most). The import reading it
+ * sees the 413 and writes nothing.
  */
-function byteLimit(max: number, layerKind: string): Transform {
+function byteLimit(configured: number, layerKind: string): Transform {
+  const readWhole = layerKind !== 'addresses' && layerKind !== 'intersections';
+  const max = readWhole ? Math.min(configured, POLYGON_MAX_BYTES) : configured;
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
@@ -58,7 +61,7 @@ function byteLimit(max: number, layerKind: string): Transform {
       done(
         new AppError(
           413,
-          `The ${layerKind} file is larger than ${mb} MB once decompressed, the most this server reads over HTTP (GEO_IMPORT_MAX_MB${layerKind === 'addresses' || layerKind === 'intersections' ? '' : '; 128 MB for boundaries and districts'}): nothing was imported. Split it, or import it with the \`geo import\` command on the server.`,
+          `The ${layerKind} file is larger than ${mb} MB once decompressed, the most this server reads over HTTP (GEO_IMPORT_MAX_MB${readWhole ? '; 128 MB for boundaries and districts' : ''}): nothing was imported. Split it, or import it with the \`geo import\` command on the server.`,
         ),
       );
     },
@@ -95,11 +98,7 @@ export function geographyRouter(ctx: AppContext): Router {
     // never the request, so the answer still reaches the client (Node drains the rest of the body).
     // A decoder's error (a corrupt gzip stream) may come before the import reads: the pipeline holds it
     // for the reader instead of leaving an 'error' event with no listener.
-    const max =
-      layer.kind === 'addresses' || layer.kind === 'intersections'
-        ? ctx.config.geoImportMaxBytes
-        : Math.min(ctx.config.geoImportMaxBytes, POLYGON_MAX_BYTES);
-    const body = byteLimit(max, layer.kind);
+    const body = byteLimit(ctx.config.geoImportMaxBytes, layer.kind);
     if (decoder instanceof PassThrough) req.pipe(body);
     else pipeline(req.pipe(decoder), body, () => undefined);
     const dryRun = flag('dry_run');
