@@ -1,7 +1,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
-import { HEREFORD, disableDuplicateDetection, plainService } from './helpers/fixtures';
+import { createAtHereford, disableDuplicateDetection, plainService } from './helpers/fixtures';
 
 /**
  * What is not public stays so: a status change's internal note is not published as status_notes, and a
@@ -20,14 +20,7 @@ beforeEach(async () => {
   await resetWrites(t.db);
   client = await t.key('client', 'mobile');
   staff = await t.key('staff', 'staff');
-  const s = await plainService(t);
-  const res = await request(t.app).post('/open311/v2/requests.json').type('form').send({
-    api_key: client,
-    service_code: s.serviceCode,
-    lat: HEREFORD.lat,
-    long: HEREFORD.long,
-  });
-  id = res.body[0].service_request_id;
+  id = await createAtHereford(t, client, (await plainService(t)).serviceCode);
 });
 afterAll(() => t.close());
 
