@@ -42,24 +42,43 @@ const WORDS = {
  * and one sentence each for the warnings. A service without requests publishes nothing and changes freely.
  * Unless `confirmed`, any such service is a 400 naming each one and its requests (the write is refused
  * before anything is written; the caller runs this inside its transaction, before writing).
+ *
+ * The count cannot miss a request being written: the rows of the services made public are locked FOR
+ * UPDATE, and privacy is read again under the lock, before counting. Writing a request (or a batch token)
+ * locks its service's row FOR KEY SHARE until it commits (PostgreSQL's check of the service_id foreign
+ * key), which FOR UPDATE waits for: a request in flight is counted, and one written later waits for this
+ * write and is created under the service as this write leaves it. The hot path pays nothing for this.
+ * Batch tokens not yet turned into requests count as requests.
  */
 export async function guardPublishing(
   trx: Knex | Knex.Transaction,
   changes: ReadonlyArray<{ before: Service | null | undefined; after: Pick<ServiceDoc, 'keywords'> }>,
   opts: PublishingOptions,
 ): Promise<{ madePublic: MadePublic[]; sentences: string[] }> {
-  const published: Service[] = [];
+  const candidates: Service[] = [];
   for (const { before, after } of changes)
-    if (before?.isPrivate === true && !isPrivateService(after)) published.push(before);
-  if (published.length === 0) return { madePublic: [], sentences: [] };
-  const counts = (await trx('service_requests')
+    if (before?.isPrivate === true && !isPrivateService(after)) candidates.push(before);
+  if (candidates.length === 0) return { madePublic: [], sentences: [] };
+  const locked = (await trx('services')
     .whereIn(
-      'service_id',
-      published.map((s) => s.id),
+      'id',
+      candidates.map((s) => s.id),
     )
-    .groupBy('service_id')
-    .select('service_id', trx.raw('count(*) AS n'))) as Array<{ service_id: number; n: number | string }>;
-  const count = new Map(counts.map((c) => [Number(c.service_id), Number(c.n)]));
+    .forUpdate()
+    .select('id', 'is_private')) as Array<{ id: number | string; is_private: boolean }>;
+  const stillPrivate = new Set(locked.filter((r) => r.is_private).map((r) => Number(r.id)));
+  const published = candidates.filter((s) => stillPrivate.has(Number(s.id)));
+  if (published.length === 0) return { madePublic: [], sentences: [] };
+  const counts = (await trx.raw(
+    `SELECT service_id, sum(n)::int AS n FROM (
+       SELECT service_id, count(*) AS n FROM service_requests WHERE service_id = ANY(?::bigint[]) GROUP BY service_id
+       UNION ALL
+       SELECT service_id, count(*) FROM request_tokens
+       WHERE processed_at IS NULL AND service_id = ANY(?::bigint[]) GROUP BY service_id) c
+     GROUP BY service_id`,
+    [published.map((s) => s.id), published.map((s) => s.id)],
+  )) as { rows: Array<{ service_id: number | string; n: number }> };
+  const count = new Map(counts.rows.map((c) => [Number(c.service_id), Number(c.n)]));
   const madePublic = published
     .map((s) => ({ service_code: s.serviceCode, requests: count.get(Number(s.id)) ?? 0 }))
     .filter((p) => p.requests > 0);
