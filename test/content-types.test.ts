@@ -113,3 +113,56 @@ describe('form bodies in windows-1252 (what .NET/Windows clients and browsers on
     expect([xml.status, xml.text]).toEqual([415, expect.stringContaining('<errors><error><code>415</code>')]);
   });
 });
+
+describe('multipart text fields (what apps send with a photo): UTF-8, or the charset the part names', () => {
+  /** A GeoReport POST as multipart, its description part given as bytes with the part's own headers. */
+  const post = async (descriptionHeaders: string, description: Buffer) => {
+    const service = await plainService(t);
+    const part = (name: string, value: string) =>
+      `--B0und\r\nContent-Disposition: form-data; name="${name}"\r\n\r\n${value}\r\n`;
+    const body = Buffer.concat([
+      Buffer.from(
+        part('api_key', client) +
+          part('service_code', service.serviceCode) +
+          part('lat', '42.3504') +
+          part('long', '-71.0867') +
+          `--B0und\r\nContent-Disposition: form-data; name="description"\r\n${descriptionHeaders}\r\n`,
+      ),
+      description,
+      Buffer.from('\r\n--B0und--\r\n'),
+    ]);
+    return request(t.app)
+      .post('/open311/v2/requests.json')
+      .set('Content-Type', 'multipart/form-data; boundary=B0und')
+      .send(body);
+  };
+  const readBack = async (res: request.Response) => {
+    expect(res.status).toBe(201);
+    const got = await request(t.app).get(`/open311/v2/requests/${res.body[0].service_request_id}.json`);
+    return got.body[0].description as string;
+  };
+  const CAFE_1252 = Buffer.from([0x43, 0x61, 0x66, 0xe9, 0x20, 0x80, 0x35, 0x20, 0x93, 0x71, 0x94]);
+
+  it('when the text is UTF-8, then it is stored as sent', async () => {
+    expect(await readBack(await post('', Buffer.from('Café €5 “q”')))).toBe('Café €5 “q”');
+  });
+
+  it('when the bytes are not UTF-8 and the part names no charset, then a 400 names the field and nothing is stored', async () => {
+    const before = await t.db.knex('service_requests').count({ n: '*' });
+    const res = await post('', CAFE_1252);
+    expect([res.status, res.body[0].description]).toEqual([
+      400,
+      'The body field "description" is not valid UTF-8: send multipart text in UTF-8, or name the part\'s charset (Content-Type: text/plain; charset=windows-1252).',
+    ]);
+    expect(await t.db.knex('service_requests').count({ n: '*' })).toEqual(before);
+  });
+
+  it('when the part says charset=windows-1252 (or ISO-8859-1, read as windows-1252 as browsers do), then it reads as sent', async () => {
+    expect(await readBack(await post('Content-Type: text/plain; charset=windows-1252\r\n', CAFE_1252))).toBe(
+      'Café €5 “q”',
+    );
+    expect(await readBack(await post('Content-Type: text/plain; charset=ISO-8859-1\r\n', CAFE_1252))).toBe(
+      'Café €5 “q”',
+    );
+  });
+});

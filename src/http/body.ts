@@ -200,7 +200,8 @@ export function writeBody(limitBytes: number, files?: FileLimits) {
   // name) are the client's body: a 400. A file too large is a 413 naming it; too many files a 400.
   const multipart = (req: Request, res: Response, next: NextFunction) =>
     multer0(req, res, (err?: unknown) => {
-      if (!err || err instanceof AppError) return next(err);
+      if (!err) return next(multipartText(req.body));
+      if (err instanceof AppError) return next(err);
       const e = err as { code?: unknown; field?: string; filename?: string };
       if (e.code === 'LIMIT_FILE_SIZE' && files) {
         const name = shownName(e.filename ?? '');
@@ -248,6 +249,40 @@ export function writeBody(limitBytes: number, files?: FileLimits) {
     },
     guardBody,
   ];
+}
+
+/**
+ * The text fields of a parsed multipart body, as the JSON and form bodies' are read (input-guard.ts): busboy
+ * decodes a part as UTF-8 unless the part names its charset, and puts U+FFFD in place of bytes that are not
+ * UTF-8 without a word, so a field holding U+FFFD is a 400 rather than text stored with the resident's
+ * letters lost (a client that means U+FFFD sends JSON). A part labelled windows-1252 or ISO-8859-1 is
+ * read by busboy as ISO-8859-1, byte for byte; its bytes 0x80–0x9F (€, ‘, ’, “, ”, –, …), C1 controls
+ * there, are mapped to windows-1252's characters, as WHATWG's encoding standard reads both labels (UTF-8
+ * never yields a C1 control for text). Returns the 400, or undefined, mapping the fields in place.
+ */
+function multipartText(body: unknown): AppError | undefined {
+  if (!body || typeof body !== 'object') return undefined;
+  const lost = fieldHolding(body, '', (s) => s.includes('\ufffd'));
+  if (lost !== null)
+    return new AppError(
+      400,
+      `The body field ${lost} is not valid UTF-8: send multipart text in UTF-8, or name the part's charset (Content-Type: text/plain; charset=windows-1252).`,
+    );
+  fromLatin1ToWindows1252(body);
+  return undefined;
+}
+
+/** The first field (by its shown name) whose name or string value `bad` holds, or null. */
+function fieldHolding(value: object, path: string, bad: (s: string) => boolean): string | null {
+  for (const [k, v] of Object.entries(value)) {
+    const name = path ? `${path}[${k}]` : k;
+    if (bad(k) || (typeof v === 'string' && bad(v))) return JSON.stringify(shownName(name).slice(0, 60));
+    if (v && typeof v === 'object') {
+      const inner = fieldHolding(v as object, name, bad);
+      if (inner !== null) return inner;
+    }
+  }
+  return null;
 }
 
 /** busboy's message, kept only when it is one of its short fixed texts (never echoing input). */
