@@ -4,7 +4,7 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest, quoted } from '../core';
-import { importLayerStream, parseLayer } from '../geo';
+import { importLayerStream, isPointLayer, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
 
 const COLUMNS = [
@@ -50,7 +50,7 @@ const POLYGON_MAX_BYTES = 128 * 1_048_576;
  * sees the 413 and writes nothing.
  */
 function byteLimit(configured: number, layerKind: string): Transform {
-  const readWhole = layerKind !== 'addresses' && layerKind !== 'intersections';
+  const readWhole = !isPointLayer(layerKind);
   const max = readWhole ? Math.min(configured, POLYGON_MAX_BYTES) : configured;
   let seen = 0;
   return new Transform({

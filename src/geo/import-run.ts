@@ -22,6 +22,9 @@ export type ImportLayer =
   | { kind: 'intersections' }
   | { kind: 'districts'; name: string };
 
+/** Address points and intersections: files of points, read as a stream (any size); polygons are read whole. */
+export const isPointLayer = (kind: string): boolean => kind === 'addresses' || kind === 'intersections';
+
 export interface ImportReport {
   layer: string;
   /** Rows or features that passed every check: imported, or that would be on a dry run. */
@@ -166,7 +169,7 @@ export async function runImport(
     layer: layerName(layer),
     accepted: 0,
     rejected: [],
-    unit: opts.unit ?? (layer.kind === 'addresses' || layer.kind === 'intersections' ? 'line' : 'feature'),
+    unit: opts.unit ?? (isPointLayer(layer.kind) ? 'line' : 'feature'),
     existing: 0,
     replaces: layer.kind === 'boundary' || Boolean(opts.replace),
     warnings: [],
@@ -174,7 +177,7 @@ export async function runImport(
   };
   try {
     const { hasBoundary } = await checkTarget(knex, jurisdictionId, opts.srid ?? SRID);
-    if (!hasBoundary && (layer.kind === 'addresses' || layer.kind === 'intersections'))
+    if (!hasBoundary && isPointLayer(layer.kind))
       report.warnings.push(
         `${jurisdictionId} has no boundary yet, so these points were not checked against one (import --layer boundary first).`,
       );

@@ -11,7 +11,7 @@ export {
   type IntersectionRecord,
 } from './import';
 export { importLayerStream, parseLayer, type LayerSpec } from './import-file';
-export { ImportRefused, layerNoun, type ImportReport } from './import-run';
+export { ImportRefused, isPointLayer, layerNoun, type ImportReport } from './import-run';
 export {
   type AddressMatch,
   addressById,
