@@ -280,6 +280,13 @@ const ROUTES: Route[] = [
   },
   { method: 'delete', path: (s) => `/admin/v1/webhooks/${s}`, auth: 'admin', fields: [] },
   { method: 'get', path: (s) => `/admin/v1/webhooks/${s}/deliveries`, auth: 'admin', fields: [] },
+  { method: 'post', path: (s) => `/admin/v1/webhooks/${s}/retry`, auth: 'admin', fields: ['dead', 'since'] },
+  {
+    method: 'post',
+    path: (s) => `/admin/v1/webhooks/${s}/deliveries/${s}/retry`,
+    auth: 'admin',
+    fields: [],
+  },
   {
     method: 'put',
     path: (s) => `/admin/v1/jurisdictions/${s === '1' ? 'boston' : s}/calendar`,

@@ -1,11 +1,29 @@
 import crypto from 'node:crypto';
 import { Router } from 'express';
 import type { AppContext } from '../context';
-import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
-import { checker, isPrivateLiteralHost, notFound, Problems } from '../core';
+import { boundJurisdictionOf, flag, resolveJurisdictionFor, scalar, shapeProblems } from '../http';
+import {
+  AppError,
+  checker,
+  fieldsOnly,
+  isPrivateLiteralHost,
+  notFound,
+  parseDateTime,
+  Problems,
+  quoted,
+} from '../core';
 import { resolveScopeCodes } from '../escalation';
 import { EVENT_TYPES, type EventType } from '../notify';
-import { createSubscription, deactivateSubscription, listDeliveries, listSubscriptions } from '../notify';
+import {
+  createSubscription,
+  deactivateSubscription,
+  listDeliveries,
+  listSubscriptions,
+  retryDelivery,
+  retrySubscription,
+  subscriptionJurisdiction,
+} from '../notify';
+import { adminActor } from './actor';
 
 const EVENTS_PROBLEM = `event_types must be among ${EVENT_TYPES.join(', ')}.`;
 const optionalCode = { type: ['string', 'null'], maxLength: 100 } as const;
@@ -46,6 +64,15 @@ interface WebhookInput {
 }
 
 const webhookCheck = checker<WebhookInput>(webhookInputSchema);
+/** The retry's options may come in a JSON body as well as in the query (the query wins). */
+const retryFields = fieldsOnly('admin/webhook-retry', ['dead', 'since']);
+const deliveryRetryFields = fieldsOnly('admin/webhook-delivery-retry', []);
+const missing = (id: unknown) => notFound(`Webhook subscription ${quoted(String(id))} was not found.`);
+const deleted = (id: unknown) =>
+  new AppError(
+    409,
+    `Webhook subscription ${quoted(String(id))} was deleted: its deliveries were cancelled and are not sent again (subscribe again to receive new events).`,
+  );
 
 const parsedUrl = (url: string): URL | null => {
   try {
@@ -117,6 +144,75 @@ export function webhooksRouter(ctx: AppContext): Router {
     const deliveries = await listDeliveries(ctx.knex, String(req.params.id), boundJurisdictionOf(res));
     if (!deliveries) throw notFound(`Webhook subscription ${req.params.id} was not found.`);
     res.json(deliveries);
+  });
+
+  // "The receiver is back": its back-off ends and its pending deliveries are due now; with dead=true its
+  // dead deliveries (of events since `since`) get the whole retry schedule again. The worker's next pass
+  // sends them.
+  router.post('/webhooks/:id/retry', async (req, res) => {
+    const id = String(req.params.id);
+    const body = retryFields.parse(req.body ?? {});
+    const query = req.query as Record<string, unknown>;
+    const shapes = { dead: 'text', since: 'text' } as const;
+    const shape = [...shapeProblems(body, shapes, true), ...shapeProblems(query, shapes, false)];
+    if (shape.length > 0) throw new AppError(400, shape);
+    const params = { ...body, ...query };
+    const dead = flag(params, 'dead');
+    const sinceRaw = scalar(params, 'since');
+    if (sinceRaw !== undefined && !dead)
+      throw new AppError(400, 'since applies to dead deliveries: add dead=true.');
+    const scope = boundJurisdictionOf(res);
+    const jurisdictionId = await subscriptionJurisdiction(ctx.knex, id, scope);
+    if (jurisdictionId === null) throw missing(id);
+    let since: Date | null = null;
+    if (sinceRaw !== undefined) {
+      // Without an offset, a time is read in the subscription's jurisdiction's zone, as everywhere.
+      const j = await ctx.catalog.resolveJurisdiction(jurisdictionId);
+      since = parseDateTime(sinceRaw, j.timeZone);
+      if (!since)
+        throw new AppError(
+          400,
+          `since must be an ISO 8601 date and time, e.g. 2026-11-22T14:03:00-05:00 (got "${quoted(sinceRaw, 40)}").`,
+        );
+    }
+    const result = await retrySubscription(ctx.knex, id, { dead, since }, ctx.clock(), scope);
+    if (result === 'not found') throw missing(id);
+    if (result === 'inactive') throw deleted(id);
+    (req.log ?? ctx.logger).info(
+      {
+        subscription_id: result.subscription_id,
+        jurisdiction_id: jurisdictionId,
+        by: adminActor(res).label,
+        dead,
+        since: since?.toISOString() ?? null,
+        was_paused: result.was_paused,
+        pending_due_now: result.pending_due_now,
+        dead_requeued: result.dead_requeued,
+      },
+      'webhook subscription retried by an admin',
+    );
+    res.json(result);
+  });
+
+  // One delivery sent again ("redeliver"): a dead one gets the whole retry schedule again, a pending one
+  // is due now; the subscription's back-off ends. A delivered one is not sent again (409).
+  router.post('/webhooks/:id/deliveries/:delivery_id/retry', async (req, res) => {
+    const id = String(req.params.id);
+    const deliveryId = String(req.params.delivery_id);
+    deliveryRetryFields.parse(req.body ?? {});
+    const result = await retryDelivery(ctx.knex, id, deliveryId, ctx.clock(), boundJurisdictionOf(res));
+    if (result === 'not found') {
+      if ((await subscriptionJurisdiction(ctx.knex, id, boundJurisdictionOf(res))) === null)
+        throw missing(id);
+      throw notFound(`Delivery ${quoted(deliveryId)} of webhook subscription ${quoted(id)} was not found.`);
+    }
+    if (result === 'inactive') throw deleted(id);
+    if ('conflict' in result) throw new AppError(409, result.conflict);
+    (req.log ?? ctx.logger).info(
+      { subscription_id: id, delivery_id: result.id, by: adminActor(res).label, attempts: result.attempts },
+      'webhook delivery retried by an admin',
+    );
+    res.json(result);
   });
   return router;
 }

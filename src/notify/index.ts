@@ -16,4 +16,7 @@ export {
   deactivateSubscription,
   listDeliveries,
   listSubscriptions,
+  retryDelivery,
+  retrySubscription,
+  subscriptionJurisdiction,
 } from './subscriptions';

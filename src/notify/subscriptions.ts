@@ -4,6 +4,7 @@
  */
 import type { Knex } from 'knex';
 import type { EventType } from './outbox';
+import { CLAIM_LEASE_MS } from './webhooks';
 
 export interface Subscription {
   id: string;
@@ -139,6 +140,48 @@ export interface DeliveryView {
   delivered_at: string | null;
 }
 
+const DELIVERY_COLUMNS = [
+  'd.id',
+  'o.event_type',
+  'o.request_id',
+  'd.status',
+  'd.attempts',
+  'd.next_attempt_at',
+  'd.last_status_code',
+  'd.last_error',
+  'd.delivered_at',
+];
+
+interface DeliveryRow {
+  id: number;
+  event_type: string;
+  request_id: number | string | null;
+  status: string;
+  attempts: number;
+  next_attempt_at: Date;
+  last_status_code: number | null;
+  last_error: string | null;
+  delivered_at: Date | null;
+}
+
+const toDeliveryView = (d: DeliveryRow): DeliveryView => ({
+  id: String(d.id),
+  event_type: d.event_type,
+  service_request_id: d.request_id === null ? null : String(d.request_id),
+  status: d.status,
+  attempts: d.attempts,
+  next_attempt_at: d.status === 'pending' ? d.next_attempt_at.toISOString() : null,
+  last_status_code: d.last_status_code,
+  last_error: d.last_error,
+  delivered_at: d.delivered_at ? d.delivered_at.toISOString() : null,
+});
+
+const deliveriesOf = (knex: Knex, subscriptionId: number) =>
+  knex('webhook_deliveries as d')
+    .join('outbox as o', 'o.id', 'd.outbox_id')
+    .where('d.subscription_id', subscriptionId)
+    .select(DELIVERY_COLUMNS);
+
 /** The latest 500 deliveries of a subscription, newest first; null when there is no such subscription. */
 export async function listDeliveries(
   knex: Knex,
@@ -148,31 +191,176 @@ export async function listDeliveries(
   const n = validId(id);
   if (n === null || !(await scoped(knex('webhook_subscriptions').where({ id: n }), scope).first('id')))
     return null;
-  const rows = await knex('webhook_deliveries as d')
-    .join('outbox as o', 'o.id', 'd.outbox_id')
-    .where('d.subscription_id', n)
-    .orderBy('d.id', 'desc')
-    .limit(500)
-    .select(
-      'd.id',
-      'o.event_type',
-      'o.request_id',
-      'd.status',
-      'd.attempts',
-      'd.next_attempt_at',
-      'd.last_status_code',
-      'd.last_error',
-      'd.delivered_at',
-    );
-  return rows.map((d) => ({
-    id: String(d.id),
-    event_type: d.event_type,
-    service_request_id: d.request_id === null ? null : String(d.request_id),
-    status: d.status,
-    attempts: d.attempts,
-    next_attempt_at: d.status === 'pending' ? (d.next_attempt_at as Date).toISOString() : null,
-    last_status_code: d.last_status_code,
-    last_error: d.last_error,
-    delivered_at: d.delivered_at ? (d.delivered_at as Date).toISOString() : null,
-  }));
+  const rows = (await deliveriesOf(knex, n).orderBy('d.id', 'desc').limit(500)) as DeliveryRow[];
+  return rows.map(toDeliveryView);
+}
+
+/** A subscription's jurisdiction (its time zone reads a time without an offset); null when not found. */
+export async function subscriptionJurisdiction(
+  knex: Knex,
+  id: string,
+  scope: Scope = null,
+): Promise<string | null> {
+  const n = validId(id);
+  if (n === null) return null;
+  const row = (await scoped(knex('webhook_subscriptions').where({ id: n }), scope).first(
+    'jurisdiction_id',
+  )) as { jurisdiction_id: string } | undefined;
+  return row?.jurisdiction_id ?? null;
+}
+
+export interface RetryOptions {
+  /** Also put its dead deliveries back to pending, their attempts reset (the whole retry schedule again). */
+  dead: boolean;
+  /** With `dead`: only those of events written at or after this time. */
+  since: Date | null;
+}
+
+export interface RetryResult {
+  subscription_id: string;
+  /** Always true: the subscription is no longer backed off (failures 0, no pause). */
+  resumed: true;
+  /** Whether it was backed off when asked (failures in a row, or a pause not over yet). */
+  was_paused: boolean;
+  /** Its pending deliveries due now (not counting the dead ones requeued). */
+  pending_due_now: number;
+  dead_requeued: number;
+}
+
+/** Why a retry was refused: no such subscription (or out of the key's reach), or a deleted one. */
+export type RetryRefusal = 'not found' | 'inactive';
+
+/** A delivery that cannot be sent again, and why (a 409). */
+export interface NotRetried {
+  conflict: string;
+}
+
+/** Thrown inside a retry's transaction to undo it and answer `value` instead. */
+class Undo extends Error {
+  constructor(readonly value: RetryRefusal | NotRetried) {
+    super('undone');
+  }
+}
+
+/**
+ * One transaction on an active subscription that writes the deliveries first (`work`, which throws `Undo`
+ * to refuse and write nothing), then ends the subscription's back-off: the order the worker's claim and
+ * record lock rows in. A subscription deleted meanwhile undoes it all ('inactive').
+ */
+async function onActiveSubscription<T>(
+  knex: Knex,
+  n: number,
+  scope: Scope,
+  now: Date,
+  work: (trx: Knex.Transaction, paused: boolean) => Promise<T>,
+): Promise<T | RetryRefusal | NotRetried> {
+  try {
+    return await knex.transaction(async (trx) => {
+      const sub = (await scoped(trx('webhook_subscriptions').where({ id: n }), scope).first(
+        'active',
+        'failures',
+        'paused_until',
+      )) as { active: boolean; failures: number; paused_until: Date | null } | undefined;
+      if (!sub) throw new Undo('not found');
+      if (!sub.active) throw new Undo('inactive');
+      const paused = sub.failures > 0 || (sub.paused_until !== null && sub.paused_until > now);
+      const result = await work(trx, paused);
+      const resumed = await trx('webhook_subscriptions')
+        .where({ id: n, active: true })
+        .update({ failures: 0, paused_until: null });
+      if (resumed === 0) throw new Undo('inactive');
+      return result;
+    });
+  } catch (err) {
+    if (err instanceof Undo) return err.value;
+    throw err;
+  }
+}
+
+/**
+ * A pending delivery made due now, unless its next attempt is already within a claim's lease: it may be
+ * being sent at this moment (a second claim would send it twice), and it is due within the lease anyway.
+ */
+const dueNow = (q: Knex.QueryBuilder, now: Date) =>
+  q
+    .where('status', 'pending')
+    .where('next_attempt_at', '>', new Date(now.getTime() + CLAIM_LEASE_MS))
+    .update({ next_attempt_at: now });
+
+/** A dead delivery back to pending, due now, its attempts reset so it gets the whole retry schedule again. */
+const requeue = (q: Knex.QueryBuilder, now: Date) =>
+  q.where('status', 'dead').update({ status: 'pending', attempts: 0, next_attempt_at: now });
+
+/**
+ * An operator's "the receiver is back, send now" (`POST /admin/v1/webhooks/{id}/retry`): the subscription's
+ * back-off ends (failures 0, no pause) and its pending deliveries are due now; with `dead`, its dead
+ * deliveries (those of events since `since`) are pending again with their attempts reset. Delivered and
+ * cancelled deliveries are never touched; a deleted subscription is refused ('inactive').
+ */
+export async function retrySubscription(
+  knex: Knex,
+  id: string,
+  opts: RetryOptions,
+  now: Date,
+  scope: Scope = null,
+): Promise<RetryResult | RetryRefusal> {
+  const n = validId(id);
+  if (n === null) return 'not found';
+  // Its work refuses nothing: the answer is a result, or the subscription's refusal.
+  return onActiveSubscription(knex, n, scope, now, async (trx, paused) => {
+    await dueNow(trx('webhook_deliveries').where('subscription_id', n), now);
+    const due = (await trx('webhook_deliveries')
+      .where({ subscription_id: n, status: 'pending' })
+      .where('next_attempt_at', '<=', now)
+      .first(trx.raw('count(*)::int AS n'))) as { n: number };
+    let dead = 0;
+    if (opts.dead) {
+      const q = trx('webhook_deliveries').where('subscription_id', n);
+      if (opts.since)
+        q.whereIn('outbox_id', trx('outbox').select('id').where('created_at', '>=', opts.since));
+      dead = await requeue(q, now);
+    }
+    return {
+      subscription_id: String(n),
+      resumed: true as const,
+      was_paused: paused,
+      pending_due_now: due.n,
+      dead_requeued: dead,
+    };
+  }) as Promise<RetryResult | RetryRefusal>;
+}
+
+/**
+ * An operator's redeliver of one delivery (`POST /admin/v1/webhooks/{id}/deliveries/{deliveryId}/retry`): a
+ * dead one is pending again with its attempts reset, a pending one due now; the subscription's back-off
+ * ends as for `retrySubscription`, so the worker's next pass sends it. A delivered one is not sent again
+ * (the receiver has it: the log stays one row per delivery, delivered once).
+ */
+export async function retryDelivery(
+  knex: Knex,
+  id: string,
+  deliveryId: string,
+  now: Date,
+  scope: Scope = null,
+): Promise<DeliveryView | RetryRefusal | NotRetried> {
+  const n = validId(id);
+  const dn = validId(deliveryId);
+  if (n === null || dn === null) return 'not found';
+  return onActiveSubscription(knex, n, scope, now, async (trx) => {
+    const one = () => trx('webhook_deliveries').where({ id: dn, subscription_id: n });
+    const d = (await one().first('status', 'delivered_at', 'last_status_code')) as
+      { status: string; delivered_at: Date | null; last_status_code: number | null } | undefined;
+    if (!d) throw new Undo('not found');
+    if (d.status === 'delivered')
+      throw new Undo({
+        conflict: `Delivery ${dn} was delivered${d.delivered_at ? ` at ${d.delivered_at.toISOString()}` : ''} (the receiver answered ${d.last_status_code ?? '2xx'}): it is not sent again.`,
+      });
+    if (d.status === 'cancelled')
+      throw new Undo({
+        conflict: `Delivery ${dn} was cancelled when its subscription was deleted: it is not sent again.`,
+      });
+    if (d.status === 'dead') await requeue(one(), now);
+    else await dueNow(one(), now);
+    return toDeliveryView((await deliveriesOf(trx, n).where('d.id', dn).first()) as DeliveryRow);
+  });
 }

@@ -9,7 +9,9 @@
  * 2 min ... 6 h); once the pause is over, one delivery is tried (a probe, the only one in flight for it)
  * and a success resumes the rest. Claims go by due time across subscriptions, at most `perSubscription`
  * per subscription in one pass while others have deliveries due, and at most half the lanes for one
- * subscription at once, so a dead, slow or flooded receiver never holds up the others.
+ * subscription at once, so a dead, slow or flooded receiver never holds up the others. An operator's
+ * retry (subscriptions.ts `retrySubscription`, `retryDelivery`) ends a subscription's back-off (failures 0,
+ * no pause): its next claims are ordinary ones again, not probes.
  */
 import crypto from 'node:crypto';
 import type { Knex } from 'knex';
@@ -17,6 +19,13 @@ import { PrivateAddressError } from '../core';
 
 const BASE_BACKOFF_MS = 30_000;
 const MAX_BACKOFF_MS = 6 * 3_600_000;
+/** How long the worker waits for a receiver's answer by default (DeliveryOptions.timeoutMs). */
+const DEFAULT_TIMEOUT_MS = 10_000;
+/**
+ * A claim's lease with the default timeout: a pending delivery whose next attempt is at most this far
+ * ahead may be being sent at this moment (its claim moved it there), so an operator's retry leaves it be.
+ */
+export const CLAIM_LEASE_MS = 2 * DEFAULT_TIMEOUT_MS;
 
 export function backoffMs(attempts: number): number {
   return Math.min(BASE_BACKOFF_MS * 2 ** Math.max(0, attempts - 1), MAX_BACKOFF_MS);
@@ -108,7 +117,7 @@ export async function deliverDue(
   clock: () => Date,
   opts: DeliveryOptions,
 ): Promise<{ delivered: number; failed: number }> {
-  const timeoutMs = opts.timeoutMs ?? 10_000;
+  const timeoutMs = opts.timeoutMs ?? DEFAULT_TIMEOUT_MS;
   const limit = opts.limit ?? 50;
   const concurrency = Math.max(1, opts.concurrency ?? 8);
   const perSubscription = Math.max(1, opts.perSubscription ?? 10);
