@@ -219,6 +219,20 @@ describe('no input reaches the database unchecked', () => {
     expect(translateDatabaseError(new Error('syntax error at or near "x"'))).toBeNull();
   });
 
+  it('when the database rolls a write back for a deadlock or a serialization failure, then a 503 asks to send it again', async () => {
+    for (const code of ['40P01', '40001']) {
+      const spy = jest
+        .spyOn(t.ctx.catalog, 'resolveJurisdiction')
+        .mockRejectedValueOnce(Object.assign(new Error('deadlock detected'), { code }));
+      const res = await request(t.app).get('/open311/v2/services.xml');
+      spy.mockRestore();
+      expect([res.status, res.headers['retry-after']]).toEqual([503, '1']);
+      expect(res.text).toContain('<errors><error><code>503</code>');
+      expect(res.text).toContain('send it again');
+      expect(res.text).not.toContain('deadlock detected');
+    }
+  });
+
   it('when something unexpected fails, then the 500 names the request id only', async () => {
     const spy = jest
       .spyOn(t.ctx.catalog, 'resolveJurisdiction')

@@ -73,7 +73,17 @@ const UNAVAILABLE_MESSAGES =
  */
 const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
 
-/** Translates database failures at the edge: unreachable → 503, bad value → 400, never a stack trace. */
+/**
+ * A deadlock (40P01) or a serialization failure (40001): two writes met on the same rows at the same
+ * moment, the database rolled this one back whole, and the same request sent again goes through. A 503
+ * with a short Retry-After, as a client retries it, never a 500.
+ */
+const TRANSIENT_CONFLICT: ReadonlySet<string> = new Set(['40P01', '40001']);
+
+/**
+ * Translates database failures at the edge: unreachable or a transient conflict → 503, bad value → 400,
+ * never a stack trace.
+ */
 export function translateDatabaseError(err: unknown): AppError | null {
   const code = (err as { code?: string } | null)?.code;
   if (code && DATA_EXCEPTION.test(code)) {
@@ -81,6 +91,15 @@ export function translateDatabaseError(err: unknown): AppError | null {
       400,
       'A value in the request is not valid for its field (out of range or malformed).',
     );
+    e.logAsWarning = true;
+    return e;
+  }
+  if (code && TRANSIENT_CONFLICT.has(code)) {
+    const e = new AppError(
+      503,
+      'The request met another change to the same data at the same moment and was not applied: send it again.',
+    );
+    e.headers['Retry-After'] = '1';
     e.logAsWarning = true;
     return e;
   }

@@ -243,9 +243,10 @@ class Undo extends Error {
 }
 
 /**
- * One transaction on an active subscription that writes the deliveries first (`work`, which throws `Undo`
- * to refuse and write nothing), then ends the subscription's back-off: the order the worker's claim and
- * record lock rows in. A subscription deleted meanwhile undoes it all ('inactive').
+ * One transaction on an active subscription: its row is locked first (FOR UPDATE, as a delete locks it
+ * before cancelling its deliveries, so the two never wait on each other in a cycle), then `work` writes
+ * the deliveries (it throws `Undo` to refuse and write nothing), then the back-off ends. A pending
+ * delivery the worker holds is never waited for: `dueNow` and `requeue` do not match one being sent.
  */
 async function onActiveSubscription<T>(
   knex: Knex,
@@ -256,11 +257,10 @@ async function onActiveSubscription<T>(
 ): Promise<T | RetryRefusal | NotRetried> {
   try {
     return await knex.transaction(async (trx) => {
-      const sub = (await scoped(trx('webhook_subscriptions').where({ id: n }), scope).first(
-        'active',
-        'failures',
-        'paused_until',
-      )) as { active: boolean; failures: number; paused_until: Date | null } | undefined;
+      const sub = (await scoped(trx('webhook_subscriptions').where({ id: n }), scope)
+        .forUpdate()
+        .first('active', 'failures', 'paused_until')) as
+        { active: boolean; failures: number; paused_until: Date | null } | undefined;
       if (!sub) throw new Undo('not found');
       if (!sub.active) throw new Undo('inactive');
       const paused = sub.failures > 0 || (sub.paused_until !== null && sub.paused_until > now);
