@@ -10,6 +10,7 @@
  * Writes its section of BENCHMARKS.md. Benchmarks never run in jest.
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 import { openDatabase } from '../src/db/connect';
 import { load as harnessLoad, portFree, rssMb, SERVER_RUN, startServer, stop, waitReady } from './harness';
 import { machineLine, writeSection } from './report-file';
@@ -32,7 +33,8 @@ const SECONDS = Number(process.env.BENCH_SECONDS ?? 10);
 const RSS_TARGET_MB = 150;
 const P95_TARGET_MS = 300;
 const DAY_MS = 86_400_000;
-// BENCH_PART=dashboard: only the dashboard's first requests (issue #21), printed, BENCHMARKS.md left alone.
+// BENCH_PART=dashboard: only the dashboard's first requests (issue #21), printed, BENCHMARKS.md left alone;
+// BENCH_PART=exports: only the export memory runs, printed.
 const PART = process.env.BENCH_PART ?? 'all';
 const FIRST_SAMPLES = Number(process.env.BENCH_FIRST_SAMPLES ?? 6);
 
@@ -45,8 +47,17 @@ interface ExportRun {
   bytes: number;
 }
 
-/** Streams one export from a fresh server, counting rows by their separator, sampling RSS every 100 ms. */
-export async function exportRun(name: string, pathName: string, rowMark: string): Promise<ExportRun> {
+/**
+ * Streams one export from a fresh server, counting rows by their separator, sampling RSS every 100 ms.
+ * `gzip`: the client asks for it (Accept-Encoding) as a browser or curl --compressed does; the rows are
+ * counted after gunzip and `bytes` is what crossed the wire.
+ */
+export async function exportRun(
+  name: string,
+  pathName: string,
+  rowMark: string,
+  gzip = false,
+): Promise<ExportRun> {
   const server = startServer(PORT, { DATABASE_URL: URL_ });
   try {
     await waitReady(PORT, '/readyz', server);
@@ -58,19 +69,26 @@ export async function exportRun(name: string, pathName: string, rowMark: string)
     const t0 = Date.now();
     const mark = Buffer.from(rowMark);
     const { marks, bytes } = await new Promise<{ marks: number; bytes: number }>((resolve, reject) => {
+      const headers = gzip ? { 'Accept-Encoding': 'gzip' } : {};
       http
-        .get({ host: '127.0.0.1', port: PORT, path: pathName }, (res) => {
+        .get({ host: '127.0.0.1', port: PORT, path: pathName, headers }, (res) => {
           if (res.statusCode !== 200) reject(new Error(`${pathName}: HTTP ${res.statusCode}`));
+          if (gzip && res.headers['content-encoding'] !== 'gzip')
+            reject(
+              new Error(`${pathName}: asked for gzip, got ${res.headers['content-encoding'] ?? 'none'}`),
+            );
           let n = 0;
           let size = 0;
           let tail = Buffer.alloc(0);
-          res.on('data', (c: Buffer) => {
-            size += c.length;
+          res.on('data', (c: Buffer) => (size += c.length));
+          const body = gzip ? res.pipe(zlib.createGunzip()) : res;
+          body.on('data', (c: Buffer) => {
             const b = Buffer.concat([tail, c]);
             for (let at = b.indexOf(mark); at >= 0; at = b.indexOf(mark, at + mark.length)) n += 1;
             tail = b.subarray(Math.max(0, b.length - mark.length + 1));
           });
-          res.on('end', () => resolve({ marks: n, bytes: size }));
+          body.on('error', reject);
+          body.on('end', () => resolve({ marks: n, bytes: size }));
         })
         .on('error', reject);
     });
@@ -172,6 +190,19 @@ async function main(): Promise<void> {
   // NDJSON has no header line.
   const nd = exportsRun[exportsRun.length - 1] as ExportRun;
   nd.rows += 1;
+  // The same full exports compressed by the server, as a client asking for gzip gets them.
+  exportsRun.push(
+    await exportRun('CSV, every public request, gzip', '/open311/v2/bulk/requests.csv', '\n', true),
+  );
+  exportsRun.push(
+    await exportRun(
+      'GeoJSON, every public request, gzip',
+      '/open311/v2/bulk/requests.geojson',
+      '{"type":"Feature",',
+      true,
+    ),
+  );
+  if (PART === 'exports') return;
 
   // (b) Dashboard refresh: one fresh server, warmed with one request of each kind; the rollups first.
   const rollup = await buildRollups(URL_);
