@@ -148,21 +148,36 @@ function lineSql(
   }
 }
 
-/** Writes and waits for 'drain' when the socket's buffer is full (back-pressure). */
-function write(out: Writable, chunk: string | Buffer): Promise<void> {
-  if (out.write(chunk)) return Promise.resolve();
-  return new Promise((resolve, reject) => {
-    const done = (err?: Error) => {
-      out.off('drain', done);
-      out.off('close', done);
-      out.off('error', done);
-      if (err) reject(err);
-      else resolve();
-    };
-    out.once('drain', done);
-    out.once('close', done);
-    out.once('error', done);
+/**
+ * A writer to `out` with back-pressure: a write that fills the buffer waits for 'drain' (or for `out` to
+ * close or fail; once `out` is closed, writes return at once). One listener of each for the whole export, added here once: the compression middleware
+ * hands a response's 'drain' listeners to its gzip stream and cannot take them off again, so a listener
+ * per wait (once/off) piled up there, one per batch (Node's MaxListenersExceededWarning from the 11th).
+ */
+export function backPressureWriter(out: Writable): (chunk: string | Buffer) => Promise<void> {
+  let waiting: { resolve: () => void; reject: (err: Error) => void } | null = null;
+  let failed: Error | null = null;
+  let closed = false;
+  const wake = (err?: Error) => {
+    if (err) failed = err;
+    const w = waiting;
+    waiting = null;
+    if (w && failed) w.reject(failed);
+    else w?.resolve();
+  };
+  out.on('drain', () => wake());
+  out.once('close', () => {
+    closed = true;
+    wake();
   });
+  out.once('error', (err: Error) => wake(err));
+  return (chunk) => {
+    if (failed) return Promise.reject(failed);
+    // Gone (the client hung up): nothing to wait for, and no 'drain' will come.
+    if (closed || out.destroyed) return Promise.resolve();
+    if (out.write(chunk)) return Promise.resolve();
+    return new Promise((resolve, reject) => (waiting = { resolve, reject }));
+  };
 }
 
 interface Cursor {
@@ -254,23 +269,24 @@ export async function exportRequests(
     options.raw === true,
   );
   const valueSql = values.map((v) => v.sql);
+  const write = backPressureWriter(out);
   // The first batch is read before anything is written: a failing filter is still an error status.
   let batch = await readBatch(knex, filter, valueSql, line, null, batchSize);
   options.onStart?.();
   let n = 0;
   if (format === 'csv') {
     const header = columns.map((c) => csvHeaderCell(c, options.raw === true)).join(',');
-    await write(out, `${options.bom ? '\uFEFF' : ''}${header}\r\n`);
-  } else if (format === 'json') await write(out, '[');
-  else if (format === 'geojson') await write(out, '{"type":"FeatureCollection","features":[');
+    await write(`${options.bom ? '\uFEFF' : ''}${header}\r\n`);
+  } else if (format === 'json') await write('[');
+  else if (format === 'geojson') await write('{"type":"FeatureCollection","features":[');
   for (;;) {
     if (batch.rows === 0 || out.destroyed) break;
     n += batch.rows;
-    await write(out, n > batch.rows ? `${line.separator}${batch.text}` : batch.text);
+    await write(n > batch.rows ? `${line.separator}${batch.text}` : batch.text);
     if (!batch.next || out.destroyed) break;
     batch = await readBatch(knex, filter, valueSql, line, batch.next, batchSize);
   }
-  if (format === 'json') await write(out, ']');
-  else if (format === 'geojson') await write(out, ']}');
+  if (format === 'json') await write(']');
+  else if (format === 'geojson') await write(']}');
   return n;
 }
