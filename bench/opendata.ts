@@ -96,7 +96,9 @@ export async function exportRun(
     peak = Math.max(peak, rssMb(pid));
     const rows = rowMark === '\n' ? marks - 1 : marks; // the CSV header is a line too
     const seconds = Math.round((Date.now() - t0) / 100) / 10;
-    console.log(`${name}: ${rows} rows in ${seconds} s, rest ${restMb} MB, peak RSS ${peak} MB`);
+    console.log(
+      `${name}: ${rows} rows in ${seconds} s, ${Math.round(bytes / 1048576)} MB sent, rest ${restMb} MB, peak RSS ${peak} MB`,
+    );
     return { name, rows, mb: peak, restMb, seconds, bytes };
   } finally {
     await stop(server);
