@@ -150,9 +150,10 @@ function lineSql(
 
 /**
  * A writer to `out` with back-pressure: a write that fills the buffer waits for 'drain' (or for `out` to
- * close or fail; once `out` is closed, writes return at once). One listener of each for the whole export, added here once: the compression middleware
- * hands a response's 'drain' listeners to its gzip stream and cannot take them off again, so a listener
- * per wait (once/off) piled up there, one per batch (Node's MaxListenersExceededWarning from the 11th).
+ * close or fail; once `out` is closed, writes return at once). One listener of each for the whole export,
+ * added here once: the compression middleware hands a response's 'drain' listeners to its gzip stream and
+ * cannot take them off again, so a listener per wait (once/off) piled up there, one per batch (Node's
+ * MaxListenersExceededWarning from the 11th).
  */
 export function backPressureWriter(out: Writable): (chunk: string | Buffer) => Promise<void> {
   let waiting: { resolve: () => void; reject: (err: Error) => void } | null = null;
