@@ -101,6 +101,15 @@ export function geographyRouter(ctx: AppContext): Router {
     const body = byteLimit(ctx.config.geoImportMaxBytes, layer.kind);
     if (decoder instanceof PassThrough) req.pipe(body);
     else pipeline(req.pipe(decoder), body, () => undefined);
+    // A client that hangs up mid-upload ends the import: piping never ends the copy then, and the import
+    // would wait for the rest inside its transaction for good, holding a database connection (on the
+    // embedded database, the only one).
+    const cut = () => {
+      if (!req.complete && !body.destroyed)
+        body.destroy(new AppError(400, 'The upload was cut off before its end: nothing was imported.'));
+    };
+    req.once('aborted', cut);
+    req.once('close', cut);
     const dryRun = flag('dry_run');
     const report = await importLayerStream(ctx.knex, j.id, layer, body, {
       format,

@@ -1,0 +1,69 @@
+/**
+ * Probe finding (outside, 2026-12-04): a client that hung up in the middle of a geography upload left the
+ * import waiting for the rest of the file inside its transaction, for good. On the embedded database (one
+ * connection) every database route hung until a restart; on PostgreSQL each such upload kept one pool
+ * connection "idle in transaction". The import now ends when the upload is cut off, and writes nothing.
+ */
+import http from 'node:http';
+import type { AddressInfo } from 'node:net';
+import request from 'supertest';
+import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
+
+let t: TestServer;
+let server: http.Server;
+beforeAll(async () => {
+  t = await startTestServer();
+  server = t.app.listen(0, '127.0.0.1');
+  await new Promise((r) => server.once('listening', r));
+});
+afterAll(async () => {
+  await new Promise((r) => server.close(r));
+  await t.close();
+});
+
+const ROW = '12,MAIN ST,02101,42.3601,-71.0589\n';
+
+/** Starts a CSV upload of address points, sends some rows, then drops the connection. */
+async function uploadAndHangUp(): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/admin/v1/jurisdictions/boston/geography/addresses?dry_run=true',
+    headers: { Authorization: `Bearer ${ADMIN_KEY}`, 'Content-Type': 'text/csv' }, // chunked: no length
+  });
+  req.on('error', () => undefined); // the hang-up is the point
+  req.write('house_number,street,zip,lat,long\n');
+  for (let i = 0; i < 200; i++) req.write(ROW);
+  // Some rows reach the import (it is reading, inside its transaction) before the client goes.
+  await new Promise((r) => setTimeout(r, 300));
+  req.destroy();
+}
+
+it('when a client hangs up mid-upload, then the import ends and the database serves the next requests', async () => {
+  const before = Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n);
+  await uploadAndHangUp();
+  // On the embedded database this waited for the held connection for ever (the test's timeout fails it).
+  const next = await request(t.app)
+    .post('/admin/v1/jurisdictions/boston/geography/addresses?dry_run=true')
+    .set('Authorization', `Bearer ${ADMIN_KEY}`)
+    .type('text/csv')
+    .send(`house_number,street,zip,lat,long\n${ROW}`);
+  expect(next.status).toBe(200);
+  expect((await request(t.app).get('/open311/v2/services.json')).status).toBe(200);
+  expect(Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n)).toBe(before);
+  if (t.db.kind === 'postgres') {
+    // No connection is left inside the dropped import's transaction.
+    for (let i = 0; ; i++) {
+      const rows = (
+        await t.db.knex.raw(
+          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+        )
+      ).rows as { n: number }[];
+      if (rows[0]?.n === 0) break;
+      if (i > 100) throw new Error(`${rows[0]?.n} connection(s) left idle in a transaction`);
+      await new Promise((r) => setTimeout(r, 50));
+    }
+  }
+}, 20_000);
