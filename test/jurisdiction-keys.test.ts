@@ -252,3 +252,30 @@ describe('a key bound to one jurisdiction on a two-city server', () => {
     }
   });
 });
+
+describe('binding a new key to a jurisdiction (outside probe: a non-text jurisdiction_id made an unbound key)', () => {
+  const create = (body: object) =>
+    request(t.app).post('/admin/v1/api-keys').set('Authorization', `Bearer ${ADMIN_KEY}`).send(body);
+  const keyCount = async () => Number((await t.db.knex('api_keys').count({ n: '*' }).first())?.n ?? 0);
+
+  it('when jurisdiction_id is a list, a number, a boolean, an object or empty, then 400 and no key is made', async () => {
+    const before = await keyCount();
+    for (const jurisdiction_id of [['springfield'], [], 0, -1, true, { a: 1 }, '', '   ']) {
+      const res = await create({ name: 'meant for one city', role: 'staff', jurisdiction_id });
+      expect([res.status, res.body[0]?.description]).toEqual([
+        400,
+        'jurisdiction_id must be the id of one jurisdiction (text); leave it out for a key of every jurisdiction.',
+      ]);
+    }
+    expect(await keyCount()).toBe(before);
+  });
+
+  it('when it is given with spaces around it, then the key is bound to that jurisdiction; left out or null, to none', async () => {
+    const spaced = await create({ name: 'spaced', role: 'staff', jurisdiction_id: ' springfield ' });
+    expect([spaced.status, spaced.body.jurisdiction_id]).toEqual([201, 'springfield']);
+    for (const body of [{ name: 'every city' }, { name: 'every city', jurisdiction_id: null }]) {
+      const res = await create({ ...body, role: 'staff' });
+      expect([res.status, res.body.jurisdiction_id]).toEqual([201, null]);
+    }
+  });
+});

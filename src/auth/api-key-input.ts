@@ -35,8 +35,14 @@ export function parseNewKey(input: Record<string, unknown>): NewApiKey {
   if (!ROLES.includes(role)) problems.add(`role must be one of ${ROLES.join(', ')}.`);
   const channel = (input.channel ?? (role === 'client' ? 'web' : 'staff')) as Channel;
   if (!CHANNELS.includes(channel)) problems.add(`channel must be one of ${CHANNELS.join(', ')}.`);
-  const jurisdictionId =
-    typeof input.jurisdiction_id === 'string' && input.jurisdiction_id !== '' ? input.jurisdiction_id : null;
+  // Absent or null: a key of every jurisdiction. Anything else must name one: a list, a number or an
+  // empty text used to make an unbound key, the opposite of what was asked (outside probe, finding 3).
+  const given = input.jurisdiction_id;
+  const jurisdictionId = typeof given === 'string' ? given.trim() : null;
+  if (given !== undefined && given !== null && !jurisdictionId)
+    problems.add(
+      'jurisdiction_id must be the id of one jurisdiction (text); leave it out for a key of every jurisdiction.',
+    );
   problems.throwIfAny();
   return { name, role, channel, jurisdictionId };
 }

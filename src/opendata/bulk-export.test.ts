@@ -34,6 +34,7 @@ describe('backPressureWriter', () => {
       // listener is called with it as `this`.
       let emitter: NodeJS.EventEmitter | undefined;
       res.on('drain', function (this: NodeJS.EventEmitter) {
+        // eslint-disable-next-line @typescript-eslint/no-this-alias -- the emitter is only known as `this`
         emitter = this;
       });
       const write = backPressureWriter(res);
