@@ -133,7 +133,7 @@ describe('import from a live Open311 server', () => {
 });
 
 describe('the server never fetches its own network for a city administrator', () => {
-  it('when OUTBOUND_ALLOW_PRIVATE is not set, then a from_open311 URL on loopback or cloud metadata is a 502 and nothing is fetched', async () => {
+  it("when OUTBOUND_ALLOW_PRIVATE is not set, then a from_open311 URL on loopback or cloud metadata is a 400 (the caller's input, as for a webhook) and nothing is fetched", async () => {
     const strict = await startTestServer();
     try {
       const hitsBefore = remote.hits.length;
@@ -145,8 +145,8 @@ describe('the server never fetches its own network for a city administrator', ()
         const res = await request(strict.app)
           .post(`/admin/v1/jurisdictions/boston/catalog?from_open311=${encodeURIComponent(target)}`)
           .set(admin);
-        expect(res.status).toBe(502);
-        expect(descriptions(res)).toMatch(/is not a public address/);
+        expect(res.status).toBe(400);
+        expect(descriptions(res)).toMatch(/^from_open311 is refused: .* is not a public address/);
       }
       expect(remote.hits.length).toBe(hitsBefore);
     } finally {

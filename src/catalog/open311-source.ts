@@ -6,7 +6,7 @@
  * A definition that cannot be read fails the whole import (all-or-nothing), naming the codes.
  */
 import type { parseStringPromise as ParseXml } from 'xml2js';
-import { AppError, readTextLimited, type OutboundFetch } from '../core';
+import { AppError, PrivateAddressError, readTextLimited, type OutboundFetch } from '../core';
 
 export type RemoteFormat = 'json' | 'xml';
 
@@ -56,6 +56,10 @@ async function get(
     return { ok: res.ok, status: res.status, body: await readTextLimited(res, MAX_RESPONSE_BYTES) };
   } catch (err) {
     const e = err as Error & { cause?: Error };
+    // An address this server refuses to reach (private, loopback, link-local) is the caller's input, as a
+    // webhook's is: a 400 saying so, not a 502 about a remote server it never asked (outside probe).
+    const blocked = [e, e.cause].find((c) => c instanceof PrivateAddressError);
+    if (blocked) throw new AppError(400, `from_open311 is refused: ${blocked.message}.`);
     return { ok: false, status: 0, body: (e.cause?.message ?? e.message).slice(0, 300) };
   }
 }
