@@ -407,3 +407,82 @@ describeBrowser('dashboard of a server hosting two cities', () => {
     expect([...first.errors, ...other.errors]).toEqual([]);
   }, 90_000);
 });
+
+describeBrowser('dashboard of a city without district layers, in a real browser', () => {
+  let t: TestServer;
+  let server: http.Server;
+  let base: string;
+  let browser: Browser;
+
+  beforeAll(async () => {
+    t = await startTestServer();
+    t.clock.set(TEMPLATE_NOW.toISOString());
+    const admin = (url: string) =>
+      request(t.app).post(`/admin/v1${url}`).set('Authorization', `Bearer ${ADMIN_KEY}`);
+    // Created with the admin API, one service, no geography imported yet.
+    await admin('/jurisdictions')
+      .send({ id: 'springfield', name: 'Springfield', time_zone: 'America/Chicago' })
+      .expect(201);
+    await admin('/jurisdictions/springfield/services')
+      .send({ service_code: 'SPR-POTHOLE', service_name: 'Springfield pothole' })
+      .expect(201);
+    const key = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .send({ name: 'spring', role: 'client', channel: 'mobile', jurisdiction_id: 'springfield' })
+      .expect(201);
+    await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({
+        api_key: key.body.api_key,
+        jurisdiction_id: 'springfield',
+        service_code: 'SPR-POTHOLE',
+        lat: 39.7817,
+        long: -89.6501,
+      })
+      .expect(201);
+    ({ server, base } = await listen(t.app));
+    browser = await launchBrowser();
+  }, 60_000);
+  afterAll(async () => {
+    await browser?.close();
+    server?.close();
+    await t?.close();
+  });
+
+  it('when a resident opens its page, then the city-wide figures show, no layer is sent, and the area choice and table are left out', async () => {
+    const page = await browser.newPage({ viewport: { width: 1200, height: 1600 } });
+    const errors: string[] = [];
+    const calls: string[] = [];
+    page.on('pageerror', (e) => errors.push(e.message));
+    page.on('console', (m) => {
+      if (m.type() === 'error') errors.push(m.text());
+    });
+    page.on('request', (r) => calls.push(r.url()));
+    await page.goto(`${base}/dashboard/?jurisdiction_id=springfield`);
+    await page.waitForSelector('body[data-ready="true"]');
+    await page.waitForSelector('#map[data-features]');
+    expect(await page.getAttribute('body', 'data-error')).toBeNull();
+    expect(await page.getAttribute('body', 'data-no-areas')).toBe('true');
+    expect(await page.getAttribute('#map', 'data-features')).toBe('0');
+    expect(await page.locator('#layer-field').isVisible()).toBe(false);
+    expect(await page.locator('#areas').isVisible()).toBe(false);
+    expect(await page.locator('#channels').isVisible()).toBe(true);
+    const received = await page
+      .locator('#cards div', { hasText: 'Requests received' })
+      .locator('dd')
+      .textContent();
+    expect(received).toBe('1');
+    expect(await page.locator('#spread').textContent()).toMatch(/no areas set up yet/);
+    const summaries = calls.filter((u) => u.includes('/dashboard/api/summary'));
+    expect(summaries.length).toBe(1);
+    expect(new URL(summaries[0] as string).searchParams.has('layer')).toBe(false);
+    expect(calls.filter((u) => /\/api\/layers\/(?!boundary)/.test(u))).toEqual([]);
+    // Updating the period works the same.
+    await page.click('#filters button[type="submit"]');
+    await page.waitForFunction(() => !document.body.hasAttribute('aria-busy'));
+    expect(await page.getAttribute('body', 'data-error')).toBeNull();
+    expect(errors).toEqual([]);
+  }, 90_000);
+});

@@ -277,6 +277,37 @@ describe('surveys', () => {
     );
   });
 
+  it('when a link is unknown, used or expired, then POST answers that before judging the answer (as GET tells them apart)', async () => {
+    // Unknown: the 404 GET gives, for a browser (HTML) and an app (JSON) alike, whatever the body holds.
+    const getHtml = await request(t.app).get('/surveys/0');
+    const getJson = await request(t.app).get('/surveys/0').set('Accept', 'application/json');
+    expect([getHtml.status, getJson.status]).toEqual([404, 404]);
+    const postHtml = await request(t.app).post('/surveys/0').type('form').send('rating=5');
+    expect([postHtml.status, postHtml.headers['content-type']]).toEqual([
+      404,
+      expect.stringMatching(/text\/html/),
+    ]);
+    expect(postHtml.text).toContain('This survey link is not valid.');
+    expect(postHtml.text).not.toContain('service_rating');
+    const postJson = await request(t.app).post('/surveys/0').send({ rating: 5 });
+    expect([postJson.status, postJson.body]).toEqual([404, getJson.body]);
+
+    // Used: 409 (GET shows "already answered"), not the 400 for the missing ratings.
+    const used = await closedWithSurvey();
+    expect((await request(t.app).post(used).send({ service_rating: 4, timeliness_rating: 4 })).status).toBe(
+      201,
+    );
+    const again = await request(t.app).post(used).type('form').send('rating=5');
+    expect([again.status, again.text]).toEqual([409, expect.stringContaining('already been answered')]);
+
+    // Expired: 410 (GET shows "Survey closed").
+    const old = await closedWithSurvey();
+    t.clock.advance(31 * 24 * 3_600_000);
+    expect((await request(t.app).get(old)).text).toContain('This survey has expired.');
+    const late = await request(t.app).post(old).send({ rating: 5 });
+    expect([late.status, late.body[0]?.description]).toEqual([410, 'This survey has expired.']);
+  });
+
   it('when the link is older than SURVEY_TTL_DAYS, then 410', async () => {
     const path = await closedWithSurvey();
     t.clock.advance(31 * 24 * 3_600_000);

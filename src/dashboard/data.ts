@@ -13,7 +13,8 @@ import { districtLayers } from '../geo';
 
 export interface Summary {
   period: { start: string; end: string };
-  layer: string;
+  /** null: the city has no district layers yet (by_district is then empty). */
+  layer: string | null;
   totals: PerformanceRow & { satisfaction: SatisfactionRow | null };
   by_district: Array<PerformanceRow & { satisfaction_share: number | null }>;
   by_channel: Array<PerformanceRow & { satisfaction_share: number | null }>;
@@ -45,26 +46,40 @@ function withSatisfaction(rows: PerformanceRow[], sat: SatisfactionRow[]) {
   }));
 }
 
-export async function summary(
-  knex: Knex,
-  figures: FiguresCache,
-  q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
-): Promise<Summary> {
+export async function summary(knex: Knex, figures: FiguresCache, q: SummaryQuery): Promise<Summary> {
   const key = JSON.stringify(['summary', q.jurisdictionId, q.timeZone, q.start, q.end, q.layer]);
   return cachedFigures(figures, key, () => computeSummary(knex, q));
 }
 
-async function computeSummary(
-  knex: Knex,
-  q: { jurisdictionId: string; timeZone: string; start: Date; end: Date; now: Date; layer: string },
-): Promise<Summary> {
+/** `layer` null: a city without district layers (no area breakdown, the city-wide figures only). */
+export interface SummaryQuery {
+  jurisdictionId: string;
+  timeZone: string;
+  start: Date;
+  end: Date;
+  now: Date;
+  layer: string | null;
+}
+
+async function computeSummary(knex: Knex, q: SummaryQuery): Promise<Summary> {
   const base = { jurisdictionId: q.jurisdictionId, start: q.start, end: q.end };
-  const groupings: GroupBy[] = [{ kind: 'all' }, { kind: 'district', layer: q.layer }, { kind: 'channel' }];
+  const groupings: GroupBy[] = [
+    { kind: 'all' },
+    { kind: 'channel' },
+    ...(q.layer === null ? [] : [{ kind: 'district' as const, layer: q.layer }]),
+  ];
   // Two round trips, one connection at a time (so many new periods queue for the pool instead of
   // exhausting it): the rollup's state, then every figure in one statement, satisfaction included.
-  const rolled = await rolledFigures(knex, { ...q, also: satisfactionSql(knex, base, groupings) });
-  const [satAll = [], satDistrict = [], satChannel = []] = satisfactionRows(rolled.also, groupings.length);
-  const { all, byDistrict, byChannel, weekly } = rolled;
+  // Without a layer the rollup still groups by one (it needs a name): every request falls "outside any
+  // district" there, and that grouping is dropped.
+  const rolled = await rolledFigures(knex, {
+    ...q,
+    layer: q.layer ?? 'ward',
+    also: satisfactionSql(knex, base, groupings),
+  });
+  const [satAll = [], satChannel = [], satDistrict = []] = satisfactionRows(rolled.also, groupings.length);
+  const { all, byChannel, weekly } = rolled;
+  const byDistrict = q.layer === null ? [] : rolled.byDistrict;
   const ranked = byDistrict.filter(
     (d) => d.on_time_share !== null && d.closed_with_level >= 5 && !d.group.startsWith('('),
   );

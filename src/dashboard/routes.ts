@@ -73,8 +73,11 @@ export function dashboardRouter(ctx: AppContext): Router {
     const q = req.query as RawParams;
     const { j, start, end, now } = await period(q);
     const available = await cachedLayers(ctx.read, ctx.figures, j.id);
-    const layer = scalar(q, 'layer') ?? available[available.length - 1] ?? 'ward';
-    assertDistrictLayer(layer, available, 'layer');
+    // A city with no district layers yet (none imported) has the city-wide figures and no area
+    // breakdown (layer null); a layer named there, or one the city does not have, is a 400.
+    const asked = scalar(q, 'layer');
+    const layer = asked ?? available[available.length - 1] ?? null;
+    if (layer !== null) assertDistrictLayer(layer, available, 'layer');
     res.json(
       await summary(ctx.read, ctx.figures, {
         jurisdictionId: j.id,

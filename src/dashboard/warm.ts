@@ -1,6 +1,6 @@
 /**
  * Keeps the dashboard's opening view computed (issue #9: a refresh answers in under 300 ms at 1M
- * requests). Each city's page opens on the last 90 days and the ward layer (else the first layer), with dates
+ * requests). Each city's page opens on the last 90 days and the ward layer (else the first layer, or none), with dates
  * as the browser writes them (UTC days: dashboard.js); the first computation of such a period takes
  * seconds at 1M requests, so the server makes it at start and again every few minutes, inside the
  * cache's fresh-or-stale window (figures-cache.ts), and a resident never waits for it. Other periods are
@@ -21,7 +21,8 @@ export async function openingView(ctx: AppContext, now: Date, j: Jurisdiction) {
   const start = parseDateTime(isoDay(new Date(now.getTime() - 90 * DAY_MS)), j.timeZone);
   const end = parseDateTime(isoDay(new Date(now.getTime() + DAY_MS)), j.timeZone);
   if (!start || !end) throw new Error('could not work out the dashboard period');
-  const layer = available.includes('ward') ? 'ward' : (available[0] ?? 'ward');
+  // No layer at all (none imported yet): the page asks for none, and the summary has no area breakdown.
+  const layer = available.includes('ward') ? 'ward' : (available[0] ?? null);
   return { start, end, layer };
 }
 

@@ -11,7 +11,7 @@ import { apiKeyOf } from '../http';
 import { findStaffMedia, sendMediaFile, setHidden } from '../media';
 import { publicBaseUrl } from '../open311';
 import type { Actor } from '../requests';
-import { staffMediaList } from './views';
+import { staffMediaList, staffRequestExists } from './views';
 
 export function mountStaffMedia(
   router: Router,
@@ -21,7 +21,11 @@ export function mountStaffMedia(
 ): void {
   router.get('/requests/:id/media', async (req, res) => {
     const j = await jurisdiction(req, res);
-    res.json(await staffMediaList(ctx.knex, j.id, String(req.params.id), publicBaseUrl(req, ctx.config)));
+    const id = String(req.params.id);
+    // As every staff route: an id that is no request of the key's jurisdiction is a 404, not an empty list.
+    if (!(await staffRequestExists(ctx.knex, j.id, id)))
+      throw notFound(`service_request_id "${id}" was not found.`);
+    res.json(await staffMediaList(ctx.knex, j.id, id, publicBaseUrl(req, ctx.config)));
   });
 
   router.get('/media/:id.:ext', async (req, res) => {

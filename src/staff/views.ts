@@ -50,6 +50,12 @@ export async function staffRequestView(
   };
 }
 
+/** Whether `id` names a request (private ones included) of the jurisdiction: else staff routes answer 404. */
+export async function staffRequestExists(knex: Knex, jurisdictionId: string, id: string): Promise<boolean> {
+  if (!/^\d{1,18}$/.test(id)) return false;
+  return !!(await knex('service_requests').where({ id, jurisdiction_id: jurisdictionId }).first('id'));
+}
+
 export async function staffMediaList(knex: Knex, jurisdictionId: string, id: string, baseUrl: string) {
   return (await listRequestMedia(knex, jurisdictionId, id)).map((m) => ({
     ...m,
@@ -65,9 +71,7 @@ export async function fullHistory(
   j: Jurisdiction,
   id: string,
 ): Promise<Array<Record<string, unknown>> | null> {
-  if (!/^\d{1,18}$/.test(id)) return null;
-  const exists = await knex('service_requests').where({ id, jurisdiction_id: j.id }).first('id');
-  if (!exists) return null;
+  if (!(await staffRequestExists(knex, j.id, id))) return null;
   const rows = (await knex('request_history')
     .where('request_id', id)
     .orderBy([{ column: 'occurred_at' }, { column: 'id' }])

@@ -75,6 +75,8 @@ async function find(knex: Knex, token: string): Promise<SurveyRow> {
   return row;
 }
 
+const ANSWERED = 'This survey has already been answered. Thank you!';
+
 const isExpired = (row: SurveyRow, now: Date, ttlDays: number) =>
   now.getTime() - row.created_at.getTime() > ttlDays * 86_400_000;
 
@@ -102,7 +104,10 @@ function rating(value: unknown, name: string, problems: Problems): number | null
   return n;
 }
 
-/** Records the answer once: a second answer is 409, an expired link 410, a rating outside 1–5 a 400. */
+/**
+ * Records the answer once: an unknown link is 404, an expired one 410, a second answer 409, each before
+ * the answer is judged (as GET /surveys/{token} tells them apart); then a rating outside 1–5 is a 400.
+ */
 export async function answerSurvey(
   knex: Knex,
   token: string,
@@ -110,6 +115,9 @@ export async function answerSurvey(
   now: Date,
   ttlDays: number,
 ): Promise<void> {
+  const row = await find(knex, token);
+  if (isExpired(row, now, ttlDays)) throw new AppError(410, 'This survey has expired.');
+  if (row.answered_at !== null) throw new AppError(409, ANSWERED);
   const problems = new Problems();
   const service = rating(input.service_rating, 'service_rating', problems);
   const timeliness = rating(input.timeliness_rating, 'timeliness_rating', problems);
@@ -118,8 +126,6 @@ export async function answerSurvey(
   const comment = typeof input.comment === 'string' ? input.comment.trim() : '';
   if (comment.length > 2000) problems.add('comment is too long (at most 2000 characters).');
   problems.throwIfAny();
-  const row = await find(knex, token);
-  if (isExpired(row, now, ttlDays)) throw new AppError(410, 'This survey has expired.');
   const n = await knex('surveys')
     .where({ id: row.id })
     .whereNull('answered_at')
@@ -129,5 +135,5 @@ export async function answerSurvey(
       timeliness_rating: timeliness,
       comment: comment === '' ? null : comment,
     });
-  if (n === 0) throw new AppError(409, 'This survey has already been answered. Thank you!');
+  if (n === 0) throw new AppError(409, ANSWERED); // answered meanwhile
 }

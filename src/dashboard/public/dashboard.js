@@ -92,7 +92,9 @@
       cards.appendChild(card(c[0], c[1], c[2]));
     });
     var spread = $('spread');
-    if (s.spread.best && s.spread.worst) {
+    if (s.layer === null) {
+      spread.textContent = 'This city has no areas set up yet: the figures are for the whole city.';
+    } else if (s.spread.best && s.spread.worst) {
       spread.textContent =
         'Best served area: ' +
         s.spread.best.group +
@@ -154,6 +156,7 @@
     return '#c0392b';
   }
 
+  /** `layer` null: the city has no district layers (the boundary, if any, and the points only). */
   function renderMap(s, layer) {
     if (!state.map) {
       state.map = L.map('map', { keyboard: true, zoomSnap: 0.25 });
@@ -172,7 +175,11 @@
     s.by_district.forEach(function (d) {
       shares[d.group] = d.on_time_share;
     });
-    getJson('/dashboard/api/layers/' + encodeURIComponent(layer) + '.geojson?' + city()).then(function (fc) {
+    var areas =
+      layer === null
+        ? Promise.resolve({ type: 'FeatureCollection', features: [] })
+        : getJson('/dashboard/api/layers/' + encodeURIComponent(layer) + '.geojson?' + city());
+    areas.then(function (fc) {
       if (state.areas) state.areas.remove();
       state.areas = L.geoJSON(fc, {
         style: function (f) {
@@ -188,9 +195,10 @@
           l.bindTooltip(el('span', f.properties.name + ': ' + pct(shares[f.properties.name]) + ' on time'));
         },
       }).addTo(state.map);
-      if (!state.map.getCenter || !state.map._loaded) state.map.fitBounds(state.areas.getBounds());
+      if ((!state.map.getCenter || !state.map._loaded) && fc.features.length)
+        state.map.fitBounds(state.areas.getBounds());
       $('map').setAttribute('data-features', String(fc.features.length));
-      $('map').setAttribute('data-layer', layer);
+      $('map').setAttribute('data-layer', layer || '');
     });
     getJson('/dashboard/api/points.geojson?' + query()).then(function (fc) {
       if (state.points) state.points.remove();
@@ -211,9 +219,14 @@
           });
         },
       }).addTo(state.map);
+      // No boundary and no areas to frame the map (a city with no geography yet): the points do.
+      if (!state.map._loaded && fc.features.length) state.map.fitBounds(state.points.getBounds());
     });
     $('legend').textContent =
-      'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. Dots: requests (blue open, grey closed).';
+      (layer === null
+        ? ''
+        : 'Areas shaded by on-time share: green 85% or more, light green 70–85%, amber 50–70%, red below 50%, grey no data. ') +
+      'Dots: requests (blue open, grey closed).';
   }
 
   /** A point's popup: the request, its service and status, and its first photo's thumbnail. */
@@ -328,15 +341,18 @@
   }
 
   function refresh() {
-    var layer = $('layer').value;
+    // No layer to choose (the city has none yet): none is sent, and the page shows no area breakdown.
+    var layer = $('layer').value || null;
     document.body.setAttribute('aria-busy', 'true');
-    return getJson('/dashboard/api/summary?' + query() + '&layer=' + encodeURIComponent(layer))
+    var layerParam = layer === null ? '' : '&layer=' + encodeURIComponent(layer);
+    return getJson('/dashboard/api/summary?' + query() + layerParam)
       .then(function (s) {
         showError(null);
         renderCards(s);
-        renderTable('districts', s.by_district, 'Area', function (g) {
-          return '&district_layer=' + encodeURIComponent(layer) + '&district=' + encodeURIComponent(g);
-        });
+        if (layer !== null)
+          renderTable('districts', s.by_district, 'Area', function (g) {
+            return '&district_layer=' + encodeURIComponent(layer) + '&district=' + encodeURIComponent(g);
+          });
         renderTable('channels', s.by_channel, 'Channel', function () {
           return '';
         });
@@ -403,6 +419,11 @@
       select.appendChild(el('option', l.replace(/_/g, ' '), { value: l }));
     });
     if (config.layers.indexOf('ward') >= 0) select.value = 'ward';
+    // A city with no district layers yet: no area choice and no area table (the map keeps the points).
+    var noAreas = config.layers.length === 0;
+    $('layer-field').hidden = noAreas;
+    $('areas').hidden = noAreas;
+    if (noAreas) document.body.setAttribute('data-no-areas', 'true');
     var end = new Date();
     $('end').value = isoDay(new Date(end.getTime() + 86400000));
     $('start').value = isoDay(new Date(end.getTime() - 90 * 86400000));
