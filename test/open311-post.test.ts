@@ -464,3 +464,25 @@ describe('datetime offsets', () => {
     ]);
   });
 });
+
+describe('number attributes as residents and their apps write them (outside probe)', () => {
+  it('when attribute[LIGHTS_OUT] is hex or binary, then 400 and nothing is written; a decimal is stored as a number', async () => {
+    const base = { api_key: key, service_code: 'STRLGTOUT', lat: HEREFORD.lat, long: HEREFORD.long };
+    const before = await count('service_requests');
+    for (const form of ['attribute[LIGHTS_OUT]=0x1F', 'attribute[LIGHTS_OUT]=0b11']) {
+      const res = await post().send(`${new URLSearchParams(base as never).toString()}&${form}`);
+      expect([res.status, res.body[0]?.description]).toEqual([
+        400,
+        'attribute[LIGHTS_OUT] must be a number.',
+      ]);
+    }
+    expect(await count('service_requests')).toBe(before);
+    const ok = await post().send({ ...base, 'attribute[LIGHTS_OUT]': ' 3 ' });
+    expect(ok.status).toBe(201);
+    const row = await t.db
+      .knex('service_requests')
+      .where({ id: ok.body[0].service_request_id })
+      .first('attributes');
+    expect(row.attributes).toEqual({ LIGHTS_OUT: 3 });
+  });
+});

@@ -93,6 +93,23 @@ describe('validateAttributes', () => {
     );
   });
 
+  it('when a number is not written in decimal (hex, binary, an object, a list of two), then it is refused; decimal forms pass', () => {
+    for (const DEPTH of ['0x1F', '0b11', '0o7', 'Infinity', '1_000', { a: '1' }, ['1', '2'], true]) {
+      const r = validateAttributes(s, { SIZE: 'S', DEPTH } as never, newValidators());
+      expect([DEPTH, r]).toEqual([DEPTH, { ok: false, problems: ['attribute[DEPTH] must be a number.'] }]);
+    }
+    for (const [DEPTH, value] of [
+      ['12', 12],
+      [' -1.5 ', -1.5],
+      ['.5', 0.5],
+      ['3e2', 300],
+      [['7'], 7],
+    ] as const) {
+      const r = validateAttributes(s, { SIZE: 'S', DEPTH } as never, newValidators());
+      expect(r).toEqual({ ok: true, values: { SIZE: 'S', DEPTH: value } });
+    }
+  });
+
   it('when a client sends codes the service does not define, then they are dropped, not refused', () => {
     const r = validateAttributes(s, { SIZE: 'S', fms_extra: 'x' }, newValidators());
     expect(r).toEqual({ ok: true, values: { SIZE: 'S' } });

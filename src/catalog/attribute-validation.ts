@@ -115,6 +115,16 @@ function describe(service: Service, e: ErrorObject): string {
   }
 }
 
+const DECIMAL = /^\s*[+-]?(?:\d+(?:\.\d*)?|\.\d+)(?:[eE][+-]?\d+)?\s*$/;
+/**
+ * A text that is a decimal number (a list holding one, as a repeated form field is, too). An empty text is
+ * left to the schema, as before (clients send optional fields empty).
+ */
+const isDecimal = (v: unknown): boolean =>
+  typeof v === 'string'
+    ? v.trim() === '' || DECIMAL.test(v)
+    : Array.isArray(v) && v.length === 1 && isDecimal(v[0]);
+
 /**
  * Returns the cleaned values (known codes only, coerced, datetimes normalised to ISO with offset) or the
  * list of problems, one per attribute. Unknown codes are dropped: clients such as FixMyStreet send extra
@@ -126,10 +136,18 @@ export function validateAttributes(
   validators: Validators,
 ): { ok: true; values: AttributeValues } | { ok: false; problems: string[] } {
   const data: Record<string, unknown> = { ...submitted };
+  // A number is written in decimal (JSON's form, or "2", "1.5", "-3e2" in a form): the schema's coercion
+  // (JavaScript's Number()) would also take "0x1F" as 31 and "0b11" as 3 (outside probe). Checked beside
+  // it, as lat and long are checked.
+  const notDecimal = service.attributes.filter((a) => {
+    const v: unknown = submitted[a.code];
+    return a.datatype === 'number' && v !== undefined && typeof v !== 'number' && !isDecimal(v);
+  });
+  const decimalProblems = notDecimal.map((a) => `attribute[${a.code}] must be a number.`);
   const validate = validatorFor(service, validators);
-  if (!validate(data)) {
-    const seen = new Set<string>();
-    const problems: string[] = [];
+  if (!validate(data) || decimalProblems.length > 0) {
+    const seen = new Set<string>(decimalProblems);
+    const problems: string[] = [...decimalProblems];
     for (const e of validate.errors ?? []) {
       const text = describe(service, e);
       if (!seen.has(text)) problems.push(text);
