@@ -279,3 +279,20 @@ describe('binding a new key to a jurisdiction (outside probe: a non-text jurisdi
     }
   });
 });
+
+describe('caches and keys (outside probe: a shared cache could serve one city its neighbour’s list)', () => {
+  it('when a public read carries a key in a header, then it is private; every public read varies by the key headers', async () => {
+    const keyed = await request(t.app)
+      .get('/open311/v2/requests.json?page_size=1')
+      .set('X-API-Key', keys['spring-client']?.secret as string);
+    expect(keyed.status).toBe(200);
+    expect(keyed.headers['cache-control']).toBe('private');
+    const anonymous = await request(t.app).get(
+      '/open311/v2/requests.json?page_size=1&jurisdiction_id=boston',
+    );
+    expect(anonymous.status).toBe(200);
+    expect(anonymous.headers['cache-control']).toBeUndefined();
+    for (const res of [keyed, anonymous])
+      expect(res.headers.vary?.split(/,\s*/)).toEqual(expect.arrayContaining(['Authorization', 'X-API-Key']));
+  });
+});

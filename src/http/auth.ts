@@ -77,8 +77,13 @@ export function requireKey(ctx: AppContext, role: Role) {
  */
 export function optionalKey(ctx: AppContext) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
+    // The answer depends on a key given in a header (a bound key reads its own city): a shared cache must
+    // keep answers apart by those headers, anonymous ones included, and not store a keyed one for others.
+    res.vary('Authorization');
+    res.vary('X-API-Key');
     const secret = presentedKey(req);
     if (secret === undefined) return next();
+    res.setHeader('Cache-Control', 'private');
     const key = await ctx.keys.verify(secret);
     if (!key) return next(forbidden('The api_key is not valid or has been revoked.'));
     res.locals.apiKey = key;
