@@ -6,46 +6,19 @@
  * pass at the same clock time sends them. Receivers are real HTTP servers on 127.0.0.1 (allowed by
  * OUTBOUND_ALLOW_PRIVATE=true); time is the test clock, never a sleep.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { createApiKey } from '../src/auth';
 import { createJurisdiction, type Service } from '../src/catalog';
 import { deliverDue, dispatchOutbox } from '../src/notify';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
+import { holdingReceiver, receiver } from './helpers/webhook-receiver';
 import { buildService, createRequest } from './helpers/factories';
 import { disableDuplicateDetection } from './helpers/fixtures';
 import { expectMatchesSpec } from './helpers/openapi';
 
 let t: TestServer;
 let service: Service;
-
-/** A receiver on 127.0.0.1 answering `status()` (a function: it comes back when the test says so). */
-interface Receiver {
-  url: string;
-  hits: string[];
-  close: () => Promise<void>;
-}
-async function receiver(status: () => number, hold?: (answer: () => void) => void): Promise<Receiver> {
-  const hits: string[] = [];
-  const server = http.createServer((req, res) => {
-    hits.push(String(req.headers['x-open311-delivery']));
-    req.resume();
-    const answer = () => {
-      res.statusCode = status();
-      res.end();
-    };
-    if (hold) hold(answer);
-    else answer();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    hits,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 const admin = (method: 'get' | 'post' | 'delete', path: string, body?: object, key = ADMIN_KEY) => {
   const r = request(t.app)[method](path).set('Authorization', `Bearer ${key}`);
@@ -272,25 +245,16 @@ describe('POST /admin/v1/webhooks/{id}/retry', () => {
   });
 
   it('when a delivery is being sent at the moment of the retry, then it is not made due again (never sent twice)', async () => {
-    let arrived!: () => void;
-    const sending = new Promise<void>((res) => (arrived = res));
-    let release!: () => void;
-    const r = await receiver(
-      () => 204,
-      (answer) => {
-        release = answer;
-        arrived();
-      },
-    );
+    const r = await holdingReceiver(() => 204);
     try {
       const id = await subscribe(r.url);
       await created(1);
       const first = pass();
-      await sending; // claimed: its next attempt is moved past the claim's lease while the receiver answers
+      await r.sending; // claimed: its next attempt is moved past the claim's lease while the receiver answers
       const res = await retry(`/admin/v1/webhooks/${id}/retry`);
       expect(res.body).toMatchObject({ pending_due_now: 0 });
       expect(await pass()).toEqual({ delivered: 0, failed: 0 }); // a second worker finds nothing due
-      release();
+      r.release();
       expect(await first).toEqual({ delivered: 1, failed: 0 });
       expect(r.hits).toHaveLength(1);
       expect(await statuses(id)).toEqual(['delivered']);
@@ -354,7 +318,7 @@ describe('POST /admin/v1/webhooks/{id}/deliveries/{deliveryId}/retry', () => {
         new RegExp(`^Delivery ${a?.id} was delivered at .*it is not sent again`),
       );
       expect(await pass()).toEqual({ delivered: 0, failed: 0 });
-      expect(r.hits.filter((h) => h === a?.id)).toHaveLength(2); // the failure, then the delivery
+      expect(r.hits.filter((h) => h.delivery === a?.id)).toHaveLength(2); // the failure, then the delivery
     } finally {
       await r.close();
     }

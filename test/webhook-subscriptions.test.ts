@@ -7,8 +7,6 @@
  * Receivers are real HTTP servers on 127.0.0.1 (allowed by OUTBOUND_ALLOW_PRIVATE=true); time is the
  * test clock, never a sleep.
  */
-import http from 'node:http';
-import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { outboundFetch, PrivateAddressError } from '../src/core';
 import type { Service } from '../src/catalog';
@@ -16,40 +14,12 @@ import { deliverDue } from '../src/notify';
 import { tick } from '../src/worker';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
+import { holdingReceiver, receiver } from './helpers/webhook-receiver';
 import { buildService, createRequest } from './helpers/factories';
 import { disableDuplicateDetection } from './helpers/fixtures';
 
 let t: TestServer;
 let service: Service;
-
-/** A receiver on 127.0.0.1 answering `status()` (a function, so a test can change its mind). */
-interface Receiver {
-  url: string;
-  hits: Array<{ delivery: string; authorization?: string }>;
-  close: () => Promise<void>;
-}
-async function receiver(status: () => number, hold?: (release: () => void) => void): Promise<Receiver> {
-  const hits: Receiver['hits'] = [];
-  const server = http.createServer((req, res) => {
-    hits.push({
-      delivery: String(req.headers['x-open311-delivery']),
-      authorization: req.headers.authorization,
-    });
-    req.resume();
-    const answer = () => {
-      res.statusCode = status();
-      res.end();
-    };
-    if (hold) hold(answer);
-    else answer();
-  });
-  await new Promise<void>((r) => server.listen(0, '127.0.0.1', r));
-  return {
-    url: `http://127.0.0.1:${(server.address() as AddressInfo).port}/hook`,
-    hits,
-    close: () => new Promise((r) => server.close(() => r())),
-  };
-}
 
 const admin = (method: 'get' | 'post' | 'delete', path: string, body?: object) => {
   const r = request(t.app)[method](path).set('Authorization', `Bearer ${ADMIN_KEY}`);
@@ -110,23 +80,14 @@ describe('deleting a subscription (M6)', () => {
   });
 
   it('when a subscription is deleted while a delivery is being sent, then that send finishes and is logged delivered', async () => {
-    let arrived!: () => void;
-    const sending = new Promise<void>((res) => (arrived = res));
-    let release!: () => void;
-    const r = await receiver(
-      () => 204,
-      (answer) => {
-        release = answer;
-        arrived();
-      },
-    );
+    const r = await holdingReceiver(() => 204);
     try {
       const id = await subscribe(r.url);
       await created(1);
       const pass = tick(t.ctx);
-      await sending; // the receiver holds the request: the delivery is in flight
+      await r.sending; // the receiver holds the request: the delivery is in flight
       expect((await admin('delete', `/admin/v1/webhooks/${id}`)).status).toBe(204);
-      release();
+      r.release();
       expect((await pass).delivered).toBe(1);
       expect(await deliveries(id)).toMatchObject([{ status: 'delivered', attempts: 1 }]);
     } finally {
