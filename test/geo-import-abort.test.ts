@@ -5,6 +5,7 @@
  * connection "idle in transaction". The import now ends when the upload is cut off, and writes nothing.
  */
 import http from 'node:http';
+import zlib from 'node:zlib';
 import type { AddressInfo } from 'node:net';
 import request from 'supertest';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
@@ -41,29 +42,61 @@ async function uploadAndHangUp(): Promise<void> {
   req.destroy();
 }
 
-it('when a client hangs up mid-upload, then the import ends and the database serves the next requests', async () => {
-  const before = Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n);
-  await uploadAndHangUp();
-  // On the embedded database this waited for the held connection for ever (the test's timeout fails it).
-  const next = await request(t.app)
-    .post('/admin/v1/jurisdictions/boston/geography/addresses?dry_run=true')
-    .set('Authorization', `Bearer ${ADMIN_KEY}`)
-    .type('text/csv')
-    .send(`house_number,street,zip,lat,long\n${ROW}`);
-  expect(next.status).toBe(200);
-  expect((await request(t.app).get('/open311/v2/services.json')).status).toBe(200);
-  expect(Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n)).toBe(before);
-  if (t.db.kind === 'postgres') {
-    // No connection is left inside the dropped import's transaction.
-    for (let i = 0; ; i++) {
-      const rows = (
-        await t.db.knex.raw(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
-        )
-      ).rows as { n: number }[];
-      if (rows[0]?.n === 0) break;
-      if (i > 100) throw new Error(`${rows[0]?.n} connection(s) left idle in a transaction`);
-      await new Promise((r) => setTimeout(r, 50));
+/**
+ * Sends a whole gzip upload, large once decompressed, and hangs up while the import is still reading it
+ * (the rest waits in the request's buffer, which the socket's close discards).
+ */
+async function uploadWholeAndHangUp(): Promise<void> {
+  const { port } = server.address() as AddressInfo;
+  const file = zlib.gzipSync(`house_number,street,zip,lat,long\n${ROW.repeat(200_000)}`);
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/admin/v1/jurisdictions/boston/geography/addresses?dry_run=true',
+    headers: {
+      Authorization: `Bearer ${ADMIN_KEY}`,
+      'Content-Type': 'text/csv',
+      'Content-Encoding': 'gzip',
+      'Content-Length': file.length,
+    },
+  });
+  req.on('error', () => undefined);
+  await new Promise<void>((r) => req.end(file, r));
+  await new Promise((r) => setTimeout(r, 300));
+  req.destroy();
+}
+
+it.each([
+  ['mid-upload', uploadAndHangUp],
+  ['after sending the whole file, before the import has read it', uploadWholeAndHangUp],
+])(
+  'when a client hangs up %s, then the import ends and the database serves the next requests',
+  async (_, hangUp) => {
+    const before = Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n);
+    await hangUp();
+    // On the embedded database this waited for the held connection for ever (the test's timeout fails it).
+    const next = await request(t.app)
+      .post('/admin/v1/jurisdictions/boston/geography/addresses?dry_run=true')
+      .set('Authorization', `Bearer ${ADMIN_KEY}`)
+      .type('text/csv')
+      .send(`house_number,street,zip,lat,long\n${ROW}`);
+    expect(next.status).toBe(200);
+    expect((await request(t.app).get('/open311/v2/services.json')).status).toBe(200);
+    expect(Number((await t.db.knex('address_points').count({ n: '*' }))[0]?.n)).toBe(before);
+    if (t.db.kind === 'postgres') {
+      // No connection is left inside the dropped import's transaction.
+      for (let i = 0; ; i++) {
+        const rows = (
+          await t.db.knex.raw(
+            "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND state LIKE 'idle in transaction%'",
+          )
+        ).rows as { n: number }[];
+        if (rows[0]?.n === 0) break;
+        if (i > 100) throw new Error(`${rows[0]?.n} connection(s) left idle in a transaction`);
+        await new Promise((r) => setTimeout(r, 50));
+      }
     }
-  }
-}, 20_000);
+  },
+  20_000,
+);

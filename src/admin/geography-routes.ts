@@ -101,11 +101,13 @@ export function geographyRouter(ctx: AppContext): Router {
     const body = byteLimit(ctx.config.geoImportMaxBytes, layer.kind);
     if (decoder instanceof PassThrough) req.pipe(body);
     else pipeline(req.pipe(decoder), body, () => undefined);
-    // A client that hangs up mid-upload ends the import: piping never ends the copy then, and the import
-    // would wait for the rest inside its transaction for good, holding a database connection (on the
-    // embedded database, the only one).
+    // A client that hangs up before the import has read the whole upload ends the import: piping never
+    // ends the copy then, and the import would wait for the rest inside its transaction for good, holding
+    // a database connection (on the embedded database, the only one). That includes an upload sent whole
+    // but not yet read (a large file waits in the request's buffer while the import works): the socket's
+    // close discards it, so the test is whether the request's end was read, not whether it arrived.
     const cut = () => {
-      if (!req.complete && !body.destroyed)
+      if (!req.readableEnded && !body.destroyed)
         body.destroy(new AppError(400, 'The upload was cut off before its end: nothing was imported.'));
     };
     req.once('aborted', cut);
