@@ -13,7 +13,15 @@ export {
   type HistoryEntry,
   type RequestRef,
 } from './record';
-export { addNote, assign, changeStatus, setPriority, transfer, type StatusChange } from './lifecycle';
+export {
+  addNote,
+  assign,
+  changeStatus,
+  setPriority,
+  transfer,
+  type ChangeTime,
+  type StatusChange,
+} from './lifecycle';
 export { confirmDuplicate, link, merge, unlink } from './links';
 export {
   applyEscalations,

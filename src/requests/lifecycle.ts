@@ -8,6 +8,10 @@
  * internal unless the caller says `public: true`. The fact of a status change or a transfer (the new
  * status, the new department's name) is public whatever the note: it shows in the public request anyway.
  * An internal note given with a status change or a transfer is its own internal `note` history row.
+ *
+ * A change's time (`when`) may be the clock rather than a time: the change is then timed once it holds the request's row, so
+ * changes that wait for each other are timed in the order they are written (the history lists them in
+ * that order, and updated_datetime never lags a change written after it).
  */
 import type { Knex } from 'knex';
 import { badRequest } from '../core';
@@ -16,6 +20,10 @@ import { recordChange, type Actor, type HistoryEntry } from './record';
 import { recomputeResponseLevel } from './recompute';
 import { applyStatus, lockRequest, mirrorNote, touchPublic, type LockedRequest } from './status';
 import { isDetailedStatus, statusOf } from './statuses';
+
+/** A change's time, or the clock to read it from once the request is locked. */
+export type ChangeTime = Date | (() => Date);
+const timeOf = (when: ChangeTime): Date => (typeof when === 'function' ? when() : when);
 
 export interface StatusChange {
   detailedStatus: string;
@@ -45,12 +53,13 @@ export async function changeStatus(
   id: string,
   change: StatusChange,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<LockedRequest> {
   const to = change.detailedStatus.toLowerCase();
   if (!isDetailedStatus(to))
     throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
+  const at = timeOf(when);
   const publicNote = change.public === true ? (change.note ?? null) : null;
   // status_notes is a public GeoReport field: only a public note (or the caller's own text) goes there.
   await applyStatus(trx, r, to, change.statusNotes ?? publicNote, at, actor);
@@ -79,9 +88,10 @@ export async function addNote(
   text: string,
   isPublic: boolean,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
+  const at = timeOf(when);
   await recordChange(trx, r, at, actor, {
     kind: 'note',
     public: isPublic,
@@ -102,10 +112,11 @@ export async function transfer(
   agencyCode: string,
   note: string | undefined,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
   notePublic = false,
 ): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
+  const at = timeOf(when);
   if (r.status === 'closed') throw badRequest('A closed request cannot be transferred; reopen it first.');
   const agency = (await trx('agencies')
     .where({ jurisdiction_id: jurisdictionId, code: agencyCode })
@@ -138,11 +149,12 @@ export async function setPriority(
   id: string,
   priority: string,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<LockedRequest> {
   if (!(PRIORITIES as readonly string[]).includes(priority))
     throw badRequest(`priority must be one of ${PRIORITIES.join(', ')}.`);
   const r = await lockRequest(trx, jurisdictionId, id);
+  const at = timeOf(when);
   if (r.priority === priority) throw badRequest(`The priority is already ${priority}.`);
   await trx('service_requests').where('id', r.id).update({ priority });
   const expected = await recomputeResponseLevel(trx, r.id, at);
@@ -162,9 +174,10 @@ export async function assign(
   id: string,
   assignee: string | null,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<void> {
   const r = await lockRequest(trx, jurisdictionId, id);
+  const at = timeOf(when);
   await trx('service_requests').where('id', r.id).update({ assigned_to: assignee });
   await recordChange(trx, r, at, actor, {
     kind: 'assignment',

@@ -3,7 +3,6 @@
  * Every change is one transaction with its history row (see requests/lifecycle.ts).
  */
 import { Router, type Request, type Response } from 'express';
-import type { Knex } from 'knex';
 import type { ApiKey } from '../auth';
 import { CHANNELS } from '../auth';
 import type { AppContext } from '../context';
@@ -22,16 +21,7 @@ import { checker, queryInput } from '../core';
 import { bodyShapes, scalar, type RawParams } from '../http';
 import { LIST_PARAMS, parseListParams, parseSubmission, publicBaseUrl, SUBMISSION_SHAPES } from '../open311';
 import { mountStaffMedia } from './media-routes';
-import {
-  addNote,
-  assign,
-  changeStatus,
-  lockRequest,
-  PRIORITIES,
-  setPriority,
-  transfer,
-  type Actor,
-} from '../requests';
+import { addNote, assign, changeStatus, PRIORITIES, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
 import { confirmDuplicate, link, merge, unlink } from '../requests';
 import { fullHistory, staffRequestList, staffRequestView } from './views';
@@ -207,34 +197,18 @@ export function staffRouter(ctx: AppContext): Router {
     res.json(history);
   });
 
-  /**
-   * One staff change to the request of the path, timed once its row is locked: changes that wait for each
-   * other are timed in the order they are written, so its history lists them in that order and its
-   * updated_datetime never lags a change written after it (timed before the wait, a change was listed
-   * before the one it had waited for; outside probe, PostgreSQL).
-   */
-  const changeOne = (
-    req: Request,
-    jurisdictionId: string,
-    work: (trx: Knex.Transaction, at: Date) => Promise<unknown>,
-  ) =>
-    ctx.knex.transaction(async (trx) => {
-      await lockRequest(trx, jurisdictionId, id(req));
-      await work(trx, ctx.clock());
-    });
-
   router.post('/requests/:id/status', async (req, res) => {
     const j = await jurisdiction(req, res);
     const b = body(req, 'status');
     const detailed = text(b, 'detailed_status', 50, true) as string;
-    await changeOne(req, j.id, (trx, at) =>
+    await ctx.knex.transaction((trx) =>
       changeStatus(
         trx,
         j.id,
         id(req),
         { detailedStatus: detailed, note: text(b, 'note', 4000), public: bool(b, 'public', NOTE_DEFAULT) },
         actorOf(apiKeyOf(res)),
-        at,
+        ctx.clock,
       ),
     );
     await respondWithRequest(req, res);
@@ -243,7 +217,7 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/transfer', async (req, res) => {
     const j = await jurisdiction(req, res);
     const b = body(req, 'transfer');
-    await changeOne(req, j.id, (trx, at) =>
+    await ctx.knex.transaction((trx) =>
       transfer(
         trx,
         j.id,
@@ -251,7 +225,7 @@ export function staffRouter(ctx: AppContext): Router {
         text(b, 'agency_code', 100, true) as string,
         text(b, 'note', 4000),
         actorOf(apiKeyOf(res)),
-        at,
+        ctx.clock,
         bool(b, 'public', NOTE_DEFAULT),
       ),
     );
@@ -260,14 +234,14 @@ export function staffRouter(ctx: AppContext): Router {
 
   router.post('/requests/:id/priority', async (req, res) => {
     const j = await jurisdiction(req, res);
-    await changeOne(req, j.id, (trx, at) =>
+    await ctx.knex.transaction((trx) =>
       setPriority(
         trx,
         j.id,
         id(req),
         text(body(req, 'priority'), 'priority', 20, true) as string,
         actorOf(apiKeyOf(res)),
-        at,
+        ctx.clock,
       ),
     );
     await respondWithRequest(req, res);
@@ -276,14 +250,16 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/assign', async (req, res) => {
     const j = await jurisdiction(req, res);
     const assignee = text(body(req, 'assign'), 'assigned_to', 200) ?? null;
-    await changeOne(req, j.id, (trx, at) => assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), at));
+    await ctx.knex.transaction((trx) =>
+      assign(trx, j.id, id(req), assignee, actorOf(apiKeyOf(res)), ctx.clock),
+    );
     await respondWithRequest(req, res);
   });
 
   router.post('/requests/:id/notes', async (req, res) => {
     const j = await jurisdiction(req, res);
     const b = body(req, 'notes');
-    await changeOne(req, j.id, (trx, at) =>
+    await ctx.knex.transaction((trx) =>
       addNote(
         trx,
         j.id,
@@ -291,7 +267,7 @@ export function staffRouter(ctx: AppContext): Router {
         text(b, 'text', 4000, true) as string,
         bool(b, 'public', NOTE_DEFAULT),
         actorOf(apiKeyOf(res)),
-        at,
+        ctx.clock,
       ),
     );
     await respondWithRequest(req, res, 201);
