@@ -23,7 +23,7 @@ import { isDetailedStatus, statusOf } from './statuses';
 
 /** A change's time, or the clock to read it from once the request is locked. */
 export type ChangeTime = Date | (() => Date);
-const timeOf = (when: ChangeTime): Date => (typeof when === 'function' ? when() : when);
+export const timeOf = (when: ChangeTime): Date => (typeof when === 'function' ? when() : when);
 
 export interface StatusChange {
   detailedStatus: string;

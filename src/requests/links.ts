@@ -2,10 +2,13 @@
  * Links between reports of one problem (issue #16): a linked report points at its parent, stays open and
  * follows the parent's status (status.ts mirrors every change); the parent counts its supporters. Closing a
  * report as `duplicate` is a staff decision only (`confirmDuplicate`); staff can also link, unlink and merge.
+ * As for lifecycle.ts's changes, a staff action's time may be the clock: it is then read once the action holds
+ * the rows it changes, so actions that wait for each other are timed in the order they are written.
  */
 import type { Knex } from 'knex';
 import { badRequest, notFound } from '../core';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
+import { timeOf, type ChangeTime } from './lifecycle';
 import { recomputeResponseLevel } from './recompute';
 import {
   applyStatus,
@@ -64,13 +67,14 @@ export async function link(
   childId: string,
   parentIdGiven: string,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<string> {
   const parentId = await rootOf(trx, jurisdictionId, parentIdGiven);
   if (parentId === childId) throw badRequest('A request cannot be a duplicate of itself.');
   const parent = await lockRequest(trx, jurisdictionId, parentId);
   if (parent.status === 'closed') throw badRequest(`${parentId} is closed; link to an open request.`);
   const child = await lockRequest(trx, jurisdictionId, childId);
+  const at = timeOf(when);
   if (child.parent_request_id)
     throw badRequest(`${childId} is already a duplicate of ${child.parent_request_id}; unlink it first.`);
   if (child.status === 'closed')
@@ -101,10 +105,11 @@ export async function confirmDuplicate(
   jurisdictionId: string,
   childId: string,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<void> {
   const child = await lockRequest(trx, jurisdictionId, childId);
   if (!child.parent_request_id) throw badRequest(`${childId} is not linked to another request.`);
+  const at = timeOf(when);
   const note = `Duplicate of ${child.parent_request_id}`;
   await applyStatus(trx, child, 'duplicate', note, at, actor);
   await recordChange(trx, child, at, actor, {
@@ -126,11 +131,12 @@ export async function unlink(
   jurisdictionId: string,
   childId: string,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<void> {
   const child = await lockRequest(trx, jurisdictionId, childId);
   const parentId = child.parent_request_id;
   if (!parentId) throw badRequest(`${childId} is not linked to another request.`);
+  const at = timeOf(when);
   await trx('service_requests').where('id', childId).update({ parent_request_id: null });
   await trx('service_requests').where('id', parentId).decrement('supporter_count', 1);
   const independent = { ...child, parent_request_id: null };
@@ -160,7 +166,7 @@ export async function merge(
   fromId: string,
   intoId: string,
   actor: Actor,
-  at: Date,
+  when: ChangeTime,
 ): Promise<string> {
   const target = await rootOf(trx, jurisdictionId, intoId);
   if (target === fromId) throw badRequest('A request cannot be merged into itself.');
@@ -170,6 +176,7 @@ export async function merge(
     .orderBy('id')
     .forUpdate()
     .select(...lockedColumns(trx))) as LockedRequest[];
+  const at = timeOf(when);
   await trx('service_requests')
     .whereIn(
       'id',

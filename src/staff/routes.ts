@@ -276,16 +276,14 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/link', async (req, res) => {
     const j = await jurisdiction(req, res);
     const parent = text(body(req, 'link'), 'parent_service_request_id', 20, true) as string;
-    await ctx.knex.transaction((trx) =>
-      link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock()),
-    );
+    await ctx.knex.transaction((trx) => link(trx, j.id, id(req), parent, actorOf(apiKeyOf(res)), ctx.clock));
     await respondWithRequest(req, res);
   });
 
   router.post('/requests/:id/unlink', async (req, res) => {
     const j = await jurisdiction(req, res);
     body(req, 'unlink');
-    await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()));
+    await ctx.knex.transaction((trx) => unlink(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock));
     await respondWithRequest(req, res);
   });
 
@@ -294,7 +292,7 @@ export function staffRouter(ctx: AppContext): Router {
     const j = await jurisdiction(req, res);
     body(req, 'confirm');
     await ctx.knex.transaction((trx) =>
-      confirmDuplicate(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock()),
+      confirmDuplicate(trx, j.id, id(req), actorOf(apiKeyOf(res)), ctx.clock),
     );
     await respondWithRequest(req, res);
   });
@@ -302,7 +300,7 @@ export function staffRouter(ctx: AppContext): Router {
   router.post('/requests/:id/merge', async (req, res) => {
     const j = await jurisdiction(req, res);
     const into = text(body(req, 'merge'), 'into_service_request_id', 20, true) as string;
-    await ctx.knex.transaction((trx) => merge(trx, j.id, id(req), into, actorOf(apiKeyOf(res)), ctx.clock()));
+    await ctx.knex.transaction((trx) => merge(trx, j.id, id(req), into, actorOf(apiKeyOf(res)), ctx.clock));
     await respondWithRequest(req, res);
   });
 
