@@ -100,3 +100,43 @@ it.each([
   },
   20_000,
 );
+
+/**
+ * Probe leftover (2026-12-05): a file sent as it is, over GEO_IMPORT_MAX_MB, was read and its rows checked
+ * for minutes before the 413. A declared length over the cap is now refused before the body is read, and
+ * the connection closed (Node would otherwise read the rest of the body to keep it).
+ */
+it('when an upload declares a length over the cap, then 413 before its body is sent, and the connection closes', async () => {
+  const { port } = server.address() as AddressInfo;
+  const req = http.request({
+    host: '127.0.0.1',
+    port,
+    method: 'POST',
+    path: '/admin/v1/jurisdictions/boston/geography/addresses',
+    headers: {
+      Authorization: `Bearer ${ADMIN_KEY}`,
+      'Content-Type': 'text/csv',
+      'Content-Length': 4 * 1024 ** 3, // 4 GB said, a few bytes sent: the answer cannot wait for the rest
+    },
+  });
+  req.on('error', () => undefined);
+  try {
+    req.write('house_number,street,zip,lat,long\n');
+    // Without the check, no answer came until the 4 GB had been read (the test's timeout fails it).
+    const res = await new Promise<http.IncomingMessage>((resolve) => req.once('response', resolve));
+    let body = '';
+    res.setEncoding('utf8');
+    res.on('data', (c: string) => (body += c));
+    await new Promise((r) => res.once('end', r));
+    expect(res.statusCode).toBe(413);
+    expect(res.headers.connection).toBe('close');
+    expect(JSON.parse(body)).toEqual([
+      {
+        code: 413,
+        description: expect.stringMatching(/^The addresses file is larger than \d+ MB once decompressed/),
+      },
+    ]);
+  } finally {
+    req.destroy();
+  }
+});

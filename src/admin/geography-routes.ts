@@ -43,27 +43,31 @@ function bodyDecoder(header: string | undefined): Transform {
 /** Boundary and district files are read whole before they are checked: at most this much of them. */
 const POLYGON_MAX_BYTES = 128 * 1_048_576;
 
-/**
- * The body's bytes after decoding, refused with a 413 past GEO_IMPORT_MAX_MB: a small gzip body could
- * otherwise inflate to gigabytes (decompression bomb), and an unbounded upload fill the server's memory
- * where the file is read whole (boundaries, districts: POLYGON_MAX_BYTES at most). The import reading it
- * sees the 413 and writes nothing.
- */
-function byteLimit(configured: number, layerKind: string): Transform {
+/** The most of a layer's file read over HTTP, once decoded (GEO_IMPORT_MAX_MB; less for files read whole). */
+function byteCap(configured: number, layerKind: string): { max: number; tooLarge: () => AppError } {
   const readWhole = !isPointLayer(layerKind);
   const max = readWhole ? Math.min(configured, POLYGON_MAX_BYTES) : configured;
+  const tooLarge = () =>
+    new AppError(
+      413,
+      `The ${layerKind} file is larger than ${Math.round(max / 1_048_576)} MB once decompressed, the most this server reads over HTTP (GEO_IMPORT_MAX_MB${readWhole ? '; 128 MB for boundaries and districts' : ''}): nothing was imported. Split it, or import it with the \`geo import\` command on the server.`,
+    );
+  return { max, tooLarge };
+}
+
+/**
+ * The body's bytes after decoding, refused with a 413 past the cap: a small gzip body could otherwise
+ * inflate to gigabytes (decompression bomb), and an unbounded upload fill the server's memory where the
+ * file is read whole (boundaries, districts: POLYGON_MAX_BYTES at most). The import reading it sees the 413
+ * and writes nothing.
+ */
+function byteLimit({ max, tooLarge }: ReturnType<typeof byteCap>): Transform {
   let seen = 0;
   return new Transform({
     transform(chunk: Buffer, _encoding: BufferEncoding, done: TransformCallback) {
       seen += chunk.length;
       if (seen <= max) return done(null, chunk);
-      const mb = Math.round(max / 1_048_576);
-      done(
-        new AppError(
-          413,
-          `The ${layerKind} file is larger than ${mb} MB once decompressed, the most this server reads over HTTP (GEO_IMPORT_MAX_MB${readWhole ? '; 128 MB for boundaries and districts' : ''}): nothing was imported. Split it, or import it with the \`geo import\` command on the server.`,
-        ),
-      );
+      done(tooLarge());
     },
   });
 }
@@ -94,11 +98,19 @@ export function geographyRouter(ctx: AppContext): Router {
       throw badRequest('srid must be an EPSG code such as 2249.');
     const flag = (name: string) => scalar(q, name) === 'true';
     const decoder = bodyDecoder(req.headers['content-encoding']);
+    const cap = byteCap(ctx.config.geoImportMaxBytes, layer.kind);
+    // A file sent as it is that says it is over the cap is refused before a byte is read (it used to be
+    // read, and its rows checked, for minutes before the 413), and the connection closed after the answer:
+    // Node would otherwise read the rest of the body to keep the connection.
+    if (decoder instanceof PassThrough && Number(req.headers['content-length']) > cap.max) {
+      res.setHeader('Connection', 'close');
+      throw cap.tooLarge();
+    }
     // The import reads its own copy of the body: a refused import stops reading and destroys that copy,
     // never the request, so the answer still reaches the client (Node drains the rest of the body).
     // A decoder's error (a corrupt gzip stream) may come before the import reads: the pipeline holds it
     // for the reader instead of leaving an 'error' event with no listener.
-    const body = byteLimit(ctx.config.geoImportMaxBytes, layer.kind);
+    const body = byteLimit(cap);
     if (decoder instanceof PassThrough) req.pipe(body);
     else pipeline(req.pipe(decoder), body, () => undefined);
     // A client that hangs up before the import has read the whole upload ends the import: piping never
