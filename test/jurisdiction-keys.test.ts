@@ -280,6 +280,64 @@ describe('binding a new key to a jurisdiction (outside probe: a non-text jurisdi
   });
 });
 
+describe('a new key named in the query, and revoking by id (outside probe, 5 December: H4, M4)', () => {
+  const post = (query: string, body: object, key = ADMIN_KEY) =>
+    request(t.app).post(`/admin/v1/api-keys${query}`).set('Authorization', `Bearer ${key}`).send(body);
+
+  it('when the jurisdiction is named in the query, then the key is bound to it (it made a key of every city)', async () => {
+    const res = await post('?jurisdiction_id=springfield', { name: 'from the query', role: 'client' });
+    expect([res.status, res.body.jurisdiction_id]).toEqual([201, 'springfield']);
+    const same = await post('?jurisdiction_id=springfield', {
+      name: 'both',
+      role: 'client',
+      jurisdiction_id: 'springfield',
+    });
+    expect([same.status, same.body.jurisdiction_id]).toEqual([201, 'springfield']);
+  });
+
+  it('when the query and body disagree, or the query is empty or a list, then 400 and no key is made', async () => {
+    const before = Number((await t.db.knex('api_keys').count({ n: '*' }).first())?.n ?? 0);
+    const clash = await post('?jurisdiction_id=boston', { name: 'x', jurisdiction_id: 'springfield' });
+    expect([clash.status, clash.body[0]?.description]).toEqual([
+      400,
+      'jurisdiction_id is "boston" in the query and "springfield" in the body: name one jurisdiction.',
+    ]);
+    for (const query of ['?jurisdiction_id=', '?jurisdiction_id=boston&jurisdiction_id=springfield'])
+      expect((await post(query, { name: 'x' })).status).toBe(400);
+    expect(Number((await t.db.knex('api_keys').count({ n: '*' }).first())?.n ?? 0)).toBe(before);
+  });
+
+  it('when a bound admin key names another city in the query, then 403 (it minted a key of its own city)', async () => {
+    const res = await post('?jurisdiction_id=boston', { name: 'x' }, keys['spring-admin']?.secret);
+    expect(res.status).toBe(403);
+  });
+
+  it('when a key id is not plain digits, then 404 and no key is revoked (0x.., 2.2e1, 22.0 revoked one)', async () => {
+    const made = await post('', { name: 'to keep', role: 'client' });
+    const n = Number(made.body.id);
+    for (const id of [
+      `0x${n.toString(16)}`,
+      `${n}.0`,
+      `${n / 10}e1`,
+      `%20${n}`,
+      `0b${n.toString(2)}`,
+      '-1',
+      '0',
+    ]) {
+      const res = await request(t.app)
+        .delete(`/admin/v1/api-keys/${id}`)
+        .set('Authorization', `Bearer ${ADMIN_KEY}`);
+      expect([id, res.status]).toEqual([id, 404]);
+    }
+    const row = await t.db.knex('api_keys').where({ id: n }).first('revoked_at');
+    expect(row.revoked_at).toBeNull();
+    const revoked = await request(t.app)
+      .delete(`/admin/v1/api-keys/${n}`)
+      .set('Authorization', `Bearer ${ADMIN_KEY}`);
+    expect(revoked.status).toBe(204);
+  });
+});
+
 describe('caches and keys (outside probe: a shared cache could serve one city its neighbour’s list)', () => {
   it('when a public read carries a key in a header, then it is private; every public read varies by the key headers', async () => {
     const keyed = await request(t.app)
