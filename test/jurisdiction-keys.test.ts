@@ -338,6 +338,38 @@ describe('a new key named in the query, and revoking by id (outside probe, 5 Dec
   });
 });
 
+describe('deleting a city (outside probe, 5 December: M5)', () => {
+  it('when a city is deleted, then its keys stop working at once, also if a city of that id is made again', async () => {
+    const admin = { Authorization: `Bearer ${ADMIN_KEY}` };
+    const city = { id: 'tmp2', name: 'Temporary', time_zone: 'America/Chicago' };
+    expect((await request(t.app).post('/admin/v1/jurisdictions').set(admin).send(city)).status).toBe(201);
+    const made = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set(admin)
+      .send({ name: 'tmp2 admin', role: 'admin', jurisdiction_id: 'tmp2' });
+    const tmpAdmin = { Authorization: `Bearer ${made.body.api_key}` };
+    // Used once, the key is in the process's key cache.
+    expect((await request(t.app).get('/admin/v1/api-keys').set(tmpAdmin)).status).toBe(200);
+    expect((await request(t.app).delete('/admin/v1/jurisdictions/tmp2').set(admin)).status).toBe(204);
+    // The deleted city's keys went with it (ON DELETE CASCADE); the cache kept them for up to its TTL.
+    const gone = await request(t.app).get('/admin/v1/api-keys').set(tmpAdmin);
+    expect([gone.status, gone.body[0]?.description]).toEqual([
+      403,
+      'The api_key is not valid or has been revoked.',
+    ]);
+    expect((await request(t.app).post('/admin/v1/jurisdictions').set(admin).send(city)).status).toBe(201);
+    const minted = await request(t.app)
+      .post('/admin/v1/api-keys')
+      .set(tmpAdmin)
+      .send({ name: 'x', role: 'admin' });
+    expect([minted.status, minted.body[0]?.description]).toEqual([
+      403,
+      'The api_key is not valid or has been revoked.',
+    ]);
+    expect((await request(t.app).delete('/admin/v1/jurisdictions/tmp2').set(admin)).status).toBe(204);
+  });
+});
+
 describe('caches and keys (outside probe: a shared cache could serve one city its neighbour’s list)', () => {
   it('when a public read carries a key in a header, then it is private; every public read varies by the key headers', async () => {
     const keyed = await request(t.app)

@@ -75,6 +75,10 @@ export function jurisdictionsRouter(ctx: AppContext): Router {
       throw forbidden('This api_key is bound to one jurisdiction and cannot delete one.');
     if (!(await deleteJurisdiction(ctx.knex, id))) throw notFound(`jurisdiction "${id}" is not served here.`);
     await ctx.invalidate('catalog');
+    // Its keys went with it (ON DELETE CASCADE): cached, they kept working for the cache's life, and could
+    // mint keys of a new city given the same id (outside probe, M5). Its calendar goes too.
+    await ctx.invalidate('keys');
+    await ctx.invalidate('calendar', id);
     res.status(204).end();
   });
   return router;
