@@ -165,4 +165,17 @@ describe('multipart text fields (what apps send with a photo): UTF-8, or the cha
       'Café €5 “q”',
     );
   });
+
+  it('when the part names a charset the server cannot read, then a 415 names the field and nothing is stored', async () => {
+    // Outside probe (5 December, M1): the part was dropped and the request stored without its description.
+    const before = await t.db.knex('service_requests').count({ n: '*' });
+    for (const charset of ['x-bogus', 'cp037']) {
+      const res = await post(`Content-Type: text/plain; charset=${charset}\r\n`, Buffer.from('Pothole'));
+      expect([res.status, res.body[0]?.description]).toEqual([
+        415,
+        'The body field "description" names a charset this server does not read: send multipart text in UTF-8, windows-1252 or ISO-8859-1.',
+      ]);
+    }
+    expect(await t.db.knex('service_requests').count({ n: '*' })).toEqual(before);
+  });
 });

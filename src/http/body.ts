@@ -262,7 +262,15 @@ export function writeBody(limitBytes: number, files?: FileLimits) {
  */
 function multipartText(body: unknown): AppError | undefined {
   if (!body || typeof body !== 'object') return undefined;
-  const lost = fieldHolding(body, '', (s) => s.includes('\ufffd'));
+  // A part whose charset busboy cannot decode (charset=x-bogus, cp037) comes with no value at all: the
+  // field was dropped without a word (a description lost, or "service_code is required" for a code sent).
+  const undecoded = fieldHolding(body, '', (s) => s === undefined);
+  if (undecoded !== null)
+    return new AppError(
+      415,
+      `The body field ${undecoded} names a charset this server does not read: send multipart text in UTF-8, windows-1252 or ISO-8859-1.`,
+    );
+  const lost = fieldHolding(body, '', (s) => s?.includes('\ufffd') === true);
   if (lost !== null)
     return new AppError(
       400,
@@ -272,11 +280,12 @@ function multipartText(body: unknown): AppError | undefined {
   return undefined;
 }
 
-/** The first field (by its shown name) whose name or string value `bad` holds, or null. */
-function fieldHolding(value: object, path: string, bad: (s: string) => boolean): string | null {
+/** The first field (by its shown name) whose name or string (or missing) value `bad` holds, or null. */
+function fieldHolding(value: object, path: string, bad: (s: string | undefined) => boolean): string | null {
   for (const [k, v] of Object.entries(value)) {
     const name = path ? `${path}[${k}]` : k;
-    if (bad(k) || (typeof v === 'string' && bad(v))) return JSON.stringify(shownName(name).slice(0, 60));
+    if (bad(k) || ((typeof v === 'string' || v === undefined) && bad(v as string | undefined)))
+      return JSON.stringify(shownName(name).slice(0, 60));
     if (v && typeof v === 'object') {
       const inner = fieldHolding(v as object, name, bad);
       if (inner !== null) return inner;
