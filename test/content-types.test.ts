@@ -166,6 +166,17 @@ describe('multipart text fields (what apps send with a photo): UTF-8, or the cha
     );
   });
 
+  it('when a windows-1252 part holds one of its five undefined bytes (a C1 control once read), then a 400 names the field', async () => {
+    const res = await post(
+      'Content-Type: text/plain; charset=windows-1252\r\n',
+      Buffer.from([0x41, 0x81, 0x42]),
+    );
+    expect([res.status, res.body[0]?.description]).toEqual([
+      400,
+      'The body field description holds a control character or another non-text character.',
+    ]);
+  });
+
   it('when the part names a charset the server cannot read, then a 415 names the field and nothing is stored', async () => {
     // Outside probe (5 December, M1): the part was dropped and the request stored without its description.
     const before = await t.db.knex('service_requests').count({ n: '*' });

@@ -2,14 +2,16 @@
  * No input reaches the database unchecked (issue #15.2): a path that does not decode, or any path segment,
  * query parameter, body field or field name holding a character that is not text (NUL and the other C0
  * controls but tab, LF and CR; U+FFFE/U+FFFF; lone surrogates — what XML 1.0 cannot carry and PostgreSQL
- * refuses in text) is a 400 naming where it was, before any route runs a query.
+ * refuses in text; and DEL and the C1 controls U+0080–U+009F, which no written text holds: they are
+ * windows-1252 text read as ISO-8859-1, or its five undefined bytes) is a 400 naming where it was, before
+ * any route runs a query.
  */
 import type { NextFunction, Request, Response } from 'express';
 import { AppError } from '../core';
 
 const NOT_TEXT =
   // eslint-disable-next-line no-control-regex
-  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
+  /[\u0000-\u0008\u000B\u000C\u000E-\u001F\u007F-\u009F\uFFFE\uFFFF]|[\uD800-\uDBFF](?![\uDC00-\uDFFF])|(?<![\uD800-\uDBFF])[\uDC00-\uDFFF]/;
 
 export const isText = (s: string): boolean => !NOT_TEXT.test(s);
 
