@@ -21,6 +21,24 @@ describe('scrubUrl', () => {
     ['/surveys/01kbEICALsecret?x=1', '/surveys/[redacted]?x=1'],
     ['/x?%E0%A4%A=1&status=open', '/x?%E0%A4%A=1&status=open'],
     ['/x?description=api_key%3Dfoo', '/x?description=api_key%3Dfoo'],
+    // Outside probe (5 December): names the server does not read, and values that are personal anywhere.
+    [
+      '/x?apikey=o311_s&phone_number=617&contact%5Bemail%5D=a&X-API-Key=k&password=p',
+      '/x?apikey=[redacted]&phone_number=[redacted]&contact%5Bemail%5D=[redacted]&X-API-Key=[redacted]&password=[redacted]',
+    ],
+    [
+      '/open311/v2/addresses.json?q=jane%40example.org&note=call+617-555-0100',
+      '/open311/v2/addresses.json?q=[redacted]&note=[redacted]',
+    ],
+    ['/open311/v2/requests/jane@example.org.json?x=1', '/open311/v2/requests/[redacted]?x=1'],
+    [
+      '/open311/v2/requests.json?lat=42.3504&long=-71.0867&radius=500&start_date=2026-03-08&service_request_id=100422,1234567890123',
+      '/open311/v2/requests.json?lat=42.3504&long=-71.0867&radius=500&start_date=2026-03-08&service_request_id=100422,1234567890123',
+    ],
+    [
+      '/open311/v2/requests.json?q=29+Hereford+St&bbox=-71.1,42.3,-71.0,42.4&updated_after=2026-03-08T02:30:00Z',
+      '/open311/v2/requests.json?q=29+Hereford+St&bbox=-71.1,42.3,-71.0,42.4&updated_after=2026-03-08T02:30:00Z',
+    ],
   ])('%s', (url, logged) => {
     expect(scrubUrl(url)).toBe(logged);
   });

@@ -43,30 +43,69 @@ const SECRET_PARAMS: ReadonlySet<string> = new Set([
   'token',
 ]);
 
+/**
+ * Names that say a secret or personal data, however a client spells them (`apikey`, `phone_number`,
+ * `contact[email]`, `password`): the server reads none of these in a query, but a client may send them
+ * there, and the log must not keep them (outside probe, 5 December).
+ */
+const SECRET_NAME =
+  /key|token|secret|passw|e-?mail|phone|mobile|first_?name|last_?name|surname|device|account|contact/;
+
+/** Values that hold an e-mail address or a phone number, whatever parameter carries them. */
+const EMAIL_LIKE = /[^\s@]@[^\s@]+\.[^\s@]/;
+// Seven digits or more with a separator or a leading +: 617-555-0100, (617) 555 0100, +1 617 555 0100;
+// not a number (ids, coordinates: no dots here) nor a date (2026-03-08).
+const PHONE_IN = /\+?\d[\d\s()-]{5,}\d/g;
+const DATE = /^\d{4}-\d{2}-\d{2}$/;
+
+function looksPersonal(raw: string): boolean {
+  const value = decoded(raw);
+  if (EMAIL_LIKE.test(value)) return true;
+  for (const [m] of value.matchAll(PHONE_IN)) {
+    const t = m.trim();
+    if ((t.match(/\d/g)?.length ?? 0) >= 7 && /[\s()+-]/.test(t) && !DATE.test(t)) return true;
+  }
+  return false;
+}
+
 /** Paths whose last segment is a secret: a resident's one-time survey link. */
 const SECRET_PATH = /^(\/surveys\/)[^/?#]+/;
 
-function paramName(raw: string): string {
-  let name = raw.replace(/\+/g, ' ');
+function decoded(raw: string): string {
+  const text = raw.replace(/\+/g, ' ');
   try {
-    name = decodeURIComponent(name);
+    return decodeURIComponent(text);
   } catch {
-    // A name that does not decode is compared as written.
+    return text; // a text that does not decode is compared as written
   }
+}
+
+function paramName(raw: string): string {
   // `email[]`, `email[0]`: the forms a query parser reads as the same parameter.
-  return name
+  return decoded(raw)
     .replace(/\[[^\]]*\]$/, '')
     .trim()
     .toLowerCase();
 }
 
+const secretName = (raw: string): boolean => {
+  const name = paramName(raw);
+  return SECRET_PARAMS.has(name) || SECRET_NAME.test(decoded(raw).toLowerCase());
+};
+
 /**
  * The URL as logged: the values of secret and personal query parameters, however their names are written
- * (`%61pi_key`, `email[]`, `EMAIL`), and a survey link's token are replaced by `[redacted]`.
+ * (`%61pi_key`, `email[]`, `EMAIL`, `apikey`, `contact[email]`), any value that looks like an e-mail address
+ * or a phone number, a path segment holding an e-mail address, and a survey link's token are replaced by
+ * `[redacted]`.
  */
 export function scrubUrl(url: string): string {
   const q = url.indexOf('?');
-  const path = (q < 0 ? url : url.slice(0, q)).replace(SECRET_PATH, '$1[redacted]');
+  const path = (q < 0 ? url : url.slice(0, q))
+    .replace(SECRET_PATH, '$1[redacted]')
+    .split('/')
+    .map((segment) => (EMAIL_LIKE.test(decoded(segment)) ? '[redacted]' : segment))
+    .join('/');
   if (q < 0) return path;
   const query = url
     .slice(q + 1)
@@ -74,7 +113,8 @@ export function scrubUrl(url: string): string {
     .map((part) => {
       const eq = part.indexOf('=');
       if (eq < 0) return part;
-      return SECRET_PARAMS.has(paramName(part.slice(0, eq))) ? `${part.slice(0, eq)}=[redacted]` : part;
+      const name = part.slice(0, eq);
+      return secretName(name) || looksPersonal(part.slice(eq + 1)) ? `${name}=[redacted]` : part;
     })
     .join('&');
   return `${path}?${query}`;
