@@ -6,6 +6,7 @@ import { resolveJurisdictionFor } from '../http';
 import { AppError, badRequest, quoted } from '../core';
 import { importLayerStream, isPointLayer, parseLayer } from '../geo';
 import { scalar, type RawParams } from '../http';
+import { assertLayerNameFree } from '../requests';
 
 const COLUMNS = [
   ['address', 'address'],
@@ -89,6 +90,8 @@ export function geographyRouter(ctx: AppContext): Router {
       throw badRequest(
         'layer must be boundary, addresses, intersections or districts:NAME (e.g. districts:ward).',
       );
+    // A layer's name becomes a key of every request's output: not one of the built-in fields' names.
+    if (layer.kind === 'districts') assertLayerNameFree(layer.name);
     const type = (req.headers['content-type'] ?? '').toLowerCase();
     const format = type.startsWith('text/csv') ? 'csv' : type.includes('json') ? 'geojson' : null;
     if (!format) throw new AppError(415, 'Send GeoJSON (application/geo+json) or CSV (text/csv).');

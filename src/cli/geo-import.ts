@@ -18,6 +18,7 @@ import {
   type ImportReport,
   type LayerSpec,
 } from '../geo';
+import { assertLayerNameFree } from '../requests';
 import type { CliIO } from './io';
 import { createProgress } from './progress';
 
@@ -139,6 +140,7 @@ export function registerGeoImport(
         throw new CliFailure(
           `--layer must be boundary, addresses, intersections or districts:NAME (got "${o.layer}")`,
         );
+      if (layer.kind === 'districts') assertLayerNameFree(layer.name);
       if (!fs.existsSync(file) || !fs.statSync(file).isFile()) throw new CliFailure(`no such file: ${file}`);
       const srid = o.srid === undefined ? undefined : Number(o.srid);
       if (srid !== undefined && !(Number.isInteger(srid) && srid > 0))

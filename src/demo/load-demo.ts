@@ -25,6 +25,7 @@ import { defaultCalendar } from '../sla';
 import { createRule, DEFAULT_LADDER } from '../escalation';
 import { readCalendar, saveCalendar } from '../sla';
 import {
+  assertLayerNameFree,
   computeExpected,
   describeResponseLevel,
   importRequests,
@@ -93,6 +94,7 @@ export async function loadDemoPlace(
   const catalog = await importCatalog(knex, j.id, readJson<CatalogInput>(path.join(dir, 'catalog.json')));
   await importBoundary(knex, j.id, readJson<FeatureCollection>(path.join(dir, 'boundary.geojson.gz')));
   for (const layer of DISTRICT_LAYERS) {
+    assertLayerNameFree(layer);
     await importDistricts(
       knex,
       j.id,

@@ -4,7 +4,16 @@
  */
 import { attributeDoc, type Jurisdiction, type Service } from '../catalog';
 import { ADDRESS_POINT_ACCURACY_M, type AddressMatch } from '../geo';
-import { absoluteMediaUrl, type RequestNote, type RequestRecord, type RequestSummary } from '../requests';
+import {
+  absoluteMediaUrl,
+  districtsBeside,
+  EXTENDED_ATTRIBUTE_FIELDS,
+  type ExtendedAttributeField,
+  type GeoReportRequestField,
+  type RequestNote,
+  type RequestRecord,
+  type RequestSummary,
+} from '../requests';
 import type { Value } from '../http';
 import { formatDateTime } from '../core';
 
@@ -39,11 +48,18 @@ export interface RequestViewOptions {
 
 const isRecord = (r: RequestSummary): r is RequestRecord => 'detailedStatus' in r;
 
-/** A request's GeoReport fields; with `extensions`, its extended attributes and notes (a full record). */
+/** Fields of one output, each named in that output's list (requests/output-fields.ts). */
+type Fields<K extends string> = { [key in K]?: Value };
+
+/**
+ * A request's GeoReport fields; with `extensions`, its extended attributes and notes (a full record). Every
+ * key is one of GEOREPORT_REQUEST_FIELDS and EXTENDED_ATTRIBUTE_FIELDS (the types say so), which district
+ * layers may not be named; a layer named so by an older version is left out rather than overwrite the field.
+ */
 export function requestView(r: RequestSummary | RequestRecord, o: RequestViewOptions): Value {
   const base = o.baseUrl ?? '';
   const first = r.mediaUrls[0];
-  const view: Record<string, Value> = {
+  const view: Fields<GeoReportRequestField> = {
     service_request_id: r.id,
     status: r.status,
     status_notes: r.statusNotes,
@@ -64,11 +80,12 @@ export function requestView(r: RequestSummary | RequestRecord, o: RequestViewOpt
   };
   if (o.extensions) {
     if (!isRecord(r)) throw new Error('requestView: extensions need the record with its extended columns');
-    view.extended_attributes = {
+    const head: Fields<ExtendedAttributeField> = {
       detailed_status: r.detailedStatus,
       channel: r.channel,
       priority: r.priority,
-      ...r.districts,
+    };
+    const tail: Fields<ExtendedAttributeField> = {
       location_match: r.locationMatch,
       location_accuracy_m: r.locationAccuracyM,
       // A report linked to another of the same problem (it follows that one; `duplicate` status once confirmed).
@@ -79,6 +96,11 @@ export function requestView(r: RequestSummary | RequestRecord, o: RequestViewOpt
       media_urls: r.mediaUrls.map((u) => absoluteMediaUrl(base, u)),
       attributes: r.attributes as Value,
     };
+    view.extended_attributes = {
+      ...head,
+      ...districtsBeside(r.districts, EXTENDED_ATTRIBUTE_FIELDS),
+      ...tail,
+    } as Value;
     view.notes = (o.notes ?? []).map((n) => ({
       datetime: formatDateTime(n.datetime, o.timeZone),
       type: n.type,
@@ -86,7 +108,7 @@ export function requestView(r: RequestSummary | RequestRecord, o: RequestViewOpt
       description: n.description,
     }));
   }
-  return view;
+  return view as Value;
 }
 
 /** GeoJSON (RFC 7946) of a request list: one Point feature per request, the JSON fields as properties. */

@@ -17,7 +17,7 @@ import type { Writable } from 'node:stream';
 import type { Knex } from 'knex';
 import { sqlDateTime } from '../core';
 import { latOf, longOf } from '../geo';
-import { applyFilter, requestMediaUrlsSql } from '../requests';
+import { applyFilter, BULK_COLUMNS, requestMediaUrlsSql } from '../requests';
 import type { RequestFilter } from '../requests';
 
 export type BulkFormat = 'csv' | 'json' | 'geojson' | 'ndjson';
@@ -29,28 +29,13 @@ export const BULK_CONTENT_TYPES: Record<BulkFormat, string> = {
   ndjson: 'application/x-ndjson; charset=utf-8',
 };
 
-export const BULK_COLUMNS = [
-  'service_request_id',
-  'requested_datetime',
-  'updated_datetime',
-  'closed_date',
-  'status_description',
-  'status_notes',
-  'source',
-  'service_name',
-  'service_subtype',
-  'description',
-  'agency_responsible',
-  'address',
-  'lat',
-  'long',
-  'media_url',
-] as const;
-
 /** Rows per keyset batch: one query, one string of about 50 KB of CSV (larger batches grew pg's read buffers). */
 const BATCH = 200;
 
-/** The bulk columns, then one per district layer, each as SQL of its value (text, or float8 for lat/long). */
+/**
+ * The bulk columns (BULK_COLUMNS, in requests/output-fields.ts), then one per district layer, each as SQL of
+ * its value (text, or float8 for lat/long).
+ */
 function columnSql(
   knex: Knex,
   timeZone: string,
@@ -260,8 +245,11 @@ export async function exportRequests(
   options: ExportOptions = {},
 ): Promise<number> {
   const batchSize = options.batchSize ?? BATCH;
-  const columns = [...BULK_COLUMNS, ...layers];
-  const values = columnSql(knex, timeZone, layers, options.baseUrl ?? '');
+  // A layer named like a column (accepted by an older version) is left out: it would repeat the column's
+  // name in the CSV header and the row's keys (JSON.parse keeping the layer's value for `lat`).
+  const own = layers.filter((l) => !(BULK_COLUMNS as readonly string[]).includes(l));
+  const columns = [...BULK_COLUMNS, ...own];
+  const values = columnSql(knex, timeZone, own, options.baseUrl ?? '');
   const line = lineSql(
     knex,
     format,

@@ -30,6 +30,18 @@ export {
   rescheduleEscalations,
 } from './recompute';
 export { lockRequest, touchPublic, type LockedRequest } from './status';
+export {
+  assertLayerNameFree,
+  BULK_COLUMNS,
+  districtsBeside,
+  EXTENDED_ATTRIBUTE_FIELDS,
+  GEOREPORT_REQUEST_FIELDS,
+  RESERVED_LAYER_NAMES,
+  STAFF_REQUEST_FIELDS,
+  type ExtendedAttributeField,
+  type GeoReportRequestField,
+  type StaffRequestField,
+} from './output-fields';
 export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';

@@ -10,7 +10,11 @@ import {
   selectRequests,
   toRecord,
   type RequestFilter,
+  type StaffRequestField,
 } from '../requests';
+
+/** What staff see beside the GeoReport fields: each key one of STAFF_REQUEST_FIELDS (no layer takes it). */
+type StaffOutput = { [key in StaffRequestField]?: unknown };
 
 /** A request as staff see it: the Open311 view with extensions, plus assignment and the reporter's contact. */
 export async function staffRequestView(
@@ -40,13 +44,15 @@ export async function staffRequestView(
       notes: await publicNotes(knex, [id]),
       baseUrl,
     }) as object),
-    assigned_to: (row as { assigned_to: string | null }).assigned_to,
-    // How the point was found and how far off it may be (issue #17), so staff know what to trust.
-    location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
-    closed_datetime: formatDateTime(record.closedAt, j.timeZone),
-    contact: contact ?? null,
-    // Every uploaded file, hidden ones included (staff keep the originals), with where staff fetch it.
-    media: await staffMediaList(knex, j.id, id, baseUrl),
+    ...({
+      assigned_to: (row as { assigned_to: string | null }).assigned_to,
+      // How the point was found and how far off it may be (issue #17), so staff know what to trust.
+      location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
+      closed_datetime: formatDateTime(record.closedAt, j.timeZone),
+      contact: contact ?? null,
+      // Every uploaded file, hidden ones included (staff keep the originals), with where staff fetch it.
+      media: await staffMediaList(knex, j.id, id, baseUrl),
+    } satisfies StaffOutput),
   };
 }
 
@@ -113,12 +119,14 @@ export async function staffRequestList(
         notes: notes.get(record.id),
         baseUrl,
       }) as object),
-      agency_code: extra?.agencyCode ?? null,
-      assigned_to: extra?.assignedTo ?? null,
-      overdue: record.status === 'open' && record.expectedAt !== null && record.expectedAt < now,
-      location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
-      closed_datetime: formatDateTime(record.closedAt, j.timeZone),
-      contact: extra?.contact ?? null,
+      ...({
+        agency_code: extra?.agencyCode ?? null,
+        assigned_to: extra?.assignedTo ?? null,
+        overdue: record.status === 'open' && record.expectedAt !== null && record.expectedAt < now,
+        location: { match: record.locationMatch, accuracy_m: record.locationAccuracyM },
+        closed_datetime: formatDateTime(record.closedAt, j.timeZone),
+        contact: extra?.contact ?? null,
+      } satisfies StaffOutput),
     };
   });
 }
