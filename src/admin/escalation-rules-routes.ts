@@ -1,7 +1,8 @@
-import { Router, type Request } from 'express';
+import { Router, type Request, type Response } from 'express';
+import { sameJurisdictionId } from '../catalog';
 import type { AppContext } from '../context';
-import { assertJurisdiction, boundJurisdictionOf, resolveJurisdictionFor } from '../http';
-import { badRequest } from '../core';
+import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
+import { badRequest, notFound } from '../core';
 import { parseRuleInput } from '../escalation';
 import { createRule, deleteRule, getRule, listRules, replaceRule } from '../escalation';
 
@@ -51,16 +52,25 @@ export function escalationRulesRouter(ctx: AppContext): Router {
     res.status(201).json(await createRule(ctx.knex, j.id, input, ctx.clock()));
   });
 
+  /**
+   * A rule by id, as a key may see it: a key bound to one city names no other, so another city's rule is
+   * not there for it (404, as a request or a webhook by id); a 403 named the city that owns the id (probe).
+   */
+  const ownRule = async (res: Response, id: string) => {
+    const rule = await getRule(ctx.knex, id);
+    const bound = boundJurisdictionOf(res);
+    if (bound !== null && !sameJurisdictionId(bound, rule.jurisdiction_id))
+      throw notFound(`Escalation rule "${id}" was not found.`);
+    return rule;
+  };
+
   router.get('/escalation-rules/:id', async (req, res) => {
-    const rule = await getRule(ctx.knex, String(req.params.id));
-    assertJurisdiction(res, rule.jurisdiction_id);
-    res.json(rule);
+    res.json(await ownRule(res, String(req.params.id)));
   });
 
   router.put('/escalation-rules/:id', async (req, res) => {
     const id = String(req.params.id);
-    const existing = await getRule(ctx.knex, id);
-    assertJurisdiction(res, existing.jurisdiction_id);
+    const existing = await ownRule(res, id);
     const body = req.body as unknown;
     const fromBody = (body as { jurisdiction_id?: unknown } | null)?.jurisdiction_id;
     if (fromBody !== undefined && fromBody !== existing.jurisdiction_id)
@@ -77,7 +87,7 @@ export function escalationRulesRouter(ctx: AppContext): Router {
   });
 
   router.delete('/escalation-rules/:id', async (req, res) => {
-    assertJurisdiction(res, (await getRule(ctx.knex, String(req.params.id))).jurisdiction_id);
+    await ownRule(res, String(req.params.id));
     await deleteRule(ctx.knex, String(req.params.id), ctx.clock());
     res.status(204).end();
   });
