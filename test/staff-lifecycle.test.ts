@@ -259,4 +259,49 @@ describe('servicerequestupdates (mySociety)', () => {
     expect(missing.status).toBe(400);
     expect(missing.body.length).toBe(4);
   });
+
+  it('when service_request_id is given, then only those requests’ updates are listed, over their whole history', async () => {
+    // Outside probe (5 December): the parameter was ignored and every update of the last day listed.
+    const other = (
+      await request(t.app)
+        .post('/open311/v2/requests.json')
+        .type('form')
+        .send({
+          api_key: client,
+          service_code: (await plainService(t)).serviceCode,
+          lat: HEREFORD.lat,
+          long: HEREFORD.long,
+        })
+    ).body[0].service_request_id as string;
+    expect((await staffPost('/status', { detailed_status: 'in_progress' })).status).toBe(200);
+    const otherChange = await request(t.app)
+      .post(`/staff/v1/requests/${other}/status`)
+      .set('Authorization', `Bearer ${staff}`)
+      .send({ detailed_status: 'in_progress' });
+    expect(otherChange.status).toBe(200);
+    t.clock.advance(40 * 86_400_000); // older than the default window of a day
+    const list = (query: string) => request(t.app).get(`/open311/v2/servicerequestupdates.json?${query}`);
+    const all = await list('');
+    expect(all.body).toEqual([]);
+    const mine = await list(`service_request_id=${id}`);
+    expect(mine.status).toBe(200);
+    expect(mine.body.length).toBeGreaterThan(0);
+    expect(new Set(mine.body.map((u: { service_request_id: string }) => u.service_request_id))).toEqual(
+      new Set([id]),
+    );
+    const both = await list(`service_request_id=0${id},${other}`);
+    expect(new Set(both.body.map((u: { service_request_id: string }) => u.service_request_id))).toEqual(
+      new Set([id, other]),
+    );
+    for (const bad of [
+      'abc',
+      `${id},`,
+      `${id};1`,
+      '1e3',
+      `service_request_id=${id}&service_request_id=${other}`,
+    ]) {
+      const res = await list(bad.startsWith('service_request_id=') ? bad : `service_request_id=${bad}`);
+      expect([bad, res.status]).toEqual([bad, 400]);
+    }
+  });
 });

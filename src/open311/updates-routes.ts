@@ -19,6 +19,24 @@ const UPDATE_CLOCK_SKEW_MS = 15 * 60_000;
 /** No update is older than this: an earlier updated_datetime is a client's clock or parser gone wrong. */
 const EARLIEST_UPDATE = new Date('2000-01-01T00:00:00Z');
 
+/** At most this many ids in one `service_request_id` of GET servicerequestupdates. */
+const MAX_UPDATE_REQUEST_IDS = 100;
+
+/** `service_request_id` of GET servicerequestupdates: one id or several, comma-separated; undefined if absent. */
+function requestIdsOf(q: RawParams, problems: Problems): string[] | undefined {
+  if (q.service_request_id === undefined) return undefined;
+  const raw = scalar(q, 'service_request_id');
+  const ids = (raw ?? '').split(',').map((s) => s.trim());
+  if (Array.isArray(q.service_request_id) || ids.some((id) => !/^\d{1,18}$/.test(id))) {
+    problems.add('service_request_id must be one request id or several, separated by commas (e.g. 101,102).');
+    return undefined;
+  }
+  if (ids.length > MAX_UPDATE_REQUEST_IDS)
+    problems.add(`service_request_id may name at most ${MAX_UPDATE_REQUEST_IDS} requests.`);
+  // Read as numbers (the ids' own form: 0101 is 101).
+  return [...new Set(ids.map((id) => BigInt(id).toString()))];
+}
+
 /** GET/POST servicerequestupdates.{fmt} (mySociety extension, OPEN311.md). */
 export function mountUpdates(
   router: Router,
@@ -36,16 +54,19 @@ export function mountUpdates(
       if (!d) problems.add(`${name} must be an ISO 8601 date and time.`);
       return d ?? undefined;
     };
+    // The updates of given requests (an app following its residents' reports): their whole public history
+    // unless a window is given. It was ignored, and every update of the last day listed (probe).
+    const requestIds = requestIdsOf(q, problems);
     const end = when('end_date') ?? ctx.clock();
-    const start = when('start_date') ?? new Date(end.getTime() - DAY_MS);
+    const start = when('start_date') ?? (requestIds ? EARLIEST_UPDATE : new Date(end.getTime() - DAY_MS));
     if (start > end) problems.add('start_date must not be after end_date.');
-    if (end.getTime() - start.getTime() > 90 * DAY_MS)
+    if (!requestIds && end.getTime() - start.getTime() > 90 * DAY_MS)
       problems.add('The range from start_date to end_date may not exceed 90 days.');
     const page = number(q, 'page', problems, { min: 1, max: 1_000_000, integer: true }) ?? 1;
     const pageSize =
       number(q, 'page_size', problems, { min: 1, max: MAX_PAGE_SIZE, integer: true }) ?? MAX_PAGE_SIZE;
     problems.throwIfAny();
-    const updates = await listUpdates(ctx.read, j.id, { start, end, page, pageSize });
+    const updates = await listUpdates(ctx.read, j.id, { start, end, page, pageSize, requestIds });
     const base = publicBaseUrl(req, ctx.config);
     send(res, {
       root: 'service_request_updates',

@@ -18,9 +18,11 @@ export interface UpdateRecord {
 export async function listUpdates(
   knex: Knex,
   jurisdictionId: string,
-  window: { start: Date; end: Date; page: number; pageSize: number },
+  window: { start: Date; end: Date; page: number; pageSize: number; requestIds?: string[] },
 ): Promise<UpdateRecord[]> {
-  const rows = (await knex('request_history as h')
+  const q = knex('request_history as h');
+  if (window.requestIds) q.whereIn('h.request_id', window.requestIds);
+  const rows = (await q
     .join('service_requests as r', 'r.id', 'h.request_id')
     .join('services as s', 's.id', 'r.service_id')
     .where('h.jurisdiction_id', jurisdictionId)
