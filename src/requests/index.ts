@@ -30,6 +30,7 @@ export {
   rescheduleEscalations,
 } from './recompute';
 export { lockRequest, touchPublic, type LockedRequest } from './status';
+export { canonicalRequestId, requestIdOrNotFound } from './ids';
 export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';
