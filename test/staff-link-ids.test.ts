@@ -141,3 +141,32 @@ describe('ids that cannot be request ids', () => {
     expect((await view(id)).status).toBe('open');
   });
 });
+
+describe('detailed_status "duplicate" through the status route', () => {
+  it('when the request is not linked, then 400 pointing at link and merge, and it stays open', async () => {
+    const id = await create();
+    const res = await post(`${id}/status`, { detailed_status: 'duplicate' });
+    expect(res.status).toBe(400);
+    expect(res.body[0].description).toMatch(/is not linked to another request.*confirm-duplicate.*merge/);
+    expect((await view(id)).status).toBe('open');
+  });
+
+  it('when the request is linked, then it is confirmed as a duplicate of its parent, as confirm-duplicate does', async () => {
+    const parent = await create();
+    const child = await create();
+    expect((await post(`${child}/link`, { parent_service_request_id: parent })).status).toBe(200);
+    const res = await post(`${child}/status`, { detailed_status: 'DUPLICATE' });
+    expect(res.status).toBe(200);
+    expect([res.body.status, res.body.status_notes, res.body.extended_attributes]).toEqual([
+      'closed',
+      `Duplicate of ${parent}`,
+      expect.objectContaining({ detailed_status: 'duplicate', parent_service_request_id: parent }),
+    ]);
+    const history = await request(t.app)
+      .get(`/staff/v1/requests/${child}/history`)
+      .set('Authorization', `Bearer ${staff}`);
+    expect(history.body.map((h: { summary: string }) => h.summary)).toContain(
+      `Confirmed as a duplicate of ${parent}`,
+    );
+  });
+});
