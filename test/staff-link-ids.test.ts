@@ -170,3 +170,39 @@ describe('detailed_status "duplicate" through the status route', () => {
     );
   });
 });
+
+describe('servicerequestupdates', () => {
+  const update = (key: string, id: string, status: string, updateId: string) =>
+    request(t.app).post('/open311/v2/servicerequestupdates.json').type('form').send({
+      api_key: key,
+      service_request_id: id,
+      update_id: updateId,
+      status,
+      updated_datetime: t.clock.now().toISOString(),
+      description: 'comment',
+    });
+
+  it('when a staff key posts DUPLICATE, then only a linked report is closed so; an unlinked one is a 400', async () => {
+    const parent = await create();
+    const lone = await create();
+    const refused = await update(staff, lone, 'DUPLICATE', `dup-${lone}`);
+    expect(refused.status).toBe(400);
+    expect(refused.body[0].description).toMatch(/is not linked to another request/);
+    expect((await view(lone)).status).toBe('open');
+    expect((await post(`${lone}/link`, { parent_service_request_id: parent })).status).toBe(200);
+    expect((await update(staff, lone, 'DUPLICATE', `dup2-${lone}`)).status).toBe(200);
+    expect((await view(lone)).extended_attributes).toMatchObject({
+      detailed_status: 'duplicate',
+      parent_service_request_id: parent,
+    });
+  });
+
+  it('when an update is retried naming the request with a leading zero, then the first answer comes back', async () => {
+    const id = await create();
+    const first = await update(client, `0${id}`, 'OPEN', `zero-${id}`);
+    expect(first.status).toBe(200);
+    const again = await update(client, `0${id}`, 'OPEN', `zero-${id}`);
+    expect([again.status, again.body]).toEqual([200, first.body]);
+    expect((await update(client, id, 'OPEN', `zero-${id}`)).body).toEqual(first.body);
+  });
+});
