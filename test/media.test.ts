@@ -335,6 +335,38 @@ describe('uploads on POST requests', () => {
     expect(filesIn(mediaDir).filter((f) => !f.startsWith('tmp'))).toHaveLength(2); // photo + thumb
   });
 
+  it('when an Idempotency-Key is sent again with other photos or none, then 409 and the first request keeps its photo', async () => {
+    const send = () => post().set('Idempotency-Key', 'photos-1');
+    const first = await send().attach('media', await png(40, 30), 'p.png');
+    expect(first.status).toBe(201);
+    const conflicts = [
+      await send().attach('media', await png(41, 30), 'p.png'), // another photo, same name
+      await send(), // no photo
+      await send()
+        .attach('media', await png(40, 30), 'p.png')
+        .attach('media', await png(41, 30), 'q.png'), // one more
+    ];
+    expect(conflicts.map((r) => [r.status, r.body[0]?.description])).toEqual(
+      conflicts.map(() => [409, expect.stringMatching(/photos-1.*already used for a different request/)]),
+    );
+    // A true retry (the same bytes, whatever the file's name) is still the first answer.
+    const retry = await send().attach('media', await png(40, 30), 'renamed.png');
+    expect([retry.status, retry.body[0].service_request_id]).toEqual([201, first.body[0].service_request_id]);
+    expect(await counts()).toEqual({ requests: 1, media: 1 });
+    expect(filesIn(mediaDir).filter((f) => !f.startsWith('tmp'))).toHaveLength(2); // photo + thumb
+  });
+
+  it('when an Idempotency-Key first sent without photos is sent again with one, then 409', async () => {
+    const first = await post().set('Idempotency-Key', 'photos-2');
+    expect(first.status).toBe(201);
+    const again = await post()
+      .set('Idempotency-Key', 'photos-2')
+      .attach('media', await png(), 'p.png');
+    expect(again.status).toBe(409);
+    expect((await post().set('Idempotency-Key', 'photos-2')).status).toBe(201);
+    expect(await counts()).toEqual({ requests: 1, media: 0 });
+  });
+
   it('when the service is private, then its photo answers 404', async () => {
     const priv = await findService(t, (s) => s.isPrivate && s.type === 'realtime', 'private service');
     let req = request(t.app)

@@ -180,7 +180,15 @@ describe('staff API', () => {
   });
 
   it('when a request closed as duplicate is changed without reopening, then 400 with a reason; reopening works', async () => {
-    await staffPost('/status', { detailed_status: 'duplicate' });
+    // Only a linked request can be closed as a duplicate (test/staff-link-ids.test.ts).
+    const s = await plainService(t);
+    const parent = await request(t.app)
+      .post('/open311/v2/requests.json')
+      .type('form')
+      .send({ api_key: client, service_code: s.serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
+    const parentId = parent.body[0].service_request_id as string;
+    expect((await staffPost('/link', { parent_service_request_id: parentId })).status).toBe(200);
+    expect((await staffPost('/status', { detailed_status: 'duplicate' })).body.status).toBe('closed');
     const bad = await staffPost('/status', { detailed_status: 'fixed' });
     expect(bad.status).toBe(400);
     expect(bad.body[0].description).toMatch(/reopen/);

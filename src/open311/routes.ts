@@ -18,7 +18,7 @@ import { scalar, type RawParams } from '../http';
 import type { Value } from '../http';
 import { parseSubmission, SUBMISSION_SHAPES } from './submission';
 import { mountUpdates } from './updates-routes';
-import { fileLimits, withUploads } from './uploads';
+import { fileDigests, fileLimits, withUploads } from './uploads';
 import {
   addressView,
   discoveryView,
@@ -83,8 +83,14 @@ export function open311Router(ctx: AppContext): Router {
     perKeyRateLimit(ctx),
     async (req, res) => {
       const j = await resolveJurisdictionFor(ctx, res, jurisdictionParam(req));
-      const submission = parseSubmission(req.body as RawParams, req.get('Idempotency-Key'));
-      const result = await withUploads(ctx, j.id, bodyFiles(req), (attach) =>
+      const files = bodyFiles(req);
+      const parsed = parseSubmission(req.body as RawParams, req.get('Idempotency-Key'));
+      // The files are part of what a retry must repeat (only read when there is a key to compare under).
+      const submission = {
+        ...parsed,
+        files: parsed.clientRequestId !== undefined ? await fileDigests(files) : undefined,
+      };
+      const result = await withUploads(ctx, j.id, files, (attach) =>
         submitRequest(
           ctx,
           j,

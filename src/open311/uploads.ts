@@ -2,7 +2,9 @@
  * Files sent with a request or an update (issue #18.1): stored first, then committed in the write's own
  * transaction; anything that stops the write (a refusal, an idempotent retry, a failure) removes them.
  */
+import crypto from 'node:crypto';
 import fs from 'node:fs';
+import { pipeline } from 'node:stream/promises';
 import type { Knex } from 'knex';
 import type { Config } from '../config';
 import type { AppContext } from '../context';
@@ -43,4 +45,19 @@ export async function withUploads<T>(
     await discardMedia(ctx, pending);
     throw err;
   }
+}
+
+/**
+ * What identifies the files of a submission for its idempotency fingerprint: each file's sha256 and size,
+ * in the order sent (its name and field are not part of it); undefined without files.
+ */
+export async function fileDigests(files: BodyFile[]): Promise<string[] | undefined> {
+  if (files.length === 0) return undefined;
+  return Promise.all(
+    files.map(async (f) => {
+      const hash = crypto.createHash('sha256');
+      await pipeline(fs.createReadStream(f.path), hash);
+      return `${hash.digest('hex')}:${f.size}`;
+    }),
+  );
 }

@@ -7,6 +7,7 @@
 import type { Knex } from 'knex';
 import { badRequest, notFound } from '../core';
 import { recordChange, type Actor } from './record';
+import { canonicalRequestId } from './ids';
 import { applyStatus, lockRequest, mirrorNote, touchPublic, type LockedRequest } from './status';
 import { isDetailedStatus, statusOf, type DetailedStatus } from './statuses';
 
@@ -78,7 +79,8 @@ async function previous(
     .first(knex.raw('id::text AS id'), knex.raw('request_id::text AS request_id'))) as
     { id: string; request_id: string } | undefined;
   if (!row) return null;
-  if (row.request_id !== requestId)
+  // The request as the retry names it: "0123" is 123, the id the first answer was recorded against.
+  if (row.request_id !== (canonicalRequestId(requestId) ?? requestId))
     throw badRequest(
       `update_id "${clientUpdateId}" was already used by this API key for request ${row.request_id}; ` +
         'send a new update_id for each update.',
@@ -115,6 +117,11 @@ async function apply(
     ? residentChange(r.detailed_status, wanted, canReopen)
     : staffChange(r.detailed_status, wanted);
   const { to } = decision;
+  // As the staff status route: only a linked report is closed as a duplicate (of its parent).
+  if (to === 'duplicate' && !r.parent_request_id)
+    throw badRequest(
+      `${r.id} is not linked to another request: staff close a request as "duplicate" by linking it and confirming it (POST /staff/v1/requests/${r.id}/link, then …/confirm-duplicate), or by merging it.`,
+    );
   // A resident closing their own report asked for no survey; a linked report never closes its parent.
   if (to)
     await applyStatus(trx, r, to, u.description || null, u.updatedAt, poster.actor, {

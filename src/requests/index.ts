@@ -42,6 +42,7 @@ export {
   type GeoReportRequestField,
   type StaffRequestField,
 } from './output-fields';
+export { canonicalRequestId, requestIdOrNotFound } from './ids';
 export { absoluteMediaUrl, mediaPath, requestMediaUrlsSql, thumbPath } from './media-paths';
 export { insertRequest, type NewRequest } from './write';
 export { importRequests, type ImportedRequest } from './import';

@@ -25,6 +25,11 @@ export interface Submission {
   mediaUrls: string[];
   contact: Contact;
   clientRequestId?: string;
+  /**
+   * The files sent with the submission (sha256 and size of each, in the order sent): read for the
+   * idempotency fingerprint only. Absent without files, so a file-less submission's fingerprint is as before.
+   */
+  files?: string[];
 }
 
 export interface IntakeResult {
@@ -53,8 +58,9 @@ async function findService(
 }
 
 /**
- * What makes two submissions "the same request" for idempotency: everything the resident sent, in a
- * canonical order, hashed (the key itself is not part of it).
+ * What makes two submissions "the same request" for idempotency: everything the resident sent, files
+ * included (a retry with other photos, or none, is another request: 409), in a canonical order, hashed (the
+ * key itself is not part of it).
  */
 export function submissionFingerprint(sub: Submission): string {
   const canonical = (v: unknown): unknown =>

@@ -60,7 +60,15 @@ export async function changeStatus(
     throw badRequest(`detailed_status "${change.detailedStatus}" is not a known status.`);
   const r = await lockRequest(trx, jurisdictionId, id);
   const at = timeOf(when);
-  const publicNote = change.public === true ? (change.note ?? null) : null;
+  // `duplicate` names the request it repeats: only a linked report can be closed so (as confirm-duplicate
+  // does, with the same notes); an unlinked one is linked first, or merged.
+  const duplicateOf = to === 'duplicate' ? r.parent_request_id : null;
+  if (to === 'duplicate' && !duplicateOf)
+    throw badRequest(
+      `${r.id} is not linked to another request: a request is closed as "duplicate" by linking it (POST /staff/v1/requests/${r.id}/link) and confirming it (POST /staff/v1/requests/${r.id}/confirm-duplicate), or by merging it (POST /staff/v1/requests/${r.id}/merge).`,
+    );
+  const publicNote =
+    change.public === true ? (change.note ?? null) : duplicateOf ? `Duplicate of ${duplicateOf}` : null;
   // status_notes is a public GeoReport field: only a public note (or the caller's own text) goes there.
   await applyStatus(trx, r, to, change.statusNotes ?? publicNote, at, actor);
   await recordChange(
@@ -72,10 +80,12 @@ export async function changeStatus(
       kind: 'status_change',
       public: true,
       detailedStatus: to,
-      summary: `Status changed from ${r.detailed_status} to ${to}`,
+      summary: duplicateOf
+        ? `Confirmed as a duplicate of ${duplicateOf}`
+        : `Status changed from ${r.detailed_status} to ${to}`,
       description: publicNote,
     },
-    ...internalNote({ ...r, detailed_status: to }, publicNote === null ? change.note : null),
+    ...internalNote({ ...r, detailed_status: to }, change.public === true ? null : change.note),
   );
   await touchPublic(trx, r.id, at);
   return { ...r, detailed_status: to, status: statusOf(to) };

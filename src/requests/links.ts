@@ -6,7 +6,8 @@
  * the rows it changes, so actions that wait for each other are timed in the order they are written.
  */
 import type { Knex } from 'knex';
-import { badRequest, notFound } from '../core';
+import { AppError, badRequest, notFound } from '../core';
+import { requestIdOrNotFound } from './ids';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { timeOf, type ChangeTime } from './lifecycle';
 import { recomputeResponseLevel } from './recompute';
@@ -46,35 +47,96 @@ export async function addSupporter(
   });
 }
 
-/** Follows parent links to the root, so duplicates never chain. */
-async function rootOf(trx: Knex.Transaction, jurisdictionId: string, id: string): Promise<string> {
-  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${id}" was not found.`);
+/**
+ * Follows parent links to the root, so duplicates never chain. `id` is canonical; a request that is not
+ * there is a 404 naming `field`, the body field it was given in.
+ */
+async function rootOf(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  id: string,
+  field: string,
+): Promise<string> {
   let current = id;
   for (let i = 0; i < 10; i += 1) {
     const row = (await trx('service_requests')
       .where({ id: current, jurisdiction_id: jurisdictionId })
       .first(trx.raw('parent_request_id::text AS parent'))) as { parent: string | null } | undefined;
+    if (!row && current === id) throw notFound(`${field} "${id}" was not found.`);
     if (!row?.parent) return current;
     current = row.parent;
   }
   return current;
 }
 
-/** Links a report to the root of `parentIdGiven`: it stays open and takes the parent's status from now on. */
-export async function link(
+/** Request ids (canonical) in numeric order: the order every action locks two requests in. */
+const byId = (a: string, b: string): number => a.length - b.length || (a < b ? -1 : a > b ? 1 : 0);
+
+/**
+ * Locks a report and the root it is to be linked to, both in id order (so a link of A to B and one of B to
+ * A sent at once wait for each other rather than deadlock), then checks the root under the lock: a root
+ * read before locking may have been linked since (B to A, while A was being linked to B), so when the
+ * locked root has a parent the walk starts again; a root that is the report itself is refused (`itself`).
+ * Without that check two links in opposite directions both went through and made a cycle.
+ */
+async function lockForLink(
   trx: Knex.Transaction,
   jurisdictionId: string,
   childId: string,
+  parentId: string,
+  field: string,
+  itself: string,
+): Promise<{ child: LockedRequest; parent: LockedRequest }> {
+  for (let attempt = 0; attempt < 5; attempt += 1) {
+    const rootId = await rootOf(trx, jurisdictionId, parentId, field);
+    if (rootId === childId) throw badRequest(itself);
+    const [first, second] = [childId, rootId].sort(byId) as [string, string];
+    const locked = [
+      await lockRequest(trx, jurisdictionId, first),
+      await lockRequest(trx, jurisdictionId, second),
+    ];
+    const child = locked[first === childId ? 0 : 1] as LockedRequest;
+    const parent = locked[first === childId ? 1 : 0] as LockedRequest;
+    if (!parent.parent_request_id) return { child, parent };
+  }
+  throw conflict();
+}
+
+const conflict = (): AppError => {
+  const e = new AppError(
+    503,
+    'The request met another change to the same data at the same moment and was not applied: send it again.',
+  );
+  e.headers['Retry-After'] = '1';
+  return e;
+};
+
+/**
+ * Links a report to the root of `parentIdGiven`: it stays open and takes the parent's status from now on.
+ * Both ids may be written as a client wrote them ("00100422" is 100422); the report itself, or a request
+ * already linked to it, is refused as a parent.
+ */
+export async function link(
+  trx: Knex.Transaction,
+  jurisdictionId: string,
+  childIdGiven: string,
   parentIdGiven: string,
   actor: Actor,
   when: ChangeTime,
 ): Promise<string> {
-  const parentId = await rootOf(trx, jurisdictionId, parentIdGiven);
-  if (parentId === childId) throw badRequest('A request cannot be a duplicate of itself.');
-  const parent = await lockRequest(trx, jurisdictionId, parentId);
-  if (parent.status === 'closed') throw badRequest(`${parentId} is closed; link to an open request.`);
-  const child = await lockRequest(trx, jurisdictionId, childId);
+  const childId = requestIdOrNotFound(childIdGiven);
+  const given = requestIdOrNotFound(parentIdGiven, 'parent_service_request_id');
+  const { child, parent } = await lockForLink(
+    trx,
+    jurisdictionId,
+    childId,
+    given,
+    'parent_service_request_id',
+    'A request cannot be a duplicate of itself.',
+  );
+  const parentId = parent.id;
   const at = timeOf(when);
+  if (parent.status === 'closed') throw badRequest(`${parentId} is closed; link to an open request.`);
   if (child.parent_request_id)
     throw badRequest(`${childId} is already a duplicate of ${child.parent_request_id}; unlink it first.`);
   if (child.status === 'closed')
@@ -103,11 +165,12 @@ export async function link(
 export async function confirmDuplicate(
   trx: Knex.Transaction,
   jurisdictionId: string,
-  childId: string,
+  childIdGiven: string,
   actor: Actor,
   when: ChangeTime,
 ): Promise<void> {
-  const child = await lockRequest(trx, jurisdictionId, childId);
+  const child = await lockRequest(trx, jurisdictionId, childIdGiven);
+  const childId = child.id;
   if (!child.parent_request_id) throw badRequest(`${childId} is not linked to another request.`);
   const at = timeOf(when);
   const note = `Duplicate of ${child.parent_request_id}`;
@@ -129,11 +192,12 @@ export async function confirmDuplicate(
 export async function unlink(
   trx: Knex.Transaction,
   jurisdictionId: string,
-  childId: string,
+  childIdGiven: string,
   actor: Actor,
   when: ChangeTime,
 ): Promise<void> {
-  const child = await lockRequest(trx, jurisdictionId, childId);
+  const child = await lockRequest(trx, jurisdictionId, childIdGiven);
+  const childId = child.id;
   const parentId = child.parent_request_id;
   if (!parentId) throw badRequest(`${childId} is not linked to another request.`);
   const at = timeOf(when);
@@ -163,14 +227,22 @@ export async function unlink(
 export async function merge(
   trx: Knex.Transaction,
   jurisdictionId: string,
-  fromId: string,
-  intoId: string,
+  fromIdGiven: string,
+  intoIdGiven: string,
   actor: Actor,
   when: ChangeTime,
 ): Promise<string> {
-  const target = await rootOf(trx, jurisdictionId, intoId);
-  if (target === fromId) throw badRequest('A request cannot be merged into itself.');
-  const into = await lockRequest(trx, jurisdictionId, target);
+  const fromId = requestIdOrNotFound(fromIdGiven);
+  const given = requestIdOrNotFound(intoIdGiven, 'into_service_request_id');
+  const { parent: into } = await lockForLink(
+    trx,
+    jurisdictionId,
+    fromId,
+    given,
+    'into_service_request_id',
+    'A request cannot be merged into itself.',
+  );
+  const target = into.id;
   const children = (await trx('service_requests')
     .where({ parent_request_id: fromId, jurisdiction_id: jurisdictionId })
     .orderBy('id')

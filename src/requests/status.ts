@@ -4,7 +4,8 @@
  * Callers lock the request first (`lockRequest`) and record the change with `recordChange`.
  */
 import type { Knex } from 'knex';
-import { badRequest, notFound, quoted } from '../core';
+import { badRequest, notFound } from '../core';
+import { requestIdOrNotFound } from './ids';
 import type { Priority } from '../sla';
 import { createSurvey } from '../surveys';
 import { recordChanges, type Actor } from './record';
@@ -37,7 +38,8 @@ export function lockedColumns(trx: Knex.Transaction): Array<string | Knex.Raw> {
 }
 
 /**
- * Locks one request of the jurisdiction (FOR UPDATE), or a 404. With `{ privacy: true }` the row also says
+ * Locks one request of the jurisdiction (FOR UPDATE), or a 404; `id` as a client wrote it (ids.ts: "007" is 7,
+ * and the row's `id` is the canonical one). With `{ privacy: true }` the row also says
  * whether its service is private (`is_private`, read in the same statement: a subquery, so only the request
  * row is locked), for callers that answer differently for private services.
  */
@@ -55,10 +57,10 @@ export async function lockRequest(
 export async function lockRequest(
   trx: Knex.Transaction,
   jurisdictionId: string,
-  id: string,
+  idGiven: string,
   opts?: { privacy: true },
 ): Promise<LockedRequest & { is_private?: boolean }> {
-  if (!/^\d{1,18}$/.test(id)) throw notFound(`service_request_id "${quoted(id)}" was not found.`);
+  const id = requestIdOrNotFound(idGiven);
   const columns = lockedColumns(trx);
   if (opts?.privacy)
     columns.push(

@@ -10,7 +10,7 @@ import { notFound } from '../core';
 import { apiKeyOf } from '../http';
 import { findStaffMedia, sendMediaFile, setHidden } from '../media';
 import { publicBaseUrl } from '../open311';
-import type { Actor } from '../requests';
+import { requestIdOrNotFound, type Actor } from '../requests';
 import { staffMediaList, staffRequestExists } from './views';
 
 export function mountStaffMedia(
@@ -21,7 +21,7 @@ export function mountStaffMedia(
 ): void {
   router.get('/requests/:id/media', async (req, res) => {
     const j = await jurisdiction(req, res);
-    const id = String(req.params.id);
+    const id = requestIdOrNotFound(String(req.params.id));
     // As every staff route: an id that is no request of the key's jurisdiction is a 404, not an empty list.
     if (!(await staffRequestExists(ctx.knex, j.id, id)))
       throw notFound(`service_request_id "${id}" was not found.`);

@@ -23,7 +23,7 @@ import { LIST_PARAMS, parseListParams, parseSubmission, publicBaseUrl, SUBMISSIO
 import { mountStaffMedia } from './media-routes';
 import { addNote, assign, changeStatus, PRIORITIES, setPriority, transfer, type Actor } from '../requests';
 import { submitRequest } from '../requests';
-import { confirmDuplicate, link, merge, unlink } from '../requests';
+import { confirmDuplicate, link, merge, requestIdOrNotFound, unlink } from '../requests';
 import { fullHistory, staffRequestList, staffRequestView } from './views';
 
 const actorOf = (key: ApiKey): Actor => ({
@@ -134,6 +134,11 @@ export function staffRouter(ctx: AppContext): Router {
     next();
   });
   router.use(requireKey(ctx, 'staff'), perKeyRateLimit(ctx, 'staff'));
+  // Every route under a request's path: an id that cannot be one is a 404 before the body is judged.
+  router.use('/requests/:id', (req: Request, _res: Response, next: () => void) => {
+    requestIdOrNotFound(String(req.params.id));
+    next();
+  });
 
   const jurisdiction = (req: Request, res: Response) =>
     resolveJurisdictionFor(
@@ -143,7 +148,9 @@ export function staffRouter(ctx: AppContext): Router {
         scalar((req.body ?? {}) as RawParams, 'jurisdiction_id'),
     );
   const body = (req: Request, action: keyof typeof BODIES) => BODIES[action].parse(req.body ?? {});
-  const id = (req: Request) => String(req.params.id);
+  // The request in the path: canonical ("00100422" is 100422), or a 404 for what cannot be an id, before any
+  // query (the database would cast "abc" with a 400, and PostgreSQL 16 reads "0x10" as 16).
+  const id = (req: Request) => requestIdOrNotFound(String(req.params.id));
 
   async function respondWithRequest(req: Request, res: Response, status = 200) {
     const j = await jurisdiction(req, res);
