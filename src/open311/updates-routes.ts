@@ -5,7 +5,7 @@ import { apiKeyOf, perKeyRateLimit, requireKey } from '../http';
 import { bodyFiles, bodyShapes, writeBody } from '../http';
 import { Problems } from '../core';
 import { send } from '../http';
-import { absoluteMediaUrl, listUpdates, postUpdate } from '../requests';
+import { absoluteMediaUrl, canonicalRequestId, listUpdates, postUpdate } from '../requests';
 import { publicBaseUrl } from './base-url';
 import { fileLimits, withUploads } from './uploads';
 import { MAX_PAGE_SIZE } from './list-params';
@@ -26,15 +26,14 @@ const MAX_UPDATE_REQUEST_IDS = 100;
 function requestIdsOf(q: RawParams, problems: Problems): string[] | undefined {
   if (q.service_request_id === undefined) return undefined;
   const raw = scalar(q, 'service_request_id');
-  const ids = (raw ?? '').split(',').map((s) => s.trim());
-  if (Array.isArray(q.service_request_id) || ids.some((id) => !/^\d{1,18}$/.test(id))) {
+  const ids = (raw ?? '').split(',').map((s) => canonicalRequestId(s.trim()));
+  if (Array.isArray(q.service_request_id) || ids.some((id) => id === null)) {
     problems.add('service_request_id must be one request id or several, separated by commas (e.g. 101,102).');
     return undefined;
   }
   if (ids.length > MAX_UPDATE_REQUEST_IDS)
     problems.add(`service_request_id may name at most ${MAX_UPDATE_REQUEST_IDS} requests.`);
-  // Read as numbers (the ids' own form: 0101 is 101).
-  return [...new Set(ids.map((id) => BigInt(id).toString()))];
+  return [...new Set(ids as string[])];
 }
 
 /** GET/POST servicerequestupdates.{fmt} (mySociety extension, OPEN311.md). */
