@@ -279,9 +279,12 @@ describe('surveys', () => {
 
   it('when a link is unknown, used or expired, then POST answers that before judging the answer (as GET tells them apart)', async () => {
     // Unknown: the 404 GET gives, for a browser (HTML) and an app (JSON) alike, whatever the body holds.
-    const getHtml = await request(t.app).get('/surveys/0');
+    const getHtml = await request(t.app).get('/surveys/0').set('Accept', 'text/html,application/xhtml+xml');
     const getJson = await request(t.app).get('/surveys/0').set('Accept', 'application/json');
     expect([getHtml.status, getJson.status]).toEqual([404, 404]);
+    // A browser gets a page, as for POST (it got the JSON error list; probe).
+    expect(getHtml.headers['content-type']).toMatch(/text\/html/);
+    expect(getHtml.text).toContain('This survey link is not valid.');
     const postHtml = await request(t.app).post('/surveys/0').type('form').send('rating=5');
     expect([postHtml.status, postHtml.headers['content-type']]).toEqual([
       404,

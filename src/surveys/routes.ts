@@ -52,9 +52,29 @@ export function surveysRouter(ctx: AppContext): Router {
   );
   const ttl = ctx.config.surveyTtlDays;
 
+  /** A refusal as the page a resident's browser shows (an app asking JSON gets the Open311 error list). */
+  const refusal = (req: Request, res: Response, err: unknown): void => {
+    if (wantsJson(req) || !(err instanceof AppError)) throw err;
+    res
+      .status(err.status)
+      .type('html')
+      .send(
+        page(
+          'Survey',
+          `<h1>Sorry</h1><p role="alert">${escapeXml(err.errors.map((e) => e.description).join(' '))}</p>`,
+        ),
+      );
+  };
+
   router.get('/:token', async (req: Request, res: Response) => {
     const token = String(req.params.token);
-    const s = await readSurvey(ctx.knex, token, ctx.clock(), ttl);
+    let s: SurveyView;
+    try {
+      s = await readSurvey(ctx.knex, token, ctx.clock(), ttl);
+    } catch (err) {
+      // A link mistyped or cut short by a mail client: a page, not JSON, in the resident's browser (probe).
+      return refusal(req, res, err);
+    }
     if (wantsJson(req)) res.json(s);
     else res.type('html').send(form(token, s));
   });
@@ -69,17 +89,7 @@ export function surveysRouter(ctx: AppContext): Router {
         ttl,
       );
     } catch (err) {
-      if (wantsJson(req) || !(err instanceof AppError)) throw err;
-      res
-        .status(err.status)
-        .type('html')
-        .send(
-          page(
-            'Survey',
-            `<h1>Sorry</h1><p role="alert">${escapeXml(err.errors.map((e) => e.description).join(' '))}</p>`,
-          ),
-        );
-      return;
+      return refusal(req, res, err);
     }
     if (wantsJson(req)) res.status(201).json({ status: 'recorded' });
     else
