@@ -344,6 +344,34 @@ describe('a new key named in the query, and revoking by id (outside probe, 5 Dec
   });
 });
 
+describe('two keys in one call', () => {
+  it('when a call carries two different keys, then 400 naming where; the same key twice is one key', async () => {
+    const boston = keys['boston-client']?.secret as string;
+    const spring = keys['spring-client']?.secret as string;
+    // The Bearer header was used without a word, whatever X-API-Key or api_key said.
+    const both = await request(t.app)
+      .get('/open311/v2/requests.json')
+      .set('Authorization', `Bearer ${spring}`)
+      .set('X-API-Key', boston);
+    expect([both.status, both.body[0]?.description]).toEqual([
+      400,
+      'Two different API keys were given (an Authorization: Bearer header, an X-API-Key header): send one.',
+    ]);
+    const post = await request(t.app)
+      .post(`/open311/v2/requests.json?api_key=${spring}`)
+      .type('form')
+      .send({ api_key: boston, service_code: 'x', lat: HEREFORD.lat, long: HEREFORD.long });
+    expect([post.status, post.body[0]?.description]).toEqual([
+      400,
+      'Two different API keys were given (api_key in the body, api_key in the query): send one.',
+    ]);
+    const same = await request(t.app)
+      .get(`/open311/v2/requests.json?api_key=${boston}`)
+      .set('X-API-Key', boston);
+    expect(same.status).toBe(200);
+  });
+});
+
 describe('deleting a city (outside probe, 5 December: M5)', () => {
   it('when a city is deleted, then its keys stop working at once, also if a city of that id is made again', async () => {
     const admin = { Authorization: `Bearer ${ADMIN_KEY}` };

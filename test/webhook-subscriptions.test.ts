@@ -241,6 +241,14 @@ describe('subscription input (L1, L2)', () => {
     expect(ok.status).toBe(201);
   });
 
+  it('when an event type is listed twice, then the subscription lists it once (probe)', async () => {
+    const res = await admin('post', '/admin/v1/webhooks', {
+      url: 'https://example.test/h',
+      event_types: ['request.created', 'request.created', 'request.updated'],
+    });
+    expect([res.status, res.body.event_types]).toEqual([201, ['request.created', 'request.updated']]);
+  });
+
   it('when a stored URL carries credentials, then they are sent as Basic authorization, not in the URL', async () => {
     const r = await receiver(() => 204);
     try {

@@ -120,7 +120,7 @@ export function webhooksRouter(ctx: AppContext): Router {
         jurisdictionId: j.id,
         url: b.url,
         secret,
-        eventTypes: b.event_types ?? EVENT_TYPES,
+        eventTypes: b.event_types ? [...new Set(b.event_types)] : EVENT_TYPES, // each once, as sent
         serviceCode: b.service_code ?? null,
         agencyCode: b.agency_code ?? null,
       },

@@ -4,21 +4,31 @@ import { hasRole, type ApiKey, type Role } from '../auth';
 import { sameJurisdictionId, type Jurisdiction } from '../catalog';
 import { DatabaseRateLimitStore } from '../cluster';
 import type { AppContext } from '../context';
-import { AppError, forbidden } from '../core';
+import { AppError, badRequest, forbidden } from '../core';
 import { scalar } from './params';
 import { createCache } from '../cache';
 import { LeasedRateLimitStore, type Lease } from './rate-limit-lease';
 
-/** The key a caller presents: `api_key` in the body or query (Open311), or an X-API-Key / Bearer header. */
-function presentedKey(req: Request): string | undefined {
-  const bearer = /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1];
+/**
+ * The key a caller presents: `api_key` in the body or query (Open311), or an X-API-Key / Bearer header.
+ * Two different keys in one call are a 400 naming where: one of them was used without a word (the Bearer
+ * first), so a client could act under another identity than it meant.
+ */
+function presentedKey(req: Request): string | undefined | AppError {
   const header = req.headers['x-api-key'];
-  return (
-    bearer ??
-    (typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined) ??
-    scalar((req.body ?? {}) as Record<string, unknown>, 'api_key') ??
-    scalar(req.query as Record<string, unknown>, 'api_key')
-  );
+  const given: Array<[string, string | undefined]> = [
+    ['an Authorization: Bearer header', /^Bearer\s+(\S+)$/i.exec(req.headers.authorization ?? '')?.[1]],
+    ['an X-API-Key header', typeof header === 'string' && header.trim() !== '' ? header.trim() : undefined],
+    ['api_key in the body', scalar((req.body ?? {}) as Record<string, unknown>, 'api_key')],
+    ['api_key in the query', scalar(req.query as Record<string, unknown>, 'api_key')],
+  ];
+  const present = given.filter((g): g is [string, string] => g[1] !== undefined);
+  const first = present[0];
+  if (first && present.some(([, key]) => key !== first[1]))
+    return badRequest(
+      `Two different API keys were given (${present.map(([where]) => where).join(', ')}): send one.`,
+    );
+  return first?.[1];
 }
 
 export const apiKeyOf = (res: Response): ApiKey => res.locals.apiKey as ApiKey;
@@ -60,6 +70,7 @@ export async function resolveJurisdictionFor(
 export function requireKey(ctx: AppContext, role: Role) {
   return async (req: Request, res: Response, next: NextFunction): Promise<void> => {
     const secret = presentedKey(req);
+    if (secret instanceof AppError) return next(secret);
     if (secret === undefined) return next(forbidden('An api_key is required for this call.'));
     const key = await ctx.keys.verify(secret);
     if (!key) return next(forbidden('The api_key is not valid or has been revoked.'));
@@ -82,6 +93,7 @@ export function optionalKey(ctx: AppContext) {
     res.vary('Authorization');
     res.vary('X-API-Key');
     const secret = presentedKey(req);
+    if (secret instanceof AppError) return next(secret);
     if (secret === undefined) return next();
     res.setHeader('Cache-Control', 'private');
     const key = await ctx.keys.verify(secret);
