@@ -2,7 +2,7 @@
  * Business calendars: an IANA time zone, working intervals per ISO weekday (local wall-clock times, may be
  * split like 08:00-12:00 and 13:00-17:00), and holidays (local dates with no work at all).
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { isUsTimeZone, usFederalHolidaysBetween } from './us-federal-holidays';
 
 export type SlaUnit = 'hours' | 'business_hours' | 'business_days' | 'calendar_days';
@@ -139,8 +139,14 @@ export interface CalendarDay {
 // instant it starts and by the hours it spans (so finding the day of an instant needs no luxon either).
 interface Memo {
   holidays: Set<string>;
+  /** The holidays in order, for "is there one in this week?" (a binary search). */
+  sorted: string[];
   days: Map<number, CalendarDay>;
   byHour: Map<number, CalendarDay>;
+  /** Working milliseconds and working days of a week without holidays or a change of UTC offset. */
+  week: { ms: number; days: number };
+  zone: IANAZone;
+  offsets: Map<number, number>;
 }
 const memos = new WeakMap<BusinessCalendar, Memo>();
 const MEMO_DAYS = 50_000;
@@ -148,7 +154,15 @@ const MEMO_DAYS = 50_000;
 function memoOf(cal: BusinessCalendar): Memo {
   let m = memos.get(cal);
   if (!m) {
-    m = { holidays: new Set(cal.holidays), days: new Map(), byHour: new Map() };
+    m = {
+      holidays: new Set(cal.holidays),
+      sorted: [...new Set(cal.holidays)].sort(),
+      days: new Map(),
+      byHour: new Map(),
+      week: weekOf(cal),
+      zone: IANAZone.create(cal.timeZone),
+      offsets: new Map(),
+    };
     memos.set(cal, m);
   }
   return m;
@@ -189,6 +203,77 @@ export function dayAfter(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
     m.days.get(day.next) ??
     dayAt(m, cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'))
   );
+}
+
+/** Working time and working days of the weekly pattern (local wall-clock time, no holidays). */
+function weekOf(cal: BusinessCalendar): { ms: number; days: number } {
+  let ms = 0;
+  let days = 0;
+  for (let d = 1; d <= 7; d += 1) {
+    const list = cal.workingHours[String(d)] ?? [];
+    if (list.length > 0) days += 1;
+    for (const iv of list) ms += (minutesOf(iv.end) - minutesOf(iv.start)) * 60_000;
+  }
+  return { ms, days };
+}
+
+/** Working time of one week of `cal` as "N hours M minutes" (for the messages that refuse a level). */
+export function weeklyWorkingTime(cal: BusinessCalendar): string {
+  const minutes = Math.round(weekOf(cal).ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const parts = [
+    h > 0 ? `${h} hour${h === 1 ? '' : 's'}` : '',
+    m > 0 ? `${m} minute${m === 1 ? '' : 's'}` : '',
+  ];
+  return parts.filter(Boolean).join(' ') || 'no time';
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (localMs: number): string => new Date(localMs).toISOString().slice(0, 10);
+
+/** The zone's UTC offset (minutes) at an instant, remembered per calendar (luxon's costs ~20 µs). */
+function offsetAt(m: Memo, ms: number): number {
+  let o = m.offsets.get(ms);
+  if (o === undefined) {
+    o = m.zone.offset(ms);
+    if (m.offsets.size >= MEMO_DAYS) m.offsets.clear();
+    m.offsets.set(ms, o);
+  }
+  return o;
+}
+
+/**
+ * The 7 local days from `start` (a local midnight) as one step, when they are a plain week: no holiday
+ * among them and the same UTC offset at their first midnight and at the next week's (no DST change
+ * between: zones change offset at most once within a week), so each day is 24 hours and its intervals
+ * are the weekly pattern's. Then its working time and working days are the pattern's (`weekOf`) and
+ * `next` is the local midnight 7 days on; otherwise null (walk day by day). Skipping such weeks keeps
+ * long levels cheap (one offset look-up a week, no luxon); the results are those of the day-by-day walk
+ * (due-date-weeks.test.ts compares the two on random calendars).
+ */
+export function plainWeek(
+  cal: BusinessCalendar,
+  start: number,
+): { ms: number; days: number; next: number } | null {
+  const m = memoOf(cal);
+  const next = start + 7 * DAY_MS;
+  const offset = offsetAt(m, start);
+  if (offsetAt(m, next) !== offset) return null;
+  if (m.sorted.length > 0) {
+    const first = isoDay(start + offset * 60_000);
+    const last = isoDay(start + 6 * DAY_MS + offset * 60_000);
+    // The first holiday on or after the week's first day.
+    let lo = 0;
+    let hi = m.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((m.sorted[mid] as string) < first) lo = mid + 1;
+      else hi = mid;
+    }
+    if (lo < m.sorted.length && (m.sorted[lo] as string) <= last) return null;
+  }
+  return { ...m.week, next };
 }
 
 export function isWorkingTime(t: Date, cal: BusinessCalendar): boolean {
