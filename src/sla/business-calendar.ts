@@ -145,6 +145,8 @@ interface Memo {
   byHour: Map<number, CalendarDay>;
   /** Working milliseconds and working days of a week without holidays or a change of UTC offset. */
   week: { ms: number; days: number };
+  /** Working milliseconds of each ISO weekday (index 1..7) in the pattern. */
+  weekday: number[];
   zone: IANAZone;
   offsets: Map<number, number>;
 }
@@ -160,6 +162,12 @@ function memoOf(cal: BusinessCalendar): Memo {
       days: new Map(),
       byHour: new Map(),
       week: weekOf(cal),
+      weekday: [0, 1, 2, 3, 4, 5, 6, 7].map((d) =>
+        (cal.workingHours[String(d)] ?? []).reduce(
+          (sum, iv) => sum + (minutesOf(iv.end) - minutesOf(iv.start)) * 60_000,
+          0,
+        ),
+      ),
       zone: IANAZone.create(cal.timeZone),
       offsets: new Map(),
     };
@@ -244,11 +252,11 @@ function offsetAt(m: Memo, ms: number): number {
 }
 
 /**
- * The 7 local days from `start` (a local midnight) as one step, when they are a plain week: no holiday
- * among them and the same UTC offset at their first midnight and at the next week's (no DST change
- * between: zones change offset at most once within a week), so each day is 24 hours and its intervals
- * are the weekly pattern's. Then its working time and working days are the pattern's (`weekOf`) and
- * `next` is the local midnight 7 days on; otherwise null (walk day by day). Skipping such weeks keeps
+ * The 7 local days from `start` (a local midnight) as one step, when they are a plain week: the same
+ * UTC offset at their first midnight and at the next week's (no DST change between: zones change offset
+ * at most once within a week), so each day is 24 hours and its intervals are the weekly pattern's. Then
+ * its working time and working days are the pattern's (`weekOf`) less its holidays' and `next` is the
+ * local midnight 7 days on; otherwise null (walk day by day). Skipping such weeks keeps
  * long levels cheap (one offset look-up a week, no luxon); the results are those of the day-by-day walk
  * (due-date-weeks.test.ts compares the two on random calendars).
  */
@@ -271,7 +279,15 @@ export function plainWeek(
       if ((m.sorted[mid] as string) < first) lo = mid + 1;
       else hi = mid;
     }
-    if (lo < m.sorted.length && (m.sorted[lo] as string) <= last) return null;
+    let { ms, days } = m.week;
+    for (let h = lo; h < m.sorted.length && (m.sorted[h] as string) <= last; h += 1) {
+      const off = m.weekday[new Date(`${m.sorted[h] as string}T00:00:00Z`).getUTCDay() || 7] as number;
+      if (off > 0) {
+        ms -= off;
+        days -= 1;
+      }
+    }
+    return { ms, days, next };
   }
   return { ...m.week, next };
 }
