@@ -150,6 +150,9 @@ interface Memo {
   zone: IANAZone;
   offsets: Map<number, number>;
 }
+// A zone's UTC offset at an instant is a fixed fact: shared by every calendar of the zone (a calendar read
+// afresh, as a recomputation does for each request, finds the weeks' offsets known), bounded below.
+const zoneOffsets = new Map<string, Map<number, number>>();
 const memos = new WeakMap<BusinessCalendar, Memo>();
 const MEMO_DAYS = 50_000;
 
@@ -169,8 +172,9 @@ function memoOf(cal: BusinessCalendar): Memo {
         ),
       ),
       zone: IANAZone.create(cal.timeZone),
-      offsets: new Map(),
+      offsets: zoneOffsets.get(cal.timeZone) ?? new Map(),
     };
+    if (!zoneOffsets.has(cal.timeZone) && zoneOffsets.size < 1_000) zoneOffsets.set(cal.timeZone, m.offsets);
     memos.set(cal, m);
   }
   return m;
@@ -209,8 +213,35 @@ export function dayAfter(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
   const m = memoOf(cal);
   return (
     m.days.get(day.next) ??
+    plainDay(m, cal, day.next) ??
     dayAt(m, cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'))
   );
+}
+
+/**
+ * The local day starting at `start` (a local midnight) without luxon, when the UTC offset is the same at
+ * its midnight and the next (no DST change that day): 24 hours, intervals at their wall-clock minutes.
+ * What intervalsOn gives such a day; null for a day with a change (luxon works it out).
+ */
+function plainDay(m: Memo, cal: BusinessCalendar, start: number): CalendarDay | null {
+  const offset = offsetAt(m, start);
+  // Not for a day that starts after a change at midnight (at 01:00 local): it is not 24 hours long.
+  if (offsetAt(m, start + DAY_MS) !== offset || (start + offset * 60_000) % DAY_MS !== 0) return null;
+  const local = new Date(start + offset * 60_000);
+  const date = local.toISOString().slice(0, 10);
+  const list = m.holidays.has(date) ? [] : (cal.workingHours[String(local.getUTCDay() || 7)] ?? []);
+  const intervals = list.map(
+    (iv) => [start + minutesOf(iv.start) * 60_000, start + minutesOf(iv.end) * 60_000] as [number, number],
+  );
+  const info: CalendarDay = {
+    start,
+    next: start + DAY_MS,
+    intervals,
+    length: intervals.reduce((sum, [a, b]) => sum + (b - a), 0),
+  };
+  if (m.days.size >= MEMO_DAYS) m.days.clear();
+  m.days.set(start, info);
+  return info;
 }
 
 /** Working time and working days of the weekly pattern (local wall-clock time, no holidays). */
@@ -267,7 +298,7 @@ export function plainWeek(
   const m = memoOf(cal);
   const next = start + 7 * DAY_MS;
   const offset = offsetAt(m, start);
-  if (offsetAt(m, next) !== offset) return null;
+  if (offsetAt(m, next) !== offset || (start + offset * 60_000) % DAY_MS !== 0) return null;
   if (m.sorted.length > 0) {
     const first = isoDay(start + offset * 60_000);
     const last = isoDay(start + 6 * DAY_MS + offset * 60_000);

@@ -87,6 +87,8 @@ const ZONES = [
   'Asia/Kolkata',
   'UTC',
   'Pacific/Chatham',
+  'America/Santiago', // changes at midnight: some days start at 01:00
+  'America/Havana',
 ];
 const hhmm = (m: number) =>
   m === 1440 ? '24:00' : `${String(Math.floor(m / 60)).padStart(2, '0')}:${String(m % 60).padStart(2, '0')}`;
