@@ -3,7 +3,14 @@ import { Router } from 'express';
 import type { AppContext } from '../context';
 import { resolveJurisdictionFor } from '../http';
 import { badRequest, fieldsOnly, quoted } from '../core';
-import { saveCalendar, validateCalendar, type BusinessCalendar } from '../sla';
+import { jurisdictionLevels, unreachableLevels } from '../catalog';
+import {
+  canonicalTimeZone,
+  saveCalendar,
+  validateCalendar,
+  weeklyWorkingTime,
+  type BusinessCalendar,
+} from '../sla';
 
 const calendarFields = fieldsOnly('admin/calendar', [
   'workingHours',
@@ -53,7 +60,7 @@ export function calendarRouter(ctx: AppContext): Router {
     const workingHours = eitherSpelling(body, 'workingHours', 'working_hours', errors);
     const zone = eitherSpelling(body, 'timeZone', 'time_zone', errors);
     // The zone is read back so a GET's document can be PUT as it is; it is the jurisdiction's, set there.
-    if (zone !== undefined && zone !== j.timeZone) {
+    if (zone !== undefined && (typeof zone !== 'string' || canonicalTimeZone(zone) !== j.timeZone)) {
       const field = body.timeZone !== undefined ? 'timeZone' : 'time_zone';
       const given = typeof zone === 'string' ? `"${quoted(zone)}"` : 'must be a string and';
       errors.push(
@@ -65,7 +72,20 @@ export function calendarRouter(ctx: AppContext): Router {
     const checked = validateCalendar({ timeZone: j.timeZone, workingHours, holidays: body.holidays ?? [] });
     if (!checked.ok) errors.push(...checked.errors);
     if (errors.length > 0 || !checked.ok) throw badRequest(errors);
-    await saveCalendar(ctx.knex, j.id, checked.value, ctx.clock());
+    const at = ctx.clock();
+    await ctx.knex.transaction(async (trx) => {
+      // Every level of the city's services must still end within 20 years on the new calendar.
+      const problems = unreachableLevels(await jurisdictionLevels(trx, j.id), checked.value, at);
+      if (problems.length > 0)
+        throw badRequest([
+          `This calendar (${weeklyWorkingTime(checked.value)} of working time a week) leaves ` +
+            `${problems.length} response level${problems.length === 1 ? '' : 's'} of ${j.id} unreachable; ` +
+            'give it more working time or shorten the levels first (PUT /admin/v1/services/{service_code}/response-levels).',
+          ...problems.slice(0, 20),
+          ...(problems.length > 20 ? [`… and ${problems.length - 20} more.`] : []),
+        ]);
+      await saveCalendar(trx, j.id, checked.value, at);
+    });
     await ctx.invalidate('calendar', j.id);
     res.json(calendarDoc(checked.value));
   });

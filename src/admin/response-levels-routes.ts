@@ -37,7 +37,11 @@ export function responseLevelsRouter(ctx: AppContext): Router {
     const s = await serviceOf(req, res);
     const recompute = wantsRecompute(req);
     const levels = parseResponseLevels(req.body);
-    await replaceResponseLevels(ctx.knex, s.id, levels);
+    // Refused (400) when the city's business calendar does not reach a level within 20 years.
+    await replaceResponseLevels(ctx.knex, s.id, levels, {
+      jurisdictionId: s.jurisdictionId,
+      at: ctx.clock(),
+    });
     await ctx.invalidate('catalog', s.jurisdictionId);
     if (!recompute) return void res.json(levels);
     const key = apiKeyOf(res);

@@ -5,7 +5,7 @@
  * naming where it is (`services[3] (S0301).attributes[1] (WHISPOLO).values: ...`).
  */
 import { IANAZone } from 'luxon';
-import { MAX_LEVEL_VALUE } from '../sla';
+import { canonicalTimeZone, MAX_LEVEL_VALUE } from '../sla';
 import type { Datatype, ServiceType, SlaUnit } from './types';
 
 export interface JurisdictionDoc {
@@ -179,9 +179,12 @@ export function parseJurisdiction(v: unknown, f: Findings, where = ''): Jurisdic
       `id "${id}" must start with a letter or digit and use only letters, digits, . _ - (at most 100).`,
     );
   const name = text(o, 'name', where, f, { required: true, max: 200 }) ?? '';
-  const timeZone = text(o, 'time_zone', where, f, { required: true }) ?? '';
-  if (timeZone && !IANAZone.isValidZone(timeZone))
-    f.add(where, `time_zone "${timeZone}" is not an IANA time zone (e.g. America/Indiana/Indianapolis).`);
+  // Stored in its IANA spelling ("america/indiana/indianapolis" → "America/Indiana/Indianapolis"):
+  // the default calendar's US federal holidays follow the zone's exact name.
+  const given = text(o, 'time_zone', where, f, { required: true }) ?? '';
+  const timeZone = given && IANAZone.isValidZone(given) ? (canonicalTimeZone(given) ?? '') : '';
+  if (given && !timeZone)
+    f.add(where, `time_zone "${given}" is not an IANA time zone (e.g. America/Indiana/Indianapolis).`);
   const email = text(o, 'email', where, f, { max: 200 });
   if (email && !EMAIL.test(email)) f.add(where, `email "${email}" is not an e-mail address.`);
   const website = text(o, 'website', where, f, { max: 500 });

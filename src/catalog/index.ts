@@ -15,7 +15,13 @@ export type {
   SlaUnit,
 } from './types';
 export { createJurisdiction, loadServices, setJurisdictionBoundary } from './repository';
-export { loadResponseLevels, replaceResponseLevels } from './response-levels';
+export {
+  assertLevelsReachable,
+  jurisdictionLevels,
+  loadResponseLevels,
+  replaceResponseLevels,
+  unreachableLevels,
+} from './response-levels';
 export { type CatalogInput, importCatalog } from './import';
 export {
   CATALOG_SHAPES,

@@ -1,4 +1,5 @@
 import type { Knex } from 'knex';
+import { canonicalTimeZone } from '../sla';
 import type {
   Agency,
   Datatype,
@@ -185,7 +186,7 @@ export async function createJurisdiction(
   await knex('jurisdictions').insert({
     id: j.id,
     name: j.name,
-    time_zone: j.timeZone,
+    time_zone: canonicalTimeZone(j.timeZone) ?? j.timeZone,
     email: j.email ?? null,
     phone: j.phone ?? null,
     website: j.website ?? null,

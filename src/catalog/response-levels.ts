@@ -3,7 +3,16 @@
  * per-priority overrides (service_response_levels). The rule that picks one for a request is sla/levels.ts.
  */
 import type { Knex } from 'knex';
-import { PRIORITIES, type Priority, type ResponseLevels } from '../sla';
+import { AppError } from '../core';
+import {
+  levelProblem,
+  PRIORITIES,
+  readCalendar,
+  type BusinessCalendar,
+  type Priority,
+  type ResponseLevel,
+  type ResponseLevels,
+} from '../sla';
 
 import type { SlaUnit } from './types';
 
@@ -32,8 +41,19 @@ export async function replaceResponseLevels(
   knex: Knex,
   serviceId: number,
   levels: ResponseLevels,
+  check?: { jurisdictionId: string; at: Date },
 ): Promise<void> {
   await knex.transaction(async (trx) => {
+    if (check)
+      await assertLevelsReachable(
+        trx,
+        check.jurisdictionId,
+        [
+          { where: 'default', level: levels.default },
+          ...Object.entries(levels.priorities).map(([p, level]) => ({ where: `priorities.${p}`, level })),
+        ],
+        check.at,
+      );
     await trx('services')
       .where('id', serviceId)
       .update({
@@ -51,4 +71,83 @@ export async function replaceResponseLevels(
     }));
     if (rows.length > 0) await trx('service_response_levels').insert(rows);
   });
+}
+
+/** A response level and where it is said (a field of a document, or a service and priority). */
+export interface PlacedLevel {
+  where: string;
+  level: ResponseLevel | null;
+}
+
+/** Every response level of a jurisdiction's services (active or not), named "service CODE (default)" etc. */
+export async function jurisdictionLevels(knex: Knex, jurisdictionId: string): Promise<PlacedLevel[]> {
+  const services = (await knex('services')
+    .where('jurisdiction_id', jurisdictionId)
+    .whereNotNull('sla_value')
+    .orderBy('service_code')
+    .select('service_code', 'sla_value', 'sla_unit')) as Array<{
+    service_code: string;
+    sla_value: number;
+    sla_unit: ResponseLevel['unit'];
+  }>;
+  const overrides = (await knex('service_response_levels as l')
+    .join('services as s', 's.id', 'l.service_id')
+    .where('s.jurisdiction_id', jurisdictionId)
+    .orderBy(['s.service_code', 'l.priority'])
+    .select('s.service_code', 'l.priority', 'l.value', 'l.unit')) as Array<{
+    service_code: string;
+    priority: string;
+    value: number;
+    unit: ResponseLevel['unit'];
+  }>;
+  return [
+    ...services.map((s) => ({
+      where: `service ${s.service_code} (default)`,
+      level: { value: Number(s.sla_value), unit: s.sla_unit },
+    })),
+    ...overrides.map((o) => ({
+      where: `service ${o.service_code} (priority ${o.priority})`,
+      level: { value: Number(o.value), unit: o.unit },
+    })),
+  ];
+}
+
+/**
+ * The sentences that refuse levels `cal` does not reach within 20 years from `at` (empty when all are
+ * reachable); a level seen twice is worked out once.
+ */
+export function unreachableLevels(levels: PlacedLevel[], cal: BusinessCalendar, at: Date): string[] {
+  const seen = new Map<string, string | null>();
+  const out: string[] = [];
+  for (const { where, level } of levels) {
+    if (!level) continue;
+    const key = `${level.value} ${level.unit}`;
+    if (!seen.has(key)) seen.set(key, levelProblem(level, cal, at));
+    const problem = seen.get(key);
+    if (problem) out.push(`${where}: ${problem}`);
+  }
+  return out;
+}
+
+/**
+ * Refuses (400, one sentence per level) response levels that the jurisdiction's business calendar does
+ * not reach within 20 years: every request of such a level would have no due time.
+ */
+export async function assertLevelsReachable(
+  knex: Knex,
+  jurisdictionId: string,
+  levels: PlacedLevel[],
+  at: Date,
+): Promise<void> {
+  if (!levels.some((l) => l.level !== null && l.level.unit.startsWith('business_'))) return;
+  const j = (await knex('jurisdictions').where('id', jurisdictionId).first('time_zone')) as
+    { time_zone: string } | undefined;
+  if (!j) return;
+  const problems = unreachableLevels(levels, await readCalendar(knex, jurisdictionId, j.time_zone), at);
+  if (problems.length > 0)
+    throw new AppError(400, [
+      ...problems,
+      `Shorten the level or give ${jurisdictionId}'s business calendar more working time ` +
+        `(PUT /admin/v1/jurisdictions/${jurisdictionId}/calendar).`,
+    ]);
 }

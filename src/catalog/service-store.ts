@@ -6,6 +6,7 @@
 import type { Knex } from 'knex';
 import { AppError } from '../core';
 import { diffService } from './diff';
+import { assertLevelsReachable } from './response-levels';
 import type { AttributeDoc, ServiceDoc } from './document';
 import type { Service, ServiceAttribute } from './types';
 
@@ -97,6 +98,17 @@ export async function saveService(
   const next: ServiceDoc = { ...doc, metadata: doc.attributes.length > 0 };
   const changes = diffService(previous, next);
   if (changes.length === 0) return { serviceCode: doc.service_code, version: before?.version ?? 1, changes };
+  const level = doc.response_level;
+  if (
+    level &&
+    (previous?.response_level?.value !== level.value || previous.response_level.unit !== level.unit)
+  )
+    await assertLevelsReachable(
+      trx,
+      jurisdictionId,
+      [{ where: `service ${doc.service_code}: response_level`, level }],
+      at,
+    );
   let agencyId: number | null = null;
   if (doc.agency_code !== null) {
     agencyId = agencies.get(doc.agency_code) ?? null;

@@ -10,6 +10,7 @@ import { listAgencyDocs, upsertAgencies } from './admin-store';
 import { Findings, parseCatalog, type AgencyDoc, type CatalogDoc, type CatalogPlaces } from './document';
 import { diffService } from './diff';
 import { guardPublishing, type MadePublic } from './publishing';
+import { assertLevelsReachable } from './response-levels';
 import { loadServices } from './repository';
 import { agencyIds, saveService, serviceDocOf } from './service-store';
 
@@ -107,6 +108,19 @@ export async function applyCatalog(
     );
     plan.made_public = madePublic;
     plan.warnings.push(...sentences);
+    // A level the city's business calendar does not reach is refused on a dry run too (saveService checks
+    // each again as it writes).
+    await assertLevelsReachable(
+      trx,
+      jurisdictionId,
+      doc.services
+        .filter((s) => {
+          const was = stored.get(s.service_code)?.sla;
+          return was?.value !== s.response_level?.value || was?.unit !== s.response_level?.unit;
+        })
+        .map((s) => ({ where: `service ${s.service_code}: response_level`, level: s.response_level })),
+      opts.at,
+    );
     if (opts.dryRun) return plan;
 
     const changedAgencies = doc.agencies.filter(

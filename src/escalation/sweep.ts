@@ -8,7 +8,7 @@
 import type { Knex } from 'knex';
 import { applyEscalations, recordChanges, type Actor, type Change } from '../requests';
 import {
-  computeDueDate,
+  dueDateOrNull,
   LEVEL_COLUMNS,
   LEVEL_JOIN,
   raisedPriority,
@@ -147,12 +147,14 @@ export async function sweepEscalations(
         r.agency_id === null ? null : Number(r.agency_id),
       )) {
         if (done.has(rule.id)) continue;
-        const at = computeDueDate(
+        // null: the calendar does not reach this step within 20 years, so it is never due.
+        const at = dueDateOrNull(
           r.requested_at,
           { value: Number(r.level_value) * rule.atFraction, unit: r.level_unit },
           cal,
           pauses,
         );
+        if (at === null) continue;
         if (at <= now) plan.steps.push(rule);
         else if (plan.next === null || at < plan.next) plan.next = at;
       }

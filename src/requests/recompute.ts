@@ -3,7 +3,7 @@ import { recordChange, type Actor } from './record';
 import { describeLevel, LEVEL_NOTICE_PREFIX } from './response-level';
 import type { DetailedStatus } from './statuses';
 import {
-  computeDueDate,
+  dueDateOrNull,
   LEVEL_COLUMNS,
   LEVEL_JOIN,
   LEVEL_VALUE,
@@ -17,12 +17,14 @@ import {
  * sweep to look at it again. Called after a priority or service change, a resume, or a reopen.
  * A service_notice that states the response level ("Response level: … (expected by …)") is rewritten
  * with the level and time now in force, so the two public fields never disagree; any other notice (a
- * duplicate's "already reported as …") is the reporter's and stays.
+ * duplicate's "already reported as …") is the reporter's and stays. A level the calendar does not reach
+ * within 20 years gives no expected time (and no escalation), as no level does.
  */
 export async function recomputeResponseLevel(
   trx: Knex.Transaction,
   requestId: string,
   at: Date,
+  outcome: { unreachable?: boolean } = {},
 ): Promise<Date | null> {
   const r = (
     await trx.raw(
@@ -57,7 +59,8 @@ export async function recomputeResponseLevel(
         paused_to: Date | null;
       }>
     ).map((p) => ({ from: p.paused_from, to: p.paused_to ?? at }));
-    expected = computeDueDate(r.requested_at, level, cal, pauses);
+    expected = dueDateOrNull(r.requested_at, level, cal, pauses, at);
+    outcome.unreachable = expected === null; // the calendar does not reach the level's end
   }
   const levelNotice = r.service_notice === null || r.service_notice.startsWith(LEVEL_NOTICE_PREFIX);
   await trx('service_requests')
@@ -101,7 +104,8 @@ export async function recomputeOpenRequests(
         expected_at: Date | null;
       }>;
       for (const r of rows) {
-        const expected = await recomputeResponseLevel(trx, r.id, now);
+        const outcome: { unreachable?: boolean } = {};
+        const expected = await recomputeResponseLevel(trx, r.id, now, outcome);
         if (iso(expected) === iso(r.expected_at)) continue;
         changed += 1;
         await recordChange(trx, r, now, actor, {
@@ -110,7 +114,9 @@ export async function recomputeOpenRequests(
           detailedStatus: r.detailed_status,
           summary: expected
             ? `Response level changed: expected by ${expected.toISOString()}`
-            : 'Response level removed: no expected time',
+            : outcome.unreachable
+              ? 'Response level not reached on the business calendar within 20 years: no expected time'
+              : 'Response level removed: no expected time',
           data: { from_expected_at: iso(r.expected_at), expected_at: iso(expected) },
         });
       }

@@ -1,11 +1,14 @@
 import type { Service } from '../catalog';
-import { computeDueDate, levelFor, type BusinessCalendar, type ResponseLevel } from '../sla';
+import { dueDateOrNull, levelFor, type BusinessCalendar, type ResponseLevel } from '../sla';
 import { formatDateTime } from '../core';
 
 /**
  * expected_datetime from the service's response level for the request's priority (new requests are
  * `normal`), on the jurisdiction's business calendar (the stored one: callers load it with
- * sla/calendar-store, as the recomputation does); null without a level.
+ * sla/calendar-store, as the recomputation does); null without a level, and null when the calendar does
+ * not reach the level's end within 20 years (the admin API refuses such a level or calendar; one stored
+ * before that check, or a calendar whose holidays fill the years ahead, gives a request without a due
+ * time rather than a refused report).
  */
 export function computeExpected(
   service: Service,
@@ -14,7 +17,7 @@ export function computeExpected(
   priority = 'normal',
 ): Date | null {
   const level = levelFor(service, priority);
-  return level ? computeDueDate(requestedAt, level, calendar) : null;
+  return level ? dueDateOrNull(requestedAt, level, calendar, [], requestedAt) : null;
 }
 
 const UNIT_WORDS: Record<string, [string, string]> = {

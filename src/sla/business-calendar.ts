@@ -2,7 +2,7 @@
  * Business calendars: an IANA time zone, working intervals per ISO weekday (local wall-clock times, may be
  * split like 08:00-12:00 and 13:00-17:00), and holidays (local dates with no work at all).
  */
-import { DateTime } from 'luxon';
+import { DateTime, IANAZone } from 'luxon';
 import { isUsTimeZone, usFederalHolidaysBetween } from './us-federal-holidays';
 
 export type SlaUnit = 'hours' | 'business_hours' | 'business_days' | 'calendar_days';
@@ -139,16 +139,42 @@ export interface CalendarDay {
 // instant it starts and by the hours it spans (so finding the day of an instant needs no luxon either).
 interface Memo {
   holidays: Set<string>;
+  /** The holidays in order, for "is there one in this week?" (a binary search). */
+  sorted: string[];
   days: Map<number, CalendarDay>;
   byHour: Map<number, CalendarDay>;
+  /** Working milliseconds and working days of a week without holidays or a change of UTC offset. */
+  week: { ms: number; days: number };
+  /** Working milliseconds of each ISO weekday (index 1..7) in the pattern. */
+  weekday: number[];
+  zone: IANAZone;
+  offsets: Map<number, number>;
 }
+// A zone's UTC offset at an instant is a fixed fact: shared by every calendar of the zone (a calendar read
+// afresh, as a recomputation does for each request, finds the weeks' offsets known), bounded below.
+const zoneOffsets = new Map<string, Map<number, number>>();
 const memos = new WeakMap<BusinessCalendar, Memo>();
 const MEMO_DAYS = 50_000;
 
 function memoOf(cal: BusinessCalendar): Memo {
   let m = memos.get(cal);
   if (!m) {
-    m = { holidays: new Set(cal.holidays), days: new Map(), byHour: new Map() };
+    m = {
+      holidays: new Set(cal.holidays),
+      sorted: [...new Set(cal.holidays)].sort(),
+      days: new Map(),
+      byHour: new Map(),
+      week: weekOf(cal),
+      weekday: [0, 1, 2, 3, 4, 5, 6, 7].map((d) =>
+        (cal.workingHours[String(d)] ?? []).reduce(
+          (sum, iv) => sum + (minutesOf(iv.end) - minutesOf(iv.start)) * 60_000,
+          0,
+        ),
+      ),
+      zone: IANAZone.create(cal.timeZone),
+      offsets: zoneOffsets.get(cal.timeZone) ?? new Map(),
+    };
+    if (!zoneOffsets.has(cal.timeZone) && zoneOffsets.size < 1_000) zoneOffsets.set(cal.timeZone, m.offsets);
     memos.set(cal, m);
   }
   return m;
@@ -187,8 +213,114 @@ export function dayAfter(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
   const m = memoOf(cal);
   return (
     m.days.get(day.next) ??
+    plainDay(m, cal, day.next) ??
     dayAt(m, cal, DateTime.fromMillis(day.next, { zone: cal.timeZone }).startOf('day'))
   );
+}
+
+/**
+ * The local day starting at `start` (a local midnight) without luxon, when the UTC offset is the same at
+ * its midnight and the next (no DST change that day): 24 hours, intervals at their wall-clock minutes.
+ * What intervalsOn gives such a day; null for a day with a change (luxon works it out).
+ */
+function plainDay(m: Memo, cal: BusinessCalendar, start: number): CalendarDay | null {
+  const offset = offsetAt(m, start);
+  // Not for a day that starts after a change at midnight (at 01:00 local): it is not 24 hours long.
+  if (offsetAt(m, start + DAY_MS) !== offset || (start + offset * 60_000) % DAY_MS !== 0) return null;
+  const local = new Date(start + offset * 60_000);
+  const date = local.toISOString().slice(0, 10);
+  const list = m.holidays.has(date) ? [] : (cal.workingHours[String(local.getUTCDay() || 7)] ?? []);
+  const intervals = list.map(
+    (iv) => [start + minutesOf(iv.start) * 60_000, start + minutesOf(iv.end) * 60_000] as [number, number],
+  );
+  const info: CalendarDay = {
+    start,
+    next: start + DAY_MS,
+    intervals,
+    length: intervals.reduce((sum, [a, b]) => sum + (b - a), 0),
+  };
+  if (m.days.size >= MEMO_DAYS) m.days.clear();
+  m.days.set(start, info);
+  return info;
+}
+
+/** Working time and working days of the weekly pattern (local wall-clock time, no holidays). */
+function weekOf(cal: BusinessCalendar): { ms: number; days: number } {
+  let ms = 0;
+  let days = 0;
+  for (let d = 1; d <= 7; d += 1) {
+    const list = cal.workingHours[String(d)] ?? [];
+    if (list.length > 0) days += 1;
+    for (const iv of list) ms += (minutesOf(iv.end) - minutesOf(iv.start)) * 60_000;
+  }
+  return { ms, days };
+}
+
+/** Working time of one week of `cal` as "N hours M minutes" (for the messages that refuse a level). */
+export function weeklyWorkingTime(cal: BusinessCalendar): string {
+  const minutes = Math.round(weekOf(cal).ms / 60_000);
+  const h = Math.floor(minutes / 60);
+  const m = minutes % 60;
+  const parts = [
+    h > 0 ? `${h} hour${h === 1 ? '' : 's'}` : '',
+    m > 0 ? `${m} minute${m === 1 ? '' : 's'}` : '',
+  ];
+  return parts.filter(Boolean).join(' ') || 'no time';
+}
+
+const DAY_MS = 86_400_000;
+const isoDay = (localMs: number): string => new Date(localMs).toISOString().slice(0, 10);
+
+/** The zone's UTC offset (minutes) at an instant, remembered per calendar (luxon's costs ~20 µs). */
+function offsetAt(m: Memo, ms: number): number {
+  let o = m.offsets.get(ms);
+  if (o === undefined) {
+    o = m.zone.offset(ms);
+    if (m.offsets.size >= MEMO_DAYS) m.offsets.clear();
+    m.offsets.set(ms, o);
+  }
+  return o;
+}
+
+/**
+ * The 7 local days from `start` (a local midnight) as one step, when they are a plain week: the same
+ * UTC offset at their first midnight and at the next week's (no DST change between: zones change offset
+ * at most once within a week), so each day is 24 hours and its intervals are the weekly pattern's. Then
+ * its working time and working days are the pattern's (`weekOf`) less its holidays' and `next` is the
+ * local midnight 7 days on; otherwise null (walk day by day). Skipping such weeks keeps
+ * long levels cheap (one offset look-up a week, no luxon); the results are those of the day-by-day walk
+ * (due-date-weeks.test.ts compares the two on random calendars).
+ */
+export function plainWeek(
+  cal: BusinessCalendar,
+  start: number,
+): { ms: number; days: number; next: number } | null {
+  const m = memoOf(cal);
+  const next = start + 7 * DAY_MS;
+  const offset = offsetAt(m, start);
+  if (offsetAt(m, next) !== offset || (start + offset * 60_000) % DAY_MS !== 0) return null;
+  if (m.sorted.length > 0) {
+    const first = isoDay(start + offset * 60_000);
+    const last = isoDay(start + 6 * DAY_MS + offset * 60_000);
+    // The first holiday on or after the week's first day.
+    let lo = 0;
+    let hi = m.sorted.length;
+    while (lo < hi) {
+      const mid = (lo + hi) >> 1;
+      if ((m.sorted[mid] as string) < first) lo = mid + 1;
+      else hi = mid;
+    }
+    let { ms, days } = m.week;
+    for (let h = lo; h < m.sorted.length && (m.sorted[h] as string) <= last; h += 1) {
+      const off = m.weekday[new Date(`${m.sorted[h] as string}T00:00:00Z`).getUTCDay() || 7] as number;
+      if (off > 0) {
+        ms -= off;
+        days -= 1;
+      }
+    }
+    return { ms, days, next };
+  }
+  return { ...m.week, next };
 }
 
 export function isWorkingTime(t: Date, cal: BusinessCalendar): boolean {

@@ -17,12 +17,19 @@
  *   decreases as N grows, and N + 1 days end strictly after N.
  * - Pauses (waiting on the resident) push the due time later by the paused time measured in the level's
  *   own clock: business time for business units, real time otherwise. An open pause counts up to `now`.
- * Days are walked one by one (never minute by minute), so 90 business days cost about 130 day steps.
+ * - A due time must fall within 20 years (MAX_DAYS local days from the day of arrival, pauses counted
+ *   from the due time): one that does not is unreachable (`UnreachableDueDate`; `dueDateOrNull` answers
+ *   null), which a calendar with almost no working time and a long level can be. The admin API refuses
+ *   such a level or calendar (`levelProblem`); intake and recomputation give no due date instead.
+ * Days are walked one by one (never minute by minute), and whole weeks without a holiday or a DST change
+ * are taken in one step (`plainWeek`), so a level's cost grows with its holidays, not its length.
  */
 import { DateTime } from 'luxon';
 import {
   dayAfter,
   dayContaining,
+  plainWeek,
+  weeklyWorkingTime,
   type BusinessCalendar,
   type CalendarDay,
   type ResponseLevel,
@@ -30,6 +37,14 @@ import {
 
 const HOUR = 3_600_000;
 const MAX_DAYS = 366 * 20;
+
+/** A due time that the business calendar does not reach within 20 years. */
+export class UnreachableDueDate extends RangeError {
+  constructor() {
+    super('The business calendar has no working time within 20 years.');
+    this.name = 'UnreachableDueDate';
+  }
+}
 
 export interface Pause {
   from: Date;
@@ -40,7 +55,21 @@ export interface Pause {
 export function addBusinessMs(startMs: number, ms: number, cal: BusinessCalendar): number {
   let day = dayContaining(cal, startMs);
   let left = ms;
-  for (let i = 0; i < MAX_DAYS; i += 1, day = dayAfter(cal, day)) {
+  for (let i = 0; i < MAX_DAYS;) {
+    if (left > 0 && day.start >= startMs) {
+      // Whole plain weeks that end before the time is used up (strictly: a due time at a week's last
+      // close is found by the walk) are one step each. Past the horizon they end the loop as the walk would.
+      let at = day.start;
+      for (let week = plainWeek(cal, at); week && left > week.ms && i < MAX_DAYS; week = plainWeek(cal, at)) {
+        left -= week.ms;
+        i += 7;
+        at = week.next;
+      }
+      if (at !== day.start) {
+        day = dayContaining(cal, at);
+        continue;
+      }
+    }
     for (const [a, b] of day.intervals) {
       const from = Math.max(a, startMs);
       if (from >= b) continue;
@@ -48,8 +77,10 @@ export function addBusinessMs(startMs: number, ms: number, cal: BusinessCalendar
       if (from + left <= b) return from + left;
       left -= b - from;
     }
+    i += 1;
+    day = dayAfter(cal, day);
   }
-  throw new RangeError('The business calendar has no working time within 20 years.');
+  throw new UnreachableDueDate();
 }
 
 /** Working time between two instants. */
@@ -57,8 +88,26 @@ export function businessMsBetween(fromMs: number, toMs: number, cal: BusinessCal
   if (toMs <= fromMs) return 0;
   let total = 0;
   let day = dayContaining(cal, fromMs);
-  for (let i = 0; i < MAX_DAYS && day.start < toMs; i += 1, day = dayAfter(cal, day)) {
+  for (let i = 0; i < MAX_DAYS && day.start < toMs;) {
+    if (day.start >= fromMs) {
+      let at = day.start;
+      for (
+        let week = plainWeek(cal, at);
+        week && week.next <= toMs && i + 7 <= MAX_DAYS;
+        week = plainWeek(cal, at)
+      ) {
+        total += week.ms;
+        i += 7;
+        at = week.next;
+      }
+      if (at !== day.start) {
+        day = dayContaining(cal, at);
+        continue;
+      }
+    }
     for (const [a, b] of day.intervals) total += Math.max(0, Math.min(b, toMs) - Math.max(a, fromMs));
+    i += 1;
+    day = dayAfter(cal, day);
   }
   return total;
 }
@@ -67,7 +116,7 @@ export function businessMsBetween(fromMs: number, toMs: number, cal: BusinessCal
 function nextWorkingDay(cal: BusinessCalendar, day: CalendarDay): CalendarDay {
   let next = dayAfter(cal, day);
   for (let i = 0; next.length === 0; i += 1, next = dayAfter(cal, next))
-    if (i >= MAX_DAYS) throw new RangeError('The business calendar has no working time within 20 years.');
+    if (i >= MAX_DAYS) throw new UnreachableDueDate();
   return next;
 }
 
@@ -92,8 +141,33 @@ function businessDays(startMs: number, value: number, cal: BusinessCalendar): nu
     // Less than a day never ends after one whole day (the next working day may be shorter than today).
     return Math.min(due, closeOf(today ? nextWorkingDay(cal, arrival) : day));
   }
-  let day = arrival;
-  for (let counted = 0; counted < whole; counted += 1) day = nextWorkingDay(cal, day);
+  // The whole-th working day after day 0, plain weeks taken in one step while more days are left than
+  // the week holds (so the last one is found by the walk); within MAX_DAYS days of day 0.
+  let day = dayAfter(cal, arrival);
+  let counted = 0;
+  for (let i = 1; ;) {
+    if (i >= MAX_DAYS) throw new UnreachableDueDate();
+    let at = day.start;
+    for (
+      let week = plainWeek(cal, at);
+      week && counted + week.days < whole && i < MAX_DAYS;
+      week = plainWeek(cal, at)
+    ) {
+      counted += week.days;
+      i += 7;
+      at = week.next;
+    }
+    if (at !== day.start) {
+      day = dayContaining(cal, at);
+      continue;
+    }
+    if (day.length > 0) {
+      counted += 1;
+      if (counted === whole) break;
+    }
+    i += 1;
+    day = dayAfter(cal, day);
+  }
   const close = closeOf(day);
   if (fraction === 0) return close;
   return addBusinessMs(close, fraction * nextWorkingDay(cal, day).length, cal);
@@ -104,6 +178,9 @@ function calendarDays(startMs: number, value: number, cal: BusinessCalendar): nu
   const rest = (value - whole) * 24 * HOUR;
   // Same wall-clock time N local days on: walk the memoised days, exact when neither the first nor the
   // last day is a DST change (23 or 25 hours long); luxon works out those.
+  // Many days: luxon at once (what the walk below gives, as it says, without walking).
+  if (whole > 62)
+    return DateTime.fromMillis(startMs, { zone: cal.timeZone }).plus({ days: whole }).toMillis() + rest;
   const first = dayContaining(cal, startMs);
   let day = first;
   for (let i = 0; i < whole && i < MAX_DAYS; i += 1) day = dayAfter(cal, day);
@@ -145,4 +222,32 @@ export function computeDueDate(
   }
   if (paused === 0) return new Date(due);
   return new Date(business ? addBusinessMs(due, paused, cal) : due + paused);
+}
+
+/** computeDueDate, or null when the calendar does not reach the due time within 20 years. */
+export function dueDateOrNull(
+  start: Date,
+  level: ResponseLevel,
+  cal: BusinessCalendar,
+  pauses: Pause[] = [],
+  now: Date = new Date(),
+): Date | null {
+  try {
+    return computeDueDate(start, level, cal, pauses, now);
+  } catch (err) {
+    if (err instanceof UnreachableDueDate) return null;
+    throw err;
+  }
+}
+
+/**
+ * Why `level` cannot be used on `cal` (a request arriving at `at` would have no due time within 20
+ * years), or null when it can: what the admin API says when it refuses a level or a calendar.
+ */
+export function levelProblem(level: ResponseLevel, cal: BusinessCalendar, at: Date): string | null {
+  if (dueDateOrNull(at, level, cal, [], at) !== null) return null;
+  return (
+    `${level.value} ${level.unit} cannot be reached on the business calendar: a request made now would ` +
+    `not be due within 20 years (the calendar has ${weeklyWorkingTime(cal)} of working time a week).`
+  );
 }

@@ -2,13 +2,27 @@ export {
   defaultCalendar,
   isWorkingTime,
   validateCalendar,
+  weeklyWorkingTime,
   type BusinessCalendar,
   type ResponseLevel,
   type SlaUnit,
   type WorkingInterval,
 } from './business-calendar';
-export { addBusinessMs, businessMsBetween, computeDueDate, type Pause } from './due-date';
-export { isUsTimeZone, usFederalHolidays, usFederalHolidaysBetween } from './us-federal-holidays';
+export {
+  addBusinessMs,
+  businessMsBetween,
+  computeDueDate,
+  dueDateOrNull,
+  levelProblem,
+  UnreachableDueDate,
+  type Pause,
+} from './due-date';
+export {
+  canonicalTimeZone,
+  isUsTimeZone,
+  usFederalHolidays,
+  usFederalHolidaysBetween,
+} from './us-federal-holidays';
 export {
   levelFor,
   LEVEL_COLUMNS,

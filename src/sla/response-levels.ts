@@ -10,7 +10,7 @@ import type { ResponseLevel, SlaUnit } from './business-calendar';
 import { PRIORITIES, type Priority } from './levels';
 
 export const SLA_UNITS: readonly SlaUnit[] = ['hours', 'business_hours', 'business_days', 'calendar_days'];
-/** Due dates are walked day by day up to 20 years (sla/due-date.ts); 3650 of any unit stays inside. */
+/** The largest level value; whether a business level fits in 20 years depends on the calendar (levelProblem). */
 export const MAX_LEVEL_VALUE = 3650;
 
 export interface ResponseLevels {

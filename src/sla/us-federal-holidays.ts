@@ -114,5 +114,69 @@ const US_TIME_ZONES: ReadonlySet<string> = new Set([
   'US/Samoa',
 ]);
 
-/** Whether an IANA time zone is one of the United States' (states and territories). */
-export const isUsTimeZone = (timeZone: string): boolean => US_TIME_ZONES.has(timeZone);
+/** The zone Intl resolves a name to (its canonical case; links such as US/Eastern to their target). */
+export function resolvedTimeZone(timeZone: string): string | null {
+  try {
+    return new Intl.DateTimeFormat('en-US', { timeZone }).resolvedOptions().timeZone;
+  } catch {
+    return null;
+  }
+}
+
+let usResolved: ReadonlySet<string> | null = null;
+
+/**
+ * Whether an IANA time zone is one of the United States' (states and territories): by name, or by the
+ * zone it resolves to, so a name stored in another case before time zones were canonicalised
+ * ("america/indiana/indianapolis") still gets the US federal holidays.
+ */
+export function isUsTimeZone(timeZone: string): boolean {
+  if (US_TIME_ZONES.has(timeZone)) return true;
+  usResolved ??= new Set([...US_TIME_ZONES].map(resolvedTimeZone).filter((z): z is string => z !== null));
+  const resolved = resolvedTimeZone(timeZone);
+  return resolved !== null && usResolved.has(resolved);
+}
+
+/** Current IANA names that ICU (Intl) knows only by an older alias, plus the US zones above. */
+const MODERN_NAMES = [
+  'Asia/Kolkata',
+  'Asia/Kathmandu',
+  'Asia/Ho_Chi_Minh',
+  'Asia/Yangon',
+  'Europe/Kyiv',
+  'America/Nuuk',
+  'America/Argentina/Buenos_Aires',
+  'America/Argentina/Catamarca',
+  'America/Argentina/Cordoba',
+  'America/Argentina/Jujuy',
+  'America/Argentina/Mendoza',
+  'America/Kentucky/Louisville',
+  'Atlantic/Faroe',
+  'Pacific/Chuuk',
+  'Pacific/Pohnpei',
+  'Pacific/Kanton',
+  'Etc/UTC',
+  'UTC',
+];
+
+let spellings: ReadonlyMap<string, string> | null = null;
+
+/**
+ * A time zone name in its IANA spelling, or null when it is not a time zone. Names are matched without
+ * regard to case against Intl's list, the US zones and a few current names Intl knows by an older alias
+ * ("america/indiana/indianapolis" → "America/Indiana/Indianapolis", "utc" → "UTC"); a name already
+ * spelled so is kept as it is. Any other name Intl accepts is given as Intl resolves it (its canonical
+ * name, e.g. "us/samoa" → "Pacific/Pago_Pago"). A jurisdiction's zone is stored in this spelling,
+ * because some uses compare names exactly (the US federal holidays of the default calendar).
+ */
+export function canonicalTimeZone(timeZone: string): string | null {
+  const resolved = resolvedTimeZone(timeZone);
+  if (resolved === null || timeZone.trim() !== timeZone || timeZone === '') return null;
+  spellings ??= new Map(
+    [...Intl.supportedValuesOf('timeZone'), ...US_TIME_ZONES, ...MODERN_NAMES].map((z) => [
+      z.toLowerCase(),
+      z,
+    ]),
+  );
+  return spellings.get(timeZone.toLowerCase()) ?? resolved;
+}
