@@ -153,6 +153,7 @@ export async function sweepEscalations(
           { value: Number(r.level_value) * rule.atFraction, unit: r.level_unit },
           cal,
           pauses,
+          now, // an open pause counts up to the sweep's clock
         );
         if (at === null) continue;
         if (at <= now) plan.steps.push(rule);

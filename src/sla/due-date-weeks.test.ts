@@ -178,7 +178,7 @@ describe('whole weeks in one step give what the day-by-day walk gives', () => {
         fc.constantFrom(0, 0.25, 0.5),
         (cal, start, whole, fraction) => {
           const level = { value: whole + fraction, unit: 'business_days' as const };
-          const got = dueDateOrNull(new Date(start), level, cal);
+          const got = dueDateOrNull(new Date(start), level, cal, [], new Date(start));
           let want: number | null;
           try {
             want = refBusinessDays(start, whole + fraction, cal);
@@ -220,8 +220,8 @@ describe('unreachable due times', () => {
     expect(() => computeDueDate(now, { value: 3650, unit: 'business_hours' }, cal)).toThrow(
       UnreachableDueDate,
     );
-    expect(dueDateOrNull(now, { value: 3650, unit: 'business_hours' }, cal)).toBeNull();
-    expect(dueDateOrNull(now, { value: 3650, unit: 'business_days' }, cal)).toBeNull(); // 70 years of Mondays
+    expect(dueDateOrNull(now, { value: 3650, unit: 'business_hours' }, cal, [], now)).toBeNull();
+    expect(dueDateOrNull(now, { value: 3650, unit: 'business_days' }, cal, [], now)).toBeNull(); // 70 years of Mondays
     expect(levelProblem({ value: 3650, unit: 'business_hours' }, cal, now)).toMatch(
       /3650 business_hours cannot be reached .* 1 minute of working time a week/,
     );

@@ -229,8 +229,8 @@ export function dueDateOrNull(
   start: Date,
   level: ResponseLevel,
   cal: BusinessCalendar,
-  pauses: Pause[] = [],
-  now: Date = new Date(),
+  pauses: Pause[],
+  now: Date,
 ): Date | null {
   try {
     return computeDueDate(start, level, cal, pauses, now);
