@@ -7,11 +7,11 @@
  * PostgreSQL only: the embedded database has one connection, so two transactions never overlap there.
  */
 import request from 'supertest';
-import type { Knex } from 'knex';
 import type { Service } from '../src/catalog';
 import { ADMIN_KEY, startTestServer, type TestServer } from './helpers/app';
 import { resetWrites } from './helpers/db';
 import { createAtHereford, disableDuplicateDetection, findService, HEREFORD } from './helpers/fixtures';
+import { untilWaitingForLocks } from './helpers/pg-locks';
 import { usePostgres } from './helpers/template';
 
 const itOnPostgres = usePostgres() ? it : it.skip;
@@ -28,20 +28,6 @@ const withKeywords = async (code: string, keywords: string[]) => ({
   ...(await request(t.app).get(serviceUrl(code)).set(admin).expect(200)).body,
   keywords,
 });
-
-/** Resolves once some session of this database waits for a lock; fails if `done()` comes first. */
-async function someoneWaitsForALock(knex: Knex, done: () => boolean): Promise<void> {
-  for (;;) {
-    const rows = (
-      await knex.raw(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      )
-    ).rows as { n: number }[];
-    if (rows[0]?.n) return;
-    if (done()) throw new Error('it finished without waiting for the other transaction');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 describe('making a private service public while its requests are being written', () => {
   beforeAll(async () => {
@@ -80,7 +66,7 @@ describe('making a private service public while its requests are being written',
             answered = true;
             return r;
           });
-        await someoneWaitsForALock(t.db.knex, () => answered);
+        await untilWaitingForLocks(t.db.knex, 1, () => answered);
         expect(answered).toBe(false);
         await inFlight.commit();
         const res = await put;
@@ -114,7 +100,7 @@ describe('making a private service public while its requests are being written',
             answered = true;
             return r;
           });
-        await someoneWaitsForALock(t.db.knex, () => answered);
+        await untilWaitingForLocks(t.db.knex, 1, () => answered);
         expect(answered).toBe(false);
         await write.commit();
         expect((await post).status).toBe(201);

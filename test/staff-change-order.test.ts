@@ -8,6 +8,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { createAtHereford, disableDuplicateDetection, plainService } from './helpers/fixtures';
+import { untilWaitingForLocks } from './helpers/pg-locks';
 import { usePostgres } from './helpers/template';
 
 const itOnPostgres = usePostgres() ? it : it.skip;
@@ -52,16 +53,7 @@ async function timedAfterWait(
         answered = true;
         return r;
       });
-    for (;;) {
-      const rows = (
-        await t.db.knex.raw(
-          "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-        )
-      ).rows as { n: number }[];
-      if (rows[0]?.n) break;
-      if (answered) throw new Error(`${path} did not wait for the row lock`);
-      await new Promise((r) => setTimeout(r, 20));
-    }
+    await untilWaitingForLocks(t.db.knex, 1, () => answered);
     t.clock.advance(90_000); // the wait, on the server's clock
     await other.commit();
     expect((await action).status).toBe(200);

@@ -9,6 +9,7 @@
 import request from 'supertest';
 import { startTestServer, type TestServer } from './helpers/app';
 import { createAtHereford, disableDuplicateDetection, plainService } from './helpers/fixtures';
+import { untilWaitingForLocks } from './helpers/pg-locks';
 import { usePostgres } from './helpers/template';
 
 const itOnPostgres = usePostgres() ? it : it.skip;
@@ -27,20 +28,6 @@ beforeAll(async () => {
 afterAll(() => t.close());
 
 const create = () => createAtHereford(t, client, serviceCode);
-
-/** Waits until `n` sessions wait for a row lock; fails if any action answered meanwhile (it did not wait). */
-async function untilWaiting(n: number, answered: () => boolean): Promise<void> {
-  for (;;) {
-    const rows = (
-      await t.db.knex.raw(
-        "SELECT count(*)::int AS n FROM pg_stat_activity WHERE datname = current_database() AND wait_event_type = 'Lock'",
-      )
-    ).rows as { n: number }[];
-    if ((rows[0]?.n ?? 0) >= n) return;
-    if (answered()) throw new Error('an action did not wait for the row lock');
-    await new Promise((r) => setTimeout(r, 20));
-  }
-}
 
 /**
  * Sends two staff actions (`first`, then `second` once the first waits) while another transaction holds
@@ -65,9 +52,9 @@ async function bothWaitingOn(
   try {
     await other('service_requests').where({ id: lockedId }).forUpdate().first('id');
     const one = send(first);
-    await untilWaiting(1, () => answered > 0);
+    await untilWaitingForLocks(t.db.knex, 1, () => answered > 0);
     const two = send(second);
-    await untilWaiting(2, () => answered > 0);
+    await untilWaitingForLocks(t.db.knex, 2, () => answered > 0);
     await other.commit();
     return [(await one).status, (await two).status];
   } finally {
