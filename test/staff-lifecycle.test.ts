@@ -179,6 +179,13 @@ describe('staff API', () => {
     ]);
   });
 
+  it('when public is a number or a word, then 400 "public must be true or false." (it said "or text or null")', async () => {
+    for (const value of [1, 'yes'])
+      expect((await staffPost('/notes', { text: 'x', public: value })).body).toEqual([
+        { code: 400, description: 'public must be true or false.' },
+      ]);
+  });
+
   it('when a request closed as duplicate is changed without reopening, then 400 with a reason; reopening works', async () => {
     // Only a linked request can be closed as a duplicate (test/staff-link-ids.test.ts).
     const s = await plainService(t);

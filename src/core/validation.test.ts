@@ -64,6 +64,18 @@ describe('schema errors as Open311 descriptions', () => {
     ]);
   });
 
+  it('when a text that may be null is too long, then its length is what is said (it said "text or null")', () => {
+    const nullable = checker({
+      $id: 'test/validation-nullable',
+      type: 'object',
+      properties: { notify: { type: ['string', 'null'], maxLength: 5 } },
+    });
+    expect(nullable.problems({ notify: 'x'.repeat(6) })).toEqual([
+      'notify must be text of at most 5 characters (or null) (got "xxxxxx").',
+    ]);
+    expect(nullable.problems({ notify: null })).toEqual([]);
+  });
+
   it('when the body is not an object, then one description says so', () => {
     expect(bodyCheck.problems([])).toEqual(['The body must be a JSON object.']);
   });

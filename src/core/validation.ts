@@ -161,8 +161,10 @@ export function expectation(s: SchemaObject): string {
     const range = [low, high].filter(Boolean).join(low.startsWith('greater') && high ? ' and ' : ' ');
     return `must be ${noun}${range ? ` ${range}` : ''}`;
   }
-  if (types.length === 1 && types[0] === 'string' && s.maxLength !== undefined)
-    return `must be text of ${s.minLength ? `${s.minLength} to ${s.maxLength}` : `at most ${s.maxLength}`} characters`;
+  // Text that may also be null: the length is what a too-long text is told, not "text or null".
+  const nullable = types.length === 2 && types.includes('null');
+  if ((types.length === 1 || nullable) && types.includes('string') && s.maxLength !== undefined)
+    return `must be text of ${s.minLength ? `${s.minLength} to ${s.maxLength}` : `at most ${s.maxLength}`} characters${nullable ? ' (or null)' : ''}`;
   if (types.length === 1 && types[0] === 'array' && s.maxItems !== undefined)
     return `must be a list of at most ${s.maxItems} values`;
   if (types.length > 0) return `must be ${types.map((t) => typeNames[t] ?? t).join(' or ')}`;

@@ -42,7 +42,7 @@ const text = (body: RawParams, name: string, max: number, required = false): str
 
 /** Text fields may come as JSON numbers or form text; `public` as a boolean or "true"/"false". */
 const TEXT = { type: ['string', 'number'] } as const;
-const FLAG = { type: ['boolean', 'string', 'null'] } as const;
+const FLAG = { type: ['boolean', 'string', 'null'], 'x-problem': '{field} must be true or false.' } as const;
 
 /**
  * The fields a staff action accepts (besides api_key and jurisdiction_id): anything else is a 400 naming
