@@ -602,12 +602,13 @@ describe('service codes with "/" (Baltimore keeps TRM-Snow/Icy Conditions)', () 
       .post(`/admin/v1/jurisdictions/${CITY}/catalog?dry_run=true`)
       .set(admin)
       .type('text/csv')
-      .send(`code,name\n\nOK/1,Fine\n"A\tB",Tab\n${long},Long\n"M1","two\nlines"\nM1,again\n`);
+      .send(`code,name\n\nOK/1,Fine\n"A\tB",Tab\n${long},Long\n"M1","two\nlines"\nM1,again\n..,Dots\n`);
     expect(res.status).toBe(400);
     const text = descriptions(res);
     expect(text).toMatch(/^line 4 \(A\tB\): service_code "A\\tB" must not contain control characters/m);
     expect(text).toMatch(/^line 5 \(Xyyy+\): service_code "Xy+…" is 101 characters long; at most 100\./m);
     expect(text).toMatch(/^line 8 \(M1\): service_code "M1" appears twice/m);
+    expect(text).toMatch(/^line 9 \(\.\.\): service_code "\.\." cannot be used: a URL cannot name it/m);
     expect(text).not.toMatch(/services\[/);
     expect(text).not.toMatch(/OK\/1/);
   });

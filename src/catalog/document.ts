@@ -296,6 +296,12 @@ export function serviceCodeProblems(code: string): string[] {
     out.push(
       `service_code ${JSON.stringify(code)} must not contain control characters such as a tab or a line break.`,
     );
+  // A URL path segment "." or ".." is resolved away by clients (and by the WHATWG URL parser) before it is
+  // sent, so /services/{code} could not be reached with it (only percent-encoded as %2E): refused (probe).
+  if (code === '.' || code === '..')
+    out.push(
+      `service_code "${code}" cannot be used: a URL cannot name it (clients resolve "${code}" in a path).`,
+    );
   return out;
 }
 
