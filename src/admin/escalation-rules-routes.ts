@@ -1,8 +1,7 @@
 import { Router, type Request, type Response } from 'express';
-import { sameJurisdictionId } from '../catalog';
 import type { AppContext } from '../context';
 import { boundJurisdictionOf, resolveJurisdictionFor } from '../http';
-import { badRequest, notFound } from '../core';
+import { badRequest } from '../core';
 import { parseRuleInput } from '../escalation';
 import { createRule, deleteRule, getRule, listRules, replaceRule } from '../escalation';
 
@@ -52,17 +51,8 @@ export function escalationRulesRouter(ctx: AppContext): Router {
     res.status(201).json(await createRule(ctx.knex, j.id, input, ctx.clock()));
   });
 
-  /**
-   * A rule by id, as a key may see it: a key bound to one city names no other, so another city's rule is
-   * not there for it (404, as a request or a webhook by id); a 403 named the city that owns the id (probe).
-   */
-  const ownRule = async (res: Response, id: string) => {
-    const rule = await getRule(ctx.knex, id);
-    const bound = boundJurisdictionOf(res);
-    if (bound !== null && !sameJurisdictionId(bound, rule.jurisdiction_id))
-      throw notFound(`Escalation rule "${id}" was not found.`);
-    return rule;
-  };
+  /** A rule by id, within a bound key's own jurisdiction. */
+  const ownRule = (res: Response, id: string) => getRule(ctx.knex, id, boundJurisdictionOf(res));
 
   router.get('/escalation-rules/:id', async (req, res) => {
     res.json(await ownRule(res, String(req.params.id)));

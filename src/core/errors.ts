@@ -80,6 +80,17 @@ const DATA_EXCEPTION = /^22[0-9A-Z]{3}$/;
  */
 const TRANSIENT_CONFLICT: ReadonlySet<string> = new Set(['40P01', '40001']);
 
+/** The answer to a write that met another on the same rows and was not applied: 503, send it again. */
+export function transientConflict(): AppError {
+  const e = new AppError(
+    503,
+    'The request met another change to the same data at the same moment and was not applied: send it again.',
+  );
+  e.headers['Retry-After'] = '1';
+  e.logAsWarning = true;
+  return e;
+}
+
 /**
  * Translates database failures at the edge: unreachable or a transient conflict → 503, bad value → 400,
  * never a stack trace.
@@ -94,15 +105,7 @@ export function translateDatabaseError(err: unknown): AppError | null {
     e.logAsWarning = true;
     return e;
   }
-  if (code && TRANSIENT_CONFLICT.has(code)) {
-    const e = new AppError(
-      503,
-      'The request met another change to the same data at the same moment and was not applied: send it again.',
-    );
-    e.headers['Retry-After'] = '1';
-    e.logAsWarning = true;
-    return e;
-  }
+  if (code && TRANSIENT_CONFLICT.has(code)) return transientConflict();
   const message = (err as Error | null)?.message ?? '';
   if ((code && UNAVAILABLE_CODES.has(code)) || UNAVAILABLE_MESSAGES.test(message)) {
     const e = new AppError(503, 'The service is temporarily unavailable. Please try again shortly.');

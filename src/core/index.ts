@@ -5,6 +5,7 @@ export {
   forbidden,
   notFound,
   quoted,
+  transientConflict,
   translateDatabaseError,
 } from './errors';
 export { formatDateTime, parseDateTime, sqlDateTime, sqlIsoUtc } from './time';

@@ -79,10 +79,18 @@ export async function listRules(knex: Knex, f: RuleFilters): Promise<EscalationR
 const validId = (id: string): boolean => /^\d{1,18}$/.test(id);
 const missing = (id: string) => notFound(`Escalation rule "${id}" was not found.`);
 
-export async function getRule(knex: Knex, id: string): Promise<EscalationRuleView> {
-  const row = validId(id)
-    ? ((await ruleViews(knex).where('e.id', id).first()) as EscalationRuleView | undefined)
-    : undefined;
+/**
+ * A rule by id; `scope` (a bound key's jurisdiction) finds only that jurisdiction's rules, so another
+ * city's rule is not there for it (404, as a request or a webhook by id), never a 403 naming its city.
+ */
+export async function getRule(
+  knex: Knex,
+  id: string,
+  scope: string | null = null,
+): Promise<EscalationRuleView> {
+  const q = ruleViews(knex).where('e.id', id);
+  if (scope !== null) q.where('e.jurisdiction_id', scope);
+  const row = validId(id) ? ((await q.first()) as EscalationRuleView | undefined) : undefined;
   if (!row) throw missing(id);
   return toView(row);
 }

@@ -6,7 +6,7 @@
  * the rows it changes, so actions that wait for each other are timed in the order they are written.
  */
 import type { Knex } from 'knex';
-import { AppError, badRequest, notFound } from '../core';
+import { badRequest, notFound, transientConflict } from '../core';
 import { requestIdOrNotFound } from './ids';
 import { fillText, recordChange, SUPPORTER_SUMMARY, type Actor } from './record';
 import { timeOf, type ChangeTime } from './lifecycle';
@@ -99,17 +99,8 @@ async function lockForLink(
     const parent = locked[first === childId ? 1 : 0] as LockedRequest;
     if (!parent.parent_request_id) return { child, parent };
   }
-  throw conflict();
+  throw transientConflict();
 }
-
-const conflict = (): AppError => {
-  const e = new AppError(
-    503,
-    'The request met another change to the same data at the same moment and was not applied: send it again.',
-  );
-  e.headers['Retry-After'] = '1';
-  return e;
-};
 
 /**
  * Links a report to the root of `parentIdGiven`: it stays open and takes the parent's status from now on.
