@@ -7,8 +7,8 @@
  * embedded database has one connection, so two actions never wait for each other there.
  */
 import request from 'supertest';
-import { startTestServer, type TestServer } from './helpers/app';
-import { createAtHereford, disableDuplicateDetection, plainService } from './helpers/fixtures';
+import type { TestServer } from './helpers/app';
+import { startStaffSetup, type StaffSetup } from './helpers/fixtures';
 import { untilWaitingForLocks } from './helpers/pg-locks';
 import { usePostgres } from './helpers/template';
 
@@ -16,18 +16,11 @@ const itOnPostgres = usePostgres() ? it : it.skip;
 
 let t: TestServer;
 let staff: string;
-let client: string;
-let serviceCode: string;
+let create: StaffSetup['create'];
 beforeAll(async () => {
-  t = await startTestServer();
-  await disableDuplicateDetection(t);
-  staff = await t.key('staff', 'staff');
-  client = await t.key('client', 'mobile');
-  serviceCode = (await plainService(t)).serviceCode;
+  ({ t, staff, create } = await startStaffSetup());
 });
 afterAll(() => t.close());
-
-const create = () => createAtHereford(t, client, serviceCode);
 
 /**
  * Sends two staff actions (`first`, then `second` once the first waits) while another transaction holds

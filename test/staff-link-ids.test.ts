@@ -7,23 +7,17 @@
  * GET requests/{id} has always read them; what cannot be an id is a 404 naming its field.
  */
 import request from 'supertest';
-import { startTestServer, type TestServer } from './helpers/app';
-import { createAtHereford, disableDuplicateDetection, plainService } from './helpers/fixtures';
+import type { TestServer } from './helpers/app';
+import { startStaffSetup, type StaffSetup } from './helpers/fixtures';
 
 let t: TestServer;
 let staff: string;
 let client: string;
-let serviceCode: string;
+let create: StaffSetup['create'];
 beforeAll(async () => {
-  t = await startTestServer();
-  await disableDuplicateDetection(t);
-  staff = await t.key('staff', 'staff');
-  client = await t.key('client', 'mobile');
-  serviceCode = (await plainService(t)).serviceCode;
+  ({ t, staff, client, create } = await startStaffSetup());
 });
 afterAll(() => t.close());
-
-const create = () => createAtHereford(t, client, serviceCode);
 const post = (path: string, body: object = {}) =>
   request(t.app).post(`/staff/v1/requests/${path}`).set('Authorization', `Bearer ${staff}`).send(body);
 const view = async (id: string) => {

@@ -1,7 +1,7 @@
 import request from 'supertest';
 import type { Service } from '../../src/catalog';
 import type { Knex } from 'knex';
-import type { TestServer } from './app';
+import { startTestServer, type TestServer } from './app';
 
 /** Real Boston points (from the demo address data). */
 export const HEREFORD = { lat: 42.3504, long: -71.0867, address: '29 Hereford St' };
@@ -65,4 +65,22 @@ export async function createAtHereford(t: TestServer, apiKey: string, serviceCod
     .send({ api_key: apiKey, service_code: serviceCode, lat: HEREFORD.lat, long: HEREFORD.long });
   expect(res.status).toBe(201);
   return res.body[0].service_request_id;
+}
+
+/** What the staff-action tests start from: a server, its staff and client keys, and reports to act on. */
+export interface StaffSetup {
+  t: TestServer;
+  staff: string;
+  client: string;
+  /** A new report at Hereford St of a plain service (no duplicate rule: each is its own request). */
+  create: () => Promise<string>;
+}
+
+export async function startStaffSetup(): Promise<StaffSetup> {
+  const t = await startTestServer();
+  await disableDuplicateDetection(t);
+  const staff = await t.key('staff', 'staff');
+  const client = await t.key('client', 'mobile');
+  const serviceCode = (await plainService(t)).serviceCode;
+  return { t, staff, client, create: () => createAtHereford(t, client, serviceCode) };
 }
