@@ -114,6 +114,11 @@ standby_running() { [ -f "$STANDBY_DIR/PG_VERSION" ] && as_pg "$BIN/pg_ctl" -D "
 # port; it replays every database of the primary, including those the tests create later.
 standby() {
   running || die "the primary is not running: '$0 start' first"
+  # The primary keeps 4 GB of WAL for the standby. Each test file's CREATE DATABASE ... TEMPLATE writes the
+  # whole template (~55 MB) into the WAL, several GB over a suite; without this, a standby more than
+  # max_wal_size behind (a loaded machine) finds the segments it needs removed and stops replaying for
+  # good (a CI run's read-replica tests then waited for a clone that never came). Only where a standby is made.
+  psql_admin -d postgres -qc "ALTER SYSTEM SET wal_keep_size = '4GB'" -c "SELECT pg_reload_conf()" >/dev/null
   if [ ! -f "$STANDBY_DIR/PG_VERSION" ]; then
     if (exec 3<>"/dev/tcp/127.0.0.1/$STANDBY_PORT") 2>/dev/null; then
       die "something already listens on 127.0.0.1:$STANDBY_PORT: set PG_LOCAL_STANDBY_PORT to a free port"
